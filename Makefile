@@ -1,0 +1,45 @@
+# `make run` and `make test` each do all their own set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run test lint translations catalogs clean
+
+setup: $(STAMP) translations
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Compile the gettext catalogs (locales/*/LC_MESSAGES/messages.mo; .mo files are not committed).
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile --statistics -d locales -D messages
+
+# Re-extract messages after changing citizen-facing strings, then translate the bn catalog.
+catalogs: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -o locales/messages.pot .
+	$(BIN)/pybabel -q update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+
+run: setup
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo-data --if-empty --citizens 2000 --seed 1
+	@echo
+	@echo "Sahayata is starting on http://$(HOST):$(PORT)"
+	@echo "  try: curl http://$(HOST):$(PORT)/healthz"
+	@echo "       $(BIN)/flask --app wsgi registry check <NID> --lang bn"
+	@echo "  (DATABASE_URL unset: SQLite in var/; REDIS_URL unset: embedded Redis, jobs run inline)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""The single social-protection registry: citizens, households, programmes, payments, e-tokens."""

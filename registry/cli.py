@@ -1,0 +1,98 @@
+"""`flask --app wsgi registry import|check` and `flask --app wsgi demo-data`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from sahayata.db import db_session
+
+registry_cli = AppGroup("registry", help="The social-protection registry.")
+
+
+@registry_cli.command("import")
+@click.argument("kind", type=click.Choice(["citizens", "enrolments", "payments", "etokens"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows; write the bad ones to a reject file.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Reject file (default FILE.rejects.csv).")
+def import_command(kind: str, file: Path, skip_bad: bool, rejects: Path | None) -> None:
+    """Import a CSV FILE of KIND. Any bad row means nothing is written, unless --skip-bad."""
+    from flask import current_app
+
+    from registry.imports.runner import ImportFileError, count_data_lines, run_import
+
+    total = count_data_lines(file)
+    try:
+        with click.progressbar(length=total, label=f"importing {kind}", file=sys.stderr) as bar:
+            report = run_import(
+                db_session(), kind, file, skip_bad=skip_bad, reject_path=rejects, progress=bar.update,
+                batch_size=current_app.config["SAHAYATA_IMPORT_BATCH_SIZE"],
+            )
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    if not report.committed:
+        click.echo(
+            f"{len(report.problems)} bad row(s) in {report.rows_read}: nothing was written "
+            "(fix them, or use --skip-bad to import the good rows)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"{report.rows_written} of {report.rows_read} {kind} rows imported")
+    if report.reject_path:
+        click.echo(f"{len(report.problems)} bad row(s) written to {report.reject_path}")
+
+
+@registry_cli.command("check")
+@click.argument("nid")
+@click.option("--programme", default=None, help="Programme code (default: all).")
+@click.option("--lang", type=click.Choice(["bn", "en"]), default="en", show_default=True)
+def check_command(nid: str, programme: str | None, lang: str) -> None:
+    """Explain a citizen's eligibility for each programme."""
+    from registry.eligibility.engine import check_citizen, load_citizen_for_check, rulebook
+    from registry.eligibility.explain import describe_criterion, programme_name, summarise
+    from registry.validation import InvalidValue, parse_nid
+
+    session = db_session()
+    try:
+        citizen = load_citizen_for_check(session, parse_nid(nid))
+    except InvalidValue as exc:
+        raise click.ClickException(str(exc)) from None
+    if citizen is None:
+        raise click.ClickException("no citizen with this NID")
+    book = rulebook(session)
+    for result in check_citizen(session, citizen, programme.upper() if programme else None):
+        click.echo(f"{result.programme_code} {programme_name(result.programme_code, lang, book)}: {summarise(result, lang, book)}")
+        for criterion in result.criteria:
+            click.echo(f"    [{criterion.outcome.value}] {describe_criterion(criterion, lang, book)}")
+
+
+@click.command("demo-data")
+@click.option("--citizens", "count", type=click.IntRange(1), default=2000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing if the registry already has citizens.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Anchor date (default 2026-11-01).")
+def demo_data_command(count: int, seed: int, if_empty: bool, as_of: dt.datetime | None) -> None:
+    """Generate a synthetic registry (the same for the same seed) through the importers."""
+    from registry.demo import DEMO_AS_OF, generate_demo_data
+    from registry.models import Citizen
+
+    session = db_session()
+    existing = session.scalar(select(func.count()).select_from(Citizen))
+    if if_empty and existing:
+        click.echo(f"registry already has {existing} citizens; demo data not loaded")
+        return
+    result = generate_demo_data(
+        session, count, seed, as_of.date() if as_of else DEMO_AS_OF,
+        progress=lambda kind, rows, _n: click.echo(f"  {kind}: {rows} rows", err=True),
+    )
+    click.echo(f"demo registry: {result.citizens} citizens (seed {seed})")
+    click.echo("phones to try:")
+    for mobile, what in result.samples:
+        click.echo(f"  {mobile}  {what}")

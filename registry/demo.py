@@ -1,0 +1,285 @@
+"""A realistic synthetic registry, the same for the same seed.
+
+The generator writes the four import CSVs and loads them through the ordinary import
+pipeline, so demo data passes exactly the validation real data passes. Proportions follow
+the public programme sizes in seed/programmes.csv (Old Age Allowance the largest cash
+programme, Food Friendly Programme the largest e-token one) with some targeting errors on
+purpose, since those are what the service exists to surface.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.imports.kinds import CitizensImport, EnrolmentsImport, ETokensImport, PaymentsImport
+from registry.imports.runner import ImportReport, run_import
+from registry.models import District, Programme, Upazila
+from registry.reference_data import SEED_DIR
+from registry.validation import normalise_mobile
+
+# Fixed so the same seed gives the same data on any day; pass as_of to move it.
+DEMO_AS_OF = dt.date(2026, 11, 1)
+CYCLES_PAID = 4
+FAILURE_REASONS = {
+    "failed": ["wallet account inactive", "NID and mobile account holder mismatch", "account number invalid"],
+    "returned": ["account closed by the bank", "wallet limit exceeded"],
+}
+MOBILE_CHANNELS = ("bkash", "nagad", "rocket")
+FEMALE_SURNAMES = ("Begum", "Khatun", "Akter")
+
+
+@dataclass(frozen=True)
+class Names:
+    male: list[tuple[str, str]]
+    female: list[tuple[str, str]]
+    surnames: list[tuple[str, str]]
+
+    @classmethod
+    def load(cls) -> Names:
+        kinds: dict[str, list[tuple[str, str]]] = {"male": [], "female": [], "surname": []}
+        with open(SEED_DIR / "names.csv", encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                kinds[row["kind"]].append((row["en"], row["bn"]))
+        return cls(kinds["male"], kinds["female"], kinds["surname"])
+
+
+@dataclass
+class DemoResult:
+    citizens: int
+    reports: list[ImportReport]
+    samples: list[tuple[str, str]]  # (mobile, what to try with it)
+
+
+def _cycle(day: dt.date, months_back: int) -> str:
+    month_index = day.year * 12 + day.month - 1 - months_back
+    return f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
+
+
+class DemoGenerator:
+    def __init__(self, session: Session, seed: int, as_of: dt.date = DEMO_AS_OF) -> None:
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.as_of = as_of
+        self.names = Names.load()
+        self.upazilas: dict[int, list[tuple[int, str]]] = {}
+        districts = dict(session.execute(select(District.id, District.name_en)).all())
+        for upazila_id, district_id in session.execute(select(Upazila.id, Upazila.district_id).order_by(Upazila.id)):
+            self.upazilas.setdefault(district_id, []).append((upazila_id, districts[district_id]))
+        self.district_ids = sorted(self.upazilas)
+        self.programmes = {p.code: p for p in session.scalars(select(Programme))}
+        self.txn_counter = 0
+
+    # -- people -------------------------------------------------------------------------
+    def _nid(self, index: int, birth: dt.date, district_id: int, upazila_id: int) -> str:
+        kind = self.rng.random()
+        if kind < 0.4:  # 10-digit smart card; an affine map of the index keeps them unique
+            return str(1_000_000_000 + (index * 104_729 + self.seed) % 9_000_000_000)
+        serial = f"{district_id:02d}1{upazila_id % 100:02d}{index:08d}"
+        return serial if kind < 0.5 else f"{birth.year:04d}{serial}"
+
+    def _mobile(self, index: int) -> str:
+        operator = "3456789"[index % 7]
+        return f"01{operator}{(index * 7_919 + self.seed) % 100_000_000:08d}"
+
+    def _birth_date(self, age: int) -> dt.date:
+        return self.as_of - dt.timedelta(days=age * 365 + self.rng.randrange(365))
+
+    def _person(self, index: int, household: dict, role: str) -> dict:
+        rng = self.rng
+        gender = "X" if rng.random() < 0.002 else ("F" if (role == "head_f" or (role != "head_m" and rng.random() < 0.5)) else "M")
+        age = int(min(max(rng.gauss(44, 17), 18), 95))
+        if rng.random() < 0.12:
+            age = rng.randint(60, 90)  # the elderly are over-represented among the poor
+        first = rng.choice(self.names.female if gender == "F" else self.names.male)
+        surnames = self.names.surnames if gender == "F" else [s for s in self.names.surnames if s[0] not in FEMALE_SURNAMES]
+        last = rng.choice(surnames)
+        if age < 22:
+            marital = rng.choices(["never_married", "married"], [70, 30])[0]
+        elif gender == "F" and age >= 55:
+            marital = rng.choices(["married", "widowed", "deserted", "divorced"], [45, 45, 5, 5])[0]
+        else:
+            marital = rng.choices(["married", "never_married", "widowed", "deserted", "divorced"], [78, 10, 6, 3, 3])[0]
+        birth = self._birth_date(age)
+        return {
+            "nid": self._nid(index, birth, household["district_id"], household["upazila_id"]),
+            "name_en": f"{first[0]} {last[0]}",
+            "name_bn": f"{first[1]} {last[1]}",
+            "date_of_birth": birth.isoformat(),
+            "gender": gender,
+            "mobile": self._mobile(index) if rng.random() < 0.85 else "",
+            "district": household["district"],
+            "upazila": str(household["upazila_id"]),
+            "household_id": household["household_id"],
+            "household_size": household["household_size"],
+            "monthly_income_bdt": household["monthly_income_bdt"],
+            "land_decimal": household["land_decimal"],
+            "disability": "1" if rng.random() < 0.04 else "0",
+            "marital_status": marital,
+            "language": "en" if rng.random() < 0.05 else "bn",
+            "_age": age,
+        }
+
+    def _household(self, number: int) -> dict:
+        rng = self.rng
+        district_id = rng.choice(self.district_ids)
+        upazila_id, district = rng.choice(self.upazilas[district_id])
+        size = max(1, min(12, round(rng.gauss(4.3, 1.7))))
+        income = round(rng.lognormvariate(9.0, 0.6) / 100) * 100  # median about Tk 8,100 a month
+        land = rng.choices([0, rng.randint(1, 15), rng.randint(16, 50), rng.randint(51, 300)], [30, 30, 25, 15])[0]
+        return {
+            "household_id": f"HH{self.seed}-{number:07d}", "district_id": district_id, "district": district,
+            "upazila_id": upazila_id, "household_size": size, "monthly_income_bdt": income, "land_decimal": land,
+        }
+
+    # -- programmes -----------------------------------------------------------------------
+    def _programmes_for(self, person: dict, household: dict) -> list[str]:
+        """Enrol with the rough real targeting (and its errors): mostly the eligible, some not."""
+        rng, age, gender = self.rng, person["_age"], person["gender"]
+        poor = household["monthly_income_bdt"] <= 10_000
+        chosen = []
+        if age >= (65 if gender == "M" else 62) and (poor or rng.random() < 0.1) and rng.random() < 0.55:
+            chosen.append("OAA")
+        if gender == "F" and person["marital_status"] in ("widowed", "deserted", "divorced") and rng.random() < 0.5:
+            chosen.append("WDA")
+        if person["disability"] == "1" and rng.random() < 0.6:
+            chosen.append("PDA")
+        if gender == "F" and 18 <= age <= 40 and poor and rng.random() < 0.08:
+            chosen.append("MCBP")
+        if gender == "F" and 18 <= age <= 49 and household["land_decimal"] <= 15 and rng.random() < 0.05:
+            chosen.append("VWB")
+        if household["monthly_income_bdt"] <= 8_000 and rng.random() < 0.18:
+            chosen.append("FFP")
+        if 18 <= age <= 60 and household["land_decimal"] <= 50 and rng.random() < 0.03:
+            chosen.append("EGPP")
+        if rng.random() < 0.03:
+            chosen.append("VGF")
+        if age >= 60 and rng.random() < 0.04:
+            chosen.append("GPEN")
+        return chosen
+
+    def _enrolment(self, person: dict, code: str) -> dict:
+        rng = self.rng
+        channel = rng.choices([*MOBILE_CHANNELS, "post_office", "bank", "agent_banking"], [35, 40, 8, 7, 6, 4])[0]
+        if channel in MOBILE_CHANNELS:
+            account = person["mobile"] or self._mobile(rng.randrange(10**7))
+        else:
+            account = f"{rng.randrange(10**12, 10**13)}"
+        status = rng.choices(["active", "suspended", "exited"], [92, 5, 3])[0]
+        enrolled = self.as_of - dt.timedelta(days=rng.randint(120, 2500))
+        return {
+            "nid": person["nid"], "programme": code, "status": status, "enrolled_on": enrolled.isoformat(),
+            "payment_channel": channel, "account_number": account, "_channel": channel,
+        }
+
+    def _payments(self, person: dict, enrolment: dict) -> list[dict]:
+        programme = self.programmes[enrolment["programme"]]
+        if programme.benefit_type != "cash":
+            return []
+        amount = programme.amount_bdt or Decimal(8000 if programme.code == "EGPP" else 1000)
+        rows = []
+        for back in range(CYCLES_PAID, -1, -1):
+            cycle = _cycle(self.as_of, back)
+            if back == 0:
+                status = "scheduled"
+            else:
+                status = self.rng.choices(["credited", "sent", "failed", "returned"], [90, 3, 5, 2])[0]
+            row = {
+                "nid": person["nid"], "programme": programme.code, "cycle": cycle, "amount_bdt": f"{amount:.0f}",
+                "status": status, "paid_on": "", "channel": enrolment["_channel"], "txn_id": "", "failure_reason": "",
+            }
+            if status != "scheduled":
+                self.txn_counter += 1
+                year, month = map(int, cycle.split("-"))
+                row["paid_on"] = dt.date(year, month, self.rng.randint(5, 25)).isoformat()
+                row["txn_id"] = f"G2P{self.seed:03d}{self.txn_counter:011d}"
+            if status in FAILURE_REASONS:
+                row["failure_reason"] = self.rng.choice(FAILURE_REASONS[status])
+            rows.append(row)
+        return rows
+
+    def _etoken(self, person: dict, code: str) -> dict | None:
+        programme = self.programmes[code]
+        if programme.benefit_type != "etoken":
+            return None
+        unit = "voucher" if code == "MHV" else "kg rice"
+        balance = self.rng.randint(1, 3) if code == "MHV" else self.rng.choice([0, 10, 20, 30, 30, 30])
+        expires = self.as_of + dt.timedelta(days=self.rng.choice([30, 45, 60]))
+        return {"nid": person["nid"], "programme": code, "balance": balance, "unit": unit, "expires_on": expires.isoformat()}
+
+    # -- files ----------------------------------------------------------------------------
+    def write_files(self, citizens: int, folder: Path) -> tuple[dict[str, Path], list[tuple[str, str]]]:
+        paths = {kind.name: folder / f"{kind.name}.csv" for kind in (CitizensImport, EnrolmentsImport, PaymentsImport, ETokensImport)}
+        columns = {
+            "citizens": CitizensImport.columns, "enrolments": EnrolmentsImport.columns,
+            "payments": PaymentsImport.columns, "etokens": ETokensImport.columns,
+        }
+        handles = {kind: open(path, "w", encoding="utf-8", newline="") for kind, path in paths.items()}
+        writers = {kind: csv.DictWriter(handles[kind], columns[kind], extrasaction="ignore") for kind in paths}
+        for writer in writers.values():
+            writer.writeheader()
+        samples: dict[str, tuple[str, str]] = {}
+        try:
+            index, number = 0, 0
+            while index < citizens:
+                number += 1
+                household = self._household(number)
+                roles = ["head_m" if self.rng.random() < 0.85 else "head_f", "spouse", "other"]
+                for role in roles[: min(self.rng.choice([1, 2, 2, 3]), citizens - index)]:
+                    index += 1
+                    person = self._person(index, household, role)
+                    writers["citizens"].writerow(person)
+                    for code in self._programmes_for(person, household):
+                        enrolment = self._enrolment(person, code)
+                        writers["enrolments"].writerow(enrolment)
+                        payments = self._payments(person, enrolment)
+                        writers["payments"].writerows(payments)
+                        etoken = self._etoken(person, code)
+                        if etoken:
+                            writers["etokens"].writerow(etoken)
+                        self._note_sample(samples, person, code, enrolment, payments, etoken)
+        finally:
+            for handle in handles.values():
+                handle.close()
+        return paths, list(samples.values())
+
+    def _note_sample(self, samples: dict, person: dict, code: str, enrolment: dict, payments: list, etoken: dict | None) -> None:
+        if not person["mobile"] or enrolment["status"] != "active":
+            return
+        if code == "OAA" and "oaa" not in samples:
+            samples["oaa"] = (normalise_mobile(person["mobile"]), "Old Age Allowance beneficiary")
+        if any(p["status"] in ("failed", "returned") for p in payments[-2:-1]) and "failed" not in samples:
+            samples["failed"] = (normalise_mobile(person["mobile"]), f"last {code} payment failed or returned")
+        if etoken and int(etoken["balance"]) > 0 and "etoken" not in samples:
+            samples["etoken"] = (normalise_mobile(person["mobile"]), f"{code} e-token balance")
+
+
+def generate_demo_data(
+    session: Session,
+    citizens: int,
+    seed: int,
+    as_of: dt.date = DEMO_AS_OF,
+    progress: Callable[[str, int, int], None] | None = None,
+    batch_size: int = 5000,
+) -> DemoResult:
+    generator = DemoGenerator(session, seed, as_of)
+    with tempfile.TemporaryDirectory(prefix="sahayata-demo-") as folder:
+        paths, samples = generator.write_files(citizens, Path(folder))
+        reports = []
+        for kind, path in paths.items():
+            report = run_import(session, kind, path, batch_size=batch_size, today=as_of)
+            if not report.committed:
+                raise RuntimeError(f"demo {kind} did not import: {report.problems[:3]}")
+            reports.append(report)
+            if progress:
+                progress(kind, report.rows_written, len(reports))
+    return DemoResult(citizens, reports, samples)

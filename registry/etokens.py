@@ -1,0 +1,47 @@
+"""E-token wallets: the balance only moves together with a ledger entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from registry.models import ETokenLedgerEntry, ETokenWallet
+
+
+def set_balances(session: Session, targets: Iterable[tuple[int, Decimal, Decimal]], reason: str) -> int:
+    """Move wallets to target balances: ``(wallet_id, current, target)``.
+
+    Writes one ledger entry of the difference per changed wallet, in the caller's
+    transaction, so balance == sum(entries) always holds. Returns how many changed.
+    """
+    changed = [(wallet_id, target - current, target) for wallet_id, current, target in targets if target != current]
+    if not changed:
+        return 0
+    session.execute(
+        insert(ETokenLedgerEntry),
+        [{"wallet_id": wallet_id, "amount": delta, "reason": reason} for wallet_id, delta, _ in changed],
+    )
+    table = ETokenWallet.__table__
+    session.execute(
+        update(table).where(table.c.id == bindparam("wallet_id")).values(balance=bindparam("new_balance")),
+        [{"wallet_id": wallet_id, "new_balance": target} for wallet_id, _, target in changed],
+        execution_options={"synchronize_session": False},
+    )
+    return len(changed)
+
+
+def post_entry(session: Session, wallet: ETokenWallet, amount: Decimal, reason: str) -> None:
+    """Credit (positive) or debit (negative) one wallet."""
+    if wallet.balance + amount < 0:
+        raise ValueError("an e-token balance cannot go below zero")
+    session.add(ETokenLedgerEntry(wallet_id=wallet.id, amount=amount, reason=reason))
+    wallet.balance += amount
+    session.flush()
+
+
+def ledger_sum(session: Session, wallet_id: int) -> Decimal:
+    total = session.scalar(select(func.coalesce(func.sum(ETokenLedgerEntry.amount), 0)).where(ETokenLedgerEntry.wallet_id == wallet_id))
+    return Decimal(total)

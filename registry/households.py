@@ -1,0 +1,49 @@
+"""Household vulnerability scores, recomputed from the household and its members."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from registry.models import Citizen, Household
+from registry.vulnerability import MemberFacts, score_household
+
+CHUNK = 2000
+
+
+def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt.date) -> int:
+    """Recompute and store the score of these households; returns how many changed."""
+    ids = sorted(set(household_ids))
+    changed = 0
+    table = Household.__table__
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        members: dict[int, list[MemberFacts]] = {}
+        member_rows = session.execute(
+            select(Citizen.household_id, Citizen.date_of_birth, Citizen.gender, Citizen.disability, Citizen.marital_status)
+            .where(Citizen.household_id.in_(chunk))
+        )
+        for household_id, dob, gender, disability, marital in member_rows:
+            members.setdefault(household_id, []).append(MemberFacts(dob, gender.value, disability, marital.value))
+        updates = []
+        households = session.execute(
+            select(Household.id, Household.size, Household.monthly_income_bdt, Household.land_decimal,
+                   Household.vulnerability_score, Household.vulnerability_breakdown).where(Household.id.in_(chunk))
+        )
+        for household_id, size, income, land, old_score, old_breakdown in households:
+            score, breakdown = score_household(size, income, land, members.get(household_id, []), as_of)
+            if score != old_score or breakdown != old_breakdown:
+                updates.append({"hid": household_id, "score": score, "breakdown": breakdown})
+        if updates:
+            session.execute(
+                update(table).where(table.c.id == bindparam("hid")).values(
+                    vulnerability_score=bindparam("score"), vulnerability_breakdown=bindparam("breakdown")
+                ),
+                updates,
+                execution_options={"synchronize_session": False},
+            )
+            changed += len(updates)
+    return changed

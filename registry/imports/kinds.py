@@ -1,0 +1,344 @@
+"""The four import kinds: how a CSV row is checked, and how a batch is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from registry import validation as v
+from registry.etokens import set_balances
+from registry.households import rescore_households
+from registry.imports.lookups import Lookups
+from registry.imports.upsert import upsert
+from registry.models import (
+    Citizen,
+    Enrolment,
+    EnrolmentStatus,
+    ETokenWallet,
+    Gender,
+    Household,
+    Language,
+    MaritalStatus,
+    Payment,
+    PaymentChannel,
+    PaymentStatus,
+)
+
+
+class FieldProblem(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    raw: dict[str, str]
+    record: dict[str, Any]
+
+
+@dataclass
+class BatchProblem:
+    row: ParsedRow
+    column: str
+    reason: str
+
+
+def checked(column: str, parse: Callable[[], Any]) -> Any:
+    """Run one field parser, tagging its failure with the column it came from."""
+    try:
+        return parse()
+    except v.InvalidValue as exc:
+        raise FieldProblem(column, str(exc)) from None
+
+
+def required_text(row: dict[str, str], column: str, max_length: int) -> str:
+    value = (row.get(column) or "").strip()
+    if not value:
+        raise FieldProblem(column, f"{column} is missing")
+    if len(value) > max_length:
+        raise FieldProblem(column, f"{column} is longer than {max_length} characters")
+    return value
+
+
+def _choices(enum_cls: type, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    choices = {member.value.lower(): member for member in enum_cls}
+    choices.update(extra or {})
+    return choices
+
+
+GENDERS = _choices(Gender)
+MARITAL_STATUSES = _choices(MaritalStatus, {"never married": MaritalStatus.NEVER_MARRIED, "single": MaritalStatus.NEVER_MARRIED})
+LANGUAGES = _choices(Language, {"": Language.BANGLA, "bangla": Language.BANGLA, "english": Language.ENGLISH})
+ENROLMENT_STATUSES = _choices(EnrolmentStatus)
+PAYMENT_STATUSES = _choices(PaymentStatus)
+CHANNELS = _choices(PaymentChannel, {"post office": PaymentChannel.POST_OFFICE, "agent banking": PaymentChannel.AGENT_BANKING})
+OPTIONAL_CHANNELS = {**CHANNELS, "": None}
+
+
+@dataclass
+class ImportKind:
+    """Base for a kind: subclasses say which columns they read and how rows become records."""
+
+    name: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+    lookups: Lookups
+    seen: dict[Any, int] = field(default_factory=dict)
+
+    def parse(self, row: dict[str, str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def accept(self, row: ParsedRow) -> None:
+        """Checks across rows of the file (repeated keys); raises FieldProblem."""
+
+    def check_unique(self, column: str, key: Any, line: int) -> None:
+        """A key repeated inside one file is an error: which of the two rows is right?"""
+        first = self.seen.setdefault(key, line)
+        if first != line:
+            raise FieldProblem(column, f"repeats line {first} of this file")
+
+    def check_batch(self, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
+        return []
+
+    def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
+        raise NotImplementedError
+
+    def finish(self, session: Session) -> None:
+        """Work after the last batch, in the same transaction."""
+
+
+def _resolve_nids(kind: ImportKind, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
+    kind.lookups.resolve_citizens(session, (row.record["nid"] for row in batch))
+    problems = []
+    for row in batch:
+        citizen_id = kind.lookups.citizen_ids.get(row.record["nid"])
+        if citizen_id is None:
+            problems.append(BatchProblem(row, "nid", "no citizen with this NID in the registry (import citizens first)"))
+        else:
+            row.record["citizen_id"] = citizen_id
+    return problems
+
+
+@dataclass
+class CitizensImport(ImportKind):
+    name: ClassVar[str] = "citizens"
+    columns: ClassVar[tuple[str, ...]] = (
+        "nid", "name_en", "name_bn", "date_of_birth", "gender", "mobile", "district", "upazila", "household_id",
+        "household_size", "monthly_income_bdt", "land_decimal", "disability", "marital_status", "language",
+    )
+    today: dt.date = field(default_factory=dt.date.today)
+    households_seen: dict[str, tuple[tuple[Any, ...], int]] = field(default_factory=dict)
+    touched_households: set[int] = field(default_factory=set)
+
+    def parse(self, row: dict[str, str]) -> dict[str, Any]:
+        date_of_birth = checked("date_of_birth", lambda: v.parse_date(row["date_of_birth"], field="date_of_birth", not_after=self.today))
+        nid = checked("nid", lambda: v.parse_nid(row["nid"], date_of_birth))
+        mobile_raw = (row.get("mobile") or "").strip()
+        district_id = checked("district", lambda: self.lookups.district(row["district"]))
+        household = (
+            checked("household_size", lambda: v.parse_int(row["household_size"], field="household_size", minimum=1, maximum=40)),
+            checked("monthly_income_bdt", lambda: v.parse_decimal(row["monthly_income_bdt"], field="monthly_income_bdt", maximum=Decimal(10_000_000))),
+            checked("land_decimal", lambda: v.parse_decimal(row["land_decimal"], field="land_decimal", maximum=Decimal(1_000_000))),
+        )
+        return {
+            "nid": nid,
+            "name_en": required_text(row, "name_en", 120),
+            "name_bn": required_text(row, "name_bn", 120),
+            "date_of_birth": date_of_birth,
+            "gender": checked("gender", lambda: v.parse_choice(row["gender"], GENDERS, field="gender")),
+            # Not every citizen owns a phone; an empty mobile is allowed, a wrong one is not.
+            "mobile": checked("mobile", lambda: v.normalise_mobile(mobile_raw)) if mobile_raw else None,
+            "district_id": district_id,
+            "upazila_id": checked("upazila", lambda: self.lookups.upazila(row["upazila"], district_id)),
+            "household_external_id": required_text(row, "household_id", 40),
+            "household": household,
+            "disability": checked("disability", lambda: v.parse_bool(row["disability"], field="disability")),
+            "marital_status": checked("marital_status", lambda: v.parse_choice(row["marital_status"], MARITAL_STATUSES, field="marital_status")),
+            "language": checked("language", lambda: v.parse_choice(row["language"], LANGUAGES, field="language")),
+        }
+
+    def accept(self, row: ParsedRow) -> None:
+        record = row.record
+        self.check_unique("nid", record["nid"], row.line)
+        external_id = record["household_external_id"]
+        first = self.households_seen.setdefault(external_id, (record["household"], row.line))
+        if first[0] != record["household"]:
+            raise FieldProblem(
+                "household_id",
+                f"household {external_id} has different size, income or land on line {first[1]}",
+            )
+
+    def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
+        households: dict[str, dict[str, Any]] = {}
+        for row in batch:
+            size, income, land = row.record["household"]
+            households[row.record["household_external_id"]] = {
+                "external_id": row.record["household_external_id"], "size": size,
+                "monthly_income_bdt": income, "land_decimal": land,
+            }
+        upsert(session, Household.__table__, list(households.values()), ["external_id"])
+        household_ids = dict(
+            session.execute(select(Household.external_id, Household.id).where(Household.external_id.in_(list(households)))).all()
+        )
+        nids = [row.record["nid"] for row in batch]
+        # A citizen who moved out leaves a household whose score must be recomputed too.
+        previous = session.scalars(select(Citizen.household_id).where(Citizen.nid.in_(nids)))
+        self.touched_households.update(previous)
+        self.touched_households.update(household_ids.values())
+        citizens = []
+        for row in batch:
+            record = {k: val for k, val in row.record.items() if k not in ("household_external_id", "household")}
+            record["household_id"] = household_ids[row.record["household_external_id"]]
+            citizens.append(record)
+        upsert(session, Citizen.__table__, citizens, ["nid"])
+
+    def finish(self, session: Session) -> None:
+        rescore_households(session, self.touched_households, as_of=self.today)
+
+
+@dataclass
+class EnrolmentsImport(ImportKind):
+    name: ClassVar[str] = "enrolments"
+    columns: ClassVar[tuple[str, ...]] = ("nid", "programme", "status", "enrolled_on", "payment_channel", "account_number")
+
+    def parse(self, row: dict[str, str]) -> dict[str, Any]:
+        account = (row.get("account_number") or "").strip().replace(" ", "")
+        if len(account) > 34:
+            raise FieldProblem("account_number", "account_number is longer than 34 characters")
+        return {
+            "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
+            "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
+            "status": checked("status", lambda: v.parse_choice(row["status"], ENROLMENT_STATUSES, field="status")),
+            "enrolled_on": checked("enrolled_on", lambda: v.parse_date(row["enrolled_on"], field="enrolled_on")),
+            "payment_channel": checked(
+                "payment_channel", lambda: v.parse_choice(row["payment_channel"], OPTIONAL_CHANNELS, field="payment_channel")
+            ),
+            "account_number": account or None,
+        }
+
+    def accept(self, row: ParsedRow) -> None:
+        self.check_unique("programme", (row.record["nid"], row.record["programme_code"]), row.line)
+
+    def check_batch(self, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
+        return _resolve_nids(self, session, batch)
+
+    def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
+        rows = [{k: val for k, val in row.record.items() if k != "nid"} for row in batch]
+        upsert(session, Enrolment.__table__, rows, ["citizen_id", "programme_code"])
+
+
+@dataclass
+class PaymentsImport(ImportKind):
+    name: ClassVar[str] = "payments"
+    columns: ClassVar[tuple[str, ...]] = (
+        "nid", "programme", "cycle", "amount_bdt", "status", "paid_on", "channel", "txn_id", "failure_reason",
+    )
+
+    def parse(self, row: dict[str, str]) -> dict[str, Any]:
+        status = checked("status", lambda: v.parse_choice(row["status"], PAYMENT_STATUSES, field="status"))
+        txn_id = (row.get("txn_id") or "").strip() or None
+        failure_reason = (row.get("failure_reason") or "").strip() or None
+        paid_on = checked("paid_on", lambda: v.parse_optional_date(row["paid_on"], field="paid_on"))
+        if status in (PaymentStatus.SENT, PaymentStatus.CREDITED):
+            if not txn_id:
+                raise FieldProblem("txn_id", f"txn_id is required for a {status.value} payment")
+            if paid_on is None:
+                raise FieldProblem("paid_on", f"paid_on is required for a {status.value} payment")
+        if status in (PaymentStatus.FAILED, PaymentStatus.RETURNED) and not failure_reason:
+            raise FieldProblem("failure_reason", f"failure_reason is required for a {status.value} payment")
+        if txn_id and len(txn_id) > 40:
+            raise FieldProblem("txn_id", "txn_id is longer than 40 characters")
+        if failure_reason and len(failure_reason) > 200:
+            raise FieldProblem("failure_reason", "failure_reason is longer than 200 characters")
+        return {
+            "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
+            "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
+            "cycle": checked("cycle", lambda: v.parse_cycle(row["cycle"])),
+            "amount_bdt": checked("amount_bdt", lambda: v.parse_decimal(row["amount_bdt"], field="amount_bdt", maximum=Decimal("9999999"))),
+            "status": status,
+            "paid_on": paid_on,
+            "channel": checked("channel", lambda: v.parse_choice(row["channel"], OPTIONAL_CHANNELS, field="channel")),
+            "txn_id": txn_id,
+            "failure_reason": failure_reason,
+        }
+
+    def accept(self, row: ParsedRow) -> None:
+        record = row.record
+        self.check_unique("cycle", (record["nid"], record["programme_code"], record["cycle"]), row.line)
+        if record["txn_id"]:
+            self.check_unique("txn_id", ("txn", record["txn_id"]), row.line)
+
+    def check_batch(self, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
+        problems = _resolve_nids(self, session, batch)
+        by_txn = {row.record["txn_id"]: row for row in batch if row.record["txn_id"] and "citizen_id" in row.record}
+        if by_txn:
+            existing = session.execute(
+                select(Payment.txn_id, Payment.citizen_id, Payment.programme_code, Payment.cycle).where(
+                    Payment.txn_id.in_(list(by_txn))
+                )
+            )
+            for txn_id, citizen_id, programme_code, cycle in existing:
+                record = by_txn[txn_id].record
+                if (citizen_id, programme_code, cycle) != (record["citizen_id"], record["programme_code"], record["cycle"]):
+                    problems.append(BatchProblem(by_txn[txn_id], "txn_id", "txn_id already belongs to another payment"))
+        return problems
+
+    def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
+        rows = [{k: val for k, val in row.record.items() if k != "nid"} for row in batch]
+        upsert(session, Payment.__table__, rows, ["citizen_id", "programme_code", "cycle"])
+
+
+@dataclass
+class ETokensImport(ImportKind):
+    name: ClassVar[str] = "etokens"
+    columns: ClassVar[tuple[str, ...]] = ("nid", "programme", "balance", "unit", "expires_on")
+
+    def parse(self, row: dict[str, str]) -> dict[str, Any]:
+        return {
+            "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
+            "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
+            "balance": checked("balance", lambda: v.parse_decimal(row["balance"], field="balance", maximum=Decimal("9999999"))),
+            "unit": required_text(row, "unit", 40),
+            "expires_on": checked("expires_on", lambda: v.parse_optional_date(row["expires_on"], field="expires_on")),
+        }
+
+    def accept(self, row: ParsedRow) -> None:
+        self.check_unique("programme", (row.record["nid"], row.record["programme_code"]), row.line)
+
+    def check_batch(self, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
+        return _resolve_nids(self, session, batch)
+
+    def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
+        wallets = [
+            {
+                "citizen_id": row.record["citizen_id"], "programme_code": row.record["programme_code"],
+                "unit": row.record["unit"], "expires_on": row.record["expires_on"],
+            }
+            for row in batch
+        ]
+        # The balance is not upserted: it only moves through ledger entries (set_balances).
+        upsert(session, ETokenWallet.__table__, wallets, ["citizen_id", "programme_code"])
+        targets = {(row.record["citizen_id"], row.record["programme_code"]): row.record["balance"] for row in batch}
+        current = session.execute(
+            select(ETokenWallet.id, ETokenWallet.citizen_id, ETokenWallet.programme_code, ETokenWallet.balance).where(
+                tuple_(ETokenWallet.citizen_id, ETokenWallet.programme_code).in_(list(targets))
+            )
+        )
+        set_balances(
+            session,
+            ((wallet_id, Decimal(balance), targets[(citizen_id, code)]) for wallet_id, citizen_id, code, balance in current),
+            reason="import",
+        )
+
+
+KINDS: dict[str, type[ImportKind]] = {
+    kind.name: kind for kind in (CitizensImport, EnrolmentsImport, PaymentsImport, ETokensImport)
+}

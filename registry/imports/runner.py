@@ -1,0 +1,140 @@
+"""Running one CSV import: stream, validate, write in batches, all-or-nothing by default.
+
+Everything happens in one database transaction. Rows are validated as they stream past and
+written batch by batch; at the first bad row writing stops (validation goes on, so the
+report lists every bad row) and at the end the transaction is rolled back, so a file with
+any bad row changes nothing. With ``skip_bad`` the good rows are committed and the bad ones
+go to a reject file with their line, column and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from registry.imports.kinds import KINDS, CitizensImport, FieldProblem, ImportKind, ParsedRow
+from registry.imports.lookups import Lookups
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unknown kind, missing columns, encoding)."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    column: str
+    reason: str
+    raw: dict[str, str]
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows_read: int = 0
+    rows_written: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    committed: bool = False
+    reject_path: Path | None = None
+
+
+def count_data_lines(path: Path) -> int:
+    """Lines after the header, for a progress bar (a quoted newline makes it an estimate)."""
+    with open(path, "rb") as handle:
+        return max(sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1, 0)
+
+
+def make_kind(name: str, lookups: Lookups, today: dt.date | None) -> ImportKind:
+    if name not in KINDS:
+        raise ImportFileError(f"unknown import kind {name!r}; use one of {', '.join(KINDS)}")
+    if name == CitizensImport.name and today is not None:
+        return CitizensImport(lookups, today=today)
+    return KINDS[name](lookups)
+
+
+def run_import(
+    session: Session,
+    kind_name: str,
+    path: Path,
+    *,
+    skip_bad: bool = False,
+    reject_path: Path | None = None,
+    batch_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+    today: dt.date | None = None,
+) -> ImportReport:
+    kind = make_kind(kind_name, Lookups.load(session), today)
+    report = ImportReport(kind_name)
+    pending: list[ParsedRow] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        batch_problems = kind.check_batch(session, pending)
+        rejected = {id(problem.row) for problem in batch_problems}
+        report.problems.extend(RowProblem(p.row.line, p.column, p.reason, p.row.raw) for p in batch_problems)
+        if skip_bad or not report.problems:
+            good = [row for row in pending if id(row) not in rejected]
+            kind.write(session, good)
+            report.rows_written += len(good)
+        pending.clear()
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in (reader.fieldnames or [])]
+            missing = [name for name in kind.columns if name not in header]
+            if missing:
+                raise ImportFileError(f"{path.name}: missing columns {', '.join(missing)}")
+            reader.fieldnames = header
+            for row in reader:
+                report.rows_read += 1
+                try:
+                    parsed = ParsedRow(reader.line_num, row, kind.parse(row))
+                    kind.accept(parsed)
+                except FieldProblem as problem:
+                    report.problems.append(RowProblem(reader.line_num, problem.column, problem.reason, row))
+                else:
+                    pending.append(parsed)
+                    if len(pending) >= batch_size:
+                        flush()
+                if progress and report.rows_read % 1000 == 0:
+                    progress(1000)
+            flush()
+            if progress:
+                progress(report.rows_read % 1000)
+    except UnicodeDecodeError as exc:
+        session.rollback()
+        raise ImportFileError(f"{path.name} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    except BaseException:
+        session.rollback()
+        raise
+
+    report.problems.sort(key=lambda problem: problem.line)
+    if report.problems and not skip_bad:
+        session.rollback()
+        report.rows_written = 0
+        return report
+    kind.finish(session)
+    session.commit()
+    report.committed = True
+    if report.problems:
+        report.reject_path = reject_path or path.with_name(path.stem + ".rejects.csv")
+        write_rejects(report.reject_path, header, report.problems)
+    return report
+
+
+def write_rejects(path: Path, header: list[str], problems: list[RowProblem]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*header, "_line", "_column", "_reason"])
+        for problem in problems:
+            writer.writerow([*(problem.raw.get(name) or "" for name in header), problem.line, problem.column, problem.reason])

@@ -1,0 +1,277 @@
+"""Typed SQLAlchemy models of the registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sahayata.db import Base
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Store the readable values ("active", "bkash"), not Python member names, and use a
+    # CHECK constraint rather than a native type so migrations stay the same on SQLite.
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
+
+
+class Gender(enum.StrEnum):
+    MALE = "M"
+    FEMALE = "F"
+    OTHER = "X"
+
+
+class MaritalStatus(enum.StrEnum):
+    NEVER_MARRIED = "never_married"
+    MARRIED = "married"
+    WIDOWED = "widowed"
+    DIVORCED = "divorced"
+    DESERTED = "deserted"
+
+
+class Language(enum.StrEnum):
+    BANGLA = "bn"
+    ENGLISH = "en"
+
+
+class EnrolmentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    EXITED = "exited"
+
+
+class PaymentChannel(enum.StrEnum):
+    BKASH = "bkash"
+    NAGAD = "nagad"
+    ROCKET = "rocket"
+    POST_OFFICE = "post_office"
+    BANK = "bank"
+    AGENT_BANKING = "agent_banking"
+
+
+class PaymentStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    CREDITED = "credited"
+    FAILED = "failed"
+    RETURNED = "returned"
+
+
+class Cluster(Base):
+    __tablename__ = "clusters"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_bn: Mapped[str] = mapped_column(String(120))
+    coordinator_ministry_code: Mapped[str | None] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Ministry(Base):
+    __tablename__ = "ministries"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(160))
+    name_bn: Mapped[str] = mapped_column(String(160))
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_bn: Mapped[str] = mapped_column(String(200))
+    lead_ministry_code: Mapped[str] = mapped_column(ForeignKey("ministries.code"))
+    cluster_code: Mapped[str] = mapped_column(ForeignKey("clusters.code"))
+    benefit_type: Mapped[str] = mapped_column(String(16))  # cash | etoken
+    amount_bdt: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    unit: Mapped[str | None] = mapped_column(String(80))
+    frequency: Mapped[str | None] = mapped_column(String(80))
+    eligibility_summary: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    lead_ministry: Mapped[Ministry] = relationship()
+    cluster: Mapped[Cluster] = relationship()
+    rules: Mapped[list[EligibilityRule]] = relationship(
+        order_by="EligibilityRule.position", cascade="all, delete-orphan"
+    )
+
+
+class EligibilityRule(Base):
+    """One criterion of a programme's eligibility, e.g. ``age_min_by_gender {"M": 65, "F": 62}``.
+
+    The criterion names a small fixed vocabulary of checks (registry.eligibility.criteria);
+    which checks apply to a programme and with which thresholds is data.
+    """
+
+    __tablename__ = "eligibility_rules"
+    __table_args__ = (UniqueConstraint("programme_code", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    criterion: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Division(Base):
+    __tablename__ = "divisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name_en: Mapped[str] = mapped_column(String(60))
+    name_bn: Mapped[str] = mapped_column(String(60))
+
+
+class District(Base):
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    division_id: Mapped[int] = mapped_column(ForeignKey("divisions.id"))
+    name_en: Mapped[str] = mapped_column(String(60), unique=True)
+    name_bn: Mapped[str] = mapped_column(String(60))
+
+    division: Mapped[Division] = relationship()
+
+
+class Upazila(Base):
+    __tablename__ = "upazilas"
+    # Upazila names repeat across districts (Kaliganj, Companiganj, ...): unique per district.
+    __table_args__ = (UniqueConstraint("district_id", "name_en"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    name_en: Mapped[str] = mapped_column(String(60))
+    name_bn: Mapped[str] = mapped_column(String(60))
+
+    district: Mapped[District] = relationship()
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(40), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    monthly_income_bdt: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    land_decimal: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # 0-100, higher is more vulnerable; the breakdown lists each indicator's points so a
+    # citizen or an auditor can see exactly why a household scored what it did.
+    vulnerability_score: Mapped[int] = mapped_column(Integer, default=0)
+    vulnerability_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    members: Mapped[list[Citizen]] = relationship(back_populates="household")
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+    __table_args__ = (Index("ix_citizens_mobile", "mobile"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nid: Mapped[str] = mapped_column(String(17), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_bn: Mapped[str] = mapped_column(String(120))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
+    mobile: Mapped[str | None] = mapped_column(String(16))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    upazila_id: Mapped[int] = mapped_column(ForeignKey("upazilas.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    disability: Mapped[bool] = mapped_column(default=False)
+    marital_status: Mapped[MaritalStatus] = mapped_column(_enum(MaritalStatus, "marital_status"))
+    language: Mapped[Language] = mapped_column(_enum(Language, "language"), default=Language.BANGLA)
+
+    household: Mapped[Household] = relationship(back_populates="members")
+    district: Mapped[District] = relationship()
+    upazila: Mapped[Upazila] = relationship()
+    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="citizen")
+
+
+class Enrolment(Base):
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("citizen_id", "programme_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"), index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(_enum(EnrolmentStatus, "enrolment_status"))
+    enrolled_on: Mapped[dt.date] = mapped_column(Date)
+    payment_channel: Mapped[PaymentChannel | None] = mapped_column(_enum(PaymentChannel, "payment_channel"))
+    account_number: Mapped[str | None] = mapped_column(String(34))
+
+    citizen: Mapped[Citizen] = relationship(back_populates="enrolments")
+    programme: Mapped[Programme] = relationship()
+
+    @property
+    def masked_account_number(self) -> str | None:
+        from registry.masking import mask_account_number
+
+        return mask_account_number(self.account_number)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    # One payment per citizen, programme and cycle is the natural key imports upsert on;
+    # the provider's transaction id is unique too, but a scheduled payment has none yet.
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "programme_code", "cycle"),
+        UniqueConstraint("txn_id"),
+        Index("ix_payments_programme_cycle_status", "programme_code", "cycle", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
+    cycle: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    amount_bdt: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    channel: Mapped[PaymentChannel | None] = mapped_column(_enum(PaymentChannel, "payment_channel"))
+    txn_id: Mapped[str | None] = mapped_column(String(40))
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ETokenWallet(Base):
+    """An e-token balance; it only changes through ledger entries (registry.etokens)."""
+
+    __tablename__ = "etoken_wallets"
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "programme_code"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
+    unit: Mapped[str] = mapped_column(String(40))
+    balance: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    entries: Mapped[list[ETokenLedgerEntry]] = relationship(order_by="ETokenLedgerEntry.id")
+
+
+class ETokenLedgerEntry(Base):
+    __tablename__ = "etoken_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wallet_id: Mapped[int] = mapped_column(ForeignKey("etoken_wallets.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    reason: Mapped[str] = mapped_column(String(40))  # import | redeem | credit | expire
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

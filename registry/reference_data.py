@@ -1,0 +1,89 @@
+"""Reference data (clusters, ministries, programmes, rules, geography) kept in sync with seed/.
+
+Runs after every `flask --app wsgi db upgrade`; upserting by natural key makes it safe to run
+any number of times, and a change to a seed CSV reaches every deployment on its next upgrade.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from registry.models import Cluster, District, Division, EligibilityRule, Ministry, Programme, Upazila
+
+SEED_DIR = Path(__file__).resolve().parent / "seed"
+
+
+def _rows(name: str) -> Iterator[dict[str, str]]:
+    with open(SEED_DIR / name, newline="", encoding="utf-8") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _upsert(session: Session, model: type, key: str, records: list[dict]) -> None:
+    existing = {getattr(obj, key): obj for obj in session.scalars(select(model))}
+    for record in records:
+        obj = existing.get(record[key])
+        if obj is None:
+            session.add(model(**record))
+        else:
+            for field, value in record.items():
+                setattr(obj, field, value)
+    session.flush()
+
+
+def sync_reference_data(session: Session) -> None:
+    _upsert(session, Division, "id", [
+        {"id": int(r["id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]} for r in _rows("geo/divisions.csv")
+    ])
+    _upsert(session, District, "id", [
+        {"id": int(r["id"]), "division_id": int(r["division_id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]}
+        for r in _rows("geo/districts.csv")
+    ])
+    _upsert(session, Upazila, "id", [
+        {"id": int(r["id"]), "district_id": int(r["district_id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]}
+        for r in _rows("geo/upazilas.csv")
+    ])
+    _upsert(session, Ministry, "code", [
+        {"code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"]} for r in _rows("ministries.csv")
+    ])
+    _upsert(session, Cluster, "code", [
+        {
+            "code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"],
+            "coordinator_ministry_code": r["coordinator_ministry_code"] or None, "notes": r["notes"] or None,
+        }
+        for r in _rows("clusters.csv")
+    ])
+    _upsert(session, Programme, "code", [
+        {
+            "code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"],
+            "lead_ministry_code": r["lead_ministry_code"], "cluster_code": r["cluster_code"],
+            "benefit_type": r["benefit_type"], "amount_bdt": Decimal(r["amount_bdt"]) if r["amount_bdt"] else None,
+            "unit": r["unit"] or None, "frequency": r["frequency"] or None,
+            "eligibility_summary": r["eligibility_summary"] or None, "notes": r["notes"] or None,
+        }
+        for r in _rows("programmes.csv")
+    ])
+    _sync_rules(session)
+
+
+def _sync_rules(session: Session) -> None:
+    """Rules are replaced as a set per programme: the seed file is the whole truth for them."""
+    wanted: dict[str, list[tuple[str, dict]]] = {}
+    for row in _rows("eligibility_rules.csv"):
+        wanted.setdefault(row["programme"], []).append((row["criterion"], json.loads(row["params"])))
+    current: dict[str, list[tuple[str, dict]]] = {}
+    for rule in session.scalars(select(EligibilityRule).order_by(EligibilityRule.programme_code, EligibilityRule.position)):
+        current.setdefault(rule.programme_code, []).append((rule.criterion, rule.params))
+    for code in set(wanted) | set(current):
+        if wanted.get(code) == current.get(code):
+            continue  # unchanged: leave the rows (and their ids) alone
+        session.execute(delete(EligibilityRule).where(EligibilityRule.programme_code == code))
+        for position, (criterion, params) in enumerate(wanted.get(code, [])):
+            session.add(EligibilityRule(programme_code=code, position=position, criterion=criterion, params=params))
+    session.flush()

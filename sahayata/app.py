@@ -1,0 +1,35 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from sahayata import db, errors, i18n, jobs
+from sahayata.config import settings_from_env
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask("sahayata")
+    app.config.update(settings_from_env())
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    db.init_app(app)
+    jobs.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+
+    from sahayata.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+    from sahayata.cli import register_commands
+
+    register_commands(app)
+    return app

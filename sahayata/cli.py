@@ -1,0 +1,58 @@
+"""Command-line interface: `flask --app wsgi db upgrade`, `worker`, `registry …`, `demo-data`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from sahayata import migrate
+from sahayata.db import transaction
+
+db_cli = AppGroup("db", help="Database schema and reference data.")
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the schema, then load/refresh reference data (clusters, ministries, places)."""
+    from registry.eligibility.engine import forget_cached_rulebook
+    from registry.reference_data import sync_reference_data
+
+    migrate.upgrade(current_app, revision)
+    if revision == "head":
+        with transaction() as session:
+            sync_reference_data(session)
+        forget_cached_rulebook()
+    click.echo(f"database at {revision}, reference data loaded")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the schema down to REVISION (e.g. base)."""
+    migrate.downgrade(current_app, revision)
+    click.echo(f"database at {revision}")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queue", "queues", multiple=True, help="Queue names (default: all).")
+def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker inside the app (needs REDIS_URL)."""
+    from rq import Worker
+
+    from sahayata.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
+
+    if jobs_run_inline():
+        raise click.ClickException("REDIS_URL is not set: jobs run inline and no worker is needed")
+    Worker(list(queues or QUEUE_NAMES), connection=redis_connection()).work(burst=burst, with_scheduler=True)
+
+
+def register_commands(app: Flask) -> None:
+    from registry.cli import demo_data_command, registry_cli
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(worker)
+    app.cli.add_command(registry_cli)
+    app.cli.add_command(demo_data_command)

@@ -1,0 +1,28 @@
+"""Settings read from environment variables (listed in README.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "sahayata.db"
+
+
+def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
+    """Return Flask config keys from the environment, with embedded defaults.
+
+    Unset ``DATABASE_URL`` means SQLite under ``var/``; unset ``REDIS_URL`` means an
+    in-process Redis stand-in with jobs run inline, so a fresh machine needs nothing else.
+    """
+    env = os.environ if env is None else env
+    return {
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        # A random per-process key would log everyone out on every restart and break
+        # multi-node deployments, so production must set one; the default is for dev only.
+        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-insecure-key",
+        "SAHAYATA_DEFAULT_LOCALE": env.get("SAHAYATA_DEFAULT_LOCALE", "bn"),
+        "SAHAYATA_RULES_CACHE_SECONDS": int(env.get("SAHAYATA_RULES_CACHE_SECONDS", "300")),
+        "SAHAYATA_IMPORT_BATCH_SIZE": int(env.get("SAHAYATA_IMPORT_BATCH_SIZE", "5000")),
+    }

@@ -1,0 +1,74 @@
+"""RQ queues: real Redis and worker processes when REDIS_URL is set, inline otherwise.
+
+Embedded mode uses fakeredis (an in-process Redis stand-in) and runs every job at the
+moment it is enqueued, so a fresh machine needs no Redis server and no worker.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import fakeredis
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+
+QUEUE_NAMES = ("default",)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        inline = False
+    else:
+        connection = fakeredis.FakeRedis()
+        inline = True
+    app.extensions["sahayata.redis"] = connection
+    app.extensions["sahayata.jobs_inline"] = inline
+
+
+def redis_connection(app: Flask | None = None) -> Redis:
+    return (app or current_app).extensions["sahayata.redis"]
+
+
+def jobs_run_inline(app: Flask | None = None) -> bool:
+    return (app or current_app).extensions["sahayata.jobs_inline"]
+
+
+def get_queue(name: str = "default") -> Queue:
+    return Queue(name, connection=redis_connection(), is_async=not jobs_run_inline())
+
+
+def enqueue(func: Callable[..., Any], *args: Any, queue_name: str = "default", **kwargs: Any) -> Job:
+    return get_queue(queue_name).enqueue(func, *args, **kwargs)
+
+
+_worker_app: Flask | None = None
+
+
+def with_app_context(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a job inside an app context, creating the app in a bare `rq worker` process.
+
+    Jobs enqueued inline or run by `flask --app wsgi worker` already have one.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        global _worker_app
+        if has_app_context():
+            return func(*args, **kwargs)
+        if _worker_app is None:
+            from sahayata.app import create_app
+
+            _worker_app = create_app()
+        with _worker_app.app_context():
+            return func(*args, **kwargs)
+
+    return wrapper
