@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from sahayata.db import db_session
@@ -19,7 +19,9 @@ registry_cli = AppGroup("registry", help="The social-protection registry.")
 @click.argument("kind", type=click.Choice(["citizens", "enrolments", "payments", "etokens"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows; write the bad ones to a reject file.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Reject file (default FILE.rejects.csv).")
+@click.option(
+    "--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Reject file (default FILE.rejects.csv)."
+)
 def import_command(kind: str, file: Path, skip_bad: bool, rejects: Path | None) -> None:
     """Import a CSV FILE of KIND. Any bad row means nothing is written, unless --skip-bad."""
     from flask import current_app
@@ -30,7 +32,12 @@ def import_command(kind: str, file: Path, skip_bad: bool, rejects: Path | None) 
     try:
         with click.progressbar(length=total, label=f"importing {kind}", file=sys.stderr) as bar:
             report = run_import(
-                db_session(), kind, file, skip_bad=skip_bad, reject_path=rejects, progress=bar.update,
+                db_session(),
+                kind,
+                file,
+                skip_bad=skip_bad,
+                reject_path=rejects,
+                progress=bar.update,
                 batch_size=current_app.config["SAHAYATA_IMPORT_BATCH_SIZE"],
             )
     except ImportFileError as exc:
@@ -67,13 +74,18 @@ def check_command(nid: str, programme: str | None, lang: str) -> None:
     if citizen is None:
         raise click.ClickException("no citizen with this NID")
     book = rulebook(session)
-    for result in check_citizen(session, citizen, programme.upper() if programme else None):
-        click.echo(f"{result.programme_code} {programme_name(result.programme_code, lang, book)}: {summarise(result, lang, book)}")
+    code = programme.upper() if programme else None
+    if code and code not in book.rules:
+        raise click.ClickException(f"unknown programme {programme!r}; use one of {', '.join(sorted(book.rules))}")
+    for result in check_citizen(session, citizen, code):
+        name = programme_name(result.programme_code, lang, book)
+        click.echo(f"{result.programme_code} {name}: {summarise(result, lang, book)}")
         for criterion in result.criteria:
             click.echo(f"    [{criterion.outcome.value}] {describe_criterion(criterion, lang, book)}")
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--citizens", "count", type=click.IntRange(1), default=2000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing if the registry already has citizens.")
@@ -89,7 +101,10 @@ def demo_data_command(count: int, seed: int, if_empty: bool, as_of: dt.datetime 
         click.echo(f"registry already has {existing} citizens; demo data not loaded")
         return
     result = generate_demo_data(
-        session, count, seed, as_of.date() if as_of else DEMO_AS_OF,
+        session,
+        count,
+        seed,
+        as_of.date() if as_of else DEMO_AS_OF,
         progress=lambda kind, rows, _n: click.echo(f"  {kind}: {rows} rows", err=True),
     )
     click.echo(f"demo registry: {result.citizens} citizens (seed {seed})")

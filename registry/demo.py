@@ -9,6 +9,7 @@ purpose, since those are what the service exists to surface.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import random
@@ -96,12 +97,18 @@ class DemoGenerator:
 
     def _person(self, index: int, household: dict, role: str) -> dict:
         rng = self.rng
-        gender = "X" if rng.random() < 0.002 else ("F" if (role == "head_f" or (role != "head_m" and rng.random() < 0.5)) else "M")
+        gender = (
+            "X"
+            if rng.random() < 0.002
+            else ("F" if (role == "head_f" or (role != "head_m" and rng.random() < 0.5)) else "M")
+        )
         age = int(min(max(rng.gauss(44, 17), 18), 95))
         if rng.random() < 0.12:
             age = rng.randint(60, 90)  # the elderly are over-represented among the poor
         first = rng.choice(self.names.female if gender == "F" else self.names.male)
-        surnames = self.names.surnames if gender == "F" else [s for s in self.names.surnames if s[0] not in FEMALE_SURNAMES]
+        surnames = (
+            self.names.surnames if gender == "F" else [s for s in self.names.surnames if s[0] not in FEMALE_SURNAMES]
+        )
         last = rng.choice(surnames)
         if age < 22:
             marital = rng.choices(["never_married", "married"], [70, 30])[0]
@@ -137,8 +144,13 @@ class DemoGenerator:
         income = round(rng.lognormvariate(9.0, 0.6) / 100) * 100  # median about Tk 8,100 a month
         land = rng.choices([0, rng.randint(1, 15), rng.randint(16, 50), rng.randint(51, 300)], [30, 30, 25, 15])[0]
         return {
-            "household_id": f"HH{self.seed}-{number:07d}", "district_id": district_id, "district": district,
-            "upazila_id": upazila_id, "household_size": size, "monthly_income_bdt": income, "land_decimal": land,
+            "household_id": f"HH{self.seed}-{number:07d}",
+            "district_id": district_id,
+            "district": district,
+            "upazila_id": upazila_id,
+            "household_size": size,
+            "monthly_income_bdt": income,
+            "land_decimal": land,
         }
 
     # -- programmes -----------------------------------------------------------------------
@@ -177,8 +189,13 @@ class DemoGenerator:
         status = rng.choices(["active", "suspended", "exited"], [92, 5, 3])[0]
         enrolled = self.as_of - dt.timedelta(days=rng.randint(120, 2500))
         return {
-            "nid": person["nid"], "programme": code, "status": status, "enrolled_on": enrolled.isoformat(),
-            "payment_channel": channel, "account_number": account, "_channel": channel,
+            "nid": person["nid"],
+            "programme": code,
+            "status": status,
+            "enrolled_on": enrolled.isoformat(),
+            "payment_channel": channel,
+            "account_number": account,
+            "_channel": channel,
         }
 
     def _payments(self, person: dict, enrolment: dict) -> list[dict]:
@@ -194,8 +211,15 @@ class DemoGenerator:
             else:
                 status = self.rng.choices(["credited", "sent", "failed", "returned"], [90, 3, 5, 2])[0]
             row = {
-                "nid": person["nid"], "programme": programme.code, "cycle": cycle, "amount_bdt": f"{amount:.0f}",
-                "status": status, "paid_on": "", "channel": enrolment["_channel"], "txn_id": "", "failure_reason": "",
+                "nid": person["nid"],
+                "programme": programme.code,
+                "cycle": cycle,
+                "amount_bdt": f"{amount:.0f}",
+                "status": status,
+                "paid_on": "",
+                "channel": enrolment["_channel"],
+                "txn_id": "",
+                "failure_reason": "",
             }
             if status != "scheduled":
                 self.txn_counter += 1
@@ -214,21 +238,26 @@ class DemoGenerator:
         unit = "voucher" if code == "MHV" else "kg rice"
         balance = self.rng.randint(1, 3) if code == "MHV" else self.rng.choice([0, 10, 20, 30, 30, 30])
         expires = self.as_of + dt.timedelta(days=self.rng.choice([30, 45, 60]))
-        return {"nid": person["nid"], "programme": code, "balance": balance, "unit": unit, "expires_on": expires.isoformat()}
+        return {
+            "nid": person["nid"],
+            "programme": code,
+            "balance": balance,
+            "unit": unit,
+            "expires_on": expires.isoformat(),
+        }
 
     # -- files ----------------------------------------------------------------------------
     def write_files(self, citizens: int, folder: Path) -> tuple[dict[str, Path], list[tuple[str, str]]]:
-        paths = {kind.name: folder / f"{kind.name}.csv" for kind in (CitizensImport, EnrolmentsImport, PaymentsImport, ETokensImport)}
-        columns = {
-            "citizens": CitizensImport.columns, "enrolments": EnrolmentsImport.columns,
-            "payments": PaymentsImport.columns, "etokens": ETokensImport.columns,
-        }
-        handles = {kind: open(path, "w", encoding="utf-8", newline="") for kind, path in paths.items()}
-        writers = {kind: csv.DictWriter(handles[kind], columns[kind], extrasaction="ignore") for kind in paths}
-        for writer in writers.values():
-            writer.writeheader()
+        kinds = (CitizensImport, EnrolmentsImport, PaymentsImport, ETokensImport)
+        paths = {kind.name: folder / f"{kind.name}.csv" for kind in kinds}
+        columns = {kind.name: kind.columns for kind in kinds}
         samples: dict[str, tuple[str, str]] = {}
-        try:
+        with contextlib.ExitStack() as files:
+            writers = {}
+            for kind, path in paths.items():
+                handle = files.enter_context(open(path, "w", encoding="utf-8", newline=""))
+                writers[kind] = csv.DictWriter(handle, columns[kind], extrasaction="ignore")
+                writers[kind].writeheader()
             index, number = 0, 0
             while index < citizens:
                 number += 1
@@ -247,12 +276,11 @@ class DemoGenerator:
                         if etoken:
                             writers["etokens"].writerow(etoken)
                         self._note_sample(samples, person, code, enrolment, payments, etoken)
-        finally:
-            for handle in handles.values():
-                handle.close()
         return paths, list(samples.values())
 
-    def _note_sample(self, samples: dict, person: dict, code: str, enrolment: dict, payments: list, etoken: dict | None) -> None:
+    def _note_sample(
+        self, samples: dict, person: dict, code: str, enrolment: dict, payments: list, etoken: dict | None
+    ) -> None:
         if not person["mobile"] or enrolment["status"] != "active":
             return
         if code == "OAA" and "oaa" not in samples:

@@ -43,5 +43,7 @@ def post_entry(session: Session, wallet: ETokenWallet, amount: Decimal, reason: 
 
 
 def ledger_sum(session: Session, wallet_id: int) -> Decimal:
-    total = session.scalar(select(func.coalesce(func.sum(ETokenLedgerEntry.amount), 0)).where(ETokenLedgerEntry.wallet_id == wallet_id))
+    total = session.scalar(
+        select(func.coalesce(func.sum(ETokenLedgerEntry.amount), 0)).where(ETokenLedgerEntry.wallet_id == wallet_id)
+    )
     return Decimal(total)

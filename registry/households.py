@@ -23,15 +23,22 @@ def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt
         chunk = ids[start : start + CHUNK]
         members: dict[int, list[MemberFacts]] = {}
         member_rows = session.execute(
-            select(Citizen.household_id, Citizen.date_of_birth, Citizen.gender, Citizen.disability, Citizen.marital_status)
-            .where(Citizen.household_id.in_(chunk))
+            select(
+                Citizen.household_id, Citizen.date_of_birth, Citizen.gender, Citizen.disability, Citizen.marital_status
+            ).where(Citizen.household_id.in_(chunk))
         )
         for household_id, dob, gender, disability, marital in member_rows:
             members.setdefault(household_id, []).append(MemberFacts(dob, gender.value, disability, marital.value))
         updates = []
         households = session.execute(
-            select(Household.id, Household.size, Household.monthly_income_bdt, Household.land_decimal,
-                   Household.vulnerability_score, Household.vulnerability_breakdown).where(Household.id.in_(chunk))
+            select(
+                Household.id,
+                Household.size,
+                Household.monthly_income_bdt,
+                Household.land_decimal,
+                Household.vulnerability_score,
+                Household.vulnerability_breakdown,
+            ).where(Household.id.in_(chunk))
         )
         for household_id, size, income, land, old_score, old_breakdown in households:
             score, breakdown = score_household(size, income, land, members.get(household_id, []), as_of)
@@ -39,9 +46,9 @@ def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt
                 updates.append({"hid": household_id, "score": score, "breakdown": breakdown})
         if updates:
             session.execute(
-                update(table).where(table.c.id == bindparam("hid")).values(
-                    vulnerability_score=bindparam("score"), vulnerability_breakdown=bindparam("breakdown")
-                ),
+                update(table)
+                .where(table.c.id == bindparam("hid"))
+                .values(vulnerability_score=bindparam("score"), vulnerability_breakdown=bindparam("breakdown")),
                 updates,
                 execution_options={"synchronize_session": False},
             )

@@ -38,37 +38,72 @@ def _upsert(session: Session, model: type, key: str, records: list[dict]) -> Non
 
 
 def sync_reference_data(session: Session) -> None:
-    _upsert(session, Division, "id", [
-        {"id": int(r["id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]} for r in _rows("geo/divisions.csv")
-    ])
-    _upsert(session, District, "id", [
-        {"id": int(r["id"]), "division_id": int(r["division_id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]}
-        for r in _rows("geo/districts.csv")
-    ])
-    _upsert(session, Upazila, "id", [
-        {"id": int(r["id"]), "district_id": int(r["district_id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]}
-        for r in _rows("geo/upazilas.csv")
-    ])
-    _upsert(session, Ministry, "code", [
-        {"code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"]} for r in _rows("ministries.csv")
-    ])
-    _upsert(session, Cluster, "code", [
-        {
-            "code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"],
-            "coordinator_ministry_code": r["coordinator_ministry_code"] or None, "notes": r["notes"] or None,
-        }
-        for r in _rows("clusters.csv")
-    ])
-    _upsert(session, Programme, "code", [
-        {
-            "code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"],
-            "lead_ministry_code": r["lead_ministry_code"], "cluster_code": r["cluster_code"],
-            "benefit_type": r["benefit_type"], "amount_bdt": Decimal(r["amount_bdt"]) if r["amount_bdt"] else None,
-            "unit": r["unit"] or None, "frequency": r["frequency"] or None,
-            "eligibility_summary": r["eligibility_summary"] or None, "notes": r["notes"] or None,
-        }
-        for r in _rows("programmes.csv")
-    ])
+    _upsert(
+        session,
+        Division,
+        "id",
+        [{"id": int(r["id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]} for r in _rows("geo/divisions.csv")],
+    )
+    _upsert(
+        session,
+        District,
+        "id",
+        [
+            {"id": int(r["id"]), "division_id": int(r["division_id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]}
+            for r in _rows("geo/districts.csv")
+        ],
+    )
+    _upsert(
+        session,
+        Upazila,
+        "id",
+        [
+            {"id": int(r["id"]), "district_id": int(r["district_id"]), "name_en": r["name_en"], "name_bn": r["name_bn"]}
+            for r in _rows("geo/upazilas.csv")
+        ],
+    )
+    _upsert(
+        session,
+        Ministry,
+        "code",
+        [{"code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"]} for r in _rows("ministries.csv")],
+    )
+    _upsert(
+        session,
+        Cluster,
+        "code",
+        [
+            {
+                "code": r["code"],
+                "name_en": r["name_en"],
+                "name_bn": r["name_bn"],
+                "coordinator_ministry_code": r["coordinator_ministry_code"] or None,
+                "notes": r["notes"] or None,
+            }
+            for r in _rows("clusters.csv")
+        ],
+    )
+    _upsert(
+        session,
+        Programme,
+        "code",
+        [
+            {
+                "code": r["code"],
+                "name_en": r["name_en"],
+                "name_bn": r["name_bn"],
+                "lead_ministry_code": r["lead_ministry_code"],
+                "cluster_code": r["cluster_code"],
+                "benefit_type": r["benefit_type"],
+                "amount_bdt": Decimal(r["amount_bdt"]) if r["amount_bdt"] else None,
+                "unit": r["unit"] or None,
+                "frequency": r["frequency"] or None,
+                "eligibility_summary": r["eligibility_summary"] or None,
+                "notes": r["notes"] or None,
+            }
+            for r in _rows("programmes.csv")
+        ],
+    )
     _sync_rules(session)
 
 
@@ -78,7 +113,9 @@ def _sync_rules(session: Session) -> None:
     for row in _rows("eligibility_rules.csv"):
         wanted.setdefault(row["programme"], []).append((row["criterion"], json.loads(row["params"])))
     current: dict[str, list[tuple[str, dict]]] = {}
-    for rule in session.scalars(select(EligibilityRule).order_by(EligibilityRule.programme_code, EligibilityRule.position)):
+    for rule in session.scalars(
+        select(EligibilityRule).order_by(EligibilityRule.programme_code, EligibilityRule.position)
+    ):
         current.setdefault(rule.programme_code, []).append((rule.criterion, rule.params))
     for code in set(wanted) | set(current):
         if wanted.get(code) == current.get(code):

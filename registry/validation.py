@@ -82,7 +82,9 @@ def parse_optional_date(raw: str, *, field: str) -> dt.date | None:
     return parse_date(raw, field=field) if (raw or "").strip() else None
 
 
-def parse_decimal(raw: str, *, field: str, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None) -> Decimal:
+def parse_decimal(
+    raw: str, *, field: str, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None
+) -> Decimal:
     text = to_ascii_digits((raw or "").strip()).replace(",", "")
     if not text:
         raise InvalidValue(f"{field} is missing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from sahayata import migrate
 from sahayata.db import transaction
@@ -36,6 +36,7 @@ def db_downgrade(revision: str) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, help="Queue names (default: all).")
 def worker(burst: bool, queues: tuple[str, ...]) -> None:

@@ -14,6 +14,14 @@ from registry.eligibility.engine import (
 )
 
 __all__ = [
-    "CitizenFacts", "CriterionResult", "Decision", "EligibilityResult", "Outcome", "RuleBook",
-    "check", "check_citizen", "facts_for_citizen", "rulebook",
+    "CitizenFacts",
+    "CriterionResult",
+    "Decision",
+    "EligibilityResult",
+    "Outcome",
+    "RuleBook",
+    "check",
+    "check_citizen",
+    "facts_for_citizen",
+    "rulebook",
 ]

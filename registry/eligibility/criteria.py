@@ -89,8 +89,18 @@ def listed_in(_facts: CitizenFacts, params: dict[str, Any]) -> Evaluation:
 CRITERIA: dict[str, Criterion] = {
     fn.__name__: fn
     for fn in (
-        age_min_by_gender, age_min, age_range, gender_in, marital_status_in, disability_required,
-        household_income_max, land_max, vulnerability_min, area_in, not_enrolled_in, listed_in,
+        age_min_by_gender,
+        age_min,
+        age_range,
+        gender_in,
+        marital_status_in,
+        disability_required,
+        household_income_max,
+        land_max,
+        vulnerability_min,
+        area_in,
+        not_enrolled_in,
+        listed_in,
     )
 }
 

@@ -76,7 +76,9 @@ class RuleBook:
     @classmethod
     def load(cls, session: Session) -> RuleBook:
         rules: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for rule in session.scalars(select(EligibilityRule).order_by(EligibilityRule.programme_code, EligibilityRule.position)):
+        for rule in session.scalars(
+            select(EligibilityRule).order_by(EligibilityRule.programme_code, EligibilityRule.position)
+        ):
             validate_rule(rule.criterion, rule.params)
             rules.setdefault(rule.programme_code, []).append((rule.criterion, rule.params))
         names = {p.code: (p.name_en, p.name_bn) for p in session.scalars(select(Programme))}
@@ -138,9 +140,7 @@ def facts_for_citizen(citizen: Citizen, as_of: dt.date) -> CitizenFacts:
         vulnerability=household.vulnerability_score,
         district_name=citizen.district.name_en,
         upazila_id=citizen.upazila_id,
-        active_programmes=frozenset(
-            e.programme_code for e in citizen.enrolments if e.status is EnrolmentStatus.ACTIVE
-        ),
+        active_programmes=frozenset(e.programme_code for e in citizen.enrolments if e.status is EnrolmentStatus.ACTIVE),
     )
 
 

@@ -46,7 +46,9 @@ def describe_criterion(result: CriterionResult, locale: str, book: RuleBook) -> 
         if c in ("age_min_by_gender", "age_min"):
             return gettext("age %(age)s, must be %(min)s or older", age=n(value), min=n(required))
         if c == "age_range":
-            return gettext("age %(age)s, must be %(min)s to %(max)s", age=n(value), min=n(required[0]), max=n(required[1]))
+            return gettext(
+                "age %(age)s, must be %(min)s to %(max)s", age=n(value), min=n(required[0]), max=n(required[1])
+            )
         if c == "gender_in":
             return _gender_restriction(required)
         if c == "marital_status_in":

@@ -76,11 +76,15 @@ def _choices(enum_cls: type, extra: dict[str, Any] | None = None) -> dict[str, A
 
 
 GENDERS = _choices(Gender)
-MARITAL_STATUSES = _choices(MaritalStatus, {"never married": MaritalStatus.NEVER_MARRIED, "single": MaritalStatus.NEVER_MARRIED})
+MARITAL_STATUSES = _choices(
+    MaritalStatus, {"never married": MaritalStatus.NEVER_MARRIED, "single": MaritalStatus.NEVER_MARRIED}
+)
 LANGUAGES = _choices(Language, {"": Language.BANGLA, "bangla": Language.BANGLA, "english": Language.ENGLISH})
 ENROLMENT_STATUSES = _choices(EnrolmentStatus)
 PAYMENT_STATUSES = _choices(PaymentStatus)
-CHANNELS = _choices(PaymentChannel, {"post office": PaymentChannel.POST_OFFICE, "agent banking": PaymentChannel.AGENT_BANKING})
+CHANNELS = _choices(
+    PaymentChannel, {"post office": PaymentChannel.POST_OFFICE, "agent banking": PaymentChannel.AGENT_BANKING}
+)
 OPTIONAL_CHANNELS = {**CHANNELS, "": None}
 
 
@@ -121,7 +125,9 @@ def _resolve_nids(kind: ImportKind, session: Session, batch: Sequence[ParsedRow]
     for row in batch:
         citizen_id = kind.lookups.citizen_ids.get(row.record["nid"])
         if citizen_id is None:
-            problems.append(BatchProblem(row, "nid", "no citizen with this NID in the registry (import citizens first)"))
+            problems.append(
+                BatchProblem(row, "nid", "no citizen with this NID in the registry (import citizens first)")
+            )
         else:
             row.record["citizen_id"] = citizen_id
     return problems
@@ -131,22 +137,48 @@ def _resolve_nids(kind: ImportKind, session: Session, batch: Sequence[ParsedRow]
 class CitizensImport(ImportKind):
     name: ClassVar[str] = "citizens"
     columns: ClassVar[tuple[str, ...]] = (
-        "nid", "name_en", "name_bn", "date_of_birth", "gender", "mobile", "district", "upazila", "household_id",
-        "household_size", "monthly_income_bdt", "land_decimal", "disability", "marital_status", "language",
+        "nid",
+        "name_en",
+        "name_bn",
+        "date_of_birth",
+        "gender",
+        "mobile",
+        "district",
+        "upazila",
+        "household_id",
+        "household_size",
+        "monthly_income_bdt",
+        "land_decimal",
+        "disability",
+        "marital_status",
+        "language",
     )
     today: dt.date = field(default_factory=dt.date.today)
     households_seen: dict[str, tuple[tuple[Any, ...], int]] = field(default_factory=dict)
     touched_households: set[int] = field(default_factory=set)
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
-        date_of_birth = checked("date_of_birth", lambda: v.parse_date(row["date_of_birth"], field="date_of_birth", not_after=self.today))
+        date_of_birth = checked(
+            "date_of_birth", lambda: v.parse_date(row["date_of_birth"], field="date_of_birth", not_after=self.today)
+        )
         nid = checked("nid", lambda: v.parse_nid(row["nid"], date_of_birth))
         mobile_raw = (row.get("mobile") or "").strip()
         district_id = checked("district", lambda: self.lookups.district(row["district"]))
         household = (
-            checked("household_size", lambda: v.parse_int(row["household_size"], field="household_size", minimum=1, maximum=40)),
-            checked("monthly_income_bdt", lambda: v.parse_decimal(row["monthly_income_bdt"], field="monthly_income_bdt", maximum=Decimal(10_000_000))),
-            checked("land_decimal", lambda: v.parse_decimal(row["land_decimal"], field="land_decimal", maximum=Decimal(1_000_000))),
+            checked(
+                "household_size",
+                lambda: v.parse_int(row["household_size"], field="household_size", minimum=1, maximum=40),
+            ),
+            checked(
+                "monthly_income_bdt",
+                lambda: v.parse_decimal(
+                    row["monthly_income_bdt"], field="monthly_income_bdt", maximum=Decimal(10_000_000)
+                ),
+            ),
+            checked(
+                "land_decimal",
+                lambda: v.parse_decimal(row["land_decimal"], field="land_decimal", maximum=Decimal(1_000_000)),
+            ),
         )
         return {
             "nid": nid,
@@ -161,7 +193,10 @@ class CitizensImport(ImportKind):
             "household_external_id": required_text(row, "household_id", 40),
             "household": household,
             "disability": checked("disability", lambda: v.parse_bool(row["disability"], field="disability")),
-            "marital_status": checked("marital_status", lambda: v.parse_choice(row["marital_status"], MARITAL_STATUSES, field="marital_status")),
+            "marital_status": checked(
+                "marital_status",
+                lambda: v.parse_choice(row["marital_status"], MARITAL_STATUSES, field="marital_status"),
+            ),
             "language": checked("language", lambda: v.parse_choice(row["language"], LANGUAGES, field="language")),
         }
 
@@ -181,12 +216,16 @@ class CitizensImport(ImportKind):
         for row in batch:
             size, income, land = row.record["household"]
             households[row.record["household_external_id"]] = {
-                "external_id": row.record["household_external_id"], "size": size,
-                "monthly_income_bdt": income, "land_decimal": land,
+                "external_id": row.record["household_external_id"],
+                "size": size,
+                "monthly_income_bdt": income,
+                "land_decimal": land,
             }
         upsert(session, Household.__table__, list(households.values()), ["external_id"])
         household_ids = dict(
-            session.execute(select(Household.external_id, Household.id).where(Household.external_id.in_(list(households)))).all()
+            session.execute(
+                select(Household.external_id, Household.id).where(Household.external_id.in_(list(households)))
+            ).all()
         )
         nids = [row.record["nid"] for row in batch]
         # A citizen who moved out leaves a household whose score must be recomputed too.
@@ -207,7 +246,14 @@ class CitizensImport(ImportKind):
 @dataclass
 class EnrolmentsImport(ImportKind):
     name: ClassVar[str] = "enrolments"
-    columns: ClassVar[tuple[str, ...]] = ("nid", "programme", "status", "enrolled_on", "payment_channel", "account_number")
+    columns: ClassVar[tuple[str, ...]] = (
+        "nid",
+        "programme",
+        "status",
+        "enrolled_on",
+        "payment_channel",
+        "account_number",
+    )
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
         account = (row.get("account_number") or "").strip().replace(" ", "")
@@ -219,7 +265,8 @@ class EnrolmentsImport(ImportKind):
             "status": checked("status", lambda: v.parse_choice(row["status"], ENROLMENT_STATUSES, field="status")),
             "enrolled_on": checked("enrolled_on", lambda: v.parse_date(row["enrolled_on"], field="enrolled_on")),
             "payment_channel": checked(
-                "payment_channel", lambda: v.parse_choice(row["payment_channel"], OPTIONAL_CHANNELS, field="payment_channel")
+                "payment_channel",
+                lambda: v.parse_choice(row["payment_channel"], OPTIONAL_CHANNELS, field="payment_channel"),
             ),
             "account_number": account or None,
         }
@@ -239,7 +286,15 @@ class EnrolmentsImport(ImportKind):
 class PaymentsImport(ImportKind):
     name: ClassVar[str] = "payments"
     columns: ClassVar[tuple[str, ...]] = (
-        "nid", "programme", "cycle", "amount_bdt", "status", "paid_on", "channel", "txn_id", "failure_reason",
+        "nid",
+        "programme",
+        "cycle",
+        "amount_bdt",
+        "status",
+        "paid_on",
+        "channel",
+        "txn_id",
+        "failure_reason",
     )
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
@@ -262,7 +317,9 @@ class PaymentsImport(ImportKind):
             "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
             "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
             "cycle": checked("cycle", lambda: v.parse_cycle(row["cycle"])),
-            "amount_bdt": checked("amount_bdt", lambda: v.parse_decimal(row["amount_bdt"], field="amount_bdt", maximum=Decimal("9999999"))),
+            "amount_bdt": checked(
+                "amount_bdt", lambda: v.parse_decimal(row["amount_bdt"], field="amount_bdt", maximum=Decimal("9999999"))
+            ),
             "status": status,
             "paid_on": paid_on,
             "channel": checked("channel", lambda: v.parse_choice(row["channel"], OPTIONAL_CHANNELS, field="channel")),
@@ -287,7 +344,11 @@ class PaymentsImport(ImportKind):
             )
             for txn_id, citizen_id, programme_code, cycle in existing:
                 record = by_txn[txn_id].record
-                if (citizen_id, programme_code, cycle) != (record["citizen_id"], record["programme_code"], record["cycle"]):
+                if (citizen_id, programme_code, cycle) != (
+                    record["citizen_id"],
+                    record["programme_code"],
+                    record["cycle"],
+                ):
                     problems.append(BatchProblem(by_txn[txn_id], "txn_id", "txn_id already belongs to another payment"))
         return problems
 
@@ -305,7 +366,9 @@ class ETokensImport(ImportKind):
         return {
             "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
             "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
-            "balance": checked("balance", lambda: v.parse_decimal(row["balance"], field="balance", maximum=Decimal("9999999"))),
+            "balance": checked(
+                "balance", lambda: v.parse_decimal(row["balance"], field="balance", maximum=Decimal("9999999"))
+            ),
             "unit": required_text(row, "unit", 40),
             "expires_on": checked("expires_on", lambda: v.parse_optional_date(row["expires_on"], field="expires_on")),
         }
@@ -319,8 +382,10 @@ class ETokensImport(ImportKind):
     def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
         wallets = [
             {
-                "citizen_id": row.record["citizen_id"], "programme_code": row.record["programme_code"],
-                "unit": row.record["unit"], "expires_on": row.record["expires_on"],
+                "citizen_id": row.record["citizen_id"],
+                "programme_code": row.record["programme_code"],
+                "unit": row.record["unit"],
+                "expires_on": row.record["expires_on"],
             }
             for row in batch
         ]
@@ -334,7 +399,10 @@ class ETokensImport(ImportKind):
         )
         set_balances(
             session,
-            ((wallet_id, Decimal(balance), targets[(citizen_id, code)]) for wallet_id, citizen_id, code, balance in current),
+            (
+                (wallet_id, Decimal(balance), targets[(citizen_id, code)])
+                for wallet_id, citizen_id, code, balance in current
+            ),
             reason="import",
         )
 

@@ -137,4 +137,6 @@ def write_rejects(path: Path, header: list[str], problems: list[RowProblem]) -> 
         writer = csv.writer(handle)
         writer.writerow([*header, "_line", "_column", "_reason"])
         for problem in problems:
-            writer.writerow([*(problem.raw.get(name) or "" for name in header), problem.line, problem.column, problem.reason])
+            writer.writerow(
+                [*(problem.raw.get(name) or "" for name in header), problem.line, problem.column, problem.reason]
+            )

@@ -1,0 +1,21 @@
+"""Background jobs of the registry (run by RQ workers, or inline in embedded mode)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from registry.households import rescore_households
+from sahayata.db import transaction
+from sahayata.jobs import enqueue, with_app_context
+
+
+@with_app_context
+def rescore_households_job(household_ids: list[int], as_of: str | None = None) -> int:
+    """Recompute vulnerability scores; idempotent (an unchanged score is not rewritten)."""
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    with transaction() as session:
+        return rescore_households(session, household_ids, as_of=day)
+
+
+def queue_rescore(household_ids: list[int], as_of: dt.date | None = None):
+    return enqueue(rescore_households_job, household_ids, as_of.isoformat() if as_of else None)

@@ -1,0 +1,108 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs against whatever DATABASE_URL / REDIS_URL name (CI runs it twice: embedded
+defaults, then the real PostgreSQL and Redis). It never touches the data behind those URLs:
+on PostgreSQL it creates a private database for the run and drops it afterwards, and on
+Redis it uses its own database number (SAHAYATA_TEST_REDIS_DB, default 15).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from redis import Redis
+from sqlalchemy import delete
+from sqlalchemy.engine import make_url
+
+from registry.models import Citizen, Enrolment, ETokenLedgerEntry, ETokenWallet, Household, Payment
+from registry.reference_data import sync_reference_data
+from sahayata import migrate
+from sahayata.app import create_app
+from sahayata.db import database
+
+# Tables the tests fill; reference data (places, programmes, rules) stays between tests.
+REGISTRY_TABLES = (ETokenLedgerEntry, ETokenWallet, Payment, Enrolment, Citizen, Household)
+
+
+def _admin_dsn(url) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    configured = os.environ.get("DATABASE_URL")
+    if not configured or configured.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = make_url(configured)
+    name = f"sahayata_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    configured = os.environ.get("REDIS_URL")
+    if not configured:
+        return None
+    test_db = int(os.environ.get("SAHAYATA_TEST_REDIS_DB", "15"))
+    return urlsplit(configured)._replace(path=f"/{test_db}").geturl()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True})
+    migrate.upgrade(app)
+    with app.app_context(), database(app).sessions.begin() as session:
+        sync_reference_data(session)
+    return app
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context() as context:
+        yield context
+
+
+@pytest.fixture
+def session(app, app_context):
+    """The app context's session; registry tables are emptied after each test."""
+    from sahayata.db import db_session
+
+    session = db_session()
+    yield session
+    session.rollback()
+    for model in REGISTRY_TABLES:
+        session.execute(delete(model))
+    session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def real_redis(app, redis_url) -> Iterator[Redis]:
+    """The Redis server of a real-services run, emptied before and after the test."""
+    if redis_url is None:
+        pytest.skip("embedded mode: REDIS_URL is unset, jobs run inline (CI's second pass runs this)")
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()

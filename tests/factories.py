@@ -1,0 +1,136 @@
+"""Factories for registry rows with sensible defaults; override only what a test is about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.households import rescore_households
+from registry.models import (
+    Citizen,
+    District,
+    Enrolment,
+    EnrolmentStatus,
+    ETokenWallet,
+    Gender,
+    Household,
+    Language,
+    MaritalStatus,
+    Payment,
+    PaymentChannel,
+    PaymentStatus,
+    Upazila,
+)
+
+AS_OF = dt.date(2026, 11, 1)
+_serial = itertools.count(1)
+
+
+def birth_date_for_age(age: int, as_of: dt.date = AS_OF) -> dt.date:
+    """A birthday safely inside the year of life that gives ``age`` on ``as_of``."""
+    return as_of.replace(year=as_of.year - age) - dt.timedelta(days=30)
+
+
+def place(session: Session, district: str = "Cumilla") -> tuple[int, int]:
+    district_id = session.scalar(select(District.id).where(District.name_en == district))
+    upazila_id = session.scalar(select(Upazila.id).where(Upazila.district_id == district_id).order_by(Upazila.id))
+    return district_id, upazila_id
+
+
+def make_household(session: Session, **fields: Any) -> Household:
+    n = next(_serial)
+    values = {
+        "external_id": f"TEST-HH-{n}",
+        "size": 4,
+        "monthly_income_bdt": Decimal(6000),
+        "land_decimal": Decimal(5),
+    }
+    values.update(fields)
+    household = Household(**values)
+    session.add(household)
+    session.flush()
+    return household
+
+
+def make_citizen(
+    session: Session,
+    *,
+    age: int = 40,
+    household: Household | None = None,
+    district: str = "Cumilla",
+    rescore: bool = True,
+    **fields: Any,
+) -> Citizen:
+    n = next(_serial)
+    district_id, upazila_id = place(session, district)
+    household = household or make_household(session)
+    values: dict[str, Any] = {
+        "nid": f"{5_000_000_000 + n}",
+        "name_en": f"Test Person {n}",
+        "name_bn": "পরীক্ষা ব্যক্তি",
+        "date_of_birth": birth_date_for_age(age),
+        "gender": Gender.FEMALE,
+        "mobile": f"+88017{n:08d}",
+        "district_id": district_id,
+        "upazila_id": upazila_id,
+        "household_id": household.id,
+        "disability": False,
+        "marital_status": MaritalStatus.MARRIED,
+        "language": Language.BANGLA,
+    }
+    values.update(fields)
+    citizen = Citizen(**values)
+    session.add(citizen)
+    session.flush()
+    if rescore:
+        rescore_households(session, [household.id], as_of=AS_OF)
+        session.refresh(household)
+    return citizen
+
+
+def make_enrolment(session: Session, citizen: Citizen, programme: str = "OAA", **fields: Any) -> Enrolment:
+    values: dict[str, Any] = {
+        "citizen_id": citizen.id,
+        "programme_code": programme,
+        "status": EnrolmentStatus.ACTIVE,
+        "enrolled_on": dt.date(2024, 1, 1),
+        "payment_channel": PaymentChannel.NAGAD,
+        "account_number": "01712345678",
+    }
+    values.update(fields)
+    enrolment = Enrolment(**values)
+    session.add(enrolment)
+    session.flush()
+    return enrolment
+
+
+def make_payment(session: Session, citizen: Citizen, programme: str = "OAA", **fields: Any) -> Payment:
+    values: dict[str, Any] = {
+        "citizen_id": citizen.id,
+        "programme_code": programme,
+        "cycle": "2026-10",
+        "amount_bdt": Decimal(600),
+        "status": PaymentStatus.CREDITED,
+        "paid_on": dt.date(2026, 10, 12),
+        "channel": PaymentChannel.NAGAD,
+        "txn_id": f"TXN{next(_serial):08d}",
+    }
+    values.update(fields)
+    payment = Payment(**values)
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def make_wallet(session: Session, citizen: Citizen, programme: str = "FFP", **fields: Any) -> ETokenWallet:
+    values: dict[str, Any] = {"citizen_id": citizen.id, "programme_code": programme, "unit": "kg rice"}
+    values.update(fields)
+    wallet = ETokenWallet(**values)
+    session.add(wallet)
+    session.flush()
+    return wallet

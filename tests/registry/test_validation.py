@@ -1,0 +1,101 @@
+import datetime as dt
+import random
+from decimal import Decimal
+
+import phonenumbers
+import pytest
+
+from registry.validation import (
+    InvalidValue,
+    normalise_mobile,
+    parse_cycle,
+    parse_date,
+    parse_decimal,
+    parse_nid,
+)
+
+
+@pytest.mark.parametrize("raw", ["1234567890", "1234567890123", "19581234567890123", " 1234-567-890 ", "১২৩৪৫৬৭৮৯০"])
+def test_nid_of_10_13_or_17_digits_is_accepted(raw):
+    nid = parse_nid(raw)
+    assert nid.isdigit() and len(nid) in (10, 13, 17)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "missing"),
+        ("12345678901", "10, 13 or 17 digits, not 11"),
+        ("123456789", "not 9"),
+        ("12345X7890", "digits only"),
+    ],
+)
+def test_bad_nid_is_rejected_with_reason(raw, reason):
+    with pytest.raises(InvalidValue, match=reason):
+        parse_nid(raw)
+
+
+def test_17_digit_nid_must_start_with_birth_year():
+    assert parse_nid("19581234567890123", dt.date(1958, 3, 1)) == "19581234567890123"
+    with pytest.raises(InvalidValue, match="birth year"):
+        parse_nid("19591234567890123", dt.date(1958, 3, 1))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "01712345678",
+        "+8801712345678",
+        "8801712345678",
+        "017-1234-5678",
+        "+880 1712 345678",
+        "০১৭১২৩৪৫৬৭৮",
+        "(017) 12345678",
+    ],
+)
+def test_mobile_is_normalised_to_e164(raw):
+    assert normalise_mobile(raw) == "+8801712345678"
+
+
+@pytest.mark.parametrize("raw", ["01212345678", "0171234567", "+447911123456", "029876543", "hello", ""])
+def test_non_bangladeshi_mobile_is_rejected(raw):
+    with pytest.raises(InvalidValue):
+        normalise_mobile(raw)
+
+
+def test_fast_path_agrees_with_phonenumbers():
+    """The regex shortcut must give exactly what the phonenumbers library gives."""
+    rng = random.Random(7)
+    for _ in range(2000):
+        local = f"01{rng.choice('3456789')}{rng.randrange(10**8):08d}"
+        for written in (local, "+88" + local, "88" + local):
+            expected = phonenumbers.format_number(
+                phonenumbers.parse(written, "BD"), phonenumbers.PhoneNumberFormat.E164
+            )
+            assert normalise_mobile(written) == expected
+
+
+def test_dates_must_be_iso_and_not_in_the_future():
+    assert parse_date("1958-03-01") == dt.date(1958, 3, 1)
+    assert parse_date("১৯৫৮-০৩-০১") == dt.date(1958, 3, 1)
+    with pytest.raises(InvalidValue, match="ISO date"):
+        parse_date("01/03/1958")
+    with pytest.raises(InvalidValue, match="ISO date"):
+        parse_date("1958-02-30")
+    with pytest.raises(InvalidValue, match="future"):
+        parse_date("2030-01-01", not_after=dt.date(2026, 11, 1))
+
+
+def test_decimal_limits_and_grouping():
+    assert parse_decimal("1,500", field="amount") == Decimal(1500)
+    with pytest.raises(InvalidValue, match="at least 0"):
+        parse_decimal("-1", field="amount")
+    with pytest.raises(InvalidValue, match="number"):
+        parse_decimal("NaN", field="amount")
+
+
+def test_cycle_is_year_and_month():
+    assert parse_cycle("2026-07") == "2026-07"
+    for bad in ("2026-13", "2026-7", "July"):
+        with pytest.raises(InvalidValue):
+            parse_cycle(bad)

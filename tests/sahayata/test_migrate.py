@@ -1,0 +1,67 @@
+"""Alembic migrations build the schema the models describe, up and down, on this database."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from sahayata import migrate
+from sahayata.app import create_app
+from sahayata.db import Base, database
+
+
+@pytest.fixture
+def scratch_app(database_url, tmp_path):
+    """A second, empty database of the same kind as the suite's."""
+    if database_url.startswith("sqlite"):
+        yield create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'scratch.db'}", "REDIS_URL": None})
+        return
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    name = f"sahayata_scratch_{uuid.uuid4().hex[:8]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    app = create_app({"DATABASE_URL": url.set(database=name).render_as_string(hide_password=False), "REDIS_URL": None})
+    yield app
+    database(app).engine.dispose()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_models_and_migrations_agree(app):
+    with database(app).engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_downgrade_upgrade(scratch_app):
+    migrate.upgrade(scratch_app)
+    assert "citizens" in inspect(database(scratch_app).engine).get_table_names()
+    migrate.downgrade(scratch_app, "base")
+    assert "citizens" not in inspect(database(scratch_app).engine).get_table_names()
+    migrate.upgrade(scratch_app)
+    assert "citizens" in inspect(database(scratch_app).engine).get_table_names()
+
+
+def test_db_upgrade_command_loads_reference_data_idempotently(scratch_app):
+    from sqlalchemy import func, select
+
+    from registry.models import Cluster, District, EligibilityRule, Ministry, Programme, Upazila
+
+    runner = scratch_app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+    with scratch_app.app_context(), database(scratch_app).sessions() as session:
+        counts = {
+            m.__tablename__: session.scalar(select(func.count()).select_from(m))
+            for m in (Cluster, Ministry, Programme, District, Upazila)
+        }
+        assert counts == {"clusters": 5, "ministries": 8, "programmes": 13, "districts": 64, "upazilas": 494}
+        assert session.scalar(select(func.count()).select_from(EligibilityRule)) > 13
+        assert session.get(District, 1).name_bn == "কুমিল্লা"
