@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.bulk import bulk_update
 from registry.models import Citizen, Household
 from registry.vulnerability import MemberFacts, score_household
 
@@ -43,14 +44,7 @@ def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt
         for household_id, size, income, land, old_score, old_breakdown in households:
             score, breakdown = score_household(size, income, land, members.get(household_id, []), as_of)
             if score != old_score or breakdown != old_breakdown:
-                updates.append({"hid": household_id, "score": score, "breakdown": breakdown})
-        if updates:
-            session.execute(
-                update(table)
-                .where(table.c.id == bindparam("hid"))
-                .values(vulnerability_score=bindparam("score"), vulnerability_breakdown=bindparam("breakdown")),
-                updates,
-                execution_options={"synchronize_session": False},
-            )
-            changed += len(updates)
+                updates.append({"id": household_id, "vulnerability_score": score, "vulnerability_breakdown": breakdown})
+        bulk_update(session, table, updates, key="id")
+        changed += len(updates)
     return changed

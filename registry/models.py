@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -174,8 +175,9 @@ class Household(Base):
     land_decimal: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     # 0-100, higher is more vulnerable; the breakdown lists each indicator's points so a
     # citizen or an auditor can see exactly why a household scored what it did.
-    vulnerability_score: Mapped[int] = mapped_column(Integer, default=0)
-    vulnerability_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Server defaults too: imports insert households in bulk and score them afterwards.
+    vulnerability_score: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    vulnerability_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     members: Mapped[list[Citizen]] = relationship(back_populates="household")
 

@@ -38,8 +38,8 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('monthly_income_bdt', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('land_decimal', sa.Numeric(precision=10, scale=2), nullable=False),
-    sa.Column('vulnerability_score', sa.Integer(), nullable=False),
-    sa.Column('vulnerability_breakdown', sa.JSON(), nullable=False),
+    sa.Column('vulnerability_score', sa.Integer(), server_default=sa.text('0'), nullable=False),
+    sa.Column('vulnerability_breakdown', sa.JSON(), server_default=sa.text("'{}'"), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_households')),
     sa.UniqueConstraint('external_id', name=op.f('uq_households_external_id'))
     )

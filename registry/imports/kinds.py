@@ -12,10 +12,10 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from registry import validation as v
+from registry.bulk import upsert
 from registry.etokens import set_balances
 from registry.households import rescore_households
 from registry.imports.lookups import Lookups
-from registry.imports.upsert import upsert
 from registry.models import (
     Citizen,
     Enrolment,

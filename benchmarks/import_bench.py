@@ -1,0 +1,156 @@
+"""Import 200,000 generated citizens into PostgreSQL; compare with a plain COPY (the floor).
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/import_bench.py
+
+It creates a scratch database on that server (dropped at the end), generates the citizens
+CSV with the demo generator, then in the same run measures:
+  * COPY of the same CSV into a bare table of text columns (no validation, no indexes);
+  * `registry import citizens` through the real pipeline (validation, households,
+    upserts, vulnerability scores), as rows/s and as a share of the COPY rate (target 25%);
+  * the median time of one eligibility check (target under 2 ms): the rule evaluation
+    alone, and loading a citizen by NID plus checking every programme.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from registry.demo import DemoGenerator
+from registry.eligibility.engine import (
+    check,
+    check_citizen,
+    facts_for_citizen,
+    load_citizen_for_check,
+    rulebook,
+)
+from registry.imports.kinds import CitizensImport
+from registry.imports.runner import run_import
+from registry.models import Citizen
+from registry.reference_data import sync_reference_data
+from sahayata import migrate
+from sahayata.app import create_app
+from sahayata.db import db_session
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--citizens", type=int, default=200_000)
+    parser.add_argument("--checks", type=int, default=2000)
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    url = make_url(base)
+    if url.get_backend_name() != "postgresql":
+        sys.exit("this benchmark needs DATABASE_URL on PostgreSQL")
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"sahayata_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    bench_url = url.set(database=name)
+    try:
+        run(bench_url.render_as_string(hide_password=False), args)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(database_url: str, args: argparse.Namespace) -> None:
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": None})
+    migrate.upgrade(app)
+    with app.app_context(), tempfile.TemporaryDirectory() as folder:
+        session = db_session()
+        sync_reference_data(session)
+        session.commit()
+
+        started = time.perf_counter()
+        paths, _ = DemoGenerator(session, seed=42).write_files(args.citizens, Path(folder))
+        csv_path = paths["citizens"]
+        print(
+            f"generated {args.citizens:,} citizens CSV ({csv_path.stat().st_size / 1e6:.1f} MB) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+
+        copy_seconds = copy_baseline(database_url, csv_path)
+        copy_rate = args.citizens / copy_seconds
+        print(f"COPY into a bare table:      {copy_seconds:6.2f} s  {copy_rate:10,.0f} rows/s  (floor)")
+
+        started = time.perf_counter()
+        report = run_import(session, "citizens", csv_path, batch_size=app.config["SAHAYATA_IMPORT_BATCH_SIZE"])
+        import_seconds = time.perf_counter() - started
+        assert report.committed and report.rows_written == args.citizens, report.problems[:3]
+        import_rate = args.citizens / import_seconds
+        print(
+            f"registry import citizens:    {import_seconds:6.2f} s  {import_rate:10,.0f} rows/s  "
+            f"= {100 * import_rate / copy_rate:.0f}% of COPY (target >= 25%)"
+        )
+
+        started = time.perf_counter()
+        report = run_import(session, "citizens", csv_path)
+        print(f"same file again (no change): {time.perf_counter() - started:6.2f} s")
+
+        eligibility(session, args.checks)
+
+
+def copy_baseline(database_url: str, csv_path: Path) -> float:
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    columns = ", ".join(f"{column} text" for column in CitizensImport.columns)
+    with psycopg.connect(dsn) as connection:
+        connection.execute(f"CREATE TABLE copy_floor ({columns})")
+        connection.commit()
+        started = time.perf_counter()
+        statement = "COPY copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)"
+        with connection.cursor() as cursor, open(csv_path, "rb") as handle, cursor.copy(statement) as copy:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        connection.commit()
+        seconds = time.perf_counter() - started
+        connection.execute("DROP TABLE copy_floor")
+        connection.commit()
+    return seconds
+
+
+def eligibility(session, checks: int) -> None:
+    nids = list(session.scalars(select(Citizen.nid)))
+    rng = random.Random(1)
+    sample = [rng.choice(nids) for _ in range(checks)]
+    book = rulebook(session)
+    citizens = [load_citizen_for_check(session, nid) for nid in sample[:200]]
+    facts = [facts_for_citizen(citizen, citizen.date_of_birth.replace(year=2026)) for citizen in citizens]
+
+    one_rule = []
+    for i in range(checks):
+        started = time.perf_counter()
+        check(facts[i % len(facts)], "OAA", book)
+        one_rule.append(time.perf_counter() - started)
+    print(f"eligibility, one programme (rules in memory):     median {statistics.median(one_rule) * 1e3:.3f} ms")
+
+    full = []
+    for nid in sample:
+        session.expunge_all()
+        started = time.perf_counter()
+        citizen = load_citizen_for_check(session, nid)
+        check_citizen(session, citizen)
+        full.append(time.perf_counter() - started)
+    print(
+        f"eligibility, load by NID + all {len(book.rules)} programmes:    "
+        f"median {statistics.median(full) * 1e3:.3f} ms  p99 {sorted(full)[int(len(full) * 0.99)] * 1e3:.3f} ms "
+        "(target < 2 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
