@@ -31,6 +31,13 @@ AS_OF = dt.date(2026, 11, 1)
 _serial = itertools.count(1)
 
 
+def _create(session: Session, model: type, defaults: dict[str, Any], overrides: dict[str, Any]) -> Any:
+    row = model(**{**defaults, **overrides})
+    session.add(row)
+    session.flush()
+    return row
+
+
 def birth_date_for_age(age: int, as_of: dt.date = AS_OF) -> dt.date:
     """A birthday safely inside the year of life that gives ``age`` on ``as_of``."""
     return as_of.replace(year=as_of.year - age) - dt.timedelta(days=30)
@@ -50,11 +57,7 @@ def make_household(session: Session, **fields: Any) -> Household:
         "monthly_income_bdt": Decimal(6000),
         "land_decimal": Decimal(5),
     }
-    values.update(fields)
-    household = Household(**values)
-    session.add(household)
-    session.flush()
-    return household
+    return _create(session, Household, values, fields)
 
 
 def make_citizen(
@@ -102,11 +105,7 @@ def make_enrolment(session: Session, citizen: Citizen, programme: str = "OAA", *
         "payment_channel": PaymentChannel.NAGAD,
         "account_number": "01712345678",
     }
-    values.update(fields)
-    enrolment = Enrolment(**values)
-    session.add(enrolment)
-    session.flush()
-    return enrolment
+    return _create(session, Enrolment, values, fields)
 
 
 def make_payment(session: Session, citizen: Citizen, programme: str = "OAA", **fields: Any) -> Payment:
@@ -120,17 +119,9 @@ def make_payment(session: Session, citizen: Citizen, programme: str = "OAA", **f
         "channel": PaymentChannel.NAGAD,
         "txn_id": f"TXN{next(_serial):08d}",
     }
-    values.update(fields)
-    payment = Payment(**values)
-    session.add(payment)
-    session.flush()
-    return payment
+    return _create(session, Payment, values, fields)
 
 
 def make_wallet(session: Session, citizen: Citizen, programme: str = "FFP", **fields: Any) -> ETokenWallet:
     values: dict[str, Any] = {"citizen_id": citizen.id, "programme_code": programme, "unit": "kg rice"}
-    values.update(fields)
-    wallet = ETokenWallet(**values)
-    session.add(wallet)
-    session.flush()
-    return wallet
+    return _create(session, ETokenWallet, values, fields)
