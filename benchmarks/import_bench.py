@@ -84,9 +84,15 @@ def run(database_url: str, args: argparse.Namespace) -> None:
             f"in {time.perf_counter() - started:.1f} s"
         )
 
-        copy_seconds = copy_baseline(database_url, csv_path)
+        copy_seconds, merge_seconds = copy_baseline(database_url, csv_path)
         copy_rate = args.citizens / copy_seconds
         print(f"COPY into a bare table:      {copy_seconds:6.2f} s  {copy_rate:10,.0f} rows/s  (floor)")
+        schema_rate = args.citizens / (copy_seconds + merge_seconds)
+        print(
+            f"COPY + INSERT…SELECT into the registry tables, no validation: {copy_seconds + merge_seconds:6.2f} s  "
+            f"{schema_rate:10,.0f} rows/s  = {100 * schema_rate / copy_rate:.0f}% of COPY "
+            "(what the schema's indexes and foreign keys cost any importer)"
+        )
 
         started = time.perf_counter()
         report = run_import(session, "citizens", csv_path, batch_size=app.config["SAHAYATA_IMPORT_BATCH_SIZE"])
@@ -118,9 +124,36 @@ def copy_baseline(database_url: str, csv_path: Path) -> float:
                 copy.write(chunk)
         connection.commit()
         seconds = time.perf_counter() - started
-        connection.execute("DROP TABLE copy_floor")
+        connection.execute("ANALYZE copy_floor")
+        started = time.perf_counter()
+        connection.execute(SCHEMA_FLOOR_HOUSEHOLDS)
+        connection.execute(SCHEMA_FLOOR_CITIZENS)
         connection.commit()
-    return seconds
+        merge_seconds = time.perf_counter() - started
+        connection.execute("DROP TABLE copy_floor")
+        connection.execute("TRUNCATE citizens, households CASCADE")
+        connection.execute("ANALYZE citizens")
+        connection.execute("ANALYZE households")
+        connection.commit()
+    return seconds, merge_seconds
+
+
+# The least any importer must do with valid rows: cast and resolve them set-wise inside
+# PostgreSQL (no checks, no upsert, no scores) and pay for the target tables' indexes and
+# foreign keys. The demo CSV gives districts by name and upazilas by code.
+SCHEMA_FLOOR_HOUSEHOLDS = """
+INSERT INTO households (external_id, size, monthly_income_bdt, land_decimal)
+SELECT DISTINCT ON (household_id) household_id, household_size::int, monthly_income_bdt::numeric,
+       land_decimal::numeric
+FROM copy_floor"""
+SCHEMA_FLOOR_CITIZENS = """
+INSERT INTO citizens (nid, name_en, name_bn, date_of_birth, gender, mobile, district_id, upazila_id,
+                      household_id, disability, marital_status, language)
+SELECT f.nid, f.name_en, f.name_bn, f.date_of_birth::date, f.gender, NULLIF('+88' || f.mobile, '+88'), d.id,
+       f.upazila::int, h.id, f.disability = '1', f.marital_status, f.language
+FROM copy_floor f
+JOIN districts d ON lower(d.name_en) = lower(f.district)
+JOIN households h ON h.external_id = f.household_id"""
 
 
 def eligibility(session, checks: int) -> None:

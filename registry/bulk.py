@@ -8,13 +8,12 @@ takes the rows as a plain executemany.
 
 from __future__ import annotations
 
-import enum
 import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from psycopg.types.json import Json
-from sqlalchemy import Column, MetaData, Table, bindparam, or_, select, update
+from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,17 +45,32 @@ def _staging_exists(session: Session, name: str) -> bool:
 def _copy_rows(session: Session, staging: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
     raw = session.connection().connection.driver_connection
     column_list = ", ".join(f'"{c}"' for c in columns)
+    # psycopg adapts str, int, Decimal, date and StrEnum values itself; JSON needs wrapping.
+    json_columns = [c for c in columns if isinstance(staging.c[c].type, JSON)]
     with raw.cursor() as cursor, cursor.copy(f'COPY "{staging.name}" ({column_list}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([_plain(row[c]) for c in columns])
+            if json_columns:
+                row = {**row, **{c: Json(row[c]) for c in json_columns}}
+            copy.write_row([row[c] for c in columns])
+    # Temporary tables are never auto-analysed: without statistics the planner guesses a
+    # nested loop over the staging rows for UPDATE … FROM, which turned a 100,000-row
+    # import from seconds into minutes.
+    cursor_sql = f'ANALYZE "{staging.name}"'
+    raw.execute(cursor_sql)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dict | list):
-        return Json(value)
-    return value
+def in_values(session: Session, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``, on PostgreSQL as ``IN (SELECT unnest(array))`` with one parameter.
+
+    An expanded IN of thousands of placeholders costs more to build and parse than the
+    query itself. ``= ANY(array)`` avoids that but, once psycopg prepares the statement,
+    its generic plan tests every row against the whole array: on a table whose statistics
+    were stale that took minutes. A semi-join on unnest keeps the index plan.
+    """
+    if _is_postgresql(session):
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column.in_(select(func.unnest(array)).scalar_subquery())
+    return column.in_(list(values))
 
 
 def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.bulk import bulk_update
+from registry.bulk import bulk_update, in_values
 from registry.models import Citizen, Household
 from registry.vulnerability import MemberFacts, score_household
 
-CHUNK = 2000
+CHUNK = 10_000
 
 
 def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt.date) -> int:
@@ -26,7 +26,7 @@ def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt
         member_rows = session.execute(
             select(
                 Citizen.household_id, Citizen.date_of_birth, Citizen.gender, Citizen.disability, Citizen.marital_status
-            ).where(Citizen.household_id.in_(chunk))
+            ).where(in_values(session, Citizen.household_id, chunk))
         )
         for household_id, dob, gender, disability, marital in member_rows:
             members.setdefault(household_id, []).append(MemberFacts(dob, gender.value, disability, marital.value))
@@ -39,7 +39,7 @@ def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt
                 Household.land_decimal,
                 Household.vulnerability_score,
                 Household.vulnerability_breakdown,
-            ).where(Household.id.in_(chunk))
+            ).where(in_values(session, Household.id, chunk))
         )
         for household_id, size, income, land, old_score, old_breakdown in households:
             score, breakdown = score_household(size, income, land, members.get(household_id, []), as_of)

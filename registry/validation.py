@@ -63,6 +63,29 @@ def normalise_mobile(raw: str) -> str:
     return e164
 
 
+def normalise_optional_mobile(raw: str) -> str | None:
+    return normalise_mobile(raw) if (raw or "").strip() else None
+
+
+def required_text(raw: str, *, field: str, max_length: int) -> str:
+    value = (raw or "").strip()
+    if not value:
+        raise InvalidValue(f"{field} is missing")
+    if len(value) > max_length:
+        raise InvalidValue(f"{field} is longer than {max_length} characters")
+    return value
+
+
+def optional_text(raw: str, *, field: str, max_length: int, compact: bool = False) -> str | None:
+    """Stripped text or None; ``compact`` also removes inner spaces (account numbers)."""
+    value = (raw or "").strip()
+    if compact:
+        value = value.replace(" ", "")
+    if len(value) > max_length:
+        raise InvalidValue(f"{field} is longer than {max_length} characters")
+    return value or None
+
+
 def parse_date(raw: str, *, field: str = "date", not_after: dt.date | None = None) -> dt.date:
     text = to_ascii_digits((raw or "").strip())
     if not text:

@@ -12,7 +12,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from registry import validation as v
-from registry.bulk import upsert
+from registry.bulk import in_values, upsert
 from registry.etokens import set_balances
 from registry.households import rescore_households
 from registry.imports.lookups import Lookups
@@ -52,21 +52,19 @@ class BatchProblem:
     reason: str
 
 
-def checked(column: str, parse: Callable[[], Any]) -> Any:
-    """Run one field parser, tagging its failure with the column it came from."""
-    try:
-        return parse()
-    except v.InvalidValue as exc:
-        raise FieldProblem(column, str(exc)) from None
+class Fields:
+    """Reads one CSV row field by field; a parser's failure names the column it read."""
 
+    __slots__ = ("row",)
 
-def required_text(row: dict[str, str], column: str, max_length: int) -> str:
-    value = (row.get(column) or "").strip()
-    if not value:
-        raise FieldProblem(column, f"{column} is missing")
-    if len(value) > max_length:
-        raise FieldProblem(column, f"{column} is longer than {max_length} characters")
-    return value
+    def __init__(self, row: dict[str, str]) -> None:
+        self.row = row
+
+    def __call__(self, column: str, parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return parse(self.row.get(column) or "", *args, **kwargs)
+        except v.InvalidValue as exc:
+            raise FieldProblem(column, str(exc)) from None
 
 
 def _choices(enum_cls: type, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -75,6 +73,9 @@ def _choices(enum_cls: type, extra: dict[str, Any] | None = None) -> dict[str, A
     return choices
 
 
+INCOME_LIMIT = Decimal(10_000_000)
+LAND_LIMIT = Decimal(1_000_000)
+AMOUNT_LIMIT = Decimal(9_999_999)
 GENDERS = _choices(Gender)
 MARITAL_STATUSES = _choices(
     MaritalStatus, {"never married": MaritalStatus.NEVER_MARRIED, "single": MaritalStatus.NEVER_MARRIED}
@@ -158,46 +159,28 @@ class CitizensImport(ImportKind):
     touched_households: set[int] = field(default_factory=set)
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
-        date_of_birth = checked(
-            "date_of_birth", lambda: v.parse_date(row["date_of_birth"], field="date_of_birth", not_after=self.today)
-        )
-        nid = checked("nid", lambda: v.parse_nid(row["nid"], date_of_birth))
-        mobile_raw = (row.get("mobile") or "").strip()
-        district_id = checked("district", lambda: self.lookups.district(row["district"]))
-        household = (
-            checked(
-                "household_size",
-                lambda: v.parse_int(row["household_size"], field="household_size", minimum=1, maximum=40),
-            ),
-            checked(
-                "monthly_income_bdt",
-                lambda: v.parse_decimal(
-                    row["monthly_income_bdt"], field="monthly_income_bdt", maximum=Decimal(10_000_000)
-                ),
-            ),
-            checked(
-                "land_decimal",
-                lambda: v.parse_decimal(row["land_decimal"], field="land_decimal", maximum=Decimal(1_000_000)),
-            ),
-        )
+        f = Fields(row)
+        date_of_birth = f("date_of_birth", v.parse_date, field="date_of_birth", not_after=self.today)
+        district_id = f("district", self.lookups.district)
         return {
-            "nid": nid,
-            "name_en": required_text(row, "name_en", 120),
-            "name_bn": required_text(row, "name_bn", 120),
+            "nid": f("nid", v.parse_nid, date_of_birth),
+            "name_en": f("name_en", v.required_text, field="name_en", max_length=120),
+            "name_bn": f("name_bn", v.required_text, field="name_bn", max_length=120),
             "date_of_birth": date_of_birth,
-            "gender": checked("gender", lambda: v.parse_choice(row["gender"], GENDERS, field="gender")),
+            "gender": f("gender", v.parse_choice, GENDERS, field="gender"),
             # Not every citizen owns a phone; an empty mobile is allowed, a wrong one is not.
-            "mobile": checked("mobile", lambda: v.normalise_mobile(mobile_raw)) if mobile_raw else None,
+            "mobile": f("mobile", v.normalise_optional_mobile),
             "district_id": district_id,
-            "upazila_id": checked("upazila", lambda: self.lookups.upazila(row["upazila"], district_id)),
-            "household_external_id": required_text(row, "household_id", 40),
-            "household": household,
-            "disability": checked("disability", lambda: v.parse_bool(row["disability"], field="disability")),
-            "marital_status": checked(
-                "marital_status",
-                lambda: v.parse_choice(row["marital_status"], MARITAL_STATUSES, field="marital_status"),
+            "upazila_id": f("upazila", self.lookups.upazila, district_id),
+            "household_external_id": f("household_id", v.required_text, field="household_id", max_length=40),
+            "household": (
+                f("household_size", v.parse_int, field="household_size", minimum=1, maximum=40),
+                f("monthly_income_bdt", v.parse_decimal, field="monthly_income_bdt", maximum=INCOME_LIMIT),
+                f("land_decimal", v.parse_decimal, field="land_decimal", maximum=LAND_LIMIT),
             ),
-            "language": checked("language", lambda: v.parse_choice(row["language"], LANGUAGES, field="language")),
+            "disability": f("disability", v.parse_bool, field="disability"),
+            "marital_status": f("marital_status", v.parse_choice, MARITAL_STATUSES, field="marital_status"),
+            "language": f("language", v.parse_choice, LANGUAGES, field="language"),
         }
 
     def accept(self, row: ParsedRow) -> None:
@@ -224,12 +207,14 @@ class CitizensImport(ImportKind):
         upsert(session, Household.__table__, list(households.values()), ["external_id"])
         household_ids = dict(
             session.execute(
-                select(Household.external_id, Household.id).where(Household.external_id.in_(list(households)))
+                select(Household.external_id, Household.id).where(
+                    in_values(session, Household.external_id, list(households))
+                )
             ).all()
         )
         nids = [row.record["nid"] for row in batch]
         # A citizen who moved out leaves a household whose score must be recomputed too.
-        previous = session.scalars(select(Citizen.household_id).where(Citizen.nid.in_(nids)))
+        previous = session.scalars(select(Citizen.household_id).where(in_values(session, Citizen.nid, nids)))
         self.touched_households.update(previous)
         self.touched_households.update(household_ids.values())
         citizens = []
@@ -256,19 +241,14 @@ class EnrolmentsImport(ImportKind):
     )
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
-        account = (row.get("account_number") or "").strip().replace(" ", "")
-        if len(account) > 34:
-            raise FieldProblem("account_number", "account_number is longer than 34 characters")
+        f = Fields(row)
         return {
-            "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
-            "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
-            "status": checked("status", lambda: v.parse_choice(row["status"], ENROLMENT_STATUSES, field="status")),
-            "enrolled_on": checked("enrolled_on", lambda: v.parse_date(row["enrolled_on"], field="enrolled_on")),
-            "payment_channel": checked(
-                "payment_channel",
-                lambda: v.parse_choice(row["payment_channel"], OPTIONAL_CHANNELS, field="payment_channel"),
-            ),
-            "account_number": account or None,
+            "nid": f("nid", v.parse_nid),
+            "programme_code": f("programme", self.lookups.programme),
+            "status": f("status", v.parse_choice, ENROLMENT_STATUSES, field="status"),
+            "enrolled_on": f("enrolled_on", v.parse_date, field="enrolled_on"),
+            "payment_channel": f("payment_channel", v.parse_choice, OPTIONAL_CHANNELS, field="payment_channel"),
+            "account_number": f("account_number", v.optional_text, field="account_number", max_length=34, compact=True),
         }
 
     def accept(self, row: ParsedRow) -> None:
@@ -298,34 +278,27 @@ class PaymentsImport(ImportKind):
     )
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
-        status = checked("status", lambda: v.parse_choice(row["status"], PAYMENT_STATUSES, field="status"))
-        txn_id = (row.get("txn_id") or "").strip() or None
-        failure_reason = (row.get("failure_reason") or "").strip() or None
-        paid_on = checked("paid_on", lambda: v.parse_optional_date(row["paid_on"], field="paid_on"))
-        if status in (PaymentStatus.SENT, PaymentStatus.CREDITED):
-            if not txn_id:
-                raise FieldProblem("txn_id", f"txn_id is required for a {status.value} payment")
-            if paid_on is None:
-                raise FieldProblem("paid_on", f"paid_on is required for a {status.value} payment")
-        if status in (PaymentStatus.FAILED, PaymentStatus.RETURNED) and not failure_reason:
-            raise FieldProblem("failure_reason", f"failure_reason is required for a {status.value} payment")
-        if txn_id and len(txn_id) > 40:
-            raise FieldProblem("txn_id", "txn_id is longer than 40 characters")
-        if failure_reason and len(failure_reason) > 200:
-            raise FieldProblem("failure_reason", "failure_reason is longer than 200 characters")
-        return {
-            "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
-            "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
-            "cycle": checked("cycle", lambda: v.parse_cycle(row["cycle"])),
-            "amount_bdt": checked(
-                "amount_bdt", lambda: v.parse_decimal(row["amount_bdt"], field="amount_bdt", maximum=Decimal("9999999"))
-            ),
-            "status": status,
-            "paid_on": paid_on,
-            "channel": checked("channel", lambda: v.parse_choice(row["channel"], OPTIONAL_CHANNELS, field="channel")),
-            "txn_id": txn_id,
-            "failure_reason": failure_reason,
+        f = Fields(row)
+        record = {
+            "nid": f("nid", v.parse_nid),
+            "programme_code": f("programme", self.lookups.programme),
+            "cycle": f("cycle", v.parse_cycle),
+            "amount_bdt": f("amount_bdt", v.parse_decimal, field="amount_bdt", maximum=AMOUNT_LIMIT),
+            "status": f("status", v.parse_choice, PAYMENT_STATUSES, field="status"),
+            "paid_on": f("paid_on", v.parse_optional_date, field="paid_on"),
+            "channel": f("channel", v.parse_choice, OPTIONAL_CHANNELS, field="channel"),
+            "txn_id": f("txn_id", v.optional_text, field="txn_id", max_length=40),
+            "failure_reason": f("failure_reason", v.optional_text, field="failure_reason", max_length=200),
         }
+        status = record["status"]
+        if status in (PaymentStatus.SENT, PaymentStatus.CREDITED):
+            if not record["txn_id"]:
+                raise FieldProblem("txn_id", f"txn_id is required for a {status.value} payment")
+            if record["paid_on"] is None:
+                raise FieldProblem("paid_on", f"paid_on is required for a {status.value} payment")
+        if status in (PaymentStatus.FAILED, PaymentStatus.RETURNED) and not record["failure_reason"]:
+            raise FieldProblem("failure_reason", f"failure_reason is required for a {status.value} payment")
+        return record
 
     def accept(self, row: ParsedRow) -> None:
         record = row.record
@@ -339,7 +312,7 @@ class PaymentsImport(ImportKind):
         if by_txn:
             existing = session.execute(
                 select(Payment.txn_id, Payment.citizen_id, Payment.programme_code, Payment.cycle).where(
-                    Payment.txn_id.in_(list(by_txn))
+                    in_values(session, Payment.txn_id, list(by_txn))
                 )
             )
             for txn_id, citizen_id, programme_code, cycle in existing:
@@ -363,14 +336,13 @@ class ETokensImport(ImportKind):
     columns: ClassVar[tuple[str, ...]] = ("nid", "programme", "balance", "unit", "expires_on")
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
+        f = Fields(row)
         return {
-            "nid": checked("nid", lambda: v.parse_nid(row["nid"])),
-            "programme_code": checked("programme", lambda: self.lookups.programme(row["programme"])),
-            "balance": checked(
-                "balance", lambda: v.parse_decimal(row["balance"], field="balance", maximum=Decimal("9999999"))
-            ),
-            "unit": required_text(row, "unit", 40),
-            "expires_on": checked("expires_on", lambda: v.parse_optional_date(row["expires_on"], field="expires_on")),
+            "nid": f("nid", v.parse_nid),
+            "programme_code": f("programme", self.lookups.programme),
+            "balance": f("balance", v.parse_decimal, field="balance", maximum=AMOUNT_LIMIT),
+            "unit": f("unit", v.required_text, field="unit", max_length=40),
+            "expires_on": f("expires_on", v.parse_optional_date, field="expires_on"),
         }
 
     def accept(self, row: ParsedRow) -> None:

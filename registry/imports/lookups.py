@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.bulk import in_values
 from registry.models import Citizen, District, Programme, Upazila
 from registry.validation import InvalidValue
 
@@ -62,7 +63,9 @@ class Lookups:
     def resolve_citizens(self, session: Session, nids: Iterable[str]) -> None:
         """Fill ``citizen_ids`` for these NIDs with one query per chunk."""
         missing = sorted({nid for nid in nids if nid not in self.citizen_ids})
-        for start in range(0, len(missing), 1000):
-            chunk = missing[start : start + 1000]
-            for citizen_id, nid in session.execute(select(Citizen.id, Citizen.nid).where(Citizen.nid.in_(chunk))):
+        for start in range(0, len(missing), 10_000):
+            chunk = missing[start : start + 10_000]
+            for citizen_id, nid in session.execute(
+                select(Citizen.id, Citizen.nid).where(in_values(session, Citizen.nid, chunk))
+            ):
                 self.citizen_ids[nid] = citizen_id
