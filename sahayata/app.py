@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from sahayata import db, errors, i18n, jobs
-from sahayata.config import settings_from_env
+from sahayata.config import DEV_SECRET_KEY, settings_from_env
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -19,6 +19,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.config["DATABASE_URL"].startswith("sqlite"):
+        logging.getLogger(__name__).warning("SECRET_KEY is the development default: set it before going live")
 
     db.init_app(app)
     jobs.init_app(app)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "sahayata.db"
+DEV_SECRET_KEY = "dev-only-insecure-key"
 
 
 def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
@@ -21,7 +22,7 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "REDIS_URL": env.get("REDIS_URL") or None,
         # A random per-process key would log everyone out on every restart and break
         # multi-node deployments, so production must set one; the default is for dev only.
-        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-insecure-key",
+        "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
         "SAHAYATA_DEFAULT_LOCALE": env.get("SAHAYATA_DEFAULT_LOCALE", "bn"),
         "SAHAYATA_RULES_CACHE_SECONDS": int(env.get("SAHAYATA_RULES_CACHE_SECONDS", "300")),
         "SAHAYATA_IMPORT_BATCH_SIZE": int(env.get("SAHAYATA_IMPORT_BATCH_SIZE", "5000")),
