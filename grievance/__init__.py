@@ -1,0 +1,1 @@
+"""Grievances: intake, routing, SLA clocks and escalation (issue 4; nothing here yet)."""

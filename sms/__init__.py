@@ -1,0 +1,1 @@
+"""SMS: providers, alerts and two-way commands (issue 5; nothing here yet)."""
