@@ -6,8 +6,10 @@ Bangla script has its digits converted here.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
+from babel import support
 from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import Babel
@@ -15,6 +17,10 @@ from flask_babel import Babel
 from sahayata.config import PROJECT_ROOT
 
 SUPPORTED_LOCALES = ("bn", "en")
+# Romanized Bangla for ASCII-only gateways (bdapps: "no Bengali script"); a catalog of its
+# own so the wording is reviewed Bangla, not English.
+ROMANIZED_BANGLA = "bn_Latn"
+LOCALES_DIR = PROJECT_ROOT / "locales"
 _BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 _ASCII_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
@@ -28,8 +34,20 @@ def to_ascii_digits(text: str) -> str:
     return text.translate(_ASCII_DIGITS)
 
 
+@functools.cache
+def translations(locale: str) -> support.Translations:
+    """The compiled catalog of a locale, loaded once per process."""
+    return support.Translations.load(str(LOCALES_DIR), [locale], domain="messages")
+
+
+def translate(locale: str, message: str, **variables: object) -> str:
+    """gettext for an explicit locale (USSD and SMS know the caller's, not a request's)."""
+    text = translations(locale).ugettext(message)
+    return text % variables if variables else text
+
+
 def format_number(value: int | Decimal | float, locale: str) -> str:
-    """12,34,567 style grouping; Bengali digits when the locale is Bangla."""
+    """12,34,567 style grouping; Bengali digits when the locale is Bangla script."""
     formatted = format_decimal(value, format="#,##,##0.##", locale="bn_BD" if locale == "bn" else "en_IN")
     return to_bengali_digits(formatted) if locale == "bn" else formatted
 

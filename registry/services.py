@@ -1,0 +1,131 @@
+"""Read services over the registry that every channel (USSD, SMS) calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from registry.models import (
+    Citizen,
+    Enrolment,
+    EnrolmentStatus,
+    ETokenWallet,
+    Language,
+    Payment,
+    PaymentChannel,
+    PaymentStatus,
+    Programme,
+)
+
+
+def citizen_by_mobile(session: Session, mobile: str) -> Citizen | None:
+    """The citizen registered with this E.164 number (the earliest, if a household shares one)."""
+    return session.scalars(
+        select(Citizen)
+        .where(Citizen.mobile == mobile)
+        .order_by(Citizen.id)
+        .options(joinedload(Citizen.household), joinedload(Citizen.district), selectinload(Citizen.enrolments))
+        .limit(1)
+    ).first()
+
+
+def citizen_by_nid_and_birth_year(session: Session, nid: str, birth_year: int) -> Citizen | None:
+    """A look-up for helpers: the NID alone is not enough, the year of birth must match too."""
+    citizen = session.scalars(
+        select(Citizen)
+        .where(Citizen.nid == nid)
+        .options(joinedload(Citizen.household), joinedload(Citizen.district), selectinload(Citizen.enrolments))
+    ).first()
+    if citizen is None or citizen.date_of_birth.year != birth_year:
+        return None
+    return citizen
+
+
+def set_language(session: Session, citizen_id: int, language: str) -> None:
+    citizen = session.get(Citizen, citizen_id)
+    if citizen is not None:
+        citizen.language = Language(language)
+        session.commit()
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    cycle: str
+    amount_bdt: Decimal
+    status: PaymentStatus
+    channel: PaymentChannel | None
+    paid_on: dt.date | None
+    failure_reason: str | None
+
+
+@dataclass(frozen=True)
+class ProgrammePayments:
+    programme_code: str
+    name_en: str
+    name_bn: str
+    channel: PaymentChannel | None
+    masked_account: str | None
+    last: PaymentView | None  # the latest payment that was attempted (not merely scheduled)
+    next: PaymentView | None  # the next scheduled one
+
+
+def _view(payment: Payment) -> PaymentView:
+    return PaymentView(
+        payment.cycle, payment.amount_bdt, payment.status, payment.channel, payment.paid_on, payment.failure_reason
+    )
+
+
+def payments_for(session: Session, citizen_id: int) -> list[ProgrammePayments]:
+    """Per cash programme the citizen is enrolled in: the last and the next payment."""
+    enrolments = session.scalars(
+        select(Enrolment)
+        .join(Programme)
+        .where(Enrolment.citizen_id == citizen_id, Programme.benefit_type == "cash")
+        .where(Enrolment.status != EnrolmentStatus.EXITED)
+        .options(joinedload(Enrolment.programme))
+        .order_by(Enrolment.programme_code)
+    ).all()
+    payments = session.scalars(
+        select(Payment).where(Payment.citizen_id == citizen_id).order_by(Payment.cycle.desc())
+    ).all()
+    result = []
+    for enrolment in enrolments:
+        own = [p for p in payments if p.programme_code == enrolment.programme_code]
+        attempted = next((p for p in own if p.status is not PaymentStatus.SCHEDULED), None)
+        scheduled = [p for p in own if p.status is PaymentStatus.SCHEDULED]
+        result.append(
+            ProgrammePayments(
+                enrolment.programme_code,
+                enrolment.programme.name_en,
+                enrolment.programme.name_bn,
+                enrolment.payment_channel,
+                enrolment.masked_account_number,
+                _view(attempted) if attempted else None,
+                _view(min(scheduled, key=lambda p: p.cycle)) if scheduled else None,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class WalletView:
+    programme_code: str
+    name_en: str
+    name_bn: str
+    balance: Decimal
+    unit: str
+    expires_on: dt.date | None
+
+
+def wallets_for(session: Session, citizen_id: int) -> list[WalletView]:
+    rows = session.execute(
+        select(ETokenWallet, Programme.name_en, Programme.name_bn)
+        .join(Programme, Programme.code == ETokenWallet.programme_code)
+        .where(ETokenWallet.citizen_id == citizen_id)
+        .order_by(ETokenWallet.programme_code)
+    ).all()
+    return [WalletView(w.programme_code, en, bn, w.balance, w.unit, w.expires_on) for w, en, bn in rows]
