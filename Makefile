@@ -21,7 +21,7 @@ translations: $(STAMP)
 
 # Re-extract messages after changing citizen-facing strings, then translate the bn catalog.
 catalogs: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -o locales/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k translate:2 -o locales/messages.pot .
 	$(BIN)/pybabel -q update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
 
 run: setup

@@ -101,9 +101,9 @@ class Programme(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     name_bn: Mapped[str] = mapped_column(String(200))
     # Short names fit a USSD menu line (80 UTF-16 units a screen); romanized for ASCII gateways.
-    short_name_en: Mapped[str] = mapped_column(String(40))
-    short_name_bn: Mapped[str] = mapped_column(String(40))
-    short_name_bn_latn: Mapped[str] = mapped_column(String(40))
+    short_name_en: Mapped[str] = mapped_column(String(40), server_default="")
+    short_name_bn: Mapped[str] = mapped_column(String(40), server_default="")
+    short_name_bn_latn: Mapped[str] = mapped_column(String(40), server_default="")
     lead_ministry_code: Mapped[str] = mapped_column(ForeignKey("ministries.code"))
     cluster_code: Mapped[str] = mapped_column(ForeignKey("clusters.code"))
     benefit_type: Mapped[str] = mapped_column(String(16))  # cash | etoken

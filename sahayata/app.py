@@ -32,6 +32,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
 
+    import ussd_app
+
+    ussd_app.init_app(app)
+
     from sahayata.cli import register_commands
 
     register_commands(app)

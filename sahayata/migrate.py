@@ -18,15 +18,26 @@ def alembic_config(app: Flask) -> Config:
     return config
 
 
-def upgrade(app: Flask, revision: str = "head") -> None:
+def _run(app: Flask, operation, revision: str) -> None:
     config = alembic_config(app)
-    with database(app).engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with database(app).engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild a table by copy-and-drop; with foreign keys enforced
+            # SQLite refuses to drop a table that other rows refer to. The pragma only takes
+            # effect outside a transaction, hence before anything else on this connection.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            operation(config, revision)
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    _run(app, command.upgrade, revision)
 
 
 def downgrade(app: Flask, revision: str) -> None:
-    config = alembic_config(app)
-    with database(app).engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    _run(app, command.downgrade, revision)

@@ -1,1 +1,41 @@
-"""USSD self-service: gateway adapters over one session engine (issue 3; nothing here yet)."""
+"""USSD self-service: gateway adapters over one session engine."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from ussd_app.budget import ScreenBudget
+from ussd_app.engine import GatewayConfig
+
+
+def gateway_configs(env: dict[str, str] | os._Environ[str]) -> dict[str, GatewayConfig]:
+    """Per gateway: USSD_<NAME>_SECRET, USSD_<NAME>_ALLOW (comma-separated addresses),
+    USSD_<NAME>_GSM7_LIMIT, USSD_<NAME>_UCS2_LIMIT and USSD_<NAME>_ASCII_ONLY."""
+    defaults = {"africastalking": False, "hubtel": False, "bdapps": True}  # bdapps: no Bengali script
+    configs = {}
+    for name, ascii_only in defaults.items():
+        prefix = f"USSD_{name.upper()}_"
+        budget = ScreenBudget(
+            gsm7_limit=int(env.get(prefix + "GSM7_LIMIT", "160")),
+            ucs2_limit=int(env.get(prefix + "UCS2_LIMIT", "80")),
+            ascii_only=env.get(prefix + "ASCII_ONLY", "1" if ascii_only else "0") == "1",
+        )
+        allow = tuple(a.strip() for a in env.get(prefix + "ALLOW", "").split(",") if a.strip())
+        configs[name] = GatewayConfig(name, budget, env.get(prefix + "SECRET") or None, allow)
+    return configs
+
+
+def init_app(app: Flask) -> None:
+    from sahayata.jobs import redis_connection
+    from ussd_app.analytics import ScreenAnalytics
+    from ussd_app.engine import Engine
+    from ussd_app.gateways.africastalking import bp as africastalking
+    from ussd_app.journeys import JOURNEYS
+    from ussd_app.state import SessionStore
+
+    redis = redis_connection(app)
+    app.extensions["sahayata.ussd"] = Engine(JOURNEYS, SessionStore(redis), ScreenAnalytics(redis))
+    app.extensions["sahayata.ussd_gateways"] = gateway_configs(os.environ)
+    app.register_blueprint(africastalking)

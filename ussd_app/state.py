@@ -68,14 +68,15 @@ class SessionStore:
         raw = self.redis.get(self._key(gateway, session_id))
         return SessionState.from_json(raw) if raw else None
 
-    def save(self, gateway: str, session_id: str, state: SessionState) -> None:
+    def save(self, gateway: str, session_id: str, state: SessionState, resume: list[Frame] | None) -> None:
+        """Store the session, and where the phone may resume if it drops (None: nowhere)."""
         with self.redis.pipeline() as pipe:
             pipe.set(self._key(gateway, session_id), state.to_json(), ex=self.ttl)
-            if state.last_reply and state.last_reply.end or len(state.stack) <= 1:
-                pipe.delete(self._resume_key(state.phone))
-            else:
-                frames = json.dumps([asdict(f) for f in state.stack], ensure_ascii=False)
+            if resume:
+                frames = json.dumps([asdict(f) for f in resume], ensure_ascii=False)
                 pipe.set(self._resume_key(state.phone), frames, ex=self.resume_ttl)
+            else:
+                pipe.delete(self._resume_key(state.phone))
             pipe.execute()
 
     def take_resume_point(self, phone: str) -> list[Frame] | None:

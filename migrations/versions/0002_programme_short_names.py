@@ -23,9 +23,6 @@ def upgrade() -> None:
     with op.batch_alter_table("programmes") as batch:
         for column in COLUMNS:
             batch.add_column(sa.Column(column, sa.String(length=40), nullable=False, server_default=""))
-    with op.batch_alter_table("programmes") as batch:
-        for column in COLUMNS:
-            batch.alter_column(column, server_default=None)
 
 
 def downgrade() -> None:

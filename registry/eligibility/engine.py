@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from registry.eligibility.criteria import CRITERIA, FAIL, REQUIRED_PARAMS, UNKNOWN
 from registry.models import Citizen, EligibilityRule, EnrolmentStatus, Programme
 from registry.vulnerability import age_on
+from sahayata.i18n import ROMANIZED_BANGLA
 
 
 class Outcome(enum.StrEnum):
@@ -71,7 +72,8 @@ class EligibilityResult:
 @dataclass(frozen=True)
 class RuleBook:
     rules: dict[str, tuple[tuple[str, dict[str, Any]], ...]]
-    programme_names: dict[str, tuple[str, str]]  # code -> (English, Bangla)
+    programme_names: dict[str, dict[str, str]]  # code -> {locale: full name}
+    short_names: dict[str, dict[str, str]]  # code -> {locale: name that fits a USSD line}
 
     @classmethod
     def load(cls, session: Session) -> RuleBook:
@@ -81,8 +83,13 @@ class RuleBook:
         ):
             validate_rule(rule.criterion, rule.params)
             rules.setdefault(rule.programme_code, []).append((rule.criterion, rule.params))
-        names = {p.code: (p.name_en, p.name_bn) for p in session.scalars(select(Programme))}
-        return cls({code: tuple(rules.get(code, ())) for code in names}, names)
+        programmes = session.scalars(select(Programme)).all()
+        names = {p.code: {"en": p.name_en, "bn": p.name_bn} for p in programmes}
+        short = {
+            p.code: {"en": p.short_name_en, "bn": p.short_name_bn, ROMANIZED_BANGLA: p.short_name_bn_latn}
+            for p in programmes
+        }
+        return cls({code: tuple(rules.get(code, ())) for code in names}, names, short)
 
 
 def validate_rule(criterion: str, params: dict[str, Any]) -> None:

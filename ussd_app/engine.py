@@ -1,0 +1,277 @@
+"""The USSD engine: one hop in, one screen out, the same for every gateway.
+
+Gateways (ussd_app/gateways/) turn their dialect into ``Hop`` and the engine's ``Reply``
+back into their dialect. The engine keeps the session in Redis, so any process can serve
+any hop; it numbers options, pages long screens, handles 0 (back), 00 (main menu) and 98
+(more) everywhere, counts invalid tries, answers a repeated hop with the same screen, and
+offers to resume a session that dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from registry.masking import mask_mobile
+from registry.models import Citizen
+from registry.services import citizen_by_mobile
+from sahayata.i18n import ROMANIZED_BANGLA, format_number, to_ascii_digits, to_bengali_digits, translate
+from ussd_app.analytics import ScreenAnalytics
+from ussd_app.budget import ScreenBudget
+from ussd_app.render import BACK, HOME, MORE, NavLabels, Page, paginate, words
+from ussd_app.screens import Finish, Go, Input, Invalid, Menu, Restore, Screen
+from ussd_app.state import Frame, Reply, SessionState, SessionStore
+
+log = logging.getLogger(__name__)
+
+MAX_INVALID_TRIES = 3
+HOME_SCREEN = "main"
+RESUME_SCREEN = "resume"
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    name: str
+    budget: ScreenBudget = field(default_factory=ScreenBudget)
+    shared_secret: str | None = None
+    allow_from: tuple[str, ...] = ()
+
+    @property
+    def ascii_only(self) -> bool:
+        return self.budget.ascii_only
+
+
+@dataclass(frozen=True)
+class Hop:
+    gateway: GatewayConfig
+    session_id: str
+    phone: str  # E.164
+    text: str | None  # the caller's latest input; None on the first hop
+    hop_key: str  # identifies this hop, so a retried request is recognised
+
+
+def normalise_input(text: str | None) -> str:
+    """Bengali digits are digits; spaces and a trailing # are keypad noise."""
+    return to_ascii_digits((text or "").strip()).rstrip("#").strip()
+
+
+def locale_for(language: str, gateway: GatewayConfig) -> str:
+    return ROMANIZED_BANGLA if language == "bn" and gateway.ascii_only else language
+
+
+class Context:
+    """What a screen may use: the caller, the database, translations for the caller's locale."""
+
+    def __init__(self, db: Session, state: SessionState, gateway: GatewayConfig, store: SessionStore) -> None:
+        self.db = db
+        self.state = state
+        self.gateway = gateway
+        self.store = store
+        self.today = dt.date.today()
+
+    @property
+    def locale(self) -> str:
+        return self.state.locale
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.state.frame.params
+
+    def _(self, message: str, **variables: object) -> str:
+        return translate(self.locale, message, **variables)
+
+    def number(self, value: int | Decimal) -> str:
+        return format_number(value, "bn" if self.locale == "bn" else "en")
+
+    def date(self, day: dt.date) -> str:
+        return self.digits(day.strftime("%d/%m/%Y"))
+
+    def cycle(self, cycle: str) -> str:
+        year, month = cycle.split("-")
+        return self.digits(f"{month}/{year}")
+
+    def sentence(self, text: str) -> str:
+        """End a sentence the way the script does: দাঁড়ি (।) in Bangla, a full stop otherwise."""
+        return text + ("।" if self.locale == "bn" else ".")
+
+    def digits(self, text: str) -> str:
+        return to_bengali_digits(text) if self.locale == "bn" else text
+
+    @functools.cached_property
+    def citizen(self) -> Citizen | None:
+        return self.db.get(Citizen, self.state.citizen_id) if self.state.citizen_id else None
+
+    def set_locale(self, language: str) -> None:
+        self.state.locale = locale_for(language, self.gateway)
+
+
+class Engine:
+    def __init__(self, journeys: dict[str, Screen], store: SessionStore, analytics: ScreenAnalytics) -> None:
+        self.journeys = journeys
+        self.store = store
+        self.analytics = analytics
+
+    # -- one hop ------------------------------------------------------------------------
+    def hop(self, db: Session, hop: Hop) -> Reply:
+        try:
+            return self._hop(db, hop)
+        except RedisError:
+            log.warning("USSD hop for %s failed: Redis unavailable", mask_mobile(hop.phone))
+        except Exception:
+            # A bug must not show the caller a gateway error page: log it, end politely.
+            log.exception("USSD hop for %s failed", mask_mobile(hop.phone))
+            db.rollback()
+        locale = locale_for("bn", hop.gateway)
+        return Reply(translate(locale, "Service unavailable. Please try again later."), end=True)
+
+    def _hop(self, db: Session, hop: Hop) -> Reply:
+        gateway = hop.gateway
+        state = self.store.load(gateway.name, hop.session_id)
+        if state is not None and state.last_hop == hop.hop_key and state.last_reply is not None:
+            return state.last_reply  # the gateway retried: same screen, nothing advances
+        if state is None:
+            state = self._new_state(db, hop)
+            context = Context(db, state, gateway, self.store)
+        else:
+            context = Context(db, state, gateway, self.store)
+            self._handle(context, normalise_input(hop.text))
+        reply = state.last_reply if state.last_reply and state.last_reply.end else self._render(context)
+        state.last_hop, state.last_reply = hop.hop_key, reply
+        self.store.save(gateway.name, hop.session_id, state, resume=self._resume_frames(state))
+        if not reply.end:
+            self.analytics.viewed(state.frame.screen)
+        return reply
+
+    def _new_state(self, db: Session, hop: Hop) -> SessionState:
+        citizen = citizen_by_mobile(db, hop.phone)
+        language = citizen.language.value if citizen else "bn"
+        state = SessionState(
+            phone=hop.phone,
+            locale=locale_for(language, hop.gateway),
+            citizen_id=citizen.id if citizen else None,
+            stack=[Frame(HOME_SCREEN)],
+        )
+        saved = self.store.take_resume_point(hop.phone)
+        if saved and len(saved) > 1:
+            state.stack.append(Frame(RESUME_SCREEN, {"frames": [vars(f) for f in saved]}))
+        return state
+
+    @staticmethod
+    def _resume_frames(state: SessionState) -> list[Frame] | None:
+        """Where to resume if this session drops: mid-flow only, never the resume offer itself."""
+        if (state.last_reply and state.last_reply.end) or len(state.stack) <= 1:
+            return None
+        if any(frame.screen == RESUME_SCREEN for frame in state.stack):
+            return None
+        return state.stack
+
+    def session_ended(self, gateway: str, session_id: str, status: str) -> None:
+        """A gateway says the session is over; a session that did not end on our END dropped."""
+        try:
+            state = self.store.load(gateway, session_id)
+        except RedisError:
+            return
+        if state is not None and not (state.last_reply and state.last_reply.end):
+            self.analytics.dropped(state.frame.screen, timed_out=status.lower() in ("timeout", "timedout"))
+
+    # -- input --------------------------------------------------------------------------
+    def _handle(self, context: Context, text: str) -> None:
+        state = context.state
+        frame = state.frame
+        state.notice = None
+        if text == HOME:
+            state.stack = [Frame(HOME_SCREEN)]
+            state.invalid = 0
+            return
+        if text == BACK:
+            if frame.page > 0:
+                frame.page -= 1
+            elif len(state.stack) > 1:
+                state.stack.pop()
+            else:
+                self._invalid(context, context._("Choose a number from the list."))
+                return
+            state.invalid = 0
+            return
+        if text == MORE:
+            if frame.page + 1 < len(self._pages(context)):
+                frame.page += 1
+                state.invalid = 0
+            else:
+                self._invalid(context, context._("No more pages."))
+            return
+        screen = self.journeys[frame.screen]
+        if isinstance(screen, Menu):
+            options = screen.options(context)
+            if not text.isdigit() or not 1 <= int(text) <= len(options):
+                self._invalid(context, context._("Choose a number from the list."))
+                return
+            action = options[int(text) - 1].action
+            action = action(context) if callable(action) else action
+        elif isinstance(screen, Input):
+            action = screen.accept(context, text)
+        else:
+            action = Invalid(context._("Choose a number from the list."))
+        self._apply(context, action)
+
+    def _apply(self, context: Context, action: Any) -> None:
+        state = context.state
+        if isinstance(action, Invalid):
+            self._invalid(context, action.reason)
+            return
+        state.invalid = 0
+        if isinstance(action, Go):
+            if action.replace:
+                state.stack.pop()
+            state.stack.append(Frame(action.screen, dict(action.params)))
+        elif isinstance(action, Restore):
+            state.stack = [Frame(**f) if isinstance(f, dict) else f for f in action.frames]
+        elif isinstance(action, Finish):
+            state.last_reply = Reply(action.text, end=True)
+
+    def _invalid(self, context: Context, reason: str) -> None:
+        state = context.state
+        state.invalid += 1
+        self.analytics.invalid(state.frame.screen)
+        if state.invalid >= MAX_INVALID_TRIES:
+            state.last_reply = Reply(context._("Too many wrong entries. Please dial again."), end=True)
+        else:
+            state.notice = reason
+
+    # -- output -------------------------------------------------------------------------
+    def _labels(self, context: Context) -> NavLabels:
+        return NavLabels(more=context._("More"), back=context._("Back"), home=context._("Menu"))
+
+    def _pages(self, context: Context) -> list[Page]:
+        state = context.state
+        screen = self.journeys[state.frame.screen]
+        deep = len(state.stack) > 1
+        if isinstance(screen, Menu):
+            options = screen.options(context)
+            header, items, joiner = screen.title(context), [f"{i} {o.label}" for i, o in enumerate(options, 1)], "\n"
+        elif isinstance(screen, Input):
+            header, items, joiner = screen.prompt(context), [], "\n"
+        else:
+            header, items, joiner = "", words(screen.text(context)), " "
+        if state.notice:
+            header = f"{state.notice}\n{header}" if header else state.notice
+        return paginate(
+            header, items, context.gateway.budget, self._labels(context), back=deep, home=deep, joiner=joiner
+        )
+
+    def _render(self, context: Context) -> Reply:
+        pages = self._pages(context)
+        frame = context.state.frame
+        frame.page = min(frame.page, len(pages) - 1)
+        return Reply(pages[frame.page].text, end=False)
+
+    def render_all_pages(self, context: Context) -> list[Page]:
+        """Every page of the current screen (for the budget test and the simulator)."""
+        return self._pages(context)

@@ -1,0 +1,1 @@
+"""One adapter per USSD gateway dialect, all over the same engine."""

@@ -1,0 +1,37 @@
+"""Africa's Talking: form posts with the whole `*`-joined input history; replies `CON …`/`END …`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from ussd_app.gateways.common import caller, engine, gateway, guard, run
+
+bp = Blueprint("ussd_africastalking", __name__)
+
+NAME = "africastalking"
+
+
+@bp.post("/ussd/africastalking")
+def hop() -> Response:
+    config = gateway(NAME)
+    guard(config)
+    form = request.form
+    if "text" not in form and "status" in form:
+        return _session_ended(form)
+    text = form.get("text", "")
+    inputs = text.split("*") if text else []
+    reply = run(
+        config,
+        form.get("sessionId"),
+        caller(form.get("phoneNumber")),
+        inputs[-1] if inputs else None,
+        # The whole history identifies the hop: a retried request carries the same text.
+        hop_key=text,
+    )
+    return Response(("END " if reply.end else "CON ") + reply.text, mimetype="text/plain; charset=utf-8")
+
+
+def _session_ended(form) -> Response:
+    """The end-of-session notification: counts where callers dropped or timed out."""
+    engine().session_ended(NAME, form.get("sessionId", ""), status=form.get("status", ""))
+    return Response("OK", mimetype="text/plain")

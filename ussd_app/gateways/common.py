@@ -1,0 +1,48 @@
+"""What every gateway adapter shares: access control, the caller's number, running a hop."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import abort, current_app, request
+
+from registry.validation import InvalidValue, normalise_mobile
+from sahayata.db import db_session
+from ussd_app.engine import Engine, GatewayConfig, Hop
+from ussd_app.state import Reply
+
+MAX_SESSION_ID = 100
+MAX_INPUT = 200
+
+
+def engine() -> Engine:
+    return current_app.extensions["sahayata.ussd"]
+
+
+def gateway(name: str) -> GatewayConfig:
+    return current_app.extensions["sahayata.ussd_gateways"][name]
+
+
+def guard(config: GatewayConfig) -> None:
+    """403 unless the request carries the gateway's shared secret and comes from an allowed address."""
+    if config.shared_secret:
+        given = request.headers.get("X-Sahayata-Key") or request.args.get("key") or ""
+        if not hmac.compare_digest(given.encode(), config.shared_secret.encode()):
+            abort(403)
+    if config.allow_from and request.remote_addr not in config.allow_from:
+        abort(403)
+
+
+def caller(raw: str | None) -> str:
+    """The caller's number in E.164, or 400."""
+    try:
+        return normalise_mobile(raw or "")
+    except InvalidValue:
+        abort(400, description="phone")
+
+
+def run(config: GatewayConfig, session_id: str | None, phone: str, text: str | None, hop_key: str) -> Reply:
+    session_id = (session_id or "").strip()
+    if not session_id or len(session_id) > MAX_SESSION_ID or (text and len(text) > MAX_INPUT):
+        abort(400)
+    return engine().hop(db_session(), Hop(config, session_id, phone, text, hop_key))

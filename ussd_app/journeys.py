@@ -1,0 +1,282 @@
+"""The USSD journeys, declared as screens: main menu, eligibility, payments, e-tokens,
+look-ups for another person, language, and resuming a dropped session."""
+
+from __future__ import annotations
+
+from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen, rulebook
+from registry.eligibility.explain import programme_name, summarise
+from registry.models import Citizen, PaymentStatus
+from registry.services import (
+    PaymentView,
+    ProgrammePayments,
+    citizen_by_nid_and_birth_year,
+    payments_for,
+    set_language,
+    wallets_for,
+)
+from registry.validation import InvalidValue, parse_nid
+from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
+from ussd_app.screens import Go, Info, Input, Invalid, Menu, Option, Restore, Screen
+from ussd_app.state import Frame
+
+LOOKUPS_PER_DAY = 5
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _subject(ctx: Context) -> Citizen | None:
+    """Whose eligibility is shown: a looked-up person, else the caller."""
+    subject_id = ctx.params.get("subject_id")
+    return ctx.db.get(Citizen, subject_id) if subject_id else ctx.citizen
+
+
+def _short_name(ctx: Context, code: str) -> str:
+    return programme_name(code, ctx.locale, rulebook(ctx.db), short=True)
+
+
+def _money(ctx: Context, amount) -> str:
+    return ctx._("Tk %(amount)s", amount=ctx.number(amount))
+
+
+def _channel(ctx: Context, channel) -> str:
+    if channel is None:
+        return ""
+    return {
+        "bkash": ctx._("bKash"),
+        "nagad": ctx._("Nagad"),
+        "rocket": ctx._("Rocket"),
+        "post_office": ctx._("post office"),
+        "bank": ctx._("bank"),
+        "agent_banking": ctx._("agent banking"),
+    }[channel.value]
+
+
+def _status(ctx: Context, status: PaymentStatus) -> str:
+    return {
+        "scheduled": ctx._("scheduled"),
+        "sent": ctx._("sent"),
+        "credited": ctx._("credited"),
+        "failed": ctx._("failed"),
+        "returned": ctx._("returned"),
+    }[status.value]
+
+
+def _unit(ctx: Context, unit: str) -> str:
+    return {"kg rice": ctx._("kg rice"), "voucher": ctx._("voucher")}.get(unit, unit)
+
+
+# -- main menu ----------------------------------------------------------------------------
+def main_title(ctx: Context) -> str:
+    return ctx._("Sahayata") if ctx.citizen else ctx._("This number is not registered.")
+
+
+def main_options(ctx: Context) -> list[Option]:
+    if ctx.citizen is None:
+        return [
+            Option(ctx._("Check eligibility by NID"), Go("other_nid")),
+            Option(ctx._("How to enrol"), Go("enrol")),
+            Option(ctx._("Language"), Go("language")),
+        ]
+    return [
+        Option(ctx._("Am I eligible?"), Go("eligibility")),
+        Option(ctx._("My payments"), _payments_entry),
+        Option(ctx._("My e-tokens"), Go("etokens")),
+        Option(ctx._("Check another person"), Go("other_nid")),
+        Option(ctx._("Language"), Go("language")),
+    ]
+
+
+# -- eligibility --------------------------------------------------------------------------
+def eligibility_options(ctx: Context) -> list[Option]:
+    subject = ctx.params.get("subject_id")
+    book = rulebook(ctx.db)
+    options = [Option(ctx._("All programmes"), Go("eligibility_all", {"subject_id": subject}))]
+    person = _subject(ctx)
+    own = {e.programme_code for e in person.enrolments} if person else set()
+    # The person's own programmes first, then the rest by name as the caller reads it.
+    codes = sorted(book.rules, key=lambda code: (code not in own, _short_name(ctx, code)))
+    options += [
+        Option(_short_name(ctx, code), Go("eligibility_result", {"subject_id": subject, "programme": code}))
+        for code in codes
+    ]
+    return options
+
+
+def eligibility_result_text(ctx: Context) -> str:
+    subject = _subject(ctx)
+    code = ctx.params["programme"]
+    [result] = check_citizen(ctx.db, subject, code, as_of=ctx.today)
+    return f"{_short_name(ctx, code)}: {summarise(result, ctx.locale, rulebook(ctx.db))}"
+
+
+def eligibility_all_text(ctx: Context) -> str:
+    subject = _subject(ctx)
+    book = rulebook(ctx.db)
+    facts = facts_for_citizen(subject, ctx.today)
+    results = [check(facts, code, book) for code in sorted(book.rules)]
+    eligible = [_short_name(ctx, r.programme_code) for r in results if r.decision is Decision.ELIGIBLE]
+    verify = [_short_name(ctx, r.programme_code) for r in results if r.decision is Decision.NEEDS_VERIFICATION]
+    parts = [
+        ctx._("Eligible: %(list)s.", list=", ".join(eligible)) if eligible else ctx._("Not eligible for any programme.")
+    ]
+    if verify:
+        parts.append(ctx._("Needs verification: %(list)s.", list=", ".join(verify)))
+    parts.append(ctx._("Choose a programme for the reason."))
+    return " ".join(parts)
+
+
+# -- payments -----------------------------------------------------------------------------
+def _payments_entry(ctx: Context):
+    programmes = payments_for(ctx.db, ctx.state.citizen_id)
+    if len(programmes) == 1:
+        return Go("payment", {"programme": programmes[0].programme_code})
+    return Go("payments")
+
+
+def payments_options(ctx: Context) -> list[Option]:
+    return [
+        Option(_short_name(ctx, p.programme_code), Go("payment", {"programme": p.programme_code}))
+        for p in payments_for(ctx.db, ctx.state.citizen_id)
+    ]
+
+
+def payments_title(ctx: Context) -> str:
+    if not payments_for(ctx.db, ctx.state.citizen_id):
+        return ctx._("No cash programme found for you.")
+    return ctx._("Payments: choose a programme")
+
+
+def _payment_line(ctx: Context, label: str, payment: PaymentView) -> str:
+    parts = [_money(ctx, payment.amount_bdt)]
+    if payment.channel:
+        parts.append(_channel(ctx, payment.channel))
+    parts.append(_status(ctx, payment.status))
+    parts.append(ctx.date(payment.paid_on) if payment.paid_on else ctx.cycle(payment.cycle))
+    return ctx.sentence(f"{label}: {', '.join(parts)}")
+
+
+def payment_text(ctx: Context) -> str:
+    code = ctx.params["programme"]
+    summary: ProgrammePayments | None = next(
+        (p for p in payments_for(ctx.db, ctx.state.citizen_id) if p.programme_code == code), None
+    )
+    if summary is None:
+        return ctx._("No payment found.")
+    lines = [ctx.sentence(_short_name(ctx, code))]
+    if summary.last:
+        lines.append(_payment_line(ctx, ctx._("Last"), summary.last))
+        if summary.last.status is PaymentStatus.FAILED:
+            lines.append(
+                ctx._("It failed: check that your account is active, then contact the Upazila Social Services Office.")
+            )
+        elif summary.last.status is PaymentStatus.RETURNED:
+            lines.append(
+                ctx._(
+                    "It was returned: your account could not take it. Update your account at the "
+                    "Upazila Social Services Office."
+                )
+            )
+        if summary.last.failure_reason and ctx.locale == "en":
+            lines.append(f"({summary.last.failure_reason})")
+    else:
+        lines.append(ctx._("No payment yet."))
+    if summary.next:
+        lines.append(
+            ctx._(
+                "Next: %(amount)s in %(cycle)s.",
+                amount=_money(ctx, summary.next.amount_bdt),
+                cycle=ctx.cycle(summary.next.cycle),
+            )
+        )
+    else:
+        lines.append(ctx._("Next payment not scheduled yet."))
+    if summary.masked_account:
+        lines.append(ctx._("Account %(account)s.", account=summary.masked_account))
+    return " ".join(lines)
+
+
+# -- e-tokens -----------------------------------------------------------------------------
+def etokens_text(ctx: Context) -> str:
+    wallets = wallets_for(ctx.db, ctx.state.citizen_id)
+    if not wallets:
+        return ctx._("You have no e-tokens.")
+    parts = []
+    for wallet in wallets:
+        line = f"{_short_name(ctx, wallet.programme_code)}: {ctx.number(wallet.balance)} {_unit(ctx, wallet.unit)}"
+        if wallet.expires_on:
+            line += ", " + ctx._("valid until %(date)s", date=ctx.date(wallet.expires_on))
+        parts.append(ctx.sentence(line))
+    return " ".join(parts)
+
+
+# -- another person -----------------------------------------------------------------------
+def accept_nid(ctx: Context, text: str):
+    try:
+        nid = parse_nid(text)
+    except InvalidValue:
+        return Invalid(ctx._("An NID has 10, 13 or 17 digits."))
+    return Go("other_birth_year", {"nid": nid})
+
+
+def accept_birth_year(ctx: Context, text: str):
+    if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= ctx.today.year):
+        return Invalid(ctx._("Enter 4 digits, e.g. 1960."))
+    if ctx.store.count_lookup(ctx.state.phone, ctx.today.isoformat()) > LOOKUPS_PER_DAY:
+        return Go("lookup_limit", replace=True)
+    person = citizen_by_nid_and_birth_year(ctx.db, ctx.params["nid"], int(text))
+    if person is None:
+        return Go("not_found", replace=True)
+    return Go("eligibility", {"subject_id": person.id}, replace=True)
+
+
+# -- language and resume ------------------------------------------------------------------
+def _choose_language(language: str):
+    def choose(ctx: Context):
+        if ctx.state.citizen_id:
+            set_language(ctx.db, ctx.state.citizen_id, language)
+        ctx.set_locale(language)
+        return Restore([Frame(HOME_SCREEN)])
+
+    return choose
+
+
+def language_options(ctx: Context) -> list[Option]:
+    return [Option(ctx._("Bangla"), _choose_language("bn")), Option("English", _choose_language("en"))]
+
+
+def resume_options(ctx: Context) -> list[Option]:
+    return [
+        Option(ctx._("Continue"), Restore([Frame(HOME_SCREEN), *map(_frame, ctx.params["frames"][1:])])),
+        Option(ctx._("Start over"), Restore([Frame(HOME_SCREEN)])),
+    ]
+
+
+def _frame(data: dict) -> Frame:
+    return Frame(**data)
+
+
+JOURNEYS: dict[str, Screen] = {
+    HOME_SCREEN: Menu(main_title, main_options),
+    RESUME_SCREEN: Menu(lambda ctx: ctx._("Continue where you left off?"), resume_options),
+    "eligibility": Menu(lambda ctx: ctx._("Eligibility: choose"), eligibility_options),
+    "eligibility_all": Info(eligibility_all_text),
+    "eligibility_result": Info(eligibility_result_text),
+    "payments": Menu(payments_title, payments_options),
+    "payment": Info(payment_text),
+    "etokens": Info(etokens_text),
+    "other_nid": Input(lambda ctx: ctx._("Enter the NID number:"), accept_nid),
+    "other_birth_year": Input(lambda ctx: ctx._("Enter the year of birth (e.g. 1960):"), accept_birth_year),
+    "lookup_limit": Info(lambda ctx: ctx._("You have used today's 5 look-ups. Please try again tomorrow.")),
+    "not_found": Info(
+        lambda ctx: ctx._(
+            "No registered person with this NID and year of birth. To enrol, visit the Upazila "
+            "Social Services Office with the NID card."
+        )
+    ),
+    "enrol": Info(
+        lambda ctx: ctx._(
+            "To enrol, visit your Upazila Social Services Office with your NID card and mobile "
+            "number. Staff there will check which programmes you can join."
+        )
+    ),
+    "language": Menu(lambda ctx: ctx._("Choose language"), language_options),
+}
