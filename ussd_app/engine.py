@@ -261,7 +261,9 @@ class Engine:
         else:
             header, items, joiner = "", words(screen.text(context)), " "
         if state.notice:
-            header = f"{state.notice}\n{header}" if header else state.notice
+            # A re-prompt shows the reason instead of a menu's title (both rarely fit in 80
+            # units beside the options); an input keeps its prompt under the reason.
+            header = f"{state.notice}\n{header}" if isinstance(screen, Input) else state.notice
         return paginate(
             header, items, context.gateway.budget, self._labels(context), back=deep, home=deep, joiner=joiner
         )

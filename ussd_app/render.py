@@ -8,6 +8,7 @@ conjunct) is never broken.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,5 +82,20 @@ def paginate(
             return pages
 
 
+LONGEST_WORD = 30  # code units; a longer "word" (a URL, a reference) is split
+
+
 def words(text: str) -> list[str]:
-    return text.split()
+    """Words to pack into pages; an over-long one is cut between whole characters."""
+    result: list[str] = []
+    for word in text.split():
+        while len(word) > LONGEST_WORD:
+            cut = LONGEST_WORD
+            # Never separate a Bangla vowel sign or mark from its letter, nor cut after a
+            # hasanta (্), which joins two letters into one conjunct.
+            while cut > 1 and (unicodedata.category(word[cut])[0] == "M" or word[cut - 1] == "\u09cd"):
+                cut -= 1
+            result.append(word[:cut])
+            word = word[cut:]
+        result.append(word)
+    return result

@@ -1,0 +1,115 @@
+"""USSD fixtures: a registered caller with payments and e-tokens, and a phone that dials."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from registry.etokens import post_entry
+from registry.models import Gender, PaymentStatus
+from sahayata.jobs import redis_connection
+from tests.factories import make_citizen, make_enrolment, make_payment, make_wallet
+
+_sessions = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def empty_redis(app):
+    """Sessions, resume points and counters of one test never leak into the next."""
+    redis_connection(app).flushdb()
+    yield
+    redis_connection(app).flushdb()
+
+
+@pytest.fixture
+def caller(session):
+    """Rahima, 70, Old Age Allowance through Nagad with a failed last payment, and FFP rice."""
+    citizen = make_citizen(session, age=70, gender=Gender.FEMALE, mobile="+8801712000001")
+    make_enrolment(session, citizen, "OAA", account_number="01712000001")
+    make_payment(session, citizen, "OAA", cycle="2026-09", status=PaymentStatus.CREDITED, txn_id="T1")
+    make_payment(
+        session,
+        citizen,
+        "OAA",
+        cycle="2026-10",
+        status=PaymentStatus.FAILED,
+        txn_id=None,
+        paid_on=dt.date(2026, 10, 12),
+        failure_reason="wallet account inactive",
+    )
+    make_payment(session, citizen, "OAA", cycle="2026-11", status=PaymentStatus.SCHEDULED, txn_id=None, paid_on=None)
+    make_enrolment(session, citizen, "FFP")
+    post_entry(session, make_wallet(session, citizen, "FFP", expires_on=dt.date(2026, 12, 31)), Decimal(30), "credit")
+    session.commit()
+    return citizen
+
+
+class Phone:
+    """Dials through the real Africa's Talking endpoint, keeping the `*`-joined history."""
+
+    def __init__(self, client, number: str) -> None:
+        self.client = client
+        self.number = number
+        self.session_id = None
+        self.history: list[str] = []
+        self.status = None
+
+    def dial(self) -> str:
+        self.session_id = f"test-{next(_sessions)}"
+        self.history = []
+        return self._post("")
+
+    def dial_fresh(self) -> str:
+        """Dial, declining an offer to resume an earlier session."""
+        screen = self.dial()
+        return self.press("2") if screen.startswith("CON আগের জায়গা") else screen
+
+    def read_on(self, screen: str) -> str:
+        """Follow "98 More" to the end; the body text of every page, joined."""
+        pages = [screen]
+        while "\n98 " in pages[-1]:
+            pages.append(self.press("98"))
+        return " ".join(page.removeprefix("CON ").rsplit("\n", 1)[0] for page in pages)
+
+    def press(self, text: str) -> str:
+        self.history.append(text)
+        return self._post("*".join(self.history))
+
+    def choose(self, label: str, screen: str) -> str:
+        """Press the number of the option called ``label`` on ``screen``."""
+        for line in screen.removeprefix("CON ").split("\n"):
+            number, _, text = line.partition(" ")
+            if text == label:
+                return self.press(number)
+        raise AssertionError(f"no option {label!r} on {screen!r}")
+
+    def repeat(self) -> str:
+        """The gateway retries the last request."""
+        return self._post("*".join(self.history))
+
+    def _post(self, text: str) -> str:
+        response = self.client.post(
+            "/ussd/africastalking",
+            data={
+                "sessionId": self.session_id,
+                "serviceCode": "*123#",
+                "phoneNumber": self.number,
+                "networkCode": "47001",
+                "text": text,
+            },
+        )
+        self.status = response.status_code
+        return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def phone(client, caller):
+    return Phone(client, caller.mobile)
+
+
+@pytest.fixture
+def stranger(client, session):
+    return Phone(client, "+8801999000111")

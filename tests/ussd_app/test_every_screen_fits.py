@@ -1,0 +1,148 @@
+"""Render every screen of every journey, in every locale, with worst-case data, and
+fail on any page over its gateway's budget (or any Bangla script on an ASCII gateway)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+
+from registry.eligibility.engine import forget_cached_rulebook
+from registry.etokens import post_entry
+from registry.models import District, Gender, MaritalStatus, PaymentStatus, Programme, Upazila
+from sahayata.i18n import ROMANIZED_BANGLA
+from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
+from ussd_app.budget import ScreenBudget
+from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig
+from ussd_app.journeys import JOURNEYS
+from ussd_app.screens import Input, Invalid
+from ussd_app.state import Frame, SessionState
+
+MAX_AMOUNT = Decimal("9999999")
+CALLER_ONLY = {"eligibility", "eligibility_all", "eligibility_result", "payments", "payment", "etokens"}
+GATEWAYS = {
+    "default": GatewayConfig("africastalking", ScreenBudget()),
+    "ascii": GatewayConfig("bdapps", ScreenBudget(ascii_only=True)),
+}
+
+
+@pytest.fixture
+def worst_case(session):
+    """A caller in every programme, with 7-digit amounts, the longest place, failed payments."""
+    longest_district = session.scalar(select(District.name_en).order_by(func.length(District.name_en).desc()))
+    household = make_household(session, monthly_income_bdt=MAX_AMOUNT, land_decimal=Decimal("99999"), size=12)
+    citizen = make_citizen(
+        session,
+        age=95,
+        gender=Gender.FEMALE,
+        marital_status=MaritalStatus.DESERTED,
+        disability=True,
+        district=longest_district,
+        household=household,
+        mobile="+8801712999999",
+    )
+    for code in session.scalars(select(Programme.code)):
+        make_enrolment(session, citizen, code, account_number="1234567890123456789")
+        make_payment(
+            session,
+            citizen,
+            code,
+            cycle="2026-10",
+            amount_bdt=MAX_AMOUNT,
+            status=PaymentStatus.RETURNED,
+            txn_id=None,
+            failure_reason="x" * 200,
+        )
+        make_payment(
+            session,
+            citizen,
+            code,
+            cycle="2026-11",
+            amount_bdt=MAX_AMOUNT,
+            status=PaymentStatus.SCHEDULED,
+            txn_id=None,
+            paid_on=None,
+        )
+        wallet = make_wallet(session, citizen, code, unit="voucher", expires_on=dt.date(2026, 12, 31))
+        post_entry(session, wallet, MAX_AMOUNT, "credit")
+    # The longest names any programme has, in every script, on every programme.
+    for column in (Programme.short_name_en, Programme.short_name_bn, Programme.short_name_bn_latn):
+        longest = session.scalar(select(column).order_by(func.length(column).desc()))
+        session.execute(update(Programme).values({column: longest}))
+    session.commit()
+    forget_cached_rulebook()
+    yield citizen
+    forget_cached_rulebook()
+    session.rollback()
+    from registry.reference_data import sync_reference_data
+
+    sync_reference_data(session)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Upazila)) == 494
+
+
+def _params(session, citizen) -> dict[str, list[dict]]:
+    codes = list(session.scalars(select(Programme.code)))
+    deep = [{"screen": HOME_SCREEN, "params": {}, "page": 0}, {"screen": "eligibility", "params": {}, "page": 3}]
+    return {
+        "eligibility": [{}, {"subject_id": citizen.id}],
+        "eligibility_all": [{}, {"subject_id": citizen.id}],
+        "eligibility_result": [{"programme": code} for code in codes]
+        + [{"programme": code, "subject_id": citizen.id} for code in codes],
+        "payment": [{"programme": code} for code in codes],
+        "other_birth_year": [{"nid": "19581234567890123"}],
+        RESUME_SCREEN: [{"frames": deep}],
+    }
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+@pytest.mark.parametrize("registered", [True, False])
+def test_every_page_of_every_screen_fits(app, session, worst_case, gateway, language, registered):
+    engine = app.extensions["sahayata.ussd"]
+    config = GATEWAYS[gateway]
+    locale = ROMANIZED_BANGLA if (language == "bn" and config.ascii_only) else language
+    params = _params(session, worst_case)
+    checked = 0
+    for screen_id in JOURNEYS:
+        for screen_params in params.get(screen_id, [{}]):
+            if not registered and screen_id in CALLER_ONLY and "subject_id" not in screen_params:
+                continue  # an unregistered phone cannot reach these without a looked-up person
+            for notice in (None, "longest"):
+                state = SessionState(
+                    phone=worst_case.mobile,
+                    locale=locale,
+                    citizen_id=worst_case.id if registered else None,
+                    stack=[Frame(HOME_SCREEN), Frame(screen_id, screen_params)],
+                )
+                context = Context(session, state, config, engine.store)
+                if notice:
+                    state.notice = _longest_notice(context, screen_id)
+                for page in engine.render_all_pages(context):
+                    measure = config.budget.measure(page.text)
+                    assert config.budget.fits(page.text), (screen_id, locale, str(measure), page.text)
+                    checked += 1
+    assert checked > len(JOURNEYS)
+
+
+def _longest_notice(context: Context, screen_id: str) -> str:
+    """The longest re-prompt reason this screen can show."""
+    reasons = [context._("Choose a number from the list."), context._("No more pages.")]
+    screen = JOURNEYS[screen_id]
+    if isinstance(screen, Input):
+        reason = screen.accept(context, "12")
+        assert isinstance(reason, Invalid)
+        reasons.append(reason.reason)
+    return max(reasons, key=len)
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("locale", ["bn", "en", ROMANIZED_BANGLA])
+def test_end_screens_fit_on_one_page(gateway, locale):
+    from sahayata.i18n import translate
+
+    budget = GATEWAYS[gateway].budget
+    if budget.ascii_only and locale == "bn":
+        locale = ROMANIZED_BANGLA
+    for message in ("Too many wrong entries. Please dial again.", "Service unavailable. Please try again later."):
+        assert budget.fits(translate(locale, message)), (locale, message)
