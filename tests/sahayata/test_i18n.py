@@ -24,7 +24,7 @@ def test_numbers_use_indian_grouping_and_bengali_digits(value, locale, expected)
     assert format_number(value, locale) == expected
 
 
-@pytest.mark.parametrize("locale", ["bn", "en"])
+@pytest.mark.parametrize("locale", ["bn", "en", "bn_Latn"])
 def test_catalog_is_complete_and_compiled(locale):
     folder = PROJECT_ROOT / "locales" / locale / "LC_MESSAGES"
     with open(PROJECT_ROOT / "locales" / "messages.pot", "rb") as handle:
@@ -55,3 +55,19 @@ def test_template_is_up_to_date_with_the_code(tmp_path):
     with open(PROJECT_ROOT / "locales" / "messages.pot", "rb") as handle:
         template_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     assert in_code <= template_ids, sorted(in_code - template_ids)
+
+
+def test_romanized_bangla_catalog_is_pure_ascii():
+    """It exists for gateways that cannot show Bengali script at all."""
+    with open(PROJECT_ROOT / "locales" / "bn_Latn" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    not_ascii = [m.string for m in catalog if m.id and not m.string.isascii()]
+    assert not_ascii == []
+
+
+def test_translate_uses_the_named_locale():
+    from sahayata.i18n import translate
+
+    assert translate("bn", "eligible") == "যোগ্য"
+    assert translate("bn_Latn", "eligible") == "joggo"
+    assert translate("en", "not eligible: %(reason)s", reason="x") == "not eligible: x"

@@ -65,3 +65,22 @@ def test_db_upgrade_command_loads_reference_data_idempotently(scratch_app):
         assert counts == {"clusters": 5, "ministries": 8, "programmes": 13, "districts": 64, "upazilas": 494}
         assert session.scalar(select(func.count()).select_from(EligibilityRule)) > 13
         assert session.get(District, 1).name_bn == "কুমিল্লা"
+
+
+def test_upgrade_keeps_existing_registry_rows(scratch_app):
+    """Migrating a database that already holds reference rows keeps them (and fills new columns)."""
+    from sqlalchemy import text
+
+    migrate.upgrade(scratch_app, "0001")
+    with database(scratch_app).engine.begin() as connection:
+        connection.execute(text("INSERT INTO ministries VALUES ('M', 'Ministry', 'মন্ত্রণালয়')"))
+        connection.execute(text("INSERT INTO clusters (code, name_en, name_bn) VALUES ('SA', 'Social', 'সামাজিক')"))
+        connection.execute(
+            text(
+                "INSERT INTO programmes (code, name_en, name_bn, lead_ministry_code, cluster_code, benefit_type) "
+                "VALUES ('P', 'Programme', 'কর্মসূচি', 'M', 'SA', 'cash')"
+            )
+        )
+    migrate.upgrade(scratch_app)
+    with database(scratch_app).engine.connect() as connection:
+        assert connection.execute(text("SELECT code, short_name_en FROM programmes")).all() == [("P", "")]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 
 from ussd_app.gateways.common import caller, engine, gateway, guard, run
 
 bp = Blueprint("ussd_africastalking", __name__)
 
 NAME = "africastalking"
+MAX_HISTORY = 2000  # a 180-second session cannot type more
 
 
 @bp.post("/ussd/africastalking")
@@ -19,6 +20,8 @@ def hop() -> Response:
     if "text" not in form and "status" in form:
         return _session_ended(form)
     text = form.get("text", "")
+    if len(text) > MAX_HISTORY:
+        abort(400)
     inputs = text.split("*") if text else []
     reply = run(
         config,

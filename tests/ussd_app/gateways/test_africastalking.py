@@ -1,0 +1,98 @@
+"""The Africa's Talking dialect: form fields in, `CON`/`END` text out."""
+
+import datetime as dt
+
+import pytest
+
+from sahayata.jobs import redis_connection
+from ussd_app.analytics import ScreenAnalytics
+
+
+def post(client, **fields):
+    data = {"sessionId": "at-1", "serviceCode": "*123#", "phoneNumber": "+8801712000001", "text": ""}
+    data.update(fields)
+    return client.post("/ussd/africastalking", data={k: v for k, v in data.items() if v is not None})
+
+
+def test_reply_is_plain_text_con_or_end(client, caller):
+    response = post(client)
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).startswith("CON ")
+    for text in ("7", "7*7", "7*7*7"):
+        response = post(client, text=text)
+    assert response.get_data(as_text=True).startswith("END ")
+
+
+def test_phone_number_in_local_form_is_accepted(client, caller):
+    assert post(client, phoneNumber="01712000001").get_data(as_text=True).startswith("CON সহায়তা")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"phoneNumber": "12345"},
+        {"phoneNumber": None},
+        {"sessionId": ""},
+        {"sessionId": "x" * 500},
+        {"text": "1" * 5000},
+        {"text": "1*" * 3000},
+    ],
+)
+def test_malformed_requests_get_a_4xx_never_a_500(client, caller, fields):
+    response = post(client, **fields)
+    assert 400 <= response.status_code < 500
+
+
+def test_end_of_session_notification_counts_a_drop_off(client, caller, app):
+    post(client)
+    post(client, text="1")
+    response = client.post(
+        "/ussd/africastalking",
+        data={
+            "sessionId": "at-1",
+            "phoneNumber": "+8801712000001",
+            "status": "Incomplete",
+            "durationInMillis": "9000",
+            "hopsCount": "2",
+            "networkCode": "47001",
+            "serviceCode": "*123#",
+        },
+    )
+    assert response.status_code == 200
+    counts = ScreenAnalytics(redis_connection(app)).day(dt.date.today())
+    assert counts["eligibility"]["dropoffs"] == 1
+    assert counts["main"]["views"] == 1
+
+
+def test_shared_secret_guards_the_endpoint(app, client, caller):
+    from ussd_app.engine import GatewayConfig
+
+    gateways = app.extensions["sahayata.ussd_gateways"]
+    original = gateways["africastalking"]
+    gateways["africastalking"] = GatewayConfig("africastalking", original.budget, shared_secret="s3cret")
+    try:
+        assert post(client).status_code == 403
+        assert client.post("/ussd/africastalking?key=wrong", data={"sessionId": "a", "text": ""}).status_code == 403
+        ok = client.post(
+            "/ussd/africastalking",
+            headers={"X-Sahayata-Key": "s3cret"},
+            data={"sessionId": "at-2", "phoneNumber": "+8801712000001", "text": ""},
+        )
+        assert ok.status_code == 200
+    finally:
+        gateways["africastalking"] = original
+
+
+def test_address_allow_list(app, client, caller):
+    from ussd_app.engine import GatewayConfig
+
+    gateways = app.extensions["sahayata.ussd_gateways"]
+    original = gateways["africastalking"]
+    gateways["africastalking"] = GatewayConfig("africastalking", original.budget, allow_from=("10.9.9.9",))
+    try:
+        assert post(client).status_code == 403
+        gateways["africastalking"] = GatewayConfig("africastalking", original.budget, allow_from=("127.0.0.1",))
+        assert post(client).status_code == 200
+    finally:
+        gateways["africastalking"] = original
