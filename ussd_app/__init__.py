@@ -32,10 +32,13 @@ def init_app(app: Flask) -> None:
     from ussd_app.analytics import ScreenAnalytics
     from ussd_app.engine import Engine
     from ussd_app.gateways.africastalking import bp as africastalking
+    from ussd_app.gateways.bdapps import bp as bdapps
+    from ussd_app.gateways.hubtel import bp as hubtel
     from ussd_app.journeys import JOURNEYS
     from ussd_app.state import SessionStore
 
     redis = redis_connection(app)
     app.extensions["sahayata.ussd"] = Engine(JOURNEYS, SessionStore(redis), ScreenAnalytics(redis))
     app.extensions["sahayata.ussd_gateways"] = gateway_configs(os.environ)
-    app.register_blueprint(africastalking)
+    for blueprint in (africastalking, hubtel, bdapps):
+        app.register_blueprint(blueprint)

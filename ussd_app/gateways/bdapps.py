@@ -1,0 +1,82 @@
+"""bdapps (Robi/Airtel Bangladesh): asynchronous. The platform posts the caller's input;
+the app acknowledges at once and then posts the screen to the platform's send URL as
+`mt-cont` (more to come) or `mt-fin` (the last screen). ASCII-only by default."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import requests
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from registry.masking import mask_mobile
+from sahayata.jobs import enqueue, with_app_context
+from ussd_app.gateways.common import caller, gateway, guard, run
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("ussd_bdapps", __name__)
+
+NAME = "bdapps"
+SEND_TIMEOUT = 5  # seconds; the caller is waiting
+
+
+@bp.post("/ussd/bdapps")
+def hop():
+    config = gateway(NAME)
+    guard(config)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    operation = body.get("ussdOperation")
+    if operation not in ("mo-init", "mo-cont"):
+        abort(400)
+    address = body.get("sourceAddress")
+    message = body.get("message")
+    if not isinstance(address, str) or (message is not None and not isinstance(message, str)):
+        abort(400)
+    phone = caller(address.removeprefix("tel:"))
+    session_id = str(body.get("sessionId") or "")
+    request_id = str(body.get("requestId") or "")
+    reply = run(
+        config,
+        session_id,
+        phone,
+        None if operation == "mo-init" else message,
+        # requestId identifies a delivery. Without one a retry cannot be told from the same
+        # key pressed twice (98, 98 to page on), so such hops are never treated as replays.
+        hop_key=f"req:{request_id}" if request_id else f"unique:{uuid.uuid4()}",
+    )
+    enqueue(
+        send_screen,
+        {
+            "message": reply.text,
+            "sessionId": session_id,
+            "destinationAddress": address,
+            "ussdOperation": "mt-fin" if reply.end else "mt-cont",
+        },
+    )
+    return jsonify(statusCode="S1000", statusDetail="Success")
+
+
+@with_app_context
+def send_screen(screen: dict[str, str]) -> int:
+    """POST one screen to the platform (an RQ job, so the acknowledgement is not delayed)."""
+    config = current_app.config
+    payload = {
+        "applicationId": config["BDAPPS_APP_ID"],
+        "password": config["BDAPPS_APP_PASSWORD"],
+        "version": "1.0",
+        "encoding": "440",
+        **screen,
+    }
+    response = requests.post(config["BDAPPS_USSD_SEND_URL"], json=payload, timeout=SEND_TIMEOUT)
+    if response.status_code >= 400:
+        log.warning(
+            "bdapps send to %s failed: HTTP %s",
+            mask_mobile(screen["destinationAddress"].removeprefix("tel:")),
+            response.status_code,
+        )
+    response.raise_for_status()
+    return response.status_code
