@@ -40,5 +40,9 @@ def init_app(app: Flask) -> None:
     redis = redis_connection(app)
     app.extensions["sahayata.ussd"] = Engine(JOURNEYS, SessionStore(redis), ScreenAnalytics(redis))
     app.extensions["sahayata.ussd_gateways"] = gateway_configs(os.environ)
-    for blueprint in (africastalking, hubtel, bdapps):
+    from ussd_app.simulator import bp as simulator
+    from ussd_app.simulator import ussd_cli
+
+    for blueprint in (africastalking, hubtel, bdapps, simulator):
         app.register_blueprint(blueprint)
+    app.cli.add_command(ussd_cli)
