@@ -188,7 +188,8 @@ class Household(Base):
 
 class Citizen(Base):
     __tablename__ = "citizens"
-    __table_args__ = (Index("ix_citizens_mobile", "mobile"),)
+    # (mobile, id): USSD and SMS find "the earliest citizen with this phone" by it.
+    __table_args__ = (Index("ix_citizens_mobile_id", "mobile", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nid: Mapped[str] = mapped_column(String(17), unique=True)

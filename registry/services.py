@@ -22,15 +22,18 @@ from registry.models import (
 )
 
 
-def citizen_by_mobile(session: Session, mobile: str) -> Citizen | None:
-    """The citizen registered with this E.164 number (the earliest, if a household shares one)."""
-    return session.scalars(
-        select(Citizen)
-        .where(Citizen.mobile == mobile)
-        .order_by(Citizen.id)
-        .options(joinedload(Citizen.household), joinedload(Citizen.district), selectinload(Citizen.enrolments))
-        .limit(1)
+@dataclass(frozen=True)
+class Caller:
+    citizen_id: int
+    language: str
+
+
+def caller_by_mobile(session: Session, mobile: str) -> Caller | None:
+    """Who is calling from this E.164 number (the earliest registered, if a household shares one)."""
+    row = session.execute(
+        select(Citizen.id, Citizen.language).where(Citizen.mobile == mobile).order_by(Citizen.id).limit(1)
     ).first()
+    return Caller(row.id, row.language.value) if row else None
 
 
 def citizen_by_nid_and_birth_year(session: Session, nid: str, birth_year: int) -> Citizen | None:

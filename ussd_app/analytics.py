@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from redis import Redis
+from redis.client import Pipeline
 
 EVENTS = ("views", "invalid", "dropoffs", "timeouts")
 
@@ -21,21 +22,18 @@ class ScreenAnalytics:
     def _key(day: dt.date) -> str:
         return f"ussd:analytics:{day.isoformat()}"
 
-    def _count(self, screen: str, event: str) -> None:
+    def count(self, events: list[tuple[str, str]], pipe: Pipeline | None = None) -> None:
+        """Add (screen, event) counts, on the caller's pipeline when given (one round trip)."""
+        if not events:
+            return
+        own = pipe is None
+        pipe = self.redis.pipeline(transaction=False) if own else pipe
         key = self._key(dt.date.today())
-        with self.redis.pipeline() as pipe:
+        for screen, event in events:
             pipe.hincrby(key, f"{screen}:{event}", 1)
-            pipe.expire(key, self.retention)
+        pipe.expire(key, self.retention)
+        if own:
             pipe.execute()
-
-    def viewed(self, screen: str) -> None:
-        self._count(screen, "views")
-
-    def invalid(self, screen: str) -> None:
-        self._count(screen, "invalid")
-
-    def dropped(self, screen: str, timed_out: bool) -> None:
-        self._count(screen, "timeouts" if timed_out else "dropoffs")
 
     def day(self, day: dt.date) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}

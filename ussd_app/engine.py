@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from registry.masking import mask_mobile
 from registry.models import Citizen
-from registry.services import citizen_by_mobile
+from registry.services import caller_by_mobile
 from sahayata.i18n import ROMANIZED_BANGLA, format_number, to_ascii_digits, to_bengali_digits, translate
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
@@ -75,6 +76,8 @@ class Context:
         self.gateway = gateway
         self.store = store
         self.today = dt.date.today()
+        self.events: list[tuple[str, str]] = []  # (screen, event) for analytics, saved with the state
+        self._memo: dict[str, Any] = {}
 
     @property
     def locale(self) -> str:
@@ -103,6 +106,16 @@ class Context:
 
     def digits(self, text: str) -> str:
         return to_bengali_digits(text) if self.locale == "bn" else text
+
+    @property
+    def registered(self) -> bool:
+        return self.state.citizen_id is not None
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute once per hop (a hop may both handle an input and render a screen)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @functools.cached_property
     def citizen(self) -> Citizen | None:
@@ -144,18 +157,21 @@ class Engine:
             self._handle(context, normalise_input(hop.text))
         reply = state.last_reply if state.last_reply and state.last_reply.end else self._render(context)
         state.last_hop, state.last_reply = hop.hop_key, reply
-        self.store.save(gateway.name, hop.session_id, state, resume=self._resume_frames(state))
         if not reply.end:
-            self.analytics.viewed(state.frame.screen)
+            context.events.append((state.frame.screen, "views"))
+        # One round trip: the state, the resume point and the analytics counters together.
+        with self.store.redis.pipeline(transaction=False) as pipe:
+            self.store.save(gateway.name, hop.session_id, state, resume=self._resume_frames(state), pipe=pipe)
+            self.analytics.count(context.events, pipe=pipe)
+            pipe.execute()
         return reply
 
     def _new_state(self, db: Session, hop: Hop) -> SessionState:
-        citizen = citizen_by_mobile(db, hop.phone)
-        language = citizen.language.value if citizen else "bn"
+        caller = caller_by_mobile(db, hop.phone)
         state = SessionState(
             phone=hop.phone,
-            locale=locale_for(language, hop.gateway),
-            citizen_id=citizen.id if citizen else None,
+            locale=locale_for(caller.language if caller else "bn", hop.gateway),
+            citizen_id=caller.citizen_id if caller else None,
             stack=[Frame(HOME_SCREEN)],
         )
         saved = self.store.take_resume_point(hop.phone)
@@ -179,7 +195,8 @@ class Engine:
         except RedisError:
             return
         if state is not None and not (state.last_reply and state.last_reply.end):
-            self.analytics.dropped(state.frame.screen, timed_out=status.lower() in ("timeout", "timedout"))
+            event = "timeouts" if status.lower() in ("timeout", "timedout") else "dropoffs"
+            self.analytics.count([(state.frame.screen, event)])
 
     # -- input --------------------------------------------------------------------------
     def _handle(self, context: Context, text: str) -> None:
@@ -239,7 +256,7 @@ class Engine:
     def _invalid(self, context: Context, reason: str) -> None:
         state = context.state
         state.invalid += 1
-        self.analytics.invalid(state.frame.screen)
+        context.events.append((state.frame.screen, "invalid"))
         if state.invalid >= MAX_INVALID_TRIES:
             state.last_reply = Reply(context._("Too many wrong entries. Please dial again."), end=True)
         else:

@@ -66,11 +66,11 @@ def _unit(ctx: Context, unit: str) -> str:
 
 # -- main menu ----------------------------------------------------------------------------
 def main_title(ctx: Context) -> str:
-    return ctx._("Sahayata") if ctx.citizen else ctx._("This number is not registered.")
+    return ctx._("Sahayata") if ctx.registered else ctx._("This number is not registered.")
 
 
 def main_options(ctx: Context) -> list[Option]:
-    if ctx.citizen is None:
+    if not ctx.registered:
         return [
             Option(ctx._("Check eligibility by NID"), Go("other_nid")),
             Option(ctx._("How to enrol"), Go("enrol")),
@@ -125,8 +125,12 @@ def eligibility_all_text(ctx: Context) -> str:
 
 
 # -- payments -----------------------------------------------------------------------------
+def _payments(ctx: Context) -> list[ProgrammePayments]:
+    return ctx.memo("payments", lambda: payments_for(ctx.db, ctx.state.citizen_id))
+
+
 def _payments_entry(ctx: Context):
-    programmes = payments_for(ctx.db, ctx.state.citizen_id)
+    programmes = _payments(ctx)
     if len(programmes) == 1:
         return Go("payment", {"programme": programmes[0].programme_code})
     return Go("payments")
@@ -135,12 +139,12 @@ def _payments_entry(ctx: Context):
 def payments_options(ctx: Context) -> list[Option]:
     return [
         Option(_short_name(ctx, p.programme_code), Go("payment", {"programme": p.programme_code}))
-        for p in payments_for(ctx.db, ctx.state.citizen_id)
+        for p in _payments(ctx)
     ]
 
 
 def payments_title(ctx: Context) -> str:
-    if not payments_for(ctx.db, ctx.state.citizen_id):
+    if not _payments(ctx):
         return ctx._("No cash programme found for you.")
     return ctx._("Payments: choose a programme")
 
@@ -156,9 +160,7 @@ def _payment_line(ctx: Context, label: str, payment: PaymentView) -> str:
 
 def payment_text(ctx: Context) -> str:
     code = ctx.params["programme"]
-    summary: ProgrammePayments | None = next(
-        (p for p in payments_for(ctx.db, ctx.state.citizen_id) if p.programme_code == code), None
-    )
+    summary: ProgrammePayments | None = next((p for p in _payments(ctx) if p.programme_code == code), None)
     if summary is None:
         return ctx._("No payment found.")
     lines = [ctx.sentence(_short_name(ctx, code))]

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 
 
 @dataclass
@@ -68,16 +69,16 @@ class SessionStore:
         raw = self.redis.get(self._key(gateway, session_id))
         return SessionState.from_json(raw) if raw else None
 
-    def save(self, gateway: str, session_id: str, state: SessionState, resume: list[Frame] | None) -> None:
-        """Store the session, and where the phone may resume if it drops (None: nowhere)."""
-        with self.redis.pipeline() as pipe:
-            pipe.set(self._key(gateway, session_id), state.to_json(), ex=self.ttl)
-            if resume:
-                frames = json.dumps([asdict(f) for f in resume], ensure_ascii=False)
-                pipe.set(self._resume_key(state.phone), frames, ex=self.resume_ttl)
-            else:
-                pipe.delete(self._resume_key(state.phone))
-            pipe.execute()
+    def save(
+        self, gateway: str, session_id: str, state: SessionState, resume: list[Frame] | None, pipe: Pipeline
+    ) -> None:
+        """Queue on ``pipe``: the session, and where the phone may resume if it drops (None: nowhere)."""
+        pipe.set(self._key(gateway, session_id), state.to_json(), ex=self.ttl)
+        if resume:
+            frames = json.dumps([asdict(f) for f in resume], ensure_ascii=False)
+            pipe.set(self._resume_key(state.phone), frames, ex=self.resume_ttl)
+        else:
+            pipe.delete(self._resume_key(state.phone))
 
     def take_resume_point(self, phone: str) -> list[Frame] | None:
         raw = self.redis.getdel(self._resume_key(phone))

@@ -95,6 +95,7 @@ class ImportKind:
 
     name: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
+    tables: ClassVar[tuple[str, ...]]  # what it writes, to refresh statistics afterwards
     lookups: Lookups
     seen: dict[Any, int] = field(default_factory=dict)
 
@@ -137,6 +138,7 @@ def _resolve_nids(kind: ImportKind, session: Session, batch: Sequence[ParsedRow]
 @dataclass
 class CitizensImport(ImportKind):
     name: ClassVar[str] = "citizens"
+    tables: ClassVar[tuple[str, ...]] = ("households", "citizens")
     columns: ClassVar[tuple[str, ...]] = (
         "nid",
         "name_en",
@@ -231,6 +233,7 @@ class CitizensImport(ImportKind):
 @dataclass
 class EnrolmentsImport(ImportKind):
     name: ClassVar[str] = "enrolments"
+    tables: ClassVar[tuple[str, ...]] = ("enrolments",)
     columns: ClassVar[tuple[str, ...]] = (
         "nid",
         "programme",
@@ -265,6 +268,7 @@ class EnrolmentsImport(ImportKind):
 @dataclass
 class PaymentsImport(ImportKind):
     name: ClassVar[str] = "payments"
+    tables: ClassVar[tuple[str, ...]] = ("payments",)
     columns: ClassVar[tuple[str, ...]] = (
         "nid",
         "programme",
@@ -333,6 +337,7 @@ class PaymentsImport(ImportKind):
 @dataclass
 class ETokensImport(ImportKind):
     name: ClassVar[str] = "etokens"
+    tables: ClassVar[tuple[str, ...]] = ("etoken_wallets", "etoken_ledger")
     columns: ClassVar[tuple[str, ...]] = ("nid", "programme", "balance", "unit", "expires_on")
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:

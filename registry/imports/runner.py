@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.imports.kinds import KINDS, CitizensImport, FieldProblem, ImportKind, ParsedRow
@@ -126,10 +127,21 @@ def run_import(
     kind.finish(session)
     session.commit()
     report.committed = True
+    refresh_statistics(session, kind.tables)
     if report.problems:
         report.reject_path = reject_path or path.with_name(path.stem + ".rejects.csv")
         write_rejects(report.reject_path, header, report.problems)
     return report
+
+
+def refresh_statistics(session: Session, tables: tuple[str, ...]) -> None:
+    """ANALYZE what a bulk import wrote: until autovacuum gets to it, the planner still
+    believes the tables are as small as before and picks plans that scan them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(text(f'ANALYZE "{table}"'))
+    session.commit()
 
 
 def write_rejects(path: Path, header: list[str], problems: list[RowProblem]) -> None:

@@ -9,6 +9,7 @@ import uuid
 
 import requests
 from flask import Blueprint, abort, current_app, jsonify, request
+from rq import Retry
 
 from registry.masking import mask_mobile
 from sahayata.jobs import enqueue, with_app_context
@@ -56,6 +57,7 @@ def hop():
             "destinationAddress": address,
             "ussdOperation": "mt-fin" if reply.end else "mt-cont",
         },
+        retry=Retry(max=2, interval=1),  # a screen later than a few seconds is useless anyway
     )
     return jsonify(statusCode="S1000", statusDetail="Success")
 

@@ -1,0 +1,199 @@
+"""USSD under load: full sessions through gunicorn on real PostgreSQL and Redis.
+
+    .venv/bin/python benchmarks/ussd_bench.py [--sessions 10000] [--phones 64]
+
+Creates a scratch PostgreSQL database (dropped at the end) with a demo registry, starts
+gunicorn on 127.0.0.1 with the service, and drives full sessions from concurrent simulated
+phones through the Africa's Talking endpoint: dial, payments, back, e-tokens, main menu.
+Then it starts a bare Flask endpoint under the same gunicorn settings and sends it the same
+number of requests from the same number of phones. Prints hops/s and p50/p99 hop latency
+for both. Targets: at least 50% of the bare-Flask rate, p99 under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+SESSION = ["", "2", "2*0", "2*0*3", "2*0*3*00"]  # dial, payments, back, e-tokens, main menu
+GUNICORN = ["--workers", "5", "--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", target],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn {target} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def drive(
+    port: int, phones: list[str], sessions: int, concurrency: int, full_sessions: bool
+) -> tuple[float, list[float]]:
+    """Run ``sessions`` sessions (5 hops each) from ``concurrency`` threads; returns (seconds, latencies)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(sessions))
+
+    def phone_thread(index: int) -> None:
+        own: list[float] = []
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                number = next(counter, None)
+            if number is None:
+                break
+            session_id = uuid.uuid4().hex
+            phone = phones[(index + number) % len(phones)]
+            for text in SESSION:
+                body = urllib.parse.urlencode(
+                    {"sessionId": session_id, "serviceCode": "*123#", "phoneNumber": phone, "text": text}
+                )
+                started = time.perf_counter()
+                connection.request(
+                    "POST", "/ussd/africastalking", body, {"Content-Type": "application/x-www-form-urlencoded"}
+                )
+                response = connection.getresponse()
+                reply = response.read()
+                own.append(time.perf_counter() - started)
+                if response.status != 200 or (full_sessions and not reply.startswith(b"CON")):
+                    raise RuntimeError(f"hop {text!r} answered {response.status}: {reply[:80]!r}")
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        with lock:
+            latencies.extend(own)
+
+    threads = [threading.Thread(target=phone_thread, args=(i,)) for i in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies
+
+
+def report(name: str, seconds: float, latencies: list[float]) -> float:
+    ordered = sorted(latencies)
+    rate = len(ordered) / seconds
+    print(
+        f"{name:28s} {len(ordered):7,d} hops in {seconds:6.1f} s = {rate:7,.0f} hops/s   "
+        f"p50 {statistics.median(ordered) * 1e3:6.1f} ms   p99 {ordered[int(len(ordered) * 0.99)] * 1e3:6.1f} ms"
+    )
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--phones", type=int, default=64)
+    parser.add_argument("--citizens", type=int, default=20_000)
+    args = parser.parse_args()
+
+    base = make_url(os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"sahayata_ussd_bench_{uuid.uuid4().hex[:8]}"
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    database_url = base.set(database=name).render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    try:
+        phones = prepare(database_url, redis_url, args.citizens)
+        print(
+            f"registry: {args.citizens:,} demo citizens; {len(phones):,} phones with payments; "
+            f"{args.phones} concurrent phones; gunicorn {' '.join(GUNICORN)}"
+        )
+        port = free_port()
+        server = start_gunicorn("wsgi:app", port, env)
+        try:
+            drive(port, phones, 200, args.phones, True)  # warm-up: imports, pools, caches
+            seconds, latencies = drive(port, phones, args.sessions, args.phones, True)
+        finally:
+            stop(server)
+        service_rate = report("Sahayata USSD sessions", seconds, latencies)
+        p99 = sorted(latencies)[int(len(latencies) * 0.99)] * 1e3
+
+        port = free_port()
+        server = start_gunicorn("benchmarks.bare_app:app", port, env)
+        try:
+            drive(port, phones, 200, args.phones, False)
+            seconds, latencies = drive(port, phones, args.sessions, args.phones, False)
+        finally:
+            stop(server)
+        bare_rate = report("bare Flask, same settings", seconds, latencies)
+        print(
+            f"service rate = {100 * service_rate / bare_rate:.0f}% of bare Flask (target >= 50%); "
+            f"p99 {p99:.1f} ms (target < 50 ms)"
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(database_url: str, redis_url: str, citizens: int) -> list[str]:
+    from redis import Redis
+
+    from registry.demo import generate_demo_data
+    from registry.models import Citizen, Enrolment
+    from registry.reference_data import sync_reference_data
+    from sahayata import migrate
+    from sahayata.app import create_app
+    from sahayata.db import db_session
+
+    Redis.from_url(redis_url).flushdb()
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": None})
+    migrate.upgrade(app)
+    with app.app_context():
+        session = db_session()
+        sync_reference_data(session)
+        session.commit()
+        generate_demo_data(session, citizens, seed=3)
+        return list(
+            session.scalars(
+                select(Citizen.mobile).join(Enrolment).where(Citizen.mobile.is_not(None)).distinct().limit(5000)
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
