@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from registry.masking import mask_account_number
 from registry.models import (
     Citizen,
     Enrolment,
@@ -68,49 +69,43 @@ class PaymentView:
 @dataclass(frozen=True)
 class ProgrammePayments:
     programme_code: str
-    name_en: str
-    name_bn: str
     channel: PaymentChannel | None
     masked_account: str | None
     last: PaymentView | None  # the latest payment that was attempted (not merely scheduled)
     next: PaymentView | None  # the next scheduled one
 
 
-def _view(payment: Payment) -> PaymentView:
-    return PaymentView(
-        payment.cycle, payment.amount_bdt, payment.status, payment.channel, payment.paid_on, payment.failure_reason
-    )
-
-
 def payments_for(session: Session, citizen_id: int) -> list[ProgrammePayments]:
-    """Per cash programme the citizen is enrolled in: the last and the next payment."""
-    enrolments = session.scalars(
-        select(Enrolment)
-        .join(Programme)
+    """Per cash programme the citizen is enrolled in: the last and the next payment (two queries)."""
+    enrolments = session.execute(
+        select(Enrolment.programme_code, Enrolment.payment_channel, Enrolment.account_number)
+        .join(Programme, Programme.code == Enrolment.programme_code)
         .where(Enrolment.citizen_id == citizen_id, Programme.benefit_type == "cash")
         .where(Enrolment.status != EnrolmentStatus.EXITED)
-        .options(joinedload(Enrolment.programme))
         .order_by(Enrolment.programme_code)
     ).all()
-    payments = session.scalars(
-        select(Payment).where(Payment.citizen_id == citizen_id).order_by(Payment.cycle.desc())
+    if not enrolments:
+        return []
+    payments = session.execute(
+        select(
+            Payment.programme_code,
+            Payment.cycle,
+            Payment.amount_bdt,
+            Payment.status,
+            Payment.channel,
+            Payment.paid_on,
+            Payment.failure_reason,
+        )
+        .where(Payment.citizen_id == citizen_id)
+        .order_by(Payment.cycle.desc())
     ).all()
     result = []
-    for enrolment in enrolments:
-        own = [p for p in payments if p.programme_code == enrolment.programme_code]
+    for code, channel, account in enrolments:
+        own = [PaymentView(*row[1:]) for row in payments if row.programme_code == code]
         attempted = next((p for p in own if p.status is not PaymentStatus.SCHEDULED), None)
         scheduled = [p for p in own if p.status is PaymentStatus.SCHEDULED]
-        result.append(
-            ProgrammePayments(
-                enrolment.programme_code,
-                enrolment.programme.name_en,
-                enrolment.programme.name_bn,
-                enrolment.payment_channel,
-                enrolment.masked_account_number,
-                _view(attempted) if attempted else None,
-                _view(min(scheduled, key=lambda p: p.cycle)) if scheduled else None,
-            )
-        )
+        upcoming = min(scheduled, key=lambda p: p.cycle) if scheduled else None
+        result.append(ProgrammePayments(code, channel, mask_account_number(account), attempted, upcoming))
     return result
 
 
