@@ -31,6 +31,9 @@ class Base(DeclarativeBase):
 class Database:
     engine: Engine
     sessions: sessionmaker[Session]
+    # Sessions for hot request paths (a USSD hop) that read, or write one statement at a
+    # time: autocommit skips the BEGIN and ROLLBACK round trips around every request.
+    autocommit_sessions: sessionmaker[Session]
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,13 +63,17 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     _engines.append(engine)
-    app.extensions["sahayata.db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.extensions["sahayata.db"] = Database(
+        engine, sessionmaker(engine, expire_on_commit=False), sessionmaker(autocommit, expire_on_commit=False)
+    )
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        for name in ("db_session", "db_autocommit_session"):
+            session = g.pop(name, None)
+            if session is not None:
+                session.close()
 
 
 def database(app: Flask | None = None) -> Database:
@@ -78,6 +85,13 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessions()
     return g.db_session
+
+
+def autocommit_session() -> Session:
+    """A session of the current app context whose statements commit one by one."""
+    if "db_autocommit_session" not in g:
+        g.db_autocommit_session = database().autocommit_sessions()
+    return g.db_autocommit_session
 
 
 @contextmanager

@@ -39,7 +39,18 @@ class SessionState:
         return self.stack[-1]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # Written out rather than dataclasses.asdict, which deep-copies: this runs every hop.
+        data = {
+            "phone": self.phone,
+            "locale": self.locale,
+            "citizen_id": self.citizen_id,
+            "stack": [{"screen": f.screen, "params": f.params, "page": f.page} for f in self.stack],
+            "invalid": self.invalid,
+            "notice": self.notice,
+            "last_hop": self.last_hop,
+            "last_reply": {"text": self.last_reply.text, "end": self.last_reply.end} if self.last_reply else None,
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> SessionState:

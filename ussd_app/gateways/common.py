@@ -7,7 +7,7 @@ import hmac
 from flask import abort, current_app, request
 
 from registry.validation import InvalidValue, normalise_mobile
-from sahayata.db import db_session
+from sahayata.db import autocommit_session
 from ussd_app.engine import Engine, GatewayConfig, Hop
 from ussd_app.state import Reply
 
@@ -45,4 +45,4 @@ def run(config: GatewayConfig, session_id: str | None, phone: str, text: str | N
     session_id = (session_id or "").strip()
     if not session_id or len(session_id) > MAX_SESSION_ID or (text and len(text) > MAX_INPUT):
         abort(400)
-    return engine().hop(db_session(), Hop(config, session_id, phone, text, hop_key))
+    return engine().hop(autocommit_session(), Hop(config, session_id, phone, text, hop_key))
