@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 
-from ussd_app.gateways.common import caller, engine, gateway, guard, run
+from ussd_app.gateways.common import caller, engine, guarded, run
 
 bp = Blueprint("ussd_africastalking", __name__)
 
@@ -14,8 +14,7 @@ MAX_HISTORY = 2000  # a 180-second session cannot type more
 
 @bp.post("/ussd/africastalking")
 def hop() -> Response:
-    config = gateway(NAME)
-    guard(config)
+    config = guarded(NAME)
     form = request.form
     if "text" not in form and "status" in form:
         return _session_ended(form)

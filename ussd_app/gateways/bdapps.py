@@ -8,12 +8,12 @@ import logging
 import uuid
 
 import requests
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify
 from rq import Retry
 
 from registry.masking import mask_mobile
 from sahayata.jobs import enqueue, with_app_context
-from ussd_app.gateways.common import caller, gateway, guard, run
+from ussd_app.gateways.common import caller, guarded, json_object, run
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,8 @@ SEND_TIMEOUT = 5  # seconds; the caller is waiting
 
 @bp.post("/ussd/bdapps")
 def hop():
-    config = gateway(NAME)
-    guard(config)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400)
+    config = guarded(NAME)
+    body = json_object()
     operation = body.get("ussdOperation")
     if operation not in ("mo-init", "mo-cont"):
         abort(400)

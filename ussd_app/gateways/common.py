@@ -33,6 +33,21 @@ def guard(config: GatewayConfig) -> None:
         abort(403)
 
 
+def guarded(name: str) -> GatewayConfig:
+    """The gateway's configuration, once the request passed its access checks."""
+    config = gateway(name)
+    guard(config)
+    return config
+
+
+def json_object() -> dict:
+    """The request's JSON object, or 400 (not JSON, not an object, not UTF-8)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    return body
+
+
 def caller(raw: str | None) -> str:
     """The caller's number in E.164, or 400."""
     try:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify
 
-from ussd_app.gateways.common import caller, engine, gateway, guard, run
+from ussd_app.gateways.common import caller, engine, guarded, json_object, run
 
 bp = Blueprint("ussd_hubtel", __name__)
 
@@ -13,11 +13,8 @@ NAME = "hubtel"
 
 @bp.post("/ussd/hubtel")
 def hop():
-    config = gateway(NAME)
-    guard(config)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400)
+    config = guarded(NAME)
+    body = json_object()
     kind = str(body.get("Type") or "").lower()
     session_id = str(body.get("SessionId") or "")
     if kind in ("release", "timeout"):
