@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import registry.models  # noqa: F401  (registers the tables on Base.metadata)
+import grievance.models  # noqa: F401  (registers the tables on Base.metadata)
+import registry.models  # noqa: F401
 from sahayata.db import Base
 
 config = context.config

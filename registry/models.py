@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -25,13 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sahayata.db import Base
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Store the readable values ("active", "bkash"), not Python member names, and use a
-    # CHECK constraint rather than a native type so migrations stay the same on SQLite.
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
+from sahayata.db import Base, value_enum
 
 
 class Gender(enum.StrEnum):
@@ -196,14 +189,14 @@ class Citizen(Base):
     name_en: Mapped[str] = mapped_column(String(120))
     name_bn: Mapped[str] = mapped_column(String(120))
     date_of_birth: Mapped[dt.date] = mapped_column(Date)
-    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
+    gender: Mapped[Gender] = mapped_column(value_enum(Gender, "gender"))
     mobile: Mapped[str | None] = mapped_column(String(16))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
     upazila_id: Mapped[int] = mapped_column(ForeignKey("upazilas.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     disability: Mapped[bool] = mapped_column(default=False)
-    marital_status: Mapped[MaritalStatus] = mapped_column(_enum(MaritalStatus, "marital_status"))
-    language: Mapped[Language] = mapped_column(_enum(Language, "language"), default=Language.BANGLA)
+    marital_status: Mapped[MaritalStatus] = mapped_column(value_enum(MaritalStatus, "marital_status"))
+    language: Mapped[Language] = mapped_column(value_enum(Language, "language"), default=Language.BANGLA)
 
     household: Mapped[Household] = relationship(back_populates="members")
     district: Mapped[District] = relationship()
@@ -218,9 +211,9 @@ class Enrolment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
     programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"), index=True)
-    status: Mapped[EnrolmentStatus] = mapped_column(_enum(EnrolmentStatus, "enrolment_status"))
+    status: Mapped[EnrolmentStatus] = mapped_column(value_enum(EnrolmentStatus, "enrolment_status"))
     enrolled_on: Mapped[dt.date] = mapped_column(Date)
-    payment_channel: Mapped[PaymentChannel | None] = mapped_column(_enum(PaymentChannel, "payment_channel"))
+    payment_channel: Mapped[PaymentChannel | None] = mapped_column(value_enum(PaymentChannel, "payment_channel"))
     account_number: Mapped[str | None] = mapped_column(String(34))
 
     citizen: Mapped[Citizen] = relationship(back_populates="enrolments")
@@ -248,9 +241,9 @@ class Payment(Base):
     programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
     cycle: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     amount_bdt: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
+    status: Mapped[PaymentStatus] = mapped_column(value_enum(PaymentStatus, "payment_status"))
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
-    channel: Mapped[PaymentChannel | None] = mapped_column(_enum(PaymentChannel, "payment_channel"))
+    channel: Mapped[PaymentChannel | None] = mapped_column(value_enum(PaymentChannel, "payment_channel"))
     txn_id: Mapped[str | None] = mapped_column(String(40))
     failure_reason: Mapped[str | None] = mapped_column(String(200))
 

@@ -23,6 +23,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.config["DATABASE_URL"].startswith("sqlite"):
         logging.getLogger(__name__).warning("SECRET_KEY is the development default: set it before going live")
 
+    import grievance.models  # noqa: F401  (every table on Base.metadata, for migrations and checks)
+    import registry.models  # noqa: F401
+
     db.init_app(app)
     jobs.init_app(app)
     i18n.init_app(app)

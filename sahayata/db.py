@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -21,6 +22,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def value_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Store an enum's readable values ("active", "bkash"), not Python member names, with a
+    CHECK constraint rather than a native type, so migrations stay the same on SQLite."""
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
 
 
 class Base(DeclarativeBase):

@@ -19,6 +19,7 @@ from redis import Redis
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
+from grievance.models import Grievance, GrievanceEvent, OutboxEntry
 from registry.models import Citizen, Enrolment, ETokenLedgerEntry, ETokenWallet, Household, Payment
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
@@ -26,7 +27,17 @@ from sahayata.app import create_app
 from sahayata.db import database
 
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
-REGISTRY_TABLES = (ETokenLedgerEntry, ETokenWallet, Payment, Enrolment, Citizen, Household)
+REGISTRY_TABLES = (
+    OutboxEntry,
+    GrievanceEvent,
+    Grievance,
+    ETokenLedgerEntry,
+    ETokenWallet,
+    Payment,
+    Enrolment,
+    Citizen,
+    Household,
+)
 
 
 def _admin_dsn(url) -> str:

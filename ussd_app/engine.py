@@ -108,6 +108,13 @@ class Context:
         return to_bengali_digits(text) if self.locale == "bn" else text
 
     @property
+    def transactional_db(self) -> Session:
+        """For writes that must commit together (hops otherwise read on an autocommit session)."""
+        from sahayata.db import db_session
+
+        return db_session()
+
+    @property
     def registered(self) -> bool:
         return self.state.citizen_id is not None
 

@@ -3,6 +3,10 @@ look-ups for another person, language, and resuming a dropped session."""
 
 from __future__ import annotations
 
+from grievance.intake import MAX_TEXT, Filing, file_grievance, find_by_tracking_number
+from grievance.models import Category, Channel
+from grievance.models import Status as GrievanceStatus
+from grievance.tracking import is_valid
 from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen, rulebook
 from registry.eligibility.explain import programme_name, summarise
 from registry.models import Citizen, PaymentStatus
@@ -15,8 +19,9 @@ from registry.services import (
     wallets_for,
 )
 from registry.validation import InvalidValue, parse_nid
+from sahayata.i18n import ROMANIZED_BANGLA
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
-from ussd_app.screens import Go, Info, Input, Invalid, Menu, Option, Restore, Screen
+from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Option, Restore, Screen
 from ussd_app.state import Frame
 
 LOOKUPS_PER_DAY = 5
@@ -74,12 +79,16 @@ def main_options(ctx: Context) -> list[Option]:
         return [
             Option(ctx._("Check eligibility by NID"), Go("other_nid")),
             Option(ctx._("How to enrol"), Go("enrol")),
+            Option(ctx._("Make a complaint"), Go("complaint_category")),
+            Option(ctx._("Complaint status"), Go("complaint_status")),
             Option(ctx._("Language"), Go("language")),
         ]
     return [
         Option(ctx._("Am I eligible?"), Go("eligibility")),
         Option(ctx._("My payments"), _payments_entry),
         Option(ctx._("My e-tokens"), Go("etokens")),
+        Option(ctx._("Make a complaint"), Go("complaint_category")),
+        Option(ctx._("Complaint status"), Go("complaint_status")),
         Option(ctx._("Check another person"), Go("other_nid")),
         Option(ctx._("Language"), Go("language")),
     ]
@@ -88,17 +97,18 @@ def main_options(ctx: Context) -> list[Option]:
 # -- eligibility --------------------------------------------------------------------------
 def eligibility_options(ctx: Context) -> list[Option]:
     subject = ctx.params.get("subject_id")
-    book = rulebook(ctx.db)
     options = [Option(ctx._("All programmes"), Go("eligibility_all", {"subject_id": subject}))]
-    person = _subject(ctx)
-    own = {e.programme_code for e in person.enrolments} if person else set()
-    # The person's own programmes first, then the rest by name as the caller reads it.
-    codes = sorted(book.rules, key=lambda code: (code not in own, _short_name(ctx, code)))
     options += [
         Option(_short_name(ctx, code), Go("eligibility_result", {"subject_id": subject, "programme": code}))
-        for code in codes
+        for code in _programmes_own_first(ctx, _subject(ctx))
     ]
     return options
+
+
+def _programmes_own_first(ctx: Context, person: Citizen | None) -> list[str]:
+    """Every programme; the person's own first, then the rest by name as the caller reads it."""
+    own = {e.programme_code for e in person.enrolments} if person else set()
+    return sorted(rulebook(ctx.db).rules, key=lambda code: (code not in own, _short_name(ctx, code)))
 
 
 def eligibility_result_text(ctx: Context) -> str:
@@ -230,6 +240,100 @@ def accept_birth_year(ctx: Context, text: str):
     return Go("eligibility", {"subject_id": person.id}, replace=True)
 
 
+# -- complaints ---------------------------------------------------------------------------
+def _category_label(ctx: Context, category: Category) -> str:
+    return {
+        Category.PAYMENT_NOT_RECEIVED: ctx._("Payment not received"),
+        Category.AMOUNT_SHORT: ctx._("Less money, or money asked"),
+        Category.EXCLUDED: ctx._("Left out of a programme"),
+        Category.ETOKEN_REFUSED: ctx._("Dealer refused e-token"),
+        Category.DEALER_MISCONDUCT: ctx._("Dealer misconduct"),
+        Category.WRONG_DATA: ctx._("Wrong personal data"),
+        Category.BRIBE_OR_HARASSMENT: ctx._("Bribe or harassment"),
+        Category.OTHER: ctx._("Other"),
+    }[category]
+
+
+def _status_label(ctx: Context, status: GrievanceStatus) -> str:
+    return {
+        GrievanceStatus.RECEIVED: ctx._("received"),
+        GrievanceStatus.ROUTED: ctx._("sent to the office"),
+        GrievanceStatus.ACKNOWLEDGED: ctx._("seen by the office"),
+        GrievanceStatus.IN_PROGRESS: ctx._("being worked on"),
+        GrievanceStatus.RESOLVED: ctx._("resolved"),
+        GrievanceStatus.CLOSED: ctx._("closed"),
+        GrievanceStatus.REOPENED: ctx._("reopened"),
+        GrievanceStatus.APPEALED: ctx._("under appeal"),
+        GrievanceStatus.TRANSFERRED: ctx._("being transferred"),
+        GrievanceStatus.REJECTED: ctx._("rejected"),
+    }[status]
+
+
+def complaint_category_options(ctx: Context) -> list[Option]:
+    return [Option(_category_label(ctx, c), Go("complaint_programme", {"category": c.value})) for c in Category]
+
+
+def complaint_programme_options(ctx: Context) -> list[Option]:
+    chosen = {"category": ctx.params["category"]}
+    options = [
+        Option(_short_name(ctx, code), Go("complaint_text", {**chosen, "programme": code}))
+        for code in _programmes_own_first(ctx, ctx.citizen)
+    ]
+    options.append(Option(ctx._("Not about a programme"), Go("complaint_text", {**chosen, "programme": None})))
+    return options
+
+
+def accept_complaint_text(ctx: Context, text: str):
+    return Go("complaint_confirm", {**ctx.params, "text": None if text == "1" else text[:MAX_TEXT]})
+
+
+def complaint_confirm_title(ctx: Context) -> str:
+    # The category only: with the programme's name too the worst case overflows 80 units.
+    return ctx.sentence(_category_label(ctx, Category(ctx.params["category"]))) + " " + ctx._("Send?")
+
+
+def _send_complaint(ctx: Context):
+    params = ctx.params
+    filing = Filing(
+        phone=ctx.state.phone,
+        category=Category(params["category"]),
+        programme_code=params.get("programme"),
+        text=params.get("text"),
+        channel=Channel.USSD,
+        # Notifications go by SMS, which carries Bengali script even where USSD cannot.
+        locale="bn" if ctx.locale == ROMANIZED_BANGLA else ctx.locale,
+        citizen_id=ctx.state.citizen_id,
+    )
+    filed = file_grievance(ctx.transactional_db, filing)
+    number = ctx.digits(filed.grievance.tracking_number)
+    if filed.duplicate:
+        return Finish(ctx._("You filed this complaint today already. Its number is %(number)s.", number=number))
+    return Finish(ctx._("Complaint received. Number %(number)s. Keep it to check the status.", number=number))
+
+
+def complaint_confirm_options(ctx: Context) -> list[Option]:
+    return [Option(ctx._("Send"), _send_complaint), Option(ctx._("Cancel"), Restore([Frame(HOME_SCREEN)]))]
+
+
+def accept_tracking_number(ctx: Context, text: str):
+    number = text.replace(" ", "")
+    if not is_valid(number):
+        return Invalid(ctx._("Not a valid number. Check it and try again."))
+    if find_by_tracking_number(ctx.db, number) is None:
+        return Go("complaint_not_found", replace=True)
+    return Go("complaint_status_result", {"number": number}, replace=True)
+
+
+def complaint_status_text(ctx: Context) -> str:
+    grievance = find_by_tracking_number(ctx.db, ctx.params["number"])
+    return ctx._(
+        "Complaint %(number)s: %(status)s. Filed %(date)s.",
+        number=ctx.digits(grievance.tracking_number),
+        status=_status_label(ctx, grievance.status),
+        date=ctx.date(grievance.created_at.date()),
+    )
+
+
 # -- language and resume ------------------------------------------------------------------
 def _choose_language(language: str):
     def choose(ctx: Context):
@@ -281,4 +385,11 @@ JOURNEYS: dict[str, Screen] = {
         )
     ),
     "language": Menu(lambda ctx: ctx._("Choose language"), language_options),
+    "complaint_category": Menu(lambda ctx: ctx._("Complaint: what happened?"), complaint_category_options),
+    "complaint_programme": Menu(lambda ctx: ctx._("About which programme?"), complaint_programme_options),
+    "complaint_text": Input(lambda ctx: ctx._("A few words about it, or 1 to skip:"), accept_complaint_text),
+    "complaint_confirm": Menu(complaint_confirm_title, complaint_confirm_options),
+    "complaint_status": Input(lambda ctx: ctx._("Enter the complaint number:"), accept_tracking_number),
+    "complaint_status_result": Info(complaint_status_text),
+    "complaint_not_found": Info(lambda ctx: ctx._("No complaint has this number.")),
 }

@@ -48,8 +48,8 @@ def test_english_is_served_to_a_caller_who_prefers_it(phone, caller, session):
 def test_language_switch_is_saved_on_the_citizen(phone, caller, session):
     phone.dial()
     phone.press("98")
-    assert "5 ভাষা/Language" in phone.repeat()
-    phone.press("5")
+    assert "7 ভাষা/Language" in phone.repeat()
+    phone.press("7")
     assert phone.press("2").startswith("CON Sahayata\n1 Am I eligible?")
     session.expire_all()
     assert session.scalar(select(Citizen.language).where(Citizen.id == caller.id)) is Language.ENGLISH

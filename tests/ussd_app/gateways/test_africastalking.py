@@ -19,7 +19,7 @@ def test_reply_is_plain_text_con_or_end(client, caller):
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     assert response.get_data(as_text=True).startswith("CON ")
-    for text in ("7", "7*7", "7*7*7"):
+    for text in ("9", "9*9", "9*9*9"):
         response = post(client, text=text)
     assert response.get_data(as_text=True).startswith("END ")
 

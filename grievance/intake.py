@@ -1,0 +1,104 @@
+"""One intake for every channel: a complaint, its first trail entry and its outbox work are
+committed together before the citizen is told "received"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from grievance.models import Category, Channel, Grievance, OutboxEntry, Status, utcnow
+from grievance.status import record
+from grievance.tracking import is_valid, new_tracking_number
+from registry.models import Citizen
+
+DUPLICATE_WINDOW = dt.timedelta(hours=24)
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Filing:
+    phone: str  # E.164
+    category: Category
+    programme_code: str | None
+    text: str | None
+    channel: Channel
+    locale: str
+    citizen_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Filed:
+    grievance: Grievance
+    duplicate: bool  # True: the same complaint was filed in the last 24 hours; this is that one
+
+
+def phone_hash(phone: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()
+
+
+def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> Filed:
+    """File a complaint, or return the same one filed in the last 24 hours.
+
+    ``session`` must be transactional (not autocommit): the complaint, its trail and its
+    outbox entries are committed together or not at all."""
+    hashed = phone_hash(filing.phone)
+    existing = session.scalars(
+        select(Grievance)
+        .where(Grievance.phone_hash == hashed, Grievance.category == filing.category)
+        .where(
+            Grievance.programme_code.is_(None)
+            if filing.programme_code is None
+            else Grievance.programme_code == filing.programme_code
+        )
+        .where(Grievance.created_at >= utcnow() - DUPLICATE_WINDOW)
+        .order_by(Grievance.id)
+        .limit(1)
+    ).first()
+    if existing is not None:
+        return Filed(existing, duplicate=True)
+    citizen = session.get(Citizen, filing.citizen_id) if filing.citizen_id else None
+    text = (filing.text or "").strip()[:MAX_TEXT] or None
+    for _attempt in range(5):
+        grievance = Grievance(
+            tracking_number=new_tracking_number(),
+            citizen_id=filing.citizen_id,
+            phone_hash=hashed,
+            programme_code=filing.programme_code,
+            category=filing.category,
+            text=text,
+            channel=filing.channel,
+            locale=filing.locale,
+            district_id=citizen.district_id if citizen else None,
+            upazila_id=citizen.upazila_id if citizen else None,
+            status=Status.RECEIVED,
+            tier=1,
+        )
+        try:
+            with session.begin_nested():
+                session.add(grievance)
+                session.flush()
+            break
+        except IntegrityError:  # a random tracking number was already taken: draw again
+            continue
+    else:
+        raise RuntimeError("could not draw a free tracking number")
+    # The "received" SMS needs the number; only its outbox entry keeps it, until it is sent.
+    record(session, grievance, Status.RECEIVED, actor, notify={"phone": filing.phone})
+    session.add(OutboxEntry(kind="route_grievance", grievance_id=grievance.id, payload={}))
+    session.commit()
+    return Filed(grievance, duplicate=False)
+
+
+def find_by_tracking_number(session: Session, number: str) -> Grievance | None:
+    """None for a number whose check digit is wrong, as for one that does not exist."""
+    if not is_valid(number):
+        return None
+    return session.scalars(select(Grievance).where(Grievance.tracking_number == number)).first()

@@ -1,0 +1,114 @@
+"""Grievances, their audit trail, and the outbox of work that must follow a change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sahayata.db import Base, value_enum
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Category(enum.StrEnum):
+    PAYMENT_NOT_RECEIVED = "payment_not_received"
+    AMOUNT_SHORT = "amount_short"  # less than entitled, or money demanded
+    EXCLUDED = "excluded"  # wrongly excluded or not enrolled
+    ETOKEN_REFUSED = "etoken_refused"  # e-token not honoured by the dealer
+    DEALER_MISCONDUCT = "dealer_misconduct"  # or bad quality
+    WRONG_DATA = "wrong_data"  # wrong personal data
+    BRIBE_OR_HARASSMENT = "bribe_or_harassment"  # by an official: sensitive
+    OTHER = "other"
+
+    @property
+    def sensitive(self) -> bool:
+        """Must never be routed to the office of the accused (DESIGN.md, grievance facts)."""
+        return self is Category.BRIBE_OR_HARASSMENT
+
+
+class Status(enum.StrEnum):
+    RECEIVED = "received"
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    APPEALED = "appealed"
+    TRANSFERRED = "transferred"
+    REJECTED = "rejected"
+
+
+class Channel(enum.StrEnum):
+    USSD = "ussd"
+    SMS = "sms"
+    STAFF = "staff"
+
+
+class Grievance(Base):
+    __tablename__ = "grievances"
+    __table_args__ = (Index("ix_grievances_phone_hash_created", "phone_hash", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(10), unique=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
+    # A keyed hash (HMAC) of the complainant's phone: enough to spot a repeat filing, not
+    # enough to recover the number from a database dump.
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    programme_code: Mapped[str | None] = mapped_column(ForeignKey("programmes.code"))
+    category: Mapped[Category] = mapped_column(value_enum(Category, "grievance_category"))
+    text: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel, "grievance_channel"))
+    locale: Mapped[str] = mapped_column(String(8))  # the complainant's language for notifications
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    upazila_id: Mapped[int | None] = mapped_column(ForeignKey("upazilas.id"))
+    status: Mapped[Status] = mapped_column(value_enum(Status, "grievance_status"), default=Status.RECEIVED)
+    tier: Mapped[int] = mapped_column(Integer, default=1)  # 1 officer, 2 grievance redress officer, 3 appeal
+    # Set in Python (UTC) so the 24-hour duplicate check compares like with like on every database.
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+    events: Mapped[list[GrievanceEvent]] = relationship(order_by="GrievanceEvent.id", back_populates="grievance")
+
+
+class GrievanceEvent(Base):
+    """The audit trail: every change, by whom, when, from which status to which, and why."""
+
+    __tablename__ = "grievance_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(120))
+    from_status: Mapped[Status | None] = mapped_column(value_enum(Status, "grievance_status"))
+    to_status: Mapped[Status] = mapped_column(value_enum(Status, "grievance_status"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    grievance: Mapped[Grievance] = relationship(back_populates="events")
+
+
+class OutboxEntry(Base):
+    """Work that must follow a committed change (route a complaint, tell the citizen).
+
+    Written in the same transaction as the change; jobs are enqueued after commit and a
+    sweeper re-enqueues what is not done, so a Redis outage delays work but loses none.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # route_grievance | notify_citizen
+    grievance_id: Mapped[int | None] = mapped_column(ForeignKey("grievances.id"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,70 @@
+"""The statuses a grievance may move between, and the one function that moves it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status
+
+S = Status
+ALLOWED: dict[Status, frozenset[Status]] = {
+    S.RECEIVED: frozenset({S.ROUTED, S.REJECTED}),
+    S.ROUTED: frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.RESOLVED, S.TRANSFERRED, S.REJECTED}),
+    S.ACKNOWLEDGED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.TRANSFERRED, S.REJECTED}),
+    S.IN_PROGRESS: frozenset({S.RESOLVED, S.TRANSFERRED, S.REJECTED}),
+    S.TRANSFERRED: frozenset({S.ROUTED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
+    S.REOPENED: frozenset({S.APPEALED}),
+    S.APPEALED: frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.RESOLVED, S.REJECTED}),
+    S.REJECTED: frozenset({S.APPEALED}),
+    S.CLOSED: frozenset(),
+}
+# Changes the citizen hears about by SMS (the outbox carries them to the SMS channel).
+NOTIFIED = frozenset({S.RECEIVED, S.ROUTED, S.RESOLVED, S.CLOSED, S.REJECTED, S.APPEALED})
+
+
+class TransitionNotAllowed(ValueError):
+    pass
+
+
+def record(
+    session: Session,
+    grievance: Grievance,
+    to: Status,
+    actor: str,
+    note: str | None = None,
+    *,
+    from_status: Status | None = None,
+    notify: dict[str, str] | None = None,
+) -> GrievanceEvent:
+    """Append to the audit trail and queue the citizen's notification (no status check).
+
+    ``notify`` adds to the notification's payload (the phone number of a caller who is not
+    in the registry, which the grievance itself keeps only as a hash)."""
+    event = GrievanceEvent(grievance=grievance, actor=actor, from_status=from_status, to_status=to, note=note)
+    session.add(event)
+    if to in NOTIFIED:
+        session.add(
+            OutboxEntry(
+                kind="notify_citizen",
+                grievance_id=grievance.id,
+                payload={
+                    "status": to.value,
+                    "locale": grievance.locale,
+                    "tracking_number": grievance.tracking_number,
+                    **(notify or {}),
+                },
+            )
+        )
+    return event
+
+
+def change_status(session: Session, grievance: Grievance, to: Status, actor: str, note: str | None = None) -> None:
+    """Move a grievance along an allowed transition, keeping the trail; the caller commits."""
+    if to not in ALLOWED[grievance.status]:
+        raise TransitionNotAllowed(f"a {grievance.status.value} complaint cannot become {to.value}")
+    previous = grievance.status
+    grievance.status = to
+    if to is S.APPEALED:
+        grievance.tier = 3
+    record(session, grievance, to, actor, note, from_status=previous)

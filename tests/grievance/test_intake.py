@@ -1,0 +1,96 @@
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from grievance.intake import Filing, file_grievance, find_by_tracking_number, phone_hash
+from grievance.models import Category, Channel, Grievance, GrievanceEvent, OutboxEntry, Status
+from grievance.status import TransitionNotAllowed, change_status
+from tests.factories import make_citizen
+
+
+def filing(**changes) -> Filing:
+    values = {
+        "phone": "+8801712345678",
+        "category": Category.PAYMENT_NOT_RECEIVED,
+        "programme_code": "OAA",
+        "text": "no money since July",
+        "channel": Channel.USSD,
+        "locale": "bn",
+    }
+    return Filing(**{**values, **changes})
+
+
+def count(session, model):
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_filing_commits_the_complaint_its_trail_and_its_outbox_together(session):
+    filed = file_grievance(session, filing())
+    grievance = filed.grievance
+    assert not filed.duplicate and grievance.status is Status.RECEIVED and grievance.tier == 1
+    [event] = grievance.events
+    assert (event.from_status, event.to_status, event.actor) == (None, Status.RECEIVED, "citizen")
+    kinds = sorted(session.scalars(select(OutboxEntry.kind).where(OutboxEntry.grievance_id == grievance.id)))
+    assert kinds == ["notify_citizen", "route_grievance"]
+    notify = session.scalar(select(OutboxEntry).where(OutboxEntry.kind == "notify_citizen"))
+    assert notify.payload["phone"] == "+8801712345678" and notify.payload["locale"] == "bn"
+    session.rollback()  # committed already: nothing to undo
+    assert find_by_tracking_number(session, grievance.tracking_number).id == grievance.id
+
+
+def test_the_phone_is_kept_only_as_a_keyed_hash(session):
+    grievance = file_grievance(session, filing()).grievance
+    assert grievance.phone_hash == phone_hash("+8801712345678")
+    assert "1712345678" not in grievance.phone_hash and len(grievance.phone_hash) == 64
+
+
+def test_registered_citizen_gives_the_place(session):
+    citizen = make_citizen(session, mobile="+8801712345678")
+    session.commit()
+    grievance = file_grievance(session, filing(citizen_id=citizen.id)).grievance
+    assert (grievance.district_id, grievance.upazila_id) == (citizen.district_id, citizen.upazila_id)
+
+
+def test_same_phone_category_and_programme_within_24_hours_gets_the_same_number(session):
+    first = file_grievance(session, filing()).grievance
+    again = file_grievance(session, filing(text="still nothing"))
+    assert again.duplicate and again.grievance.id == first.id
+    assert not file_grievance(session, filing(category=Category.OTHER)).duplicate
+    assert not file_grievance(session, filing(programme_code="WDA")).duplicate
+    assert not file_grievance(session, filing(phone="+8801812345678")).duplicate
+    assert count(session, Grievance) == 4
+
+
+def test_after_24_hours_it_is_a_new_complaint(session):
+    first = file_grievance(session, filing()).grievance
+    first.created_at = first.created_at - dt.timedelta(hours=25)
+    session.commit()
+    assert not file_grievance(session, filing()).duplicate
+
+
+def test_wrong_check_digit_finds_nothing(session):
+    number = file_grievance(session, filing()).grievance.tracking_number
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert find_by_tracking_number(session, wrong) is None
+
+
+def test_status_moves_only_along_allowed_transitions_and_keeps_a_trail(session):
+    grievance = file_grievance(session, filing()).grievance
+    with pytest.raises(TransitionNotAllowed):
+        change_status(session, grievance, Status.RESOLVED, "officer")
+    change_status(session, grievance, Status.ROUTED, "router")
+    change_status(session, grievance, Status.ACKNOWLEDGED, "officer@mosw", "seen")
+    change_status(session, grievance, Status.RESOLVED, "officer@mosw", "paid")
+    change_status(session, grievance, Status.REOPENED, "citizen", "not paid")
+    change_status(session, grievance, Status.APPEALED, "system")
+    session.commit()
+    trail = session.execute(
+        select(GrievanceEvent.from_status, GrievanceEvent.to_status)
+        .where(GrievanceEvent.grievance_id == grievance.id)
+        .order_by(GrievanceEvent.id)
+    ).all()
+    assert [t.value for _, t in trail] == ["received", "routed", "acknowledged", "resolved", "reopened", "appealed"]
+    assert grievance.tier == 3
+    with pytest.raises(TransitionNotAllowed):
+        change_status(session, grievance, Status.CLOSED, "officer")

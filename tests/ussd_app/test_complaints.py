@@ -1,0 +1,60 @@
+"""Filing a complaint and asking for its status by USSD."""
+
+from sqlalchemy import select
+
+from grievance.models import Category, Grievance
+from sahayata.i18n import to_ascii_digits
+
+
+def file(phone, category_key="1", programme_key="2", text="1"):
+    phone.dial()
+    phone.press("4")  # Make a complaint
+    phone.press(category_key)
+    phone.press(programme_key)
+    confirm = phone.press(text)
+    return confirm, phone.press("1")
+
+
+def test_complaint_is_filed_and_the_number_shown_in_bengali_digits(phone, session, caller):
+    confirm, done = file(phone)
+    assert confirm.startswith("CON ভাতা পাইনি। পাঠাবেন?\n1 পাঠান\n2 বাদ দিন")
+    assert done.startswith("END অভিযোগ গৃহীত। নম্বর ")
+    grievance = session.scalar(select(Grievance))
+    assert to_ascii_digits(done.split("নম্বর ")[1].split("।")[0]) == grievance.tracking_number
+    assert grievance.category is Category.PAYMENT_NOT_RECEIVED and grievance.citizen_id == caller.id
+    assert grievance.programme_code in {"FFP", "OAA"}  # her own programmes are offered first
+
+
+def test_filing_twice_the_same_day_returns_the_same_number(phone, session):
+    file(phone)
+    _, second = file(phone)
+    number = session.scalar(select(Grievance.tracking_number))
+    assert "আগেই করেছেন" in second and to_ascii_digits(number) in to_ascii_digits(second)
+    assert len(session.scalars(select(Grievance)).all()) == 1
+
+
+def test_status_by_number_and_a_mistyped_number_is_refused(phone, session):
+    file(phone, text="no money")
+    number = session.scalar(select(Grievance.tracking_number))
+    phone.dial()
+    phone.press("5")  # Complaint status
+    i = next(i for i in range(len(number) - 1) if number[i] != number[i + 1])
+    swapped = number[:i] + number[i + 1] + number[i] + number[i + 2 :]  # a classic keypad slip
+    assert phone.press(swapped).startswith("CON নম্বরটি সঠিক নয়।")
+    status = phone.press(number)
+    assert status.startswith(f"CON অভিযোগ {''.join('০১২৩৪৫৬৭৮৯'[int(d)] for d in number)}: গৃহীত।")
+
+
+def test_an_unregistered_phone_can_complain(stranger, session):
+    stranger.dial()
+    stranger.press("3")  # Make a complaint (unregistered menu)
+    stranger.press("2")  # Less money, or money asked
+    page = stranger.press("98")
+    while "\n98 " in page:
+        page = stranger.press("98")
+    last = page.split("\n")[-2].split(" ")[0]  # the last option: not about a programme
+    stranger.press(last)
+    stranger.press("1")
+    assert stranger.press("1").startswith("END অভিযোগ গৃহীত।")
+    grievance = session.scalar(select(Grievance))
+    assert grievance.citizen_id is None and grievance.programme_code is None
