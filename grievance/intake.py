@@ -94,6 +94,10 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     record(session, grievance, Status.RECEIVED, actor, notify={"phone": filing.phone})
     session.add(OutboxEntry(kind="route_grievance", grievance_id=grievance.id, payload={}))
     session.commit()
+    # Only now, after the commit, may a worker see it (and if Redis is down, the sweeper will).
+    from grievance.jobs import dispatch
+
+    dispatch([("route_grievance", grievance.id)])
     return Filed(grievance, duplicate=False)
 
 

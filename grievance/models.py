@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sahayata.db import Base, value_enum
@@ -70,6 +70,13 @@ class Grievance(Base):
     upazila_id: Mapped[int | None] = mapped_column(ForeignKey("upazilas.id"))
     status: Mapped[Status] = mapped_column(value_enum(Status, "grievance_status"), default=Status.RECEIVED)
     tier: Mapped[int] = mapped_column(Integer, default=1)  # 1 officer, 2 grievance redress officer, 3 appeal
+    # Where routing sent it: the ministry, which of its offices, and who else must act.
+    ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"), index=True)
+    office_level: Mapped[str | None] = mapped_column(String(20))  # upazila | district | ministry_gro
+    also_ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"))
+    cluster_code: Mapped[str | None] = mapped_column(ForeignKey("clusters.code"))
+    routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SLA deadline
     # Set in Python (UTC) so the 24-hour duplicate check compares like with like on every database.
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -112,3 +119,42 @@ class OutboxEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfficeLevel(enum.StrEnum):
+    UPAZILA = "upazila"
+    DISTRICT = "district"
+    MINISTRY_GRO = "ministry_gro"  # the ministry's grievance redress officer
+
+
+class RoutingRule(Base):
+    """Routing as data: programme -> ministry and office, with category overrides.
+
+    A rule with a programme and no category is a base rule (which ministry runs it, from
+    when to when: programmes move). A rule with a category overrides the office level or
+    adds a second ministry (a payment failure also concerns the Finance Division's G2P
+    unit; a bribe complaint skips the local office). Edited in grievance/seed/routing_rules.csv
+    and loaded by `db upgrade`.
+    """
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_code: Mapped[str | None] = mapped_column(ForeignKey("programmes.code"))
+    category: Mapped[Category | None] = mapped_column(value_enum(Category, "grievance_category"))
+    ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"))
+    office_level: Mapped[OfficeLevel | None] = mapped_column(value_enum(OfficeLevel, "office_level"))
+    also_ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)  # inclusive; None: open-ended
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PublicHoliday(Base):
+    """Days the SLA clock does not count, besides the Friday-Saturday weekend."""
+
+    __tablename__ = "public_holidays"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_bn: Mapped[str] = mapped_column(String(120))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status
+from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
 
 S = Status
 ALLOWED: dict[Status, frozenset[Status]] = {
@@ -66,5 +66,9 @@ def change_status(session: Session, grievance: Grievance, to: Status, actor: str
     previous = grievance.status
     grievance.status = to
     if to is S.APPEALED:
+        # An appeal goes to the appeal officer with that tier's own clock.
+        from grievance.sla import add_working_days, holidays, tier_limit
+
         grievance.tier = 3
+        grievance.due_at = add_working_days(utcnow(), tier_limit(3), holidays(session))
     record(session, grievance, to, actor, note, from_status=previous)

@@ -16,6 +16,7 @@ db_cli = AppGroup("db", help="Database schema and reference data.")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the schema, then load/refresh reference data (clusters, ministries, places)."""
+    from grievance.reference_data import sync_grievance_reference_data
     from registry.eligibility.engine import forget_cached_rulebook
     from registry.reference_data import sync_reference_data
 
@@ -23,6 +24,7 @@ def db_upgrade(revision: str) -> None:
     if revision == "head":
         with transaction() as session:
             sync_reference_data(session)
+            sync_grievance_reference_data(session)
         forget_cached_rulebook()
     click.echo(f"database at {revision}, reference data loaded")
 

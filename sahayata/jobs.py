@@ -7,6 +7,7 @@ moment it is enqueued, so a fresh machine needs no Redis server and no worker.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -17,6 +18,8 @@ from rq import Queue
 from rq.job import Job
 
 QUEUE_NAMES = ("default",)
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,7 +50,13 @@ def get_queue(name: str = "default") -> Queue:
 
 
 def enqueue(func: Callable[..., Any], *args: Any, queue_name: str = "default", **kwargs: Any) -> Job:
-    return get_queue(queue_name).enqueue(func, *args, **kwargs)
+    job = get_queue(queue_name).enqueue(func, *args, **kwargs)
+    if jobs_run_inline() and job.is_failed:
+        # RQ records an inline job's exception on the job and moves on; say so, or a
+        # broken job would go unnoticed in embedded mode.
+        result = job.latest_result()
+        log.error("inline job %s failed: %s", job.func_name, result.exc_string if result else "unknown error")
+    return job
 
 
 _worker_app: Flask | None = None

@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry
+from grievance.reference_data import sync_grievance_reference_data
 from registry.models import Citizen, Enrolment, ETokenLedgerEntry, ETokenWallet, Household, Payment
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
@@ -76,6 +77,7 @@ def app(database_url, redis_url):
     migrate.upgrade(app)
     with app.app_context(), database(app).sessions.begin() as session:
         sync_reference_data(session)
+        sync_grievance_reference_data(session)
     return app
 
 

@@ -9,6 +9,14 @@ from grievance.status import TransitionNotAllowed, change_status
 from tests.factories import make_citizen
 
 
+@pytest.fixture(autouse=True)
+def dispatched(monkeypatch):
+    """Intake only: record what would be enqueued after commit instead of routing at once."""
+    calls = []
+    monkeypatch.setattr("grievance.jobs.dispatch", lambda entries: calls.extend(entries) or len(entries))
+    return calls
+
+
 def filing(**changes) -> Filing:
     values = {
         "phone": "+8801712345678",
@@ -25,8 +33,9 @@ def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
-def test_filing_commits_the_complaint_its_trail_and_its_outbox_together(session):
+def test_filing_commits_the_complaint_its_trail_and_its_outbox_together(session, dispatched):
     filed = file_grievance(session, filing())
+    assert dispatched == [("route_grievance", filed.grievance.id)]
     grievance = filed.grievance
     assert not filed.duplicate and grievance.status is Status.RECEIVED and grievance.tier == 1
     [event] = grievance.events

@@ -1,0 +1,71 @@
+"""Deciding where a complaint goes, from the routing rules in force on a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from grievance.models import Category, Grievance, OfficeLevel, RoutingRule
+from registry.models import Programme
+
+
+@dataclass(frozen=True)
+class Route:
+    ministry_code: str
+    office_level: OfficeLevel
+    also_ministry_code: str | None
+    cluster_code: str | None
+    reason: str
+
+
+class NoRoute(LookupError):
+    pass
+
+
+def rules_in_force(session: Session, day: dt.date) -> list[RoutingRule]:
+    return list(
+        session.scalars(
+            select(RoutingRule)
+            .where(RoutingRule.effective_from <= day)
+            .where(or_(RoutingRule.effective_to.is_(None), RoutingRule.effective_to >= day))
+            .order_by(RoutingRule.programme_code, RoutingRule.category, RoutingRule.id)
+        )
+    )
+
+
+def resolve(session: Session, programme_code: str | None, category: Category, has_place: bool, day: dt.date) -> Route:
+    rules = rules_in_force(session, day)
+    bases = {r.programme_code: r for r in rules if r.category is None and r.ministry_code}
+    # A programme without a rule of its own falls back to the rule for "no programme".
+    base = bases.get(programme_code) or bases.get(None)
+    if base is None:
+        raise NoRoute(f"no routing rule in force for programme {programme_code!r} on {day}")
+    ministry, level = base.ministry_code, base.office_level or OfficeLevel.UPAZILA
+    also, reasons = None, [base.note or "base rule"]
+    # Category rules for this programme win over category rules for any programme.
+    overrides = sorted(
+        (r for r in rules if r.category is category and r.programme_code in (None, programme_code)),
+        key=lambda r: r.programme_code is not None,
+    )
+    for rule in overrides:
+        ministry = rule.ministry_code or ministry
+        level = rule.office_level or level
+        also = rule.also_ministry_code or also
+        reasons.append(rule.note or f"{category.value} rule")
+    if not has_place and level is not OfficeLevel.MINISTRY_GRO:
+        # Without a district or upazila (an unregistered caller) no local office can take it.
+        level = OfficeLevel.MINISTRY_GRO
+        reasons.append("no place known: the ministry's grievance redress officer")
+    cluster = (
+        session.scalar(select(Programme.cluster_code).where(Programme.code == programme_code))
+        if (programme_code)
+        else None
+    )
+    return Route(ministry, level, also if also != ministry else None, cluster, "; ".join(reasons))
+
+
+def route_for(session: Session, grievance: Grievance, day: dt.date) -> Route:
+    return resolve(session, grievance.programme_code, grievance.category, grievance.upazila_id is not None, day)
