@@ -53,9 +53,12 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from grievance.cli import grievance_cli, scheduler
     from registry.cli import demo_data_command, registry_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(worker)
     app.cli.add_command(registry_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(grievance_cli)
+    app.cli.add_command(scheduler)
