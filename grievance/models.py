@@ -16,6 +16,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored timestamp as aware UTC (SQLite hands back naive UTC, PostgreSQL aware)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 class Category(enum.StrEnum):
     PAYMENT_NOT_RECEIVED = "payment_not_received"
     AMOUNT_SHORT = "amount_short"  # less than entitled, or money demanded

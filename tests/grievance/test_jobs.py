@@ -1,0 +1,80 @@
+"""Routing, sweeping and escalation jobs, called directly (the worker tests run them in RQ)."""
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from grievance.intake import file_grievance
+from grievance.jobs import escalate_breached, route_grievance, sweep_outbox
+from grievance.models import GrievanceEvent, OutboxEntry, Status, as_utc
+from grievance.status import change_status
+from tests.factories import make_citizen
+from tests.grievance.conftest import make_filing
+
+
+def _filed(session, **changes):
+    citizen = make_citizen(session, mobile="+8801712345678")
+    session.commit()
+    return file_grievance(session, make_filing(citizen_id=citizen.id, **changes)).grievance
+
+
+def test_route_sets_ministry_office_and_deadline_and_marks_the_outbox(session, no_dispatch):
+    grievance = _filed(session)
+    assert route_grievance(grievance.id) == "routed"
+    session.refresh(grievance)
+    assert (grievance.status, grievance.ministry_code, grievance.office_level) == (Status.ROUTED, "MOSW", "upazila")
+    assert grievance.also_ministry_code == "FD" and grievance.cluster_code == "SA"
+    assert grievance.due_at is not None and grievance.routed_at is not None
+    pending = session.scalar(
+        select(func.count())
+        .select_from(OutboxEntry)
+        .where(OutboxEntry.kind == "route_grievance", OutboxEntry.done_at.is_(None))
+    )
+    assert pending == 0
+
+
+def test_routing_twice_routes_once(session, no_dispatch):
+    grievance = _filed(session)
+    assert route_grievance(grievance.id) == "routed"
+    assert route_grievance(grievance.id) == "already routed"
+    routed = session.scalar(
+        select(func.count())
+        .select_from(GrievanceEvent)
+        .where(GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.to_status == Status.ROUTED)
+    )
+    assert routed == 1
+
+
+def test_sweeper_enqueues_only_what_is_not_done(session, no_dispatch, monkeypatch):
+    grievance = _filed(session)
+    sent = []
+    monkeypatch.setattr("grievance.jobs.dispatch", lambda work: sent.extend(work) or len(work))
+    assert sweep_outbox(older_than_seconds=0) == 1 and sent == [("route_grievance", grievance.id)]
+    route_grievance(grievance.id)
+    sent.clear()
+    assert sweep_outbox(older_than_seconds=0) == 0 and sent == []
+
+
+def test_escalation_happens_once_per_breach(session, no_dispatch):
+    grievance = _filed(session)
+    route_grievance(grievance.id)
+    session.refresh(grievance)
+    after_deadline = (as_utc(grievance.due_at) + dt.timedelta(hours=1)).isoformat()
+    before_deadline = (as_utc(grievance.due_at) - dt.timedelta(hours=1)).isoformat()
+    assert escalate_breached(before_deadline) == 0
+    assert escalate_breached(after_deadline) == 1
+    assert escalate_breached(after_deadline) == 0  # the new deadline is ahead: once
+    session.refresh(grievance)
+    assert grievance.tier == 2
+    notes = session.scalars(select(GrievanceEvent.note).where(GrievanceEvent.actor == "sla-clock")).all()
+    assert notes == ["deadline passed: escalated to tier 2"]
+
+
+def test_resolved_complaints_are_not_escalated(session, no_dispatch):
+    grievance = _filed(session)
+    route_grievance(grievance.id)
+    session.refresh(grievance)
+    change_status(session, grievance, Status.RESOLVED, "officer", "paid")
+    session.commit()
+    late = (as_utc(grievance.due_at) + dt.timedelta(days=400)).isoformat()
+    assert escalate_breached(late) == 0

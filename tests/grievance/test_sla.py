@@ -1,0 +1,26 @@
+import datetime as dt
+
+from grievance.sla import DHAKA, add_working_days, is_working_day, working_days_between
+
+THURSDAY = dt.date(2026, 12, 10)
+
+
+def test_friday_and_saturday_are_the_weekend():
+    assert is_working_day(THURSDAY, set())
+    assert not is_working_day(THURSDAY + dt.timedelta(days=1), set())
+    assert not is_working_day(THURSDAY + dt.timedelta(days=2), set())
+    assert is_working_day(THURSDAY + dt.timedelta(days=3), set())  # Sunday
+
+
+def test_deadline_skips_weekends_and_holidays():
+    start = dt.datetime(2026, 12, 10, 9, 0, tzinfo=DHAKA)  # a Thursday
+    # Sun 13, Mon 14, Tue 15, (Wed 16 Victory Day), Thu 17 -> 4 working days end on the 17th
+    deadline = add_working_days(start, 4, {dt.date(2026, 12, 16)})
+    assert deadline.astimezone(DHAKA) == dt.datetime(2026, 12, 17, 23, 59, 59, tzinfo=DHAKA)
+    assert deadline.tzinfo is dt.UTC
+
+
+def test_thirty_working_days_are_six_weeks_without_holidays():
+    start = dt.datetime(2026, 11, 1, 10, 0, tzinfo=DHAKA)  # a Sunday
+    assert add_working_days(start, 30, set()).astimezone(DHAKA).date() == dt.date(2026, 12, 13)
+    assert working_days_between(dt.date(2026, 11, 1), dt.date(2026, 12, 13), set()) == 30
