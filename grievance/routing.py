@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from grievance.models import Category, Grievance, OfficeLevel, RoutingRule
 from registry.models import Programme
+from sahayata.cache import cached
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,12 @@ class NoRoute(LookupError):
 
 
 def rules_in_force(session: Session, day: dt.date) -> list[RoutingRule]:
-    return list(
+    """The rules in force on ``day`` (cached per process; detached rows, read-only)."""
+    return cached(("routing_rules", day), lambda: _load_rules(session, day))
+
+
+def _load_rules(session: Session, day: dt.date) -> list[RoutingRule]:
+    rules = list(
         session.scalars(
             select(RoutingRule)
             .where(RoutingRule.effective_from <= day)
@@ -34,6 +40,9 @@ def rules_in_force(session: Session, day: dt.date) -> list[RoutingRule]:
             .order_by(RoutingRule.programme_code, RoutingRule.category, RoutingRule.id)
         )
     )
+    for rule in rules:
+        session.expunge(rule)  # shared across sessions through the cache
+    return rules
 
 
 def resolve(session: Session, programme_code: str | None, category: Category, has_place: bool, day: dt.date) -> Route:

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grievance.models import PublicHoliday
+from sahayata.cache import cached
 
 WEEKEND = (4, 5)  # Friday, Saturday (Monday is 0)
 DHAKA = dt.timezone(dt.timedelta(hours=6))  # no daylight saving
 
 
 def holidays(session: Session) -> frozenset[dt.date]:
-    return frozenset(session.scalars(select(PublicHoliday.day)))
+    return cached("public_holidays", lambda: frozenset(session.scalars(select(PublicHoliday.day))))
 
 
 def is_working_day(day: dt.date, off: Collection[dt.date]) -> bool:

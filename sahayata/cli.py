@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from sahayata import migrate
+from sahayata import cache, migrate
 from sahayata.db import transaction
 
 db_cli = AppGroup("db", help="Database schema and reference data.")
@@ -26,6 +26,7 @@ def db_upgrade(revision: str) -> None:
             sync_reference_data(session)
             sync_grievance_reference_data(session)
         forget_cached_rulebook()
+        cache.clear()
     click.echo(f"database at {revision}, reference data loaded")
 
 
@@ -41,15 +42,21 @@ def db_downgrade(revision: str) -> None:
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queues", multiple=True, help="Queue names (default: all).")
-def worker(burst: bool, queues: tuple[str, ...]) -> None:
+@click.option("--fork", is_flag=True, help="Run each job in a forked work horse (RQ's default Worker).")
+def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
     """Run an RQ worker inside the app (needs REDIS_URL)."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     from sahayata.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
 
     if jobs_run_inline():
         raise click.ClickException("REDIS_URL is not set: jobs run inline and no worker is needed")
-    Worker(list(queues or QUEUE_NAMES), connection=redis_connection()).work(burst=burst, with_scheduler=True)
+    # Jobs here are short database transactions. Forking a work horse per job costs more
+    # than most jobs do, and a fork cannot reuse the pooled database connections; the jobs
+    # are idempotent and the outbox sweeper re-enqueues work lost to a crash, so running
+    # them in the worker process loses no safety that matters. --fork keeps RQ's default.
+    worker_class = Worker if fork else SimpleWorker
+    worker_class(list(queues or QUEUE_NAMES), connection=redis_connection()).work(burst=burst, with_scheduler=True)
 
 
 def register_commands(app: Flask) -> None:

@@ -119,3 +119,11 @@ def real_redis(app, redis_url) -> Iterator[Redis]:
     connection.flushdb()
     yield connection
     connection.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(app):
+    """Reference data cached by one test (rules, holidays) must not leak into the next."""
+    for key in ("sahayata.cache", "sahayata.rulebook"):
+        app.extensions.pop(key, None)
+    yield

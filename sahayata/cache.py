@@ -1,0 +1,30 @@
+"""A small per-process cache for reference data read on hot paths (rules, holidays).
+
+Reference data changes a few times a year; reading it on every USSD hop or routing job
+costs a query each time. Entries live SAHAYATA_RULES_CACHE_SECONDS (default 300), so a change
+reaches every process within minutes; `db upgrade` clears this process's cache at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+
+
+def cached(key: Any, load: Callable[[], T]) -> T:
+    store: dict[Any, tuple[float, Any]] = current_app.extensions.setdefault("sahayata.cache", {})
+    now = time.monotonic()
+    entry = store.get(key)
+    if entry is None or entry[0] < now:
+        entry = (now + current_app.config["SAHAYATA_RULES_CACHE_SECONDS"], load())
+        store[key] = entry
+    return entry[1]
+
+
+def clear() -> None:
+    current_app.extensions.pop("sahayata.cache", None)
