@@ -19,8 +19,6 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     S.REJECTED: frozenset({S.APPEALED}),
     S.CLOSED: frozenset(),
 }
-# Changes the citizen hears about by SMS (the outbox carries them to the SMS channel).
-NOTIFIED = frozenset({S.RECEIVED, S.ROUTED, S.RESOLVED, S.CLOSED, S.REJECTED, S.APPEALED})
 
 
 class TransitionNotAllowed(ValueError):
@@ -43,19 +41,19 @@ def record(
     in the registry, which the grievance itself keeps only as a hash)."""
     event = GrievanceEvent(grievance=grievance, actor=actor, from_status=from_status, to_status=to, note=note)
     session.add(event)
-    if to in NOTIFIED:
-        session.add(
-            OutboxEntry(
-                kind="notify_citizen",
-                grievance_id=grievance.id,
-                payload={
-                    "status": to.value,
-                    "locale": grievance.locale,
-                    "tracking_number": grievance.tracking_number,
-                    **(notify or {}),
-                },
-            )
+    # Every change is queued for the citizen; the SMS channel picks the wording per status.
+    session.add(
+        OutboxEntry(
+            kind="notify_citizen",
+            grievance_id=grievance.id,
+            payload={
+                "status": to.value,
+                "locale": grievance.locale,
+                "tracking_number": grievance.tracking_number,
+                **(notify or {}),
+            },
         )
+    )
     return event
 
 

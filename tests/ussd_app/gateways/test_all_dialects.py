@@ -101,3 +101,25 @@ def test_journey(app, client, session, caller, dialect, language):
         assert screen.startswith(expected), (locale, screen)
     if locale != "bn":
         assert all(screen.isascii() for screen in screens)
+
+
+@pytest.mark.parametrize("dialect", [AfricasTalking, Hubtel, Bdapps], ids=["africastalking", "hubtel", "bdapps"])
+def test_complaint_filed_on_every_dialect_is_routed_with_a_deadline(app, client, session, caller, dialect):
+    from sqlalchemy import select
+
+    from grievance.models import Grievance, Status
+
+    phone = dialect(client, app, caller.mobile)
+    phone.send(None)
+    for key in ("4", "1", "2", "1"):  # complaint, payment not received, her first programme, no text
+        phone.send(key)
+    end = phone.send("1")  # send
+    assert any(word in end for word in ("অভিযোগ গৃহীত", "Complaint received", "Obhijog grihito"))
+    if not jobs_run_inline(app):
+        connection = redis_connection(app)
+        SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+    session.expire_all()
+    grievance = session.scalar(select(Grievance))
+    assert grievance.status is Status.ROUTED and grievance.ministry_code in {"MOSW", "MOFOOD"}
+    assert grievance.also_ministry_code == "FD" and grievance.office_level == "upazila"
+    assert grievance.due_at is not None
