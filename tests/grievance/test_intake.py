@@ -3,39 +3,23 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from grievance.intake import Filing, file_grievance, find_by_tracking_number, phone_hash
-from grievance.models import Category, Channel, Grievance, GrievanceEvent, OutboxEntry, Status
+from grievance.intake import file_grievance, find_by_tracking_number, phone_hash
+from grievance.models import Category, Grievance, GrievanceEvent, OutboxEntry, Status
 from grievance.status import TransitionNotAllowed, change_status
 from tests.factories import make_citizen
+from tests.grievance.conftest import make_filing
 
-
-@pytest.fixture(autouse=True)
-def dispatched(monkeypatch):
-    """Intake only: record what would be enqueued after commit instead of routing at once."""
-    calls = []
-    monkeypatch.setattr("grievance.jobs.dispatch", lambda entries: calls.extend(entries) or len(entries))
-    return calls
-
-
-def filing(**changes) -> Filing:
-    values = {
-        "phone": "+8801712345678",
-        "category": Category.PAYMENT_NOT_RECEIVED,
-        "programme_code": "OAA",
-        "text": "no money since July",
-        "channel": Channel.USSD,
-        "locale": "bn",
-    }
-    return Filing(**{**values, **changes})
+pytestmark = pytest.mark.usefixtures("no_dispatch")  # intake only: the jobs are tested apart
+filing = make_filing
 
 
 def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
-def test_filing_commits_the_complaint_its_trail_and_its_outbox_together(session, dispatched):
+def test_filing_commits_the_complaint_its_trail_and_its_outbox_together(session, no_dispatch):
     filed = file_grievance(session, filing())
-    assert dispatched == [("route_grievance", filed.grievance.id)]
+    assert no_dispatch == [("route_grievance", filed.grievance.id)]
     grievance = filed.grievance
     assert not filed.duplicate and grievance.status is Status.RECEIVED and grievance.tier == 1
     [event] = grievance.events
