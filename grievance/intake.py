@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grievance.models import Category, Channel, Grievance, OutboxEntry, Status, utcnow
@@ -66,30 +65,22 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
         return Filed(existing, duplicate=True)
     citizen = session.get(Citizen, filing.citizen_id) if filing.citizen_id else None
     text = (filing.text or "").strip()[:MAX_TEXT] or None
-    for _attempt in range(5):
-        grievance = Grievance(
-            tracking_number=new_tracking_number(),
-            citizen_id=filing.citizen_id,
-            phone_hash=hashed,
-            programme_code=filing.programme_code,
-            category=filing.category,
-            text=text,
-            channel=filing.channel,
-            locale=filing.locale,
-            district_id=citizen.district_id if citizen else None,
-            upazila_id=citizen.upazila_id if citizen else None,
-            status=Status.RECEIVED,
-            tier=1,
-        )
-        try:
-            with session.begin_nested():
-                session.add(grievance)
-                session.flush()
-            break
-        except IntegrityError:  # a random tracking number was already taken: draw again
-            continue
-    else:
-        raise RuntimeError("could not draw a free tracking number")
+    grievance = Grievance(
+        tracking_number=_free_tracking_number(session),
+        citizen_id=filing.citizen_id,
+        phone_hash=hashed,
+        programme_code=filing.programme_code,
+        category=filing.category,
+        text=text,
+        channel=filing.channel,
+        locale=filing.locale,
+        district_id=citizen.district_id if citizen else None,
+        upazila_id=citizen.upazila_id if citizen else None,
+        status=Status.RECEIVED,
+        tier=1,
+    )
+    session.add(grievance)
+    session.flush()
     # The "received" SMS needs the number; only its outbox entry keeps it, until it is sent.
     record(session, grievance, Status.RECEIVED, actor, notify={"phone": filing.phone})
     session.add(OutboxEntry(kind="route_grievance", grievance_id=grievance.id, payload={}))
@@ -99,6 +90,16 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
 
     dispatch([("route_grievance", grievance.id)])
     return Filed(grievance, duplicate=False)
+
+
+def _free_tracking_number(session: Session) -> str:
+    """A random number not yet used. Two filings drawing the same one of 90 million in the
+    same instant would meet the unique constraint, and the second would fail cleanly."""
+    for _attempt in range(10):
+        number = new_tracking_number()
+        if session.scalar(select(Grievance.id).where(Grievance.tracking_number == number)) is None:
+            return number
+    raise RuntimeError("could not draw a free tracking number")
 
 
 def find_by_tracking_number(session: Session, number: str) -> Grievance | None:

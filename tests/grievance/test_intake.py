@@ -87,3 +87,10 @@ def test_status_moves_only_along_allowed_transitions_and_keeps_a_trail(session):
     assert grievance.tier == 3
     with pytest.raises(TransitionNotAllowed):
         change_status(session, grievance, Status.CLOSED, "officer")
+
+
+def test_a_tracking_number_already_taken_is_drawn_again(session, monkeypatch):
+    taken = file_grievance(session, filing()).grievance.tracking_number
+    draws = iter([taken, "123456784"])
+    monkeypatch.setattr("grievance.intake.new_tracking_number", lambda: next(draws))
+    assert file_grievance(session, filing(category=Category.OTHER)).grievance.tracking_number == "123456784"
