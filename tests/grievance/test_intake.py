@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from grievance.intake import file_grievance, find_by_tracking_number, phone_hash
 from grievance.models import Category, Grievance, GrievanceEvent, OutboxEntry, Status
 from grievance.status import TransitionNotAllowed, change_status
+from grievance.tracking import check_digit
 from tests.factories import make_citizen
 from tests.grievance.conftest import make_filing
 
@@ -91,6 +92,7 @@ def test_status_moves_only_along_allowed_transitions_and_keeps_a_trail(session):
 
 def test_a_tracking_number_already_taken_is_drawn_again(session, monkeypatch):
     taken = file_grievance(session, filing()).grievance.tracking_number
-    draws = iter([taken, "123456784"])
+    fresh = "12345678" + check_digit("12345678")
+    draws = iter([taken, fresh])
     monkeypatch.setattr("grievance.intake.new_tracking_number", lambda: next(draws))
-    assert file_grievance(session, filing(category=Category.OTHER)).grievance.tracking_number == "123456784"
+    assert file_grievance(session, filing(category=Category.OTHER)).grievance.tracking_number == fresh
