@@ -1,37 +1,14 @@
 """How much text one USSD screen can carry, counted the way the network counts it.
 
-A screen is 160 octets: GSM-7 text counts septets (extension characters such as ``€`` or
-``[`` take two), and as soon as one character is outside GSM-7 (every Bangla letter is) the
-whole screen is UCS-2 and counts UTF-16 code units. Gateways often cap lower, so limits are
-per gateway configuration.
+A screen is 160 octets: 160 GSM-7 characters, or 80 UTF-16 code units once any character is
+outside GSM-7 (sahayata/gsm7.py). Gateways often cap lower, so limits are per gateway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
-
-
-def utf16_units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def gsm7_septets(text: str) -> int | None:
-    """Septets needed in GSM-7, or None when a character has no GSM-7 form."""
-    count = 0
-    for char in text:
-        if char in GSM7_BASIC:
-            count += 1
-        elif char in GSM7_EXTENSION:
-            count += 2
-        else:
-            return None
-    return count
+from sahayata.gsm7 import gsm7_septets, utf16_units
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-from ussd_app.budget import ScreenBudget, gsm7_septets, utf16_units
+from sahayata.gsm7 import gsm7_septets, utf16_units
+from ussd_app.budget import ScreenBudget
 
 
 def test_gsm7_extension_characters_count_twice():
