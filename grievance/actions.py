@@ -49,3 +49,6 @@ def act(
     else:
         change_status(session, grievance, TARGET[action], by, note)
     session.commit()
+    from grievance.jobs import dispatch
+
+    dispatch([("notify_citizen", grievance.id)])

@@ -56,10 +56,17 @@ def route_grievance(grievance_id: int) -> str:
             note += f", also {route.also_ministry_code}"
         change_status(session, grievance, Status.ROUTED, "router", f"{note}: {route.reason}")
         _mark_done(session, grievance_id, "route_grievance")
+    dispatch([("notify_citizen", grievance_id)])
     return "routed"
 
 
-HANDLERS = {"route_grievance": route_grievance}
+def _deliver(grievance_id: int) -> int:
+    from sms.notifications import deliver_complaint_updates
+
+    return deliver_complaint_updates(grievance_id)
+
+
+HANDLERS = {"route_grievance": route_grievance, "notify_citizen": _deliver}
 
 
 def dispatch(entries: list[tuple[str, int]]) -> int:
@@ -70,9 +77,7 @@ def dispatch(entries: list[tuple[str, int]]) -> int:
     """
     enqueued = 0
     for kind, grievance_id in entries:
-        handler = HANDLERS.get(kind)
-        if handler is None:
-            continue  # delivered by another part (notify_citizen: the SMS issue)
+        handler = HANDLERS[kind]
         try:
             enqueue(handler, grievance_id)
             enqueued += 1

@@ -25,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     import grievance.models  # noqa: F401  (every table on Base.metadata, for migrations and checks)
     import registry.models  # noqa: F401
+    import sms.models  # noqa: F401
 
     db.init_app(app)
     jobs.init_app(app)

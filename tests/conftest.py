@@ -26,9 +26,11 @@ from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
 from sahayata.db import database
+from sms.models import Message
 
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
 REGISTRY_TABLES = (
+    Message,
     OutboxEntry,
     GrievanceEvent,
     Grievance,
@@ -127,3 +129,12 @@ def fresh_caches(app):
     for key in ("sahayata.cache", "sahayata.rulebook"):
         app.extensions.pop(key, None)
     yield
+
+
+@pytest.fixture
+def no_dispatch(monkeypatch):
+    """File without enqueueing after commit: the test runs the jobs itself. Records what
+    would have been enqueued."""
+    calls = []
+    monkeypatch.setattr("grievance.jobs.dispatch", lambda entries: calls.extend(entries) or len(entries))
+    return calls

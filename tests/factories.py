@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from grievance.intake import Filing
+from grievance.models import Category, Channel
 from registry.households import rescore_households
 from registry.models import (
     Citizen,
@@ -120,6 +122,18 @@ def make_payment(session: Session, citizen: Citizen, programme: str = "OAA", **f
         "txn_id": f"TXN{next(_serial):08d}",
     }
     return _create(session, Payment, values, fields)
+
+
+def make_filing(**changes: Any) -> Filing:
+    values: dict[str, Any] = {
+        "phone": "+8801712345678",
+        "category": Category.PAYMENT_NOT_RECEIVED,
+        "programme_code": "OAA",
+        "text": "no money since July",
+        "channel": Channel.USSD,
+        "locale": "bn",
+    }
+    return Filing(**{**values, **changes})
 
 
 def make_wallet(session: Session, citizen: Citizen, programme: str = "FFP", **fields: Any) -> ETokenWallet:

@@ -2,8 +2,7 @@
 
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
-from tests.factories import make_citizen
-from tests.grievance.conftest import make_filing
+from tests.factories import make_citizen, make_filing
 
 
 def _routed(session):

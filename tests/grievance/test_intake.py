@@ -7,8 +7,7 @@ from grievance.intake import file_grievance, find_by_tracking_number, phone_hash
 from grievance.models import Category, Grievance, GrievanceEvent, OutboxEntry, Status
 from grievance.status import TransitionNotAllowed, change_status
 from grievance.tracking import check_digit
-from tests.factories import make_citizen
-from tests.grievance.conftest import make_filing
+from tests.factories import make_citizen, make_filing
 
 pytestmark = pytest.mark.usefixtures("no_dispatch")  # intake only: the jobs are tested apart
 filing = make_filing
@@ -20,7 +19,7 @@ def count(session, model):
 
 def test_filing_commits_the_complaint_its_trail_and_its_outbox_together(session, no_dispatch):
     filed = file_grievance(session, filing())
-    assert no_dispatch == [("route_grievance", filed.grievance.id)]
+    assert no_dispatch == [("notify_citizen", filed.grievance.id), ("route_grievance", filed.grievance.id)]
     grievance = filed.grievance
     assert not filed.duplicate and grievance.status is Status.RECEIVED and grievance.tier == 1
     [event] = grievance.events

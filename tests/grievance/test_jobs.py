@@ -8,8 +8,7 @@ from grievance.intake import file_grievance
 from grievance.jobs import escalate_breached, route_grievance, sweep_outbox
 from grievance.models import GrievanceEvent, OutboxEntry, Status, as_utc
 from grievance.status import change_status
-from tests.factories import make_citizen
-from tests.grievance.conftest import make_filing
+from tests.factories import make_citizen, make_filing
 
 
 def _filed(session, **changes):
@@ -49,10 +48,13 @@ def test_sweeper_enqueues_only_what_is_not_done(session, no_dispatch, monkeypatc
     grievance = _filed(session)
     sent = []
     monkeypatch.setattr("grievance.jobs.dispatch", lambda work: sent.extend(work) or len(work))
-    assert sweep_outbox(older_than_seconds=0) == 1 and sent == [("route_grievance", grievance.id)]
+    sweep_outbox(older_than_seconds=0)
+    assert sorted(sent) == [("notify_citizen", grievance.id), ("route_grievance", grievance.id)]
     route_grievance(grievance.id)
     sent.clear()
-    assert sweep_outbox(older_than_seconds=0) == 0 and sent == []
+    sweep_outbox(older_than_seconds=0)
+    assert ("route_grievance", grievance.id) not in sent  # routed: done
+    assert ("notify_citizen", grievance.id) in sent  # the notifications are still to be delivered
 
 
 def test_escalation_happens_once_per_breach(session, no_dispatch):

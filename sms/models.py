@@ -1,0 +1,53 @@
+"""SMS messages: one row each, with its encoding, segment count and a forward-only status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import DateTime, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sahayata.db import Base, value_enum
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class MessageStatus(enum.StrEnum):
+    CREATED = "created"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+
+
+class Message(Base):
+    __tablename__ = "sms_messages"
+    __table_args__ = (Index("ix_sms_messages_provider_id", "provider", "provider_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the message is for ("outbox:17", "campaign:3:+8801…"): unique, so the job that
+    # creates it can run twice and one message still exists.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    phone: Mapped[str] = mapped_column(String(16))  # E.164; never logged in full
+    text: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str | None] = mapped_column(String(40))
+    encoding: Mapped[str] = mapped_column(String(8))
+    segments: Mapped[int] = mapped_column(Integer)
+    status: Mapped[MessageStatus] = mapped_column(
+        value_enum(MessageStatus, "sms_status"), default=MessageStatus.CREATED
+    )
+    provider: Mapped[str | None] = mapped_column(String(20))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A sender holds the message until then; a crashed sender's claim lapses and another may retry.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )

@@ -1,0 +1,60 @@
+"""Complaint notifications: turn the grievance outbox's notify_citizen entries into SMS."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from grievance.models import Grievance, OutboxEntry, utcnow
+from registry.models import Citizen
+from sahayata.db import transaction
+from sahayata.jobs import with_app_context
+from sms.sending import create_message, queue_send
+from sms.templates import complaint_update
+
+
+@with_app_context
+def deliver_complaint_updates(grievance_id: int) -> int:
+    """Create one message per pending notification of this complaint; returns how many.
+
+    Idempotent: an entry is marked done in the same transaction that creates its message,
+    and the message's dedupe key is the entry's id."""
+    created: list[int] = []
+    with transaction() as session:
+        entries = session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.grievance_id == grievance_id, OutboxEntry.kind == "notify_citizen")
+            .where(OutboxEntry.done_at.is_(None))
+            .order_by(OutboxEntry.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not entries:
+            return 0
+        grievance = session.get(Grievance, grievance_id)
+        registered = (
+            session.scalar(select(Citizen.mobile).where(Citizen.id == grievance.citizen_id))
+            if (grievance.citizen_id)
+            else None
+        )
+        for entry in entries:
+            payload = entry.payload
+            # An unregistered caller's number travels only in the "received" entry.
+            phone = payload.get("phone") or registered
+            entry.done_at = utcnow()
+            if not phone:
+                continue
+            text = complaint_update(payload["locale"], payload["tracking_number"], payload["status"])
+            message = create_message(
+                session,
+                phone=phone,
+                text=text,
+                locale=payload["locale"],
+                template=f"complaint_{payload['status']}",
+                dedupe_key=f"outbox:{entry.id}",
+            )
+            # The number is no longer needed once the message exists.
+            entry.payload = {k: v for k, v in payload.items() if k != "phone"}
+            session.flush()
+            created.append(message.id)
+    for message_id in created:
+        queue_send(message_id)
+    return len(created)

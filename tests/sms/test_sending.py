@@ -1,0 +1,124 @@
+"""Complaint notifications become SMS, each sent at most once, through the console provider."""
+
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+from grievance.intake import file_grievance
+from grievance.jobs import route_grievance
+from sahayata.jobs import jobs_run_inline, redis_connection
+from sms import sending
+from sms.models import Message, MessageStatus
+from sms.notifications import deliver_complaint_updates
+from sms.providers import ProviderError
+from sms.providers.console import ConsoleProvider
+from tests.factories import make_citizen, make_filing
+
+
+@pytest.fixture(autouse=True)
+def empty_console(app):
+    redis_connection(app).delete("sms:console")
+    yield
+    redis_connection(app).delete("sms:console")
+
+
+def console(app) -> list[dict]:
+    return ConsoleProvider(redis_connection(app)).recent(50)
+
+
+def drain(app) -> None:
+    """Run queued jobs (with real Redis they wait for a worker; inline they already ran)."""
+    if not jobs_run_inline(app):
+        connection = redis_connection(app)
+        SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+
+
+def _file(session):
+    citizen = make_citizen(session, mobile="+8801712345678")
+    session.commit()
+    return file_grievance(session, make_filing(citizen_id=citizen.id)).grievance
+
+
+def test_a_filed_complaint_sends_received_then_routed(app, session):
+    grievance = _file(session)
+    drain(app)
+    drain(app)  # routing queues the "routed" notification, which queues its send
+    texts = [m["text"] for m in reversed(console(app))]
+    number = "".join("০১২৩৪৫৬৭৮৯"[int(d)] for d in grievance.tracking_number)
+    assert texts == [
+        f"অভিযোগ {number} গৃহীত হয়েছে। কোনো অফিস দায়িত্ব নিলে জানাব।",
+        f"অভিযোগ {number} দায়িত্বপ্রাপ্ত অফিসে পাঠানো হয়েছে।",
+    ]
+    assert {m["to"] for m in console(app)} == {"+8801712345678"}
+    messages = session.scalars(select(Message).order_by(Message.id)).all()
+    assert [(m.status, m.encoding, m.segments) for m in messages] == [(MessageStatus.SENT, "UCS-2", 1)] * 2
+
+
+def test_delivery_and_sending_twice_send_once(app, session, no_dispatch):
+    grievance = _file(session)
+    assert deliver_complaint_updates(grievance.id) == 1
+    assert deliver_complaint_updates(grievance.id) == 0
+    [message] = session.scalars(select(Message)).all()
+    drain(app)
+    assert sending.send_message(message.id) in ("sent", "not mine")
+    assert sending.send_message(message.id) == "not mine"
+    assert len(console(app)) == 1
+
+
+def test_unregistered_caller_gets_the_received_sms_and_the_number_is_then_dropped(app, session, no_dispatch):
+    from grievance.models import OutboxEntry
+
+    grievance = file_grievance(session, make_filing(phone="+8801999000111")).grievance
+    deliver_complaint_updates(grievance.id)
+    route_grievance(grievance.id)
+    assert deliver_complaint_updates(grievance.id) == 0  # "routed": no number kept for an unregistered caller
+    payloads = session.scalars(select(OutboxEntry.payload).where(OutboxEntry.kind == "notify_citizen")).all()
+    assert all("phone" not in payload for payload in payloads)
+
+
+class Flaky:
+    name = "flaky"
+
+    def __init__(self, retryable: bool) -> None:
+        self.retryable = retryable
+
+    def send(self, to, text):
+        raise ProviderError("HTTP 503" if self.retryable else "HTTP 400 invalid number", retryable=self.retryable)
+
+
+def test_a_retryable_failure_releases_the_message_for_another_try(app, session, no_dispatch, monkeypatch):
+    grievance = _file(session)
+    monkeypatch.setattr("sms.notifications.queue_send", lambda message_id: None)  # the test sends it
+    deliver_complaint_updates(grievance.id)
+    [message] = session.scalars(select(Message)).all()
+    monkeypatch.setattr(sending, "provider", lambda: Flaky(retryable=True))
+    monkeypatch.setattr(sending, "queue_send", lambda message_id: None)
+    assert sending.send_message(message.id) == "retry"
+    session.expire_all()
+    assert (message.status, message.error, message.attempts) == (MessageStatus.SENDING, "HTTP 503", 1)
+    monkeypatch.setattr(sending, "provider", lambda: ConsoleProvider(redis_connection(app)))
+    assert sending.send_message(message.id) == "sent"  # the claim was released: the retry may take it
+    session.expire_all()
+    assert message.status is MessageStatus.SENT and message.attempts == 2
+
+
+def test_a_permanent_failure_is_final(app, session, no_dispatch, monkeypatch):
+    grievance = _file(session)
+    monkeypatch.setattr("sms.notifications.queue_send", lambda message_id: None)  # the test sends it
+    deliver_complaint_updates(grievance.id)
+    [message] = session.scalars(select(Message)).all()
+    monkeypatch.setattr(sending, "provider", lambda: Flaky(retryable=False))
+    monkeypatch.setattr(sending, "queue_send", lambda message_id: None)
+    assert sending.send_message(message.id) == "failed"
+    assert sending.send_message(message.id) == "not mine"
+    session.expire_all()
+    assert message.status is MessageStatus.FAILED
+
+
+def test_sweep_requeues_messages_never_sent(app, session, no_dispatch, monkeypatch):
+    grievance = _file(session)
+    monkeypatch.setattr("sms.notifications.queue_send", lambda message_id: None)  # Redis "down"
+    deliver_complaint_updates(grievance.id)
+    queued = []
+    monkeypatch.setattr(sending, "queue_send", queued.append)
+    assert sending.sweep_messages() == 1 and len(queued) == 1

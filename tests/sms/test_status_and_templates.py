@@ -1,0 +1,27 @@
+import pytest
+
+from grievance.models import Status
+from sms.encoding import segments
+from sms.models import MessageStatus as S
+from sms.status import may_advance
+from sms.templates import complaint_update
+
+
+def test_status_only_moves_forward():
+    assert may_advance(S.CREATED, S.SENDING) and may_advance(S.SENDING, S.SENT) and may_advance(S.SENT, S.DELIVERED)
+    assert may_advance(S.SENT, S.UNDELIVERED) and may_advance(S.SENDING, S.FAILED)
+    assert not may_advance(S.DELIVERED, S.SENT)  # a late "sent" receipt after delivery
+    assert not may_advance(S.SENT, S.SENT)  # a duplicate receipt
+    assert not may_advance(S.FAILED, S.DELIVERED)  # final is final
+
+
+@pytest.mark.parametrize("locale", ["bn", "en", "bn_Latn"])
+@pytest.mark.parametrize("status", [s.value for s in Status])
+def test_every_complaint_update_fits_two_segments(locale, status):
+    text = complaint_update(locale, "987654321", status)
+    assert segments(text).segments <= 2, (locale, status, text)
+    assert "987654321" in text or "৯৮৭৬৫৪৩২১" in text
+
+
+def test_bangla_update_is_in_bangla_with_bengali_digits():
+    assert complaint_update("bn", "123456789", "routed") == "অভিযোগ ১২৩৪৫৬৭৮৯ দায়িত্বপ্রাপ্ত অফিসে পাঠানো হয়েছে।"
