@@ -216,7 +216,7 @@ def test_a_worker_killed_mid_routing_leaves_the_complaint_routed_exactly_once(
     assert _routed_events(session, grievance.id) == 1
 
 
-def test_the_scheduler_enqueues_the_sweep_and_the_escalation(app, database_url, private_redis):
+def test_the_scheduler_enqueues_the_sweeps_and_the_escalation(app, database_url, private_redis):
     """`flask --app wsgi scheduler` puts both periodic jobs on the queue as soon as it starts."""
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": private_redis.url}
     scheduler = subprocess.Popen(
@@ -230,10 +230,11 @@ def test_the_scheduler_enqueues_the_sweep_and_the_escalation(app, database_url, 
     try:
         queue = Queue("default", connection=Redis.from_url(private_redis.url))
         deadline = time.monotonic() + 60
-        while queue.count < 2 and time.monotonic() < deadline:
+        while queue.count < 3 and time.monotonic() < deadline:
             time.sleep(0.2)
         names = sorted(job.func_name for job in queue.get_jobs())
-        assert names == ["grievance.jobs.escalate_breached", "grievance.jobs.sweep_outbox"]
+        expected = ["grievance.jobs.escalate_breached", "grievance.jobs.sweep_outbox", "sms.sending.sweep_messages"]
+        assert names == expected
     finally:
         _kill_tree(scheduler.pid)
         scheduler.wait(timeout=30)
