@@ -28,6 +28,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_IMPORT_BATCH_SIZE": int(env.get("SAHAYATA_IMPORT_BATCH_SIZE", "5000")),
         # Working days per grievance tier: officer, grievance redress officer, appeal (GRS).
         "SAHAYATA_SLA_WORKING_DAYS": tuple(int(n) for n in env.get("SAHAYATA_SLA_WORKING_DAYS", "30,30,20").split(",")),
+        # The /simulator page dials as any number: on only where SECRET_KEY is the dev default.
+        "SAHAYATA_SIMULATOR": env.get("SAHAYATA_SIMULATOR", "1" if not env.get("SECRET_KEY") else "0") == "1",
         # Which provider sends SMS alerts; "console" keeps them in Redis for the simulator.
         "SMS_PROVIDER": env.get("SMS_PROVIDER", "console"),
         # bdapps (Robi/Airtel) posts screens back asynchronously to this URL.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 import click
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask.cli import AppGroup
 
 from registry.validation import InvalidValue, normalise_mobile
@@ -18,9 +18,30 @@ bp = Blueprint("simulator", __name__, template_folder="templates")
 ussd_cli = AppGroup("ussd", help="USSD tools.")
 
 
+@bp.before_request
+def _only_where_enabled():
+    # The simulator can dial as any number and read its SMS: a development tool only.
+    if not current_app.config["SAHAYATA_SIMULATOR"]:
+        abort(404)
+
+
 @bp.get("/simulator")
 def simulator():
     return render_template("simulator.html")
+
+
+@bp.post("/simulator/sms")
+def simulator_sms():
+    """The console provider's recent messages to one phone (POST: no number in access logs)."""
+    from sahayata.jobs import redis_connection
+    from sms.providers.console import ConsoleProvider
+
+    try:
+        number = normalise_mobile(request.form.get("phone", ""))
+    except InvalidValue:
+        abort(400)
+    messages = [m for m in ConsoleProvider(redis_connection()).recent(200) if m["to"] == number]
+    return jsonify(messages=[m["text"] for m in messages[:10]])
 
 
 @ussd_cli.command("dial")

@@ -4,7 +4,10 @@ import re
 import threading
 
 import pytest
+from rq import Queue, SimpleWorker
 from werkzeug.serving import make_server
+
+from sahayata.jobs import jobs_run_inline, redis_connection
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,7 +40,7 @@ def browser():
         browser.close()
 
 
-def test_simulator_page_dials_through_the_real_endpoint(live_server, browser, caller, tmp_path):
+def test_simulator_page_dials_through_the_real_endpoint(app, live_server, browser, caller, tmp_path):
     from playwright.sync_api import expect
 
     page = browser.new_page()
@@ -52,6 +55,17 @@ def test_simulator_page_dials_through_the_real_endpoint(live_server, browser, ca
     page.fill("#entry", "00")
     page.keyboard.press("Enter")
     expect(page.locator("#screen")).to_contain_text("1 আমি কি যোগ্য?")
+    for key in ("4", "1", "2", "1", "1"):  # a complaint: the "received" SMS shows under the phone
+        page.fill("#entry", key)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(100)
+    expect(page.locator("#screen")).to_contain_text("অভিযোগ গৃহীত")
+    if not jobs_run_inline(app):  # with real Redis a worker sends the SMS: be that worker
+        connection = redis_connection(app)
+        for _ in range(3):
+            SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+        page.evaluate("refreshSms()")
+    expect(page.locator("#sms li", has_text="গৃহীত হয়েছে")).to_have_count(1, timeout=10_000)
     page.screenshot(path=str(tmp_path / "simulator.png"))
     page.click("#hangup")
     expect(page.locator("#state")).to_have_text("idle")
@@ -70,3 +84,12 @@ def test_terminal_dial_shows_screens_and_budget(cli, caller):
 def test_terminal_dial_rejects_a_foreign_number(cli):
     result = cli.invoke(args=["ussd", "dial", "+447911123456"])
     assert result.exit_code != 0 and "Bangladeshi" in result.output
+
+
+def test_simulator_is_off_unless_enabled(app, client):
+    app.config["SAHAYATA_SIMULATOR"] = False
+    try:
+        assert client.get("/simulator").status_code == 404
+        assert client.post("/simulator/sms", data={"phone": "01712345678"}).status_code == 404
+    finally:
+        app.config["SAHAYATA_SIMULATOR"] = True
