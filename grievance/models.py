@@ -9,16 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sahayata.clock import as_utc, utcnow
 from sahayata.db import Base, value_enum
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """A stored timestamp as aware UTC (SQLite hands back naive UTC, PostgreSQL aware)."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+__all__ = ["as_utc", "utcnow"]  # re-exported for the grievance package
 
 
 class Category(enum.StrEnum):

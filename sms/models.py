@@ -8,11 +8,8 @@ import enum
 from sqlalchemy import DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sahayata.clock import utcnow
 from sahayata.db import Base, value_enum
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class MessageStatus(enum.StrEnum):

@@ -86,11 +86,18 @@ class Flaky:
         raise ProviderError("HTTP 503" if self.retryable else "HTTP 400 invalid number", retryable=self.retryable)
 
 
-def test_a_retryable_failure_releases_the_message_for_another_try(app, session, no_dispatch, monkeypatch):
+@pytest.fixture
+def unsent(session, no_dispatch, monkeypatch):
+    """One notification message, created but not yet sent (the test sends it)."""
     grievance = _file(session)
-    monkeypatch.setattr("sms.notifications.queue_send", lambda message_id: None)  # the test sends it
+    monkeypatch.setattr("sms.notifications.queue_send", lambda message_id: None)
     deliver_complaint_updates(grievance.id)
     [message] = session.scalars(select(Message)).all()
+    return message
+
+
+def test_a_retryable_failure_releases_the_message_for_another_try(app, session, unsent, monkeypatch):
+    message = unsent
     monkeypatch.setattr(sending, "provider", lambda: Flaky(retryable=True))
     monkeypatch.setattr(sending, "queue_send", lambda message_id: None)
     assert sending.send_message(message.id) == "retry"
@@ -102,11 +109,8 @@ def test_a_retryable_failure_releases_the_message_for_another_try(app, session, 
     assert message.status is MessageStatus.SENT and message.attempts == 2
 
 
-def test_a_permanent_failure_is_final(app, session, no_dispatch, monkeypatch):
-    grievance = _file(session)
-    monkeypatch.setattr("sms.notifications.queue_send", lambda message_id: None)  # the test sends it
-    deliver_complaint_updates(grievance.id)
-    [message] = session.scalars(select(Message)).all()
+def test_a_permanent_failure_is_final(app, session, unsent, monkeypatch):
+    message = unsent
     monkeypatch.setattr(sending, "provider", lambda: Flaky(retryable=False))
     monkeypatch.setattr(sending, "queue_send", lambda message_id: None)
     assert sending.send_message(message.id) == "failed"
