@@ -4,11 +4,8 @@ committed together before the citizen is told "received"."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +13,7 @@ from grievance.models import Category, Channel, Grievance, OutboxEntry, Status, 
 from grievance.status import record
 from grievance.tracking import is_valid, new_tracking_number
 from registry.models import Citizen
+from sahayata.privacy import phone_hash
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 MAX_TEXT = 200
@@ -36,11 +34,6 @@ class Filing:
 class Filed:
     grievance: Grievance
     duplicate: bool  # True: the same complaint was filed in the last 24 hours; this is that one
-
-
-def phone_hash(phone: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()
 
 
 def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> Filed:

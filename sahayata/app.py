@@ -37,8 +37,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
 
     import ussd_app
+    from sms.gateways import bp as sms_bp
 
     ussd_app.init_app(app)
+    app.register_blueprint(sms_bp)
 
     from sahayata.cli import register_commands
 

@@ -32,6 +32,12 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_SIMULATOR": env.get("SAHAYATA_SIMULATOR", "1" if not env.get("SECRET_KEY") else "0") == "1",
         # Which provider sends SMS alerts; "console" keeps them in Redis for the simulator.
         "SMS_PROVIDER": env.get("SMS_PROVIDER", "console"),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM": env.get("TWILIO_FROM") or None,
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+        # The address Twilio was given for this service (signatures are over that URL).
+        "TWILIO_PUBLIC_BASE_URL": env.get("TWILIO_PUBLIC_BASE_URL", "").rstrip("/"),
         # bdapps (Robi/Airtel) posts screens back asynchronously to this URL.
         "BDAPPS_USSD_SEND_URL": env.get("BDAPPS_USSD_SEND_URL", "http://127.0.0.1:7000/ussd/send"),
         "BDAPPS_APP_ID": env.get("BDAPPS_APP_ID", "APP_000000"),

@@ -48,3 +48,12 @@ class Message(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+class OptOut(Base):
+    """A phone that sent STOP: no alerts until it sends START. Kept as a keyed hash."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())

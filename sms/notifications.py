@@ -8,6 +8,7 @@ from grievance.models import Grievance, OutboxEntry, utcnow
 from registry.models import Citizen
 from sahayata.db import transaction
 from sahayata.jobs import with_app_context
+from sms.replies import opted_out
 from sms.sending import create_message, queue_send
 from sms.templates import complaint_update
 
@@ -40,7 +41,7 @@ def deliver_complaint_updates(grievance_id: int) -> int:
             # An unregistered caller's number travels only in the "received" entry.
             phone = payload.get("phone") or registered
             entry.done_at = utcnow()
-            if not phone:
+            if not phone or opted_out(session, phone):
                 continue
             text = complaint_update(payload["locale"], payload["tracking_number"], payload["status"])
             message = create_message(

@@ -26,9 +26,22 @@ RETRY_DELAYS = (5, 30, 120)  # seconds, for 429, 5xx and timeouts
 
 def provider() -> Provider:
     """The configured outbound provider (SMS_PROVIDER; console in embedded mode)."""
-    name = current_app.config["SMS_PROVIDER"]
+    config = current_app.config
+    name = config["SMS_PROVIDER"]
     if name == "console":
         return ConsoleProvider(redis_connection())
+    if name == "twilio":
+        from sms.providers.twilio import TwilioProvider
+
+        base = config["TWILIO_PUBLIC_BASE_URL"]
+        return TwilioProvider(
+            config["TWILIO_ACCOUNT_SID"],
+            config["TWILIO_AUTH_TOKEN"],
+            from_number=config["TWILIO_FROM"],
+            messaging_service_sid=config["TWILIO_MESSAGING_SERVICE_SID"],
+            status_callback=f"{base}/sms/twilio/status" if base else None,
+            http_client=config.get("TWILIO_HTTP_CLIENT"),  # tests inject one; None: the real client
+        )
     raise RuntimeError(f"unknown SMS provider {name!r}")
 
 

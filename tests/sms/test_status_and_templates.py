@@ -25,3 +25,23 @@ def test_every_complaint_update_fits_two_segments(locale, status):
 
 def test_bangla_update_is_in_bangla_with_bengali_digits():
     assert complaint_update("bn", "123456789", "routed") == "অভিযোগ ১২৩৪৫৬৭৮৯ দায়িত্বপ্রাপ্ত অফিসে পাঠানো হয়েছে।"
+
+
+REPLIES = [
+    "Send: BALANCE, PAYMENT, STATUS number, COMPLAIN and a few words, STOP, START, LANG bn or en.",
+    "This number is not in the registry. To enrol, visit your Upazila Social Services Office.",
+    "You will get no more alerts. Send START to get them again.",
+    "Complaint received. Number %(number)s. Keep it to check the status.",
+    "You filed this complaint today already. Its number is %(number)s.",
+    "Complaint %(number)s is reopened and goes to the appeal officer.",
+    "Thank you. Complaint %(number)s is closed.",
+]
+
+
+@pytest.mark.parametrize("locale", ["bn", "en"])
+@pytest.mark.parametrize("message", REPLIES)
+def test_fixed_replies_fit_two_segments(locale, message):
+    from sahayata.i18n import translate
+
+    text = translate(locale, message, number="৯৮৭৬৫৪৩২১") if "%(number)s" in message else translate(locale, message)
+    assert segments(text).segments <= 2, text

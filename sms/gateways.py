@@ -1,0 +1,71 @@
+"""Inbound SMS and delivery receipts: POST /sms/twilio/inbound and /sms/twilio/status."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from registry.validation import InvalidValue, normalise_mobile
+from sahayata.db import db_session
+from sms.models import Message, MessageStatus
+from sms.replies import answer
+from sms.status import may_advance
+
+bp = Blueprint("sms", __name__)
+
+TWILIO_STATUSES = {
+    "sending": MessageStatus.SENDING,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+}
+
+
+def _check_twilio_signature() -> None:
+    """403 unless X-Twilio-Signature matches this request at its public URL.
+
+    Behind a proxy the URL Twilio signed is not the one Flask sees, so it is built from
+    TWILIO_PUBLIC_BASE_URL (the address given to Twilio) plus the path and query."""
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    base = current_app.config["TWILIO_PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+    url = base + request.full_path.rstrip("?")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not RequestValidator(token).validate(url, request.form.to_dict(), signature):
+        abort(403)
+
+
+@bp.post("/sms/twilio/inbound")
+def twilio_inbound() -> Response:
+    _check_twilio_signature()
+    try:
+        phone = normalise_mobile(request.form.get("From", ""))
+    except InvalidValue:
+        abort(400)
+    body = request.form.get("Body", "")[:1600]
+    reply = answer(db_session(), phone, body)
+    twiml = MessagingResponse()
+    twiml.message(reply.text)
+    return Response(str(twiml), mimetype="application/xml")
+
+
+@bp.post("/sms/twilio/status")
+def twilio_status() -> Response:
+    """A delivery receipt: moves the message forward only; a late or repeated one is a no-op."""
+    _check_twilio_signature()
+    status = TWILIO_STATUSES.get(request.form.get("MessageStatus", ""))
+    sid = request.form.get("MessageSid", "")
+    if status is None or not sid:
+        return Response("", 204)  # queued/accepted and the like: nothing to record
+    session = db_session()
+    message = session.scalars(
+        select(Message).where(Message.provider == "twilio", Message.provider_message_id == sid)
+    ).first()
+    if message is not None and may_advance(message.status, status):
+        message.status = status
+        if status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
+            message.error = f"Twilio error {request.form.get('ErrorCode', '')}".strip()
+        session.commit()
+    return Response("", 204)

@@ -1,0 +1,196 @@
+"""Answering an SMS command, in the sender's language, within 2 segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from grievance.intake import Filing, file_grievance, find_by_tracking_number
+from grievance.models import Category, Channel, Grievance, Status
+from grievance.status import change_status
+from registry.eligibility.engine import rulebook
+from registry.eligibility.explain import programme_name
+from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
+from sahayata.i18n import format_number, to_bengali_digits, translate
+from sahayata.privacy import phone_hash
+from sms.commands import Command, Kind, parse
+from sms.models import OptOut
+from sms.templates import complaint_status_label
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    locale: str
+
+
+class _Reply:
+    def __init__(self, session: Session, phone: str, command: Command) -> None:
+        self.session, self.phone, self.command = session, phone, command
+        self.caller = caller_by_mobile(session, phone)
+        if command.bangla:
+            self.locale = "bn"
+        else:
+            self.locale = self.caller.language if self.caller else "en"
+
+    def _(self, message: str, **variables: object) -> str:
+        return translate(self.locale, message, **variables)
+
+    def digits(self, text: str) -> str:
+        return to_bengali_digits(text) if self.locale == "bn" else text
+
+    def name(self, code: str) -> str:
+        return programme_name(code, self.locale, rulebook(self.session), short=True)
+
+    def sentence(self, text: str) -> str:
+        return text + ("।" if self.locale == "bn" else ".")
+
+
+def answer(session: Session, phone: str, text: str) -> Answer:
+    """What to reply to ``text`` from ``phone`` (E.164). Writes (opt-out, complaint) commit."""
+    command = parse(text)
+    r = _Reply(session, phone, command)
+    handler = {
+        Kind.BALANCE: _balance,
+        Kind.PAYMENT: _payment,
+        Kind.STATUS: _status,
+        Kind.COMPLAIN: _complain,
+        Kind.STOP: _stop,
+        Kind.START: _start,
+        Kind.LANGUAGE: _language,
+        Kind.ANSWER: _resolution_answer,
+    }.get(command.kind, _help)
+    return Answer(handler(r), r.locale)
+
+
+def _help(r: _Reply) -> str:
+    return r._("Send: BALANCE, PAYMENT, STATUS number, COMPLAIN and a few words, STOP, START, LANG bn or en.")
+
+
+def _not_registered(r: _Reply) -> str:
+    return r._("This number is not in the registry. To enrol, visit your Upazila Social Services Office.")
+
+
+def _balance(r: _Reply) -> str:
+    if r.caller is None:
+        return _not_registered(r)
+    wallets = wallets_for(r.session, r.caller.citizen_id)
+    if not wallets:
+        return r._("You have no e-tokens.")
+    parts = []
+    for w in wallets:
+        unit = {"kg rice": r._("kg rice"), "voucher": r._("voucher")}.get(w.unit, w.unit)
+        line = f"{r.name(w.programme_code)}: {format_number(w.balance, r.locale)} {unit}"
+        if w.expires_on:
+            line += ", " + r._("valid until %(date)s", date=r.digits(w.expires_on.strftime("%d/%m/%Y")))
+        parts.append(r.sentence(line))
+    return " ".join(parts)
+
+
+def _payment(r: _Reply) -> str:
+    if r.caller is None:
+        return _not_registered(r)
+    programmes = payments_for(r.session, r.caller.citizen_id)
+    if not programmes:
+        return r._("No cash programme found for you.")
+    parts = []
+    for p in programmes:
+        line = r.name(p.programme_code) + ": "
+        if p.last:
+            status = {
+                "scheduled": r._("scheduled"),
+                "sent": r._("sent"),
+                "credited": r._("credited"),
+                "failed": r._("failed"),
+                "returned": r._("returned"),
+            }[p.last.status.value]
+            amount = r._("Tk %(amount)s", amount=format_number(p.last.amount_bdt, r.locale))
+            when = r.digits(p.last.paid_on.strftime("%d/%m") if p.last.paid_on else p.last.cycle)
+            line += f"{r._('Last')} {amount} {status} {when}"
+        if p.next:
+            year, month = p.next.cycle.split("-")
+            line += "; " + r._(
+                "Next: %(amount)s in %(cycle)s.",
+                cycle=r.digits(f"{month}/{year}"),
+                amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
+            )
+        parts.append(line if line.endswith((".", "।")) else r.sentence(line))
+    return " ".join(parts)
+
+
+def _status(r: _Reply) -> str:
+    grievance = find_by_tracking_number(r.session, r.command.argument)
+    if grievance is None:
+        return r._("No complaint has this number.")
+    return r._(
+        "Complaint %(number)s: %(status)s.",
+        number=r.digits(grievance.tracking_number),
+        status=complaint_status_label(r.locale, grievance.status.value),
+    )
+
+
+def _complain(r: _Reply) -> str:
+    if not r.command.argument:
+        return _help(r)
+    filing = Filing(
+        phone=r.phone,
+        category=Category.OTHER,
+        programme_code=None,
+        text=r.command.argument,
+        channel=Channel.SMS,
+        locale=r.locale,
+        citizen_id=r.caller.citizen_id if r.caller else None,
+    )
+    filed = file_grievance(r.session, filing)
+    number = r.digits(filed.grievance.tracking_number)
+    if filed.duplicate:
+        return r._("You filed this complaint today already. Its number is %(number)s.", number=number)
+    return r._("Complaint received. Number %(number)s. Keep it to check the status.", number=number)
+
+
+def _stop(r: _Reply) -> str:
+    hashed = phone_hash(r.phone)
+    if r.session.get(OptOut, hashed) is None:
+        r.session.add(OptOut(phone_hash=hashed))
+    r.session.commit()
+    return r._("You will get no more alerts. Send START to get them again.")
+
+
+def _start(r: _Reply) -> str:
+    r.session.execute(delete(OptOut).where(OptOut.phone_hash == phone_hash(r.phone)))
+    r.session.commit()
+    return r._("Alerts are on again.")
+
+
+def _language(r: _Reply) -> str:
+    if r.caller is not None:
+        set_language(r.session, r.caller.citizen_id, r.command.argument)
+    r.locale = r.command.argument
+    return r._("Language set.")
+
+
+def _resolution_answer(r: _Reply) -> str:
+    """ "1"/"2" after "was it resolved?": yes closes the complaint, no reopens it on appeal."""
+    grievance = r.session.scalars(
+        select(Grievance)
+        .where(Grievance.phone_hash == phone_hash(r.phone), Grievance.status == Status.RESOLVED)
+        .order_by(Grievance.updated_at.desc())
+        .limit(1)
+    ).first()
+    if grievance is None:
+        return _help(r)
+    number = r.digits(grievance.tracking_number)
+    if r.command.argument == "1":
+        change_status(r.session, grievance, Status.CLOSED, "citizen", "confirmed resolved by SMS")
+        r.session.commit()
+        return r._("Thank you. Complaint %(number)s is closed.", number=number)
+    change_status(r.session, grievance, Status.REOPENED, "citizen", "not resolved, said the citizen by SMS")
+    change_status(r.session, grievance, Status.APPEALED, "system", "reopened by the citizen: appeal tier")
+    r.session.commit()
+    return r._("Complaint %(number)s is reopened and goes to the appeal officer.", number=number)
+
+
+def opted_out(session: Session, phone: str) -> bool:
+    return session.get(OptOut, phone_hash(phone)) is not None
