@@ -159,7 +159,9 @@ def test_stop_and_start(client, session, twilio):
     assert not opted_out(session, "+8801712345678")
 
 
-def test_no_reopens_a_resolved_complaint_on_appeal(client, session, twilio, no_dispatch):
+@pytest.fixture
+def resolved(session, no_dispatch):
+    """A complaint from +8801712345678, routed and then marked resolved by an officer."""
     from grievance.intake import file_grievance
 
     grievance = file_grievance(session, make_filing(phone="+8801712345678")).grievance
@@ -167,22 +169,19 @@ def test_no_reopens_a_resolved_complaint_on_appeal(client, session, twilio, no_d
     session.refresh(grievance)
     change_status(session, grievance, Status.RESOLVED, "officer", "paid")
     session.commit()
+    return grievance
+
+
+def test_no_reopens_a_resolved_complaint_on_appeal(client, session, twilio, resolved):
     assert "appeal" in reply(client, "2")
-    session.refresh(grievance)
-    assert (grievance.status, grievance.tier) == (Status.APPEALED, 3)
+    session.refresh(resolved)
+    assert (resolved.status, resolved.tier) == (Status.APPEALED, 3)
 
 
-def test_yes_closes_a_resolved_complaint(client, session, twilio, no_dispatch):
-    from grievance.intake import file_grievance
-
-    grievance = file_grievance(session, make_filing(phone="+8801712345678")).grievance
-    route_grievance(grievance.id)
-    session.refresh(grievance)
-    change_status(session, grievance, Status.RESOLVED, "officer", "paid")
-    session.commit()
+def test_yes_closes_a_resolved_complaint(client, session, twilio, resolved):
     assert "is closed" in reply(client, "1")
-    session.refresh(grievance)
-    assert grievance.status is Status.CLOSED
+    session.refresh(resolved)
+    assert resolved.status is Status.CLOSED
 
 
 def test_delivery_receipts_only_move_forward(client, session, twilio):
