@@ -35,7 +35,7 @@ run: setup
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
 
 test: setup
-	scripts/ensure-chromium
+	scripts/ensure-test-peers
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

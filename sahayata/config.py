@@ -38,6 +38,15 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
         # The address Twilio was given for this service (signatures are over that URL).
         "TWILIO_PUBLIC_BASE_URL": env.get("TWILIO_PUBLIC_BASE_URL", "").rstrip("/"),
+        # Kannel's sendsms interface (outbound), and where Kannel reaches us for delivery reports.
+        "KANNEL_SENDSMS_URL": env.get("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
+        "KANNEL_USERNAME": env.get("KANNEL_USERNAME", "sahayata"),
+        "KANNEL_PASSWORD": env.get("KANNEL_PASSWORD", ""),
+        "KANNEL_FROM": env.get("KANNEL_FROM", "16000"),
+        "KANNEL_SMSC_ID": env.get("KANNEL_SMSC_ID") or None,
+        "KANNEL_DLR_BASE_URL": env.get("KANNEL_DLR_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The key Kannel's sms-service puts in the inbound URL; unset, inbound is refused.
+        "KANNEL_INBOUND_KEY": env.get("KANNEL_INBOUND_KEY", ""),
         # bdapps (Robi/Airtel) posts screens back asynchronously to this URL.
         "BDAPPS_USSD_SEND_URL": env.get("BDAPPS_USSD_SEND_URL", "http://127.0.0.1:7000/ussd/send"),
         "BDAPPS_APP_ID": env.get("BDAPPS_APP_ID", "APP_000000"),

@@ -8,8 +8,10 @@ import enum
 from sqlalchemy import DateTime, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sahayata.clock import utcnow
+from sahayata.clock import as_utc, utcnow
 from sahayata.db import Base, value_enum
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class MessageStatus(enum.StrEnum):
@@ -48,6 +50,13 @@ class Message(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+    @property
+    def reference(self) -> str:
+        """What a provider may carry back to name this message: the id, plus when it was
+        created, so that a receipt can never land on another message with a reused id."""
+        micros = (as_utc(self.created_at) - EPOCH) // dt.timedelta(microseconds=1)
+        return f"{self.id}.{micros}"
 
 
 class OptOut(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import requests
 from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +25,11 @@ CLAIM_SECONDS = 60
 RETRY_DELAYS = (5, 30, 120)  # seconds, for 429, 5xx and timeouts
 
 
-def provider() -> Provider:
-    """The configured outbound provider (SMS_PROVIDER; console in embedded mode)."""
+def provider(name: str | None = None) -> Provider:
+    """An outbound provider: ``name``, or the one that sends alerts (SMS_PROVIDER; console in
+    embedded mode). Replies go back through the provider the command came in on."""
     config = current_app.config
-    name = config["SMS_PROVIDER"]
+    name = name or config["SMS_PROVIDER"]
     if name == "console":
         return ConsoleProvider(redis_connection())
     if name == "twilio":
@@ -42,13 +44,37 @@ def provider() -> Provider:
             status_callback=f"{base}/sms/twilio/status" if base else None,
             http_client=config.get("TWILIO_HTTP_CLIENT"),  # tests inject one; None: the real client
         )
+    if name == "kannel":
+        from sms.providers.kannel import KannelProvider
+
+        return KannelProvider(
+            config["KANNEL_SENDSMS_URL"],
+            config["KANNEL_USERNAME"],
+            config["KANNEL_PASSWORD"],
+            sender=config["KANNEL_FROM"],
+            dlr_base_url=config["KANNEL_DLR_BASE_URL"],
+            secret=config["SECRET_KEY"],
+            smsc_id=config["KANNEL_SMSC_ID"],
+            # One connection pool per process: a campaign sends thousands through it.
+            session=current_app.extensions.setdefault("sahayata.kannel_http", requests.Session()),
+        )
     raise RuntimeError(f"unknown SMS provider {name!r}")
 
 
 def create_message(
-    session: Session, *, phone: str, text: str, locale: str, template: str | None, dedupe_key: str | None
+    session: Session,
+    *,
+    phone: str,
+    text: str,
+    locale: str,
+    template: str | None,
+    dedupe_key: str | None,
+    via: str | None = None,
 ) -> Message:
-    """A new outbound message, or the existing one with the same ``dedupe_key``; caller commits."""
+    """A new outbound message, or the existing one with the same ``dedupe_key``; caller commits.
+
+    ``via`` names the provider that must carry it (a reply goes back the way the command
+    came); None means the alerts provider at sending time."""
     if dedupe_key:
         existing = session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
         if existing is not None:
@@ -63,6 +89,7 @@ def create_message(
         encoding=encoded.encoding,
         segments=encoded.segments,
         status=MessageStatus.CREATED,
+        provider=via,
     )
     session.add(message)
     try:
@@ -101,10 +128,10 @@ def send_message(message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return "not mine"
-    phone, text, attempts = message.phone, message.text, message.attempts
-    sender = provider()
+    phone, text, attempts, reference = message.phone, message.text, message.attempts, message.reference
+    sender = provider(message.provider)
     try:
-        sent = sender.send(phone, text)  # no transaction is open here
+        sent = sender.send(phone, text, reference=reference)  # no transaction is open here
     except ProviderError as exc:
         retry = exc.retryable and attempts <= len(RETRY_DELAYS)
         if retry:  # release the claim so the retry (or the sweeper) can take it
@@ -117,19 +144,23 @@ def send_message(message_id: int) -> str:
         return "retry" if retry else "failed"
     _set(
         message_id,
-        status=MessageStatus.SENT,
         provider=sender.name,
         provider_message_id=sent.provider_message_id,
         claimed_until=None,
         error=None,
     )
+    # Only from "sending": a fast delivery report may have moved it on already.
+    _set(message_id, only_if=MessageStatus.SENDING, status=MessageStatus.SENT)
     return "sent"
 
 
-def _set(message_id: int, **values: object) -> None:
+def _set(message_id: int, only_if: MessageStatus | None = None, **values: object) -> None:
+    statement = update(Message).where(Message.id == message_id)
+    if only_if is not None:
+        statement = statement.where(Message.status == only_if)
     with transaction() as session:
         session.execute(
-            update(Message).where(Message.id == message_id).values(**values),
+            statement.values(**values),
             # "fetch", not "evaluate": SQLite hands back naive timestamps and ours are aware,
             # so the criteria cannot be checked in Python; the session still sees the new values.
             execution_options={"synchronize_session": "fetch"},

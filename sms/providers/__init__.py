@@ -20,4 +20,7 @@ class ProviderError(Exception):
 class Provider(Protocol):
     name: str
 
-    def send(self, to: str, text: str) -> Sent: ...
+    def send(self, to: str, text: str, reference: str | None = None) -> Sent:
+        """Send ``text`` to ``to``; ``reference`` (our message id) lets a provider whose
+        receipts carry no id of its own (Kannel) tie the receipt back to the message."""
+        ...

@@ -19,7 +19,7 @@ class ConsoleProvider:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    def send(self, to: str, text: str) -> Sent:
+    def send(self, to: str, text: str, reference: str | None = None) -> Sent:
         message_id = f"console-{uuid.uuid4().hex[:12]}"
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.lpush(KEY, json.dumps({"id": message_id, "to": to, "text": text}, ensure_ascii=False))

@@ -35,7 +35,7 @@ class TwilioProvider:
         self.sender = {"from_": from_number} if from_number else {"messaging_service_sid": messaging_service_sid}
         self.status_callback = status_callback
 
-    def send(self, to: str, text: str) -> Sent:
+    def send(self, to: str, text: str, reference: str | None = None) -> Sent:
         extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
             message = self.client.messages.create(to=to, body=text, **self.sender, **extra)

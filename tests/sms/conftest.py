@@ -6,6 +6,9 @@ import pytest
 from registry.etokens import post_entry
 from registry.models import PaymentStatus
 from tests.factories import make_citizen, make_enrolment, make_payment, make_wallet
+from tests.helpers import serving
+from tests.sms.kannel_peer import KannelPeer, kannel_installed
+from tests.sms.twilio_peer import BASE, TOKEN, RecordingHttpClient
 
 
 @pytest.fixture
@@ -19,3 +22,57 @@ def caller_with_money(session):
     post_entry(session, make_wallet(session, citizen, "FFP", expires_on=dt.date(2026, 12, 31)), Decimal(30), "credit")
     session.commit()
     return citizen
+
+
+KANNEL_INBOUND_KEY = "kannel-inbound-test-key"
+
+
+@pytest.fixture(scope="module")
+def kannel(app, tmp_path_factory):
+    """A real Kannel (bearerbox, smsbox, fakesmsc as the SMSC) in front of the app served on
+    loopback, with the app configured to send through it."""
+    if not kannel_installed():
+        pytest.fail("Kannel is missing: install Debian's kannel and kannel-extras (scripts/ensure-test-peers)")
+    keys = ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD", "KANNEL_DLR_BASE_URL", "KANNEL_INBOUND_KEY")
+    saved = {key: app.config[key] for key in keys}
+    with serving(app) as base_url:
+        peer = KannelPeer(tmp_path_factory.mktemp("kannel"), base_url, KANNEL_INBOUND_KEY)
+        app.config.update(
+            KANNEL_SENDSMS_URL=peer.sendsms_url,
+            KANNEL_USERNAME=peer.username,
+            KANNEL_PASSWORD=peer.password,
+            KANNEL_DLR_BASE_URL=base_url,
+            KANNEL_INBOUND_KEY=KANNEL_INBOUND_KEY,
+        )
+        peer.start()
+        try:
+            yield peer
+        finally:
+            peer.stop()
+            app.config.update(saved)
+
+
+@pytest.fixture
+def twilio(app):
+    recorder = RecordingHttpClient()
+    saved = {
+        k: app.config.get(k)
+        for k in (
+            "SMS_PROVIDER",
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_AUTH_TOKEN",
+            "TWILIO_FROM",
+            "TWILIO_PUBLIC_BASE_URL",
+            "TWILIO_HTTP_CLIENT",
+        )
+    }
+    app.config.update(
+        SMS_PROVIDER="twilio",
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM="+15005550006",
+        TWILIO_PUBLIC_BASE_URL=BASE,
+        TWILIO_HTTP_CLIENT=recorder,
+    )
+    yield recorder
+    app.config.update(saved)

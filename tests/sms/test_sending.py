@@ -82,7 +82,7 @@ class Flaky:
     def __init__(self, retryable: bool) -> None:
         self.retryable = retryable
 
-    def send(self, to, text):
+    def send(self, to, text, reference=None):
         raise ProviderError("HTTP 503" if self.retryable else "HTTP 400 invalid number", retryable=self.retryable)
 
 
@@ -98,12 +98,12 @@ def unsent(session, no_dispatch, monkeypatch):
 
 def test_a_retryable_failure_releases_the_message_for_another_try(app, session, unsent, monkeypatch):
     message = unsent
-    monkeypatch.setattr(sending, "provider", lambda: Flaky(retryable=True))
+    monkeypatch.setattr(sending, "provider", lambda name=None: Flaky(retryable=True))
     monkeypatch.setattr(sending, "queue_send", lambda message_id: None)
     assert sending.send_message(message.id) == "retry"
     session.expire_all()
     assert (message.status, message.error, message.attempts) == (MessageStatus.SENDING, "HTTP 503", 1)
-    monkeypatch.setattr(sending, "provider", lambda: ConsoleProvider(redis_connection(app)))
+    monkeypatch.setattr(sending, "provider", lambda name=None: ConsoleProvider(redis_connection(app)))
     assert sending.send_message(message.id) == "sent"  # the claim was released: the retry may take it
     session.expire_all()
     assert message.status is MessageStatus.SENT and message.attempts == 2
@@ -111,7 +111,7 @@ def test_a_retryable_failure_releases_the_message_for_another_try(app, session, 
 
 def test_a_permanent_failure_is_final(app, session, unsent, monkeypatch):
     message = unsent
-    monkeypatch.setattr(sending, "provider", lambda: Flaky(retryable=False))
+    monkeypatch.setattr(sending, "provider", lambda name=None: Flaky(retryable=False))
     monkeypatch.setattr(sending, "queue_send", lambda message_id: None)
     assert sending.send_message(message.id) == "failed"
     assert sending.send_message(message.id) == "not mine"

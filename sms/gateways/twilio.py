@@ -1,19 +1,19 @@
-"""Inbound SMS and delivery receipts: POST /sms/twilio/inbound and /sms/twilio/status."""
+"""Twilio: inbound SMS (POST /sms/twilio/inbound, answered with TwiML) and delivery
+receipts (POST /sms/twilio/status), each signed by Twilio."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Response, abort, current_app, request
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from registry.validation import InvalidValue, normalise_mobile
 from sahayata.db import db_session
+from sms.gateways import bp
 from sms.models import Message, MessageStatus
+from sms.receipts import apply_receipt
 from sms.replies import answer
-from sms.status import may_advance
-
-bp = Blueprint("sms", __name__)
 
 TWILIO_STATUSES = {
     "sending": MessageStatus.SENDING,
@@ -63,9 +63,5 @@ def twilio_status() -> Response:
     message = session.scalars(
         select(Message).where(Message.provider == "twilio", Message.provider_message_id == sid)
     ).first()
-    if message is not None and may_advance(message.status, status):
-        message.status = status
-        if status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
-            message.error = f"Twilio error {request.form.get('ErrorCode', '')}".strip()
-        session.commit()
+    apply_receipt(session, message, status, f"Twilio error {request.form.get('ErrorCode', '')}".strip())
     return Response("", 204)

@@ -1,0 +1,144 @@
+"""Every SMS command, in Bangla and English, over both two-way channels:
+
+- Twilio: a signed webhook answered with TwiML (Twilio's servers are the only thing mocked);
+- Kannel: fakesmsc -> bearerbox -> smsbox -> the app (served on loopback) -> sendsms ->
+  bearerbox -> fakesmsc, with the delivery report coming back to the app.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from grievance.intake import file_grievance
+from grievance.jobs import route_grievance
+from grievance.models import Grievance, Status
+from grievance.status import change_status
+from registry.models import Language
+from sms.models import Message, MessageStatus
+from sms.replies import opted_out
+from tests.factories import make_filing
+from tests.helpers import drain
+from tests.sms.twilio_peer import signed_post
+
+PHONE = "+8801712345678"
+
+
+class TwilioChannel:
+    name = "twilio"
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def reply(self, body: str, sender: str = PHONE) -> str:
+        response = signed_post(self.client, "/sms/twilio/inbound", {"From": sender, "Body": body})
+        assert response.status_code == 200 and response.mimetype == "application/xml"
+        return response.get_data(as_text=True).split("<Message>")[1].split("</Message>")[0]
+
+
+class KannelChannel:
+    name = "kannel"
+
+    def __init__(self, app, session, peer) -> None:
+        self.app, self.session, self.peer = app, session, peer
+
+    def reply(self, body: str, sender: str = PHONE) -> str:
+        self.session.commit()  # end the test's read transaction: the app writes from another thread
+        return self.peer.phone(sender, body, wait_for_reply=lambda: drain(self.app))
+
+
+@pytest.fixture(params=["twilio", "kannel"])
+def channel(request, app, client, session):
+    if request.param == "twilio":
+        request.getfixturevalue("twilio")
+        return TwilioChannel(client)
+    return KannelChannel(app, session, request.getfixturevalue("kannel"))
+
+
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_commands_in_both_languages(channel, session, caller_with_money, language):
+    caller_with_money.language = Language(language)
+    session.commit()
+    if language == "bn":
+        assert channel.reply("ভাতা").startswith("বয়স্ক ভাতা: সর্বশেষ")
+        assert channel.reply("টোকেন").startswith("খাদ্যবান্ধব: ৩০ কেজি চাল")
+        assert channel.reply("কি?").startswith("লিখুন:")
+    else:
+        assert channel.reply("payment").startswith("Old Age Allowance: Last")
+        assert channel.reply("BALANCE").startswith("Food Friendly: 30 kg rice")
+        assert channel.reply("what?").startswith("Send: BALANCE")
+
+
+def test_language_command_switches_and_is_saved(channel, session, caller_with_money):
+    assert channel.reply("lang en") == "Language set."
+    assert channel.reply("balance").startswith("Food Friendly:")
+    assert channel.reply("ভাষা বাংলা") == "ভাষা বদলানো হয়েছে।"
+    session.expire_all()
+    assert caller_with_money.language == Language("bn")
+
+
+def test_complain_then_status(channel, session):
+    answer = channel.reply("complain the dealer refused my e-token", sender="+8801999000111")
+    assert answer.startswith("Complaint received. Number ")
+    number = answer.split("Number ")[1].split(".")[0]
+    assert channel.reply(f"status {number}", sender="+8801999000111").startswith(f"Complaint {number}: ")
+    session.expire_all()
+    grievance = session.scalar(select(Grievance))
+    assert grievance.channel.value == "sms" and grievance.text == "the dealer refused my e-token"
+
+
+def test_complain_in_bangla_with_bengali_digits_in_status(channel, session):
+    answer = channel.reply("অভিযোগ ডিলার চাল কম দিয়েছে", sender="+8801999000222")
+    assert answer.startswith("অভিযোগ গৃহীত")
+    session.expire_all()
+    grievance = session.scalar(select(Grievance))
+    assert grievance.text == "ডিলার চাল কম দিয়েছে"
+    bengali = "".join("০১২৩৪৫৬৭৮৯"[int(d)] for d in grievance.tracking_number)
+    assert bengali in answer
+    assert channel.reply(f"অবস্থা {bengali}", sender="+8801999000222").startswith(f"অভিযোগ {bengali}")
+
+
+def test_stop_and_start(channel, session):
+    assert "no more alerts" in channel.reply("STOP")
+    assert opted_out(session, PHONE)
+    assert channel.reply("start") == "Alerts are on again."
+    session.rollback()
+    assert not opted_out(session, PHONE)
+
+
+@pytest.fixture
+def resolved(session, no_dispatch):
+    """A complaint from PHONE, routed and then marked resolved by an officer."""
+    grievance = file_grievance(session, make_filing(phone=PHONE)).grievance
+    route_grievance(grievance.id)
+    session.refresh(grievance)
+    change_status(session, grievance, Status.RESOLVED, "officer", "paid")
+    session.commit()
+    return grievance
+
+
+def test_no_reopens_a_resolved_complaint_on_appeal(channel, session, resolved):
+    assert "appeal" in channel.reply("2")
+    session.expire_all()
+    assert (resolved.status, resolved.tier) == (Status.APPEALED, 3)
+
+
+def test_yes_closes_a_resolved_complaint(channel, session, resolved):
+    assert "বন্ধ করা হলো" in channel.reply("১")
+    session.expire_all()
+    assert resolved.status is Status.CLOSED
+
+
+def test_a_kannel_reply_is_a_message_whose_delivery_report_arrives(app, session, kannel):
+    KannelChannel(app, session, kannel).reply("help")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        session.rollback()
+        message = session.scalar(select(Message).where(Message.template == "reply"))
+        if message is not None and message.status is MessageStatus.DELIVERED:
+            break
+        time.sleep(0.1)
+    assert message.provider == "kannel" and message.status is MessageStatus.DELIVERED
+    assert (message.encoding, message.segments) == ("GSM-7", 1)
