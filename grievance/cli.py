@@ -1,11 +1,11 @@
-"""`flask --app wsgi grievance show|routes|act|sweep|escalate` and `flask --app wsgi scheduler`."""
+"""`flask --app wsgi grievance show|routes|act|sweep|escalate`."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from sahayata.db import db_session
@@ -118,22 +118,3 @@ def escalate() -> None:
     from grievance.jobs import escalate_breached
 
     click.echo(f"{escalate_breached()} complaint(s) escalated")
-
-
-@click.command("scheduler")
-@with_appcontext
-def scheduler() -> None:
-    """Enqueue the periodic jobs: outbox and SMS sweeps each minute, SLA escalation every 10 minutes."""
-    from rq.cron import CronScheduler
-
-    from grievance.jobs import escalate_breached, sweep_outbox
-    from sahayata.jobs import jobs_run_inline, redis_connection
-    from sms.sending import sweep_messages
-
-    if jobs_run_inline():
-        raise click.ClickException("REDIS_URL is not set: there is no queue to schedule onto")
-    cron = CronScheduler(connection=redis_connection())
-    cron.register(sweep_outbox, queue_name="default", interval=60)
-    cron.register(sweep_messages, queue_name="default", interval=60)
-    cron.register(escalate_breached, queue_name="default", interval=600)
-    cron.start()

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
 from grievance.routing import route_for
@@ -129,3 +129,31 @@ def escalate_breached(now_iso: str | None = None) -> int:
                 )
             )
         return len(breached)
+
+
+UNCONFIRMED_AFTER_DAYS = 7
+
+
+@with_app_context
+def close_unconfirmed(now_iso: str | None = None, days: int = UNCONFIRMED_AFTER_DAYS) -> int:
+    """Close, as unconfirmed, complaints marked resolved that the citizen has not answered
+    ("was it resolved? 1 yes / 2 no") within ``days``; the citizen is told it is closed."""
+    now = dt.datetime.fromisoformat(now_iso) if now_iso else utcnow()
+    resolved_at = (
+        select(GrievanceEvent.grievance_id, func.max(GrievanceEvent.at).label("at"))
+        .where(GrievanceEvent.to_status == Status.RESOLVED)
+        .group_by(GrievanceEvent.grievance_id)
+        .subquery()
+    )
+    with transaction() as session:
+        stale = session.scalars(
+            select(Grievance)
+            .join(resolved_at, resolved_at.c.grievance_id == Grievance.id)
+            .where(Grievance.status == Status.RESOLVED, resolved_at.c.at < now - dt.timedelta(days=days))
+            .with_for_update(of=Grievance, skip_locked=True)
+        ).all()
+        for grievance in stale:
+            change_status(session, grievance, Status.CLOSED, "system", f"no answer in {days} days: closed unconfirmed")
+        closed = [grievance.id for grievance in stale]
+    dispatch([("notify_citizen", grievance_id) for grievance_id in closed])
+    return len(closed)

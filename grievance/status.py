@@ -34,6 +34,7 @@ def record(
     *,
     from_status: Status | None = None,
     notify: dict[str, str] | None = None,
+    tell_citizen: bool = True,
 ) -> GrievanceEvent:
     """Append to the audit trail and queue the citizen's notification (no status check).
 
@@ -41,6 +42,8 @@ def record(
     in the registry, which the grievance itself keeps only as a hash)."""
     event = GrievanceEvent(grievance=grievance, actor=actor, from_status=from_status, to_status=to, note=note)
     session.add(event)
+    if not tell_citizen:  # the citizen caused this change and has been answered already
+        return event
     # Every change is queued for the citizen; the SMS channel picks the wording per status.
     session.add(
         OutboxEntry(
@@ -57,8 +60,17 @@ def record(
     return event
 
 
-def change_status(session: Session, grievance: Grievance, to: Status, actor: str, note: str | None = None) -> None:
-    """Move a grievance along an allowed transition, keeping the trail; the caller commits."""
+def change_status(
+    session: Session,
+    grievance: Grievance,
+    to: Status,
+    actor: str,
+    note: str | None = None,
+    *,
+    tell_citizen: bool = True,
+) -> None:
+    """Move a grievance along an allowed transition, keeping the trail; the caller commits.
+    ``tell_citizen=False`` when the change is the citizen's own answer, already replied to."""
     if to not in ALLOWED[grievance.status]:
         raise TransitionNotAllowed(f"a {grievance.status.value} complaint cannot become {to.value}")
     previous = grievance.status
@@ -69,4 +81,4 @@ def change_status(session: Session, grievance: Grievance, to: Status, actor: str
 
         grievance.tier = 3
         grievance.due_at = add_working_days(utcnow(), tier_limit(3), holidays(session))
-    record(session, grievance, to, actor, note, from_status=previous)
+    record(session, grievance, to, actor, note, from_status=previous, tell_citizen=tell_citizen)

@@ -11,26 +11,31 @@ from sqlalchemy.orm import Session
 from registry.models import ETokenLedgerEntry, ETokenWallet
 
 
-def set_balances(session: Session, targets: Iterable[tuple[int, Decimal, Decimal]], reason: str) -> int:
+def set_balances(
+    session: Session, targets: Iterable[tuple[int, Decimal, Decimal]], reason: str
+) -> list[tuple[int, Decimal]]:
     """Move wallets to target balances: ``(wallet_id, current, target)``.
 
     Writes one ledger entry of the difference per changed wallet, in the caller's
-    transaction, so balance == sum(entries) always holds. Returns how many changed.
+    transaction, so balance == sum(entries) always holds. Returns the new entries as
+    ``(entry id, amount)``: a positive amount is a credit the citizen hears about.
     """
     changed = [(wallet_id, target - current, target) for wallet_id, current, target in targets if target != current]
     if not changed:
-        return 0
-    session.execute(
-        insert(ETokenLedgerEntry),
+        return []
+    entries = session.execute(
+        insert(ETokenLedgerEntry).returning(
+            ETokenLedgerEntry.id, ETokenLedgerEntry.amount, sort_by_parameter_order=True
+        ),
         [{"wallet_id": wallet_id, "amount": delta, "reason": reason} for wallet_id, delta, _ in changed],
-    )
+    ).all()
     table = ETokenWallet.__table__
     session.execute(
         update(table).where(table.c.id == bindparam("wallet_id")).values(balance=bindparam("new_balance")),
         [{"wallet_id": wallet_id, "new_balance": target} for wallet_id, _, target in changed],
         execution_options={"synchronize_session": False},
     )
-    return len(changed)
+    return [(entry_id, Decimal(amount)) for entry_id, amount in entries]
 
 
 def post_entry(session: Session, wallet: ETokenWallet, amount: Decimal, reason: str) -> None:

@@ -60,8 +60,9 @@ def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from grievance.cli import grievance_cli, scheduler
+    from grievance.cli import grievance_cli
     from registry.cli import demo_data_command, registry_cli
+    from sahayata.scheduler import scheduler
 
     app.cli.add_command(db_cli)
     app.cli.add_command(worker)

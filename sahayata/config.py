@@ -32,6 +32,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_SIMULATOR": env.get("SAHAYATA_SIMULATOR", "1" if not env.get("SECRET_KEY") else "0") == "1",
         # Which provider sends SMS alerts; "console" keeps them in Redis for the simulator.
         "SMS_PROVIDER": env.get("SMS_PROVIDER", "console"),
+        # The provider's rate in messages per second, shared by all workers (0: no limit).
+        "SMS_RATE_PER_SECOND": float(env.get("SMS_RATE_PER_SECOND", "0")),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM": env.get("TWILIO_FROM") or None,

@@ -8,7 +8,7 @@ from grievance.models import Grievance, OutboxEntry, utcnow
 from registry.models import Citizen
 from sahayata.db import transaction
 from sahayata.jobs import with_app_context
-from sms.replies import opted_out
+from sms.opt_outs import opted_out
 from sms.sending import create_message, queue_send
 from sms.templates import complaint_update
 

@@ -12,6 +12,7 @@ from grievance.models import Category, Channel, Grievance, Status
 from grievance.status import change_status
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
+from registry.labels import payment_status_label, unit_label
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sahayata.i18n import format_number, to_bengali_digits, translate
 from sahayata.privacy import phone_hash
@@ -81,7 +82,7 @@ def _balance(r: _Reply) -> str:
         return r._("You have no e-tokens.")
     parts = []
     for w in wallets:
-        unit = {"kg rice": r._("kg rice"), "voucher": r._("voucher")}.get(w.unit, w.unit)
+        unit = unit_label(r.locale, w.unit)
         line = f"{r.name(w.programme_code)}: {format_number(w.balance, r.locale)} {unit}"
         if w.expires_on:
             line += ", " + r._("valid until %(date)s", date=r.digits(w.expires_on.strftime("%d/%m/%Y")))
@@ -99,13 +100,7 @@ def _payment(r: _Reply) -> str:
     for p in programmes:
         line = r.name(p.programme_code) + ": "
         if p.last:
-            status = {
-                "scheduled": r._("scheduled"),
-                "sent": r._("sent"),
-                "credited": r._("credited"),
-                "failed": r._("failed"),
-                "returned": r._("returned"),
-            }[p.last.status.value]
+            status = payment_status_label(r.locale, p.last.status)
             amount = r._("Tk %(amount)s", amount=format_number(p.last.amount_bdt, r.locale))
             when = r.digits(p.last.paid_on.strftime("%d/%m") if p.last.paid_on else p.last.cycle)
             line += f"{r._('Last')} {amount} {status} {when}"
@@ -183,14 +178,14 @@ def _resolution_answer(r: _Reply) -> str:
         return _help(r)
     number = r.digits(grievance.tracking_number)
     if r.command.argument == "1":
-        change_status(r.session, grievance, Status.CLOSED, "citizen", "confirmed resolved by SMS")
+        change_status(r.session, grievance, Status.CLOSED, "citizen", "confirmed resolved by SMS", tell_citizen=False)
         r.session.commit()
         return r._("Thank you. Complaint %(number)s is closed.", number=number)
-    change_status(r.session, grievance, Status.REOPENED, "citizen", "not resolved, said the citizen by SMS")
-    change_status(r.session, grievance, Status.APPEALED, "system", "reopened by the citizen: appeal tier")
+    # The reply below tells the citizen; no separate notification for either step.
+    note = "not resolved, said the citizen by SMS"
+    change_status(r.session, grievance, Status.REOPENED, "citizen", note, tell_citizen=False)
+    change_status(
+        r.session, grievance, Status.APPEALED, "system", "reopened by the citizen: appeal tier", tell_citizen=False
+    )
     r.session.commit()
     return r._("Complaint %(number)s is reopened and goes to the appeal officer.", number=number)
-
-
-def opted_out(session: Session, phone: str) -> bool:
-    return session.get(OptOut, phone_hash(phone)) is not None

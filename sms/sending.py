@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import requests
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,13 +20,16 @@ from registry.masking import mask_mobile
 from sahayata.db import transaction
 from sahayata.jobs import enqueue, jobs_run_inline, redis_connection, with_app_context
 from sms.encoding import segments
-from sms.models import Message, MessageStatus, utcnow
+from sms.models import Message, MessageStatus, message_reference, utcnow
 from sms.providers import Provider, ProviderError
 from sms.providers.console import ConsoleProvider
+from sms.rate_limit import TokenBucket, Unlimited
 
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 60
 RETRY_DELAYS = (5, 30, 120)  # seconds, for 429, 5xx and timeouts
+BATCH_SIZE = 500  # messages per sending job
+RECORD_EVERY = 100  # sent messages are recorded at least this often, to keep a crash's doubt small
 
 
 def provider(name: str | None = None) -> Provider:
@@ -79,91 +86,184 @@ def create_message(
         existing = session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
-    encoded = segments(text)
-    message = Message(
-        dedupe_key=dedupe_key,
-        phone=phone,
-        text=text,
-        locale=locale,
-        template=template,
-        encoding=encoded.encoding,
-        segments=encoded.segments,
-        status=MessageStatus.CREATED,
-        provider=via,
-    )
-    session.add(message)
+    message = Message(**_message_values(phone, text, locale, template, dedupe_key), provider=via)
     try:
-        session.flush()
+        with session.begin_nested():  # a twin job's row must not roll back the caller's work
+            session.add(message)
     except IntegrityError:  # the same purpose, created a moment ago by a twin job
-        session.rollback()
         return session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
     return message
 
 
-def _claim(message_id: int) -> Message | None:
-    """Take the message for sending, unless another sender holds it or it went out already."""
+def _message_values(phone: str, text: str, locale: str, template: str | None, dedupe_key: str | None) -> dict:
+    encoded = segments(text)
+    return {
+        "dedupe_key": dedupe_key,
+        "phone": phone,
+        "text": text,
+        "locale": locale,
+        "template": template,
+        "encoding": encoded.encoding,
+        "segments": encoded.segments,
+        "status": MessageStatus.CREATED,
+    }
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    phone: str
+    text: str
+    locale: str
+    template: str
+    dedupe_key: str
+    campaign_id: int | None = None
+
+
+def create_messages(session: Session, messages: Sequence[NewMessage]) -> list[int]:
+    """Many messages in one statement; those whose dedupe key exists already are skipped.
+    Returns the ids of the new ones. The caller commits."""
+    if not messages:
+        return []
+    rows = [
+        {
+            **_message_values(m.phone, m.text, m.locale, m.template, m.dedupe_key),
+            "campaign_id": m.campaign_id,
+            "attempts": 0,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        for m in messages
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Message).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return list(session.scalars(statement.returning(Message.id)))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    phone: str
+    text: str
+    attempts: int
+    reference: str
+    provider: str | None
+
+
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+    """Not sent yet, and nobody holds it (a crashed or waiting sender's claim has lapsed)."""
+    return or_(
+        Message.status == MessageStatus.CREATED,
+        (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
+    )
+
+
+def _claim(message_ids: Sequence[int], hold_seconds: float) -> list[_Claimed]:
+    """Take the messages for sending, but for those another sender holds or that went out."""
     now = utcnow()
     with transaction() as session:
-        claimed = session.execute(
+        rows = session.execute(
             update(Message)
-            .where(Message.id == message_id)
-            .where(
-                or_(
-                    Message.status == MessageStatus.CREATED,
-                    (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
-                )
-            )
+            .where(Message.id.in_(message_ids), _claimable(now))
             .values(
                 status=MessageStatus.SENDING,
                 attempts=Message.attempts + 1,
-                claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS),
-            ),
-            execution_options={"synchronize_session": "fetch"},
-        ).rowcount
-        return session.get(Message, message_id, populate_existing=True) if claimed else None
+                claimed_until=now + dt.timedelta(seconds=hold_seconds),
+            )
+            .returning(Message.id, Message.phone, Message.text, Message.attempts, Message.created_at, Message.provider),
+            execution_options={"synchronize_session": False},
+        ).all()
+        _expire(session, [row[0] for row in rows])
+    claimed = [_Claimed(i, phone, text, n, message_reference(i, at), via) for i, phone, text, n, at, via in rows]
+    return sorted(claimed, key=lambda m: m.id)
+
+
+def rate_limiter(provider_name: str) -> TokenBucket | Unlimited:
+    rate = current_app.config["SMS_RATE_PER_SECOND"]
+    if not rate:
+        return Unlimited()
+    return TokenBucket(redis_connection(), provider_name, rate)
 
 
 @with_app_context
 def send_message(message_id: int) -> str:
-    message = _claim(message_id)
-    if message is None:
-        return "not mine"
-    phone, text, attempts, reference = message.phone, message.text, message.attempts, message.reference
-    sender = provider(message.provider)
-    try:
-        sent = sender.send(phone, text, reference=reference)  # no transaction is open here
-    except ProviderError as exc:
-        retry = exc.retryable and attempts <= len(RETRY_DELAYS)
-        if retry:  # release the claim so the retry (or the sweeper) can take it
-            _set(message_id, claimed_until=utcnow(), error=str(exc)[:200])
-        else:
-            _set(message_id, status=MessageStatus.FAILED, error=str(exc)[:200])
-        log.warning("SMS to %s failed (%s)%s", mask_mobile(phone), exc, ", will retry" if retry else "")
-        if retry:
-            enqueue_in_or_now(RETRY_DELAYS[attempts - 1], message_id)
-        return "retry" if retry else "failed"
-    _set(
-        message_id,
-        provider=sender.name,
-        provider_message_id=sent.provider_message_id,
-        claimed_until=None,
-        error=None,
-    )
-    # Only from "sending": a fast delivery report may have moved it on already.
-    _set(message_id, only_if=MessageStatus.SENDING, status=MessageStatus.SENT)
-    return "sent"
+    """Send one message: "sent", "retry", "failed", or "not mine" (taken or sent already)."""
+    return send_batch([message_id]).get(message_id, "not mine")
 
 
-def _set(message_id: int, only_if: MessageStatus | None = None, **values: object) -> None:
-    statement = update(Message).where(Message.id == message_id)
-    if only_if is not None:
-        statement = statement.where(Message.status == only_if)
+@with_app_context
+def send_batch(message_ids: Sequence[int]) -> dict[int, str]:
+    """Send the messages this job may take, at the provider's rate; returns each one's outcome.
+
+    No transaction is open during a provider call. What was sent is recorded every
+    RECORD_EVERY messages, so a worker killed mid-batch leaves at most that many in doubt
+    (their claim lapses and they are sent again: a crash can duplicate, never lose)."""
+    rate = current_app.config["SMS_RATE_PER_SECOND"] or 0
+    hold = CLAIM_SECONDS + (len(message_ids) / rate if rate else 0)
+    outcomes: dict[int, str] = {}
+    senders: dict[str | None, tuple[Provider, TokenBucket | Unlimited]] = {}
+    sent: list[dict[str, Any]] = []
+    for message in _claim(message_ids, hold):
+        if message.provider not in senders:
+            chosen = provider(message.provider)
+            senders[message.provider] = (chosen, rate_limiter(chosen.name))
+        sender, bucket = senders[message.provider]
+        bucket.take()
+        try:
+            receipt = sender.send(message.phone, message.text, reference=message.reference)
+        except ProviderError as exc:
+            outcomes[message.id] = _failed(message, exc)
+            continue
+        outcomes[message.id] = "sent"
+        sent.append({"id": message.id, "provider": sender.name, "provider_message_id": receipt.provider_message_id})
+        if len(sent) >= RECORD_EVERY:
+            _record_sent(sent)
+            sent = []
+    _record_sent(sent)
+    return outcomes
+
+
+def _expire(session: Session, message_ids: Sequence[int]) -> None:
+    """Bulk statements bypass the ORM: make this session reload those messages when read."""
+    wanted = set(message_ids)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Message) and obj.id in wanted:
+            session.expire(obj)
+
+
+def _record_sent(sent: list[dict[str, Any]]) -> None:
+    if not sent:
+        return
     with transaction() as session:
+        _expire(session, [row["id"] for row in sent])
+        session.execute(update(Message), [{**row, "claimed_until": None, "error": None} for row in sent])
+        # Only from "sending": a fast delivery report may have moved it on already.
         session.execute(
-            statement.values(**values),
-            # "fetch", not "evaluate": SQLite hands back naive timestamps and ours are aware,
-            # so the criteria cannot be checked in Python; the session still sees the new values.
-            execution_options={"synchronize_session": "fetch"},
+            update(Message)
+            .where(Message.id.in_([row["id"] for row in sent]), Message.status == MessageStatus.SENDING)
+            .values(status=MessageStatus.SENT),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _failed(message: _Claimed, exc: ProviderError) -> str:
+    retry = exc.retryable and message.attempts <= len(RETRY_DELAYS)
+    if retry:  # held until the retry is due (less a second, so the delayed job finds it free)
+        delay = RETRY_DELAYS[message.attempts - 1]
+        _set(message.id, claimed_until=utcnow() + dt.timedelta(seconds=delay - 1), error=str(exc)[:200])
+    else:
+        _set(message.id, status=MessageStatus.FAILED, claimed_until=None, error=str(exc)[:200])
+    log.warning("SMS to %s failed (%s)%s", mask_mobile(message.phone), exc, ", will retry" if retry else "")
+    if retry:
+        enqueue_in_or_now(RETRY_DELAYS[message.attempts - 1], message.id)
+    return "retry" if retry else "failed"
+
+
+def _set(message_id: int, **values: object) -> None:
+    with transaction() as session:
+        _expire(session, [message_id])
+        session.execute(
+            update(Message).where(Message.id == message_id).values(**values),
+            execution_options={"synchronize_session": False},
         )
 
 
@@ -180,25 +280,19 @@ def queue_send(message_id: int) -> None:
     enqueue(send_message, message_id)
 
 
+def queue_send_batches(message_ids: Sequence[int]) -> int:
+    """One sending job per BATCH_SIZE messages; returns how many jobs."""
+    ids = list(message_ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        enqueue(send_batch, ids[start : start + BATCH_SIZE])
+    return -(-len(ids) // BATCH_SIZE)
+
+
 @with_app_context
-def sweep_messages(limit: int = 1000) -> int:
-    """Re-enqueue messages never sent: created but not queued (Redis was down), or held by a
-    sender whose claim lapsed (it crashed, or is waiting to retry)."""
-    now = utcnow()
+def sweep_messages(limit: int = 10_000) -> int:
+    """Re-enqueue messages never sent: created but not queued (Redis was down, a campaign was
+    interrupted), or held by a sender whose claim lapsed (it crashed, or a retry is due)."""
     with transaction() as session:
-        ids = list(
-            session.scalars(
-                select(Message.id)
-                .where(
-                    or_(
-                        Message.status == MessageStatus.CREATED,
-                        (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
-                    )
-                )
-                .order_by(Message.id)
-                .limit(limit)
-            )
-        )
-    for message_id in ids:
-        queue_send(message_id)
+        ids = list(session.scalars(select(Message.id).where(_claimable(utcnow())).order_by(Message.id).limit(limit)))
+    queue_send_batches(ids)
     return len(ids)

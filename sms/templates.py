@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sahayata.i18n import to_bengali_digits, translate
+import datetime as dt
+from decimal import Decimal
+
+from registry.labels import channel_label, unit_label
+from registry.models import PaymentChannel
+from sahayata.i18n import format_number, to_bengali_digits, translate
 
 
 def _digits(text: str, locale: str) -> str:
@@ -37,3 +42,91 @@ def complaint_status_label(locale: str, status: str) -> str:
         "transferred": translate(locale, "being transferred"),
         "rejected": translate(locale, "rejected"),
     }.get(status, status)
+
+
+def _money(locale: str, amount: Decimal) -> str:
+    return translate(locale, "Tk %(amount)s", amount=format_number(amount, locale))
+
+
+def _cycle(locale: str, cycle: str) -> str:
+    year, month = cycle.split("-")
+    return _digits(f"{month}/{year}", locale)
+
+
+def payment_credited(locale: str, programme: str, amount: Decimal, cycle: str, channel: PaymentChannel | None) -> str:
+    values = {"programme": programme, "amount": _money(locale, amount), "cycle": _cycle(locale, cycle)}
+    if channel is None:
+        return translate(locale, "%(programme)s: %(amount)s for %(cycle)s has reached your account.", **values)
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s for %(cycle)s has reached your %(channel)s account.",
+        channel=channel_label(locale, channel),
+        **values,
+    )
+
+
+def payment_failed(locale: str, programme: str, amount: Decimal, cycle: str) -> str:
+    return translate(
+        locale,
+        "%(programme)s: the payment of %(amount)s for %(cycle)s failed. Check that your account is active, "
+        "then contact the Upazila Social Services Office.",
+        programme=programme,
+        amount=_money(locale, amount),
+        cycle=_cycle(locale, cycle),
+    )
+
+
+def payment_returned(locale: str, programme: str, amount: Decimal, cycle: str) -> str:
+    return translate(
+        locale,
+        "%(programme)s: the payment of %(amount)s for %(cycle)s was returned. Update your account at the "
+        "Upazila Social Services Office.",
+        programme=programme,
+        amount=_money(locale, amount),
+        cycle=_cycle(locale, cycle),
+    )
+
+
+def etoken_credited(
+    locale: str, programme: str, amount: Decimal, unit: str, balance: Decimal, expires_on: dt.date | None
+) -> str:
+    values = {
+        "programme": programme,
+        "amount": format_number(amount, locale),
+        "balance": format_number(balance, locale),
+        "unit": unit_label(locale, unit),
+    }
+    if expires_on is None:
+        return translate(
+            locale, "%(programme)s: %(amount)s %(unit)s e-token credited. Balance %(balance)s %(unit)s.", **values
+        )
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s %(unit)s e-token credited. Balance %(balance)s %(unit)s, valid until %(date)s.",
+        date=_digits(expires_on.strftime("%d/%m/%Y"), locale),
+        **values,
+    )
+
+
+def payment_sent(locale: str, programme: str, amount: Decimal, cycle: str, channel: PaymentChannel | None) -> str:
+    """Campaign: this cycle's payment is on its way."""
+    values = {"programme": programme, "amount": _money(locale, amount), "cycle": _cycle(locale, cycle)}
+    if channel is None:
+        return translate(locale, "%(programme)s: %(amount)s for %(cycle)s has been sent to you.", **values)
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s for %(cycle)s has been sent to your %(channel)s account.",
+        channel=channel_label(locale, channel),
+        **values,
+    )
+
+
+def payment_scheduled(locale: str, programme: str, amount: Decimal, cycle: str) -> str:
+    """Campaign: this cycle's payment is coming."""
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s for %(cycle)s will be paid soon. You will get an SMS when it is sent.",
+        programme=programme,
+        amount=_money(locale, amount),
+        cycle=_cycle(locale, cycle),
+    )

@@ -8,9 +8,11 @@ Redis it uses its own database number (SAHAYATA_TEST_REDIS_DB, default 15).
 
 from __future__ import annotations
 
+import csv
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -21,16 +23,19 @@ from sqlalchemy.engine import make_url
 
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry
 from grievance.reference_data import sync_grievance_reference_data
+from registry.imports.kinds import KINDS
 from registry.models import Citizen, Enrolment, ETokenLedgerEntry, ETokenWallet, Household, Payment
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
 from sahayata.db import database
-from sms.models import Message
+from sms.models import Alert, Campaign, Message
 
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
 REGISTRY_TABLES = (
+    Alert,
     Message,
+    Campaign,
     OutboxEntry,
     GrievanceEvent,
     Grievance,
@@ -138,3 +143,19 @@ def no_dispatch(monkeypatch):
     calls = []
     monkeypatch.setattr("grievance.jobs.dispatch", lambda entries: calls.extend(entries) or len(entries))
     return calls
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """write_csv(kind, rows, name=None) -> Path of a CSV with that kind's header."""
+
+    def write(kind: str, rows: list[dict], name: str | None = None, columns=None) -> Path:
+        path = tmp_path / (name or f"{kind}.csv")
+        header = list(columns or KINDS[kind].columns)
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, header, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        return path
+
+    return write

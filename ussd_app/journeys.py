@@ -9,6 +9,7 @@ from grievance.models import Status as GrievanceStatus
 from grievance.tracking import is_valid
 from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen, rulebook
 from registry.eligibility.explain import programme_name, summarise
+from registry.labels import channel_label, payment_status_label, unit_label
 from registry.models import Citizen, PaymentStatus
 from registry.services import (
     PaymentView,
@@ -40,33 +41,6 @@ def _short_name(ctx: Context, code: str) -> str:
 
 def _money(ctx: Context, amount) -> str:
     return ctx._("Tk %(amount)s", amount=ctx.number(amount))
-
-
-def _channel(ctx: Context, channel) -> str:
-    if channel is None:
-        return ""
-    return {
-        "bkash": ctx._("bKash"),
-        "nagad": ctx._("Nagad"),
-        "rocket": ctx._("Rocket"),
-        "post_office": ctx._("post office"),
-        "bank": ctx._("bank"),
-        "agent_banking": ctx._("agent banking"),
-    }[channel.value]
-
-
-def _status(ctx: Context, status: PaymentStatus) -> str:
-    return {
-        "scheduled": ctx._("scheduled"),
-        "sent": ctx._("sent"),
-        "credited": ctx._("credited"),
-        "failed": ctx._("failed"),
-        "returned": ctx._("returned"),
-    }[status.value]
-
-
-def _unit(ctx: Context, unit: str) -> str:
-    return {"kg rice": ctx._("kg rice"), "voucher": ctx._("voucher")}.get(unit, unit)
 
 
 # -- main menu ----------------------------------------------------------------------------
@@ -162,8 +136,8 @@ def payments_title(ctx: Context) -> str:
 def _payment_line(ctx: Context, label: str, payment: PaymentView) -> str:
     parts = [_money(ctx, payment.amount_bdt)]
     if payment.channel:
-        parts.append(_channel(ctx, payment.channel))
-    parts.append(_status(ctx, payment.status))
+        parts.append(channel_label(ctx.locale, payment.channel))
+    parts.append(payment_status_label(ctx.locale, payment.status))
     parts.append(ctx.date(payment.paid_on) if payment.paid_on else ctx.cycle(payment.cycle))
     return ctx.sentence(f"{label}: {', '.join(parts)}")
 
@@ -213,7 +187,8 @@ def etokens_text(ctx: Context) -> str:
         return ctx._("You have no e-tokens.")
     parts = []
     for wallet in wallets:
-        line = f"{_short_name(ctx, wallet.programme_code)}: {ctx.number(wallet.balance)} {_unit(ctx, wallet.unit)}"
+        unit = unit_label(ctx.locale, wallet.unit)
+        line = f"{_short_name(ctx, wallet.programme_code)}: {ctx.number(wallet.balance)} {unit}"
         if wallet.expires_on:
             line += ", " + ctx._("valid until %(date)s", date=ctx.date(wallet.expires_on))
         parts.append(ctx.sentence(line))

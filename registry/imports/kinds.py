@@ -29,6 +29,7 @@ from registry.models import (
     PaymentChannel,
     PaymentStatus,
 )
+from sms.alerts import payment_statuses, record_etoken_alerts, record_payment_alerts
 
 
 class FieldProblem(Exception):
@@ -98,6 +99,9 @@ class ImportKind:
     tables: ClassVar[tuple[str, ...]]  # what it writes, to refresh statistics afterwards
     lookups: Lookups
     seen: dict[Any, int] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
+    # SMS alerts recorded by this import (payments, e-tokens), queued once it has committed.
+    alert_ids: list[int] = field(default_factory=list)
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
         raise NotImplementedError
@@ -119,6 +123,13 @@ class ImportKind:
 
     def finish(self, session: Session) -> None:
         """Work after the last batch, in the same transaction."""
+
+    def after_commit(self) -> None:
+        """Work once the import has committed: queue its SMS alerts, in batches."""
+        if self.alert_ids:
+            from sms.alerts import queue_alerts
+
+            queue_alerts(self.alert_ids)
 
 
 def _resolve_nids(kind: ImportKind, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
@@ -156,7 +167,6 @@ class CitizensImport(ImportKind):
         "marital_status",
         "language",
     )
-    today: dt.date = field(default_factory=dt.date.today)
     households_seen: dict[str, tuple[tuple[Any, ...], int]] = field(default_factory=dict)
     touched_households: set[int] = field(default_factory=set)
 
@@ -331,7 +341,12 @@ class PaymentsImport(ImportKind):
 
     def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
         rows = [{k: val for k, val in row.record.items() if k != "nid"} for row in batch]
+        keys = [(row["citizen_id"], row["programme_code"], row["cycle"]) for row in rows]
+        before = payment_statuses(session, keys)
         upsert(session, Payment.__table__, rows, ["citizen_id", "programme_code", "cycle"])
+        # Only what changed is news: re-importing a file alerts nobody twice.
+        changed = [key for key, row in zip(keys, rows, strict=True) if before.get(key) != row["status"]]
+        self.alert_ids += record_payment_alerts(session, changed, self.today)
 
 
 @dataclass
@@ -374,7 +389,7 @@ class ETokensImport(ImportKind):
                 tuple_(ETokenWallet.citizen_id, ETokenWallet.programme_code).in_(list(targets))
             )
         )
-        set_balances(
+        entries = set_balances(
             session,
             (
                 (wallet_id, Decimal(balance), targets[(citizen_id, code)])
@@ -382,6 +397,7 @@ class ETokensImport(ImportKind):
             ),
             reason="import",
         )
+        self.alert_ids += record_etoken_alerts(session, [entry_id for entry_id, amount in entries if amount > 0])
 
 
 KINDS: dict[str, type[ImportKind]] = {

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.imports.kinds import KINDS, CitizensImport, FieldProblem, ImportKind, ParsedRow
+from registry.imports.kinds import KINDS, FieldProblem, ImportKind, ParsedRow
 from registry.imports.lookups import Lookups
 
 
@@ -56,9 +56,7 @@ def count_data_lines(path: Path) -> int:
 def make_kind(name: str, lookups: Lookups, today: dt.date | None) -> ImportKind:
     if name not in KINDS:
         raise ImportFileError(f"unknown import kind {name!r}; use one of {', '.join(KINDS)}")
-    if name == CitizensImport.name and today is not None:
-        return CitizensImport(lookups, today=today)
-    return KINDS[name](lookups)
+    return KINDS[name](lookups) if today is None else KINDS[name](lookups, today=today)
 
 
 def run_import(
@@ -127,6 +125,7 @@ def run_import(
     kind.finish(session)
     session.commit()
     report.committed = True
+    kind.after_commit()
     refresh_statistics(session, kind.tables)
     if report.problems:
         report.reject_path = reject_path or path.with_name(path.stem + ".rejects.csv")

@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from grievance.intake import file_grievance
-from grievance.jobs import escalate_breached, route_grievance, sweep_outbox
-from grievance.models import GrievanceEvent, OutboxEntry, Status, as_utc
+from grievance.jobs import close_unconfirmed, escalate_breached, route_grievance, sweep_outbox
+from grievance.models import GrievanceEvent, OutboxEntry, Status, as_utc, utcnow
 from grievance.status import change_status
 from tests.factories import make_citizen, make_filing
 
@@ -80,3 +80,34 @@ def test_resolved_complaints_are_not_escalated(session, no_dispatch):
     session.commit()
     late = (as_utc(grievance.due_at) + dt.timedelta(days=400)).isoformat()
     assert escalate_breached(late) == 0
+
+
+def _resolved(session):
+    grievance = _filed(session)
+    route_grievance(grievance.id)
+    session.refresh(grievance)
+    change_status(session, grievance, Status.RESOLVED, "officer", "paid")
+    session.commit()
+    return grievance
+
+
+def test_a_resolution_nobody_answers_is_closed_unconfirmed_after_7_days(session, no_dispatch):
+    grievance = _resolved(session)
+    no_dispatch.clear()
+    now = utcnow()
+    assert close_unconfirmed((now + dt.timedelta(days=6)).isoformat()) == 0
+    assert close_unconfirmed((now + dt.timedelta(days=7, minutes=1)).isoformat()) == 1
+    session.refresh(grievance)
+    assert grievance.status is Status.CLOSED
+    assert grievance.events[-1].note == "no answer in 7 days: closed unconfirmed"
+    assert no_dispatch == [("notify_citizen", grievance.id)]  # the citizen hears it is closed
+    assert close_unconfirmed((now + dt.timedelta(days=30)).isoformat()) == 0
+
+
+def test_answered_or_reopened_complaints_are_not_auto_closed(session, no_dispatch):
+    grievance = _resolved(session)
+    change_status(session, grievance, Status.REOPENED, "citizen", "not resolved")
+    session.commit()
+    assert close_unconfirmed((utcnow() + dt.timedelta(days=8)).isoformat()) == 0
+    session.refresh(grievance)
+    assert grievance.status is Status.REOPENED

@@ -25,6 +25,7 @@ from grievance.models import GrievanceEvent, Status
 from sahayata.app import create_app
 from sahayata.config import PROJECT_ROOT
 from sahayata.db import database
+from sahayata.scheduler import PERIODIC_JOBS
 from tests.factories import make_citizen, make_filing
 
 
@@ -216,8 +217,8 @@ def test_a_worker_killed_mid_routing_leaves_the_complaint_routed_exactly_once(
     assert _routed_events(session, grievance.id) == 1
 
 
-def test_the_scheduler_enqueues_the_sweeps_and_the_escalation(app, database_url, private_redis):
-    """`flask --app wsgi scheduler` puts both periodic jobs on the queue as soon as it starts."""
+def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_redis):
+    """`flask --app wsgi scheduler` puts every periodic job on the queue as soon as it starts."""
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": private_redis.url}
     scheduler = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
@@ -230,11 +231,16 @@ def test_the_scheduler_enqueues_the_sweeps_and_the_escalation(app, database_url,
     try:
         queue = Queue("default", connection=Redis.from_url(private_redis.url))
         deadline = time.monotonic() + 60
-        while queue.count < 3 and time.monotonic() < deadline:
+        while queue.count < len(PERIODIC_JOBS) and time.monotonic() < deadline:
             time.sleep(0.2)
         names = sorted(job.func_name for job in queue.get_jobs())
-        expected = ["grievance.jobs.escalate_breached", "grievance.jobs.sweep_outbox", "sms.sending.sweep_messages"]
-        assert names == expected
+        assert names == [
+            "grievance.jobs.close_unconfirmed",
+            "grievance.jobs.escalate_breached",
+            "grievance.jobs.sweep_outbox",
+            "sms.alerts.sweep_alerts",
+            "sms.sending.sweep_messages",
+        ]
     finally:
         _kill_tree(scheduler.pid)
         scheduler.wait(timeout=30)

@@ -1,10 +1,5 @@
-import csv
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
-
-from registry.imports.kinds import KINDS
 
 CITIZEN = {
     "nid": "1958123456789",
@@ -23,22 +18,6 @@ CITIZEN = {
     "marital_status": "widowed",
     "language": "bn",
 }
-
-
-@pytest.fixture
-def write_csv(tmp_path):
-    """write_csv(kind, rows, name=None) -> Path of a CSV with that kind's header."""
-
-    def write(kind: str, rows: list[dict], name: str | None = None, columns=None) -> Path:
-        path = tmp_path / (name or f"{kind}.csv")
-        header = list(columns or KINDS[kind].columns)
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, header, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-        return path
-
-    return write
 
 
 def citizen_row(**changes) -> dict:

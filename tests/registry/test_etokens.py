@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from registry.etokens import ledger_sum, post_entry, set_balances
+from registry.models import ETokenLedgerEntry
 from tests.factories import make_citizen, make_wallet
 
 
@@ -25,8 +26,8 @@ def test_set_balances_writes_only_differences(session):
     citizen = make_citizen(session)
     first, second = make_wallet(session, citizen, "FFP"), make_wallet(session, citizen, "VGF")
     targets = [(first.id, Decimal(0), Decimal(30)), (second.id, Decimal(0), Decimal(0))]
-    changed = set_balances(session, targets, "import")
+    [(entry_id, amount)] = set_balances(session, targets, "import")
     session.expire_all()
-    assert changed == 1
+    assert amount == Decimal(30) and session.get(ETokenLedgerEntry, entry_id).wallet_id == first.id
     assert (first.balance, ledger_sum(session, first.id)) == (Decimal(30), Decimal(30))
     assert (second.balance, ledger_sum(session, second.id)) == (Decimal(0), Decimal(0))

@@ -1,5 +1,7 @@
 """Complaint notifications become SMS, each sent at most once, through the console provider."""
 
+import datetime as dt
+
 import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
@@ -96,15 +98,18 @@ def unsent(session, no_dispatch, monkeypatch):
     return message
 
 
-def test_a_retryable_failure_releases_the_message_for_another_try(app, session, unsent, monkeypatch):
+def test_a_retryable_failure_holds_the_message_until_its_retry_is_due(app, session, unsent, monkeypatch):
     message = unsent
     monkeypatch.setattr(sending, "provider", lambda name=None: Flaky(retryable=True))
     monkeypatch.setattr(sending, "queue_send", lambda message_id: None)
     assert sending.send_message(message.id) == "retry"
     session.expire_all()
     assert (message.status, message.error, message.attempts) == (MessageStatus.SENDING, "HTTP 503", 1)
+    assert sending.send_message(message.id) == "not mine"  # too early: the retry is due in 5 s
     monkeypatch.setattr(sending, "provider", lambda name=None: ConsoleProvider(redis_connection(app)))
-    assert sending.send_message(message.id) == "sent"  # the claim was released: the retry may take it
+    later = sending.utcnow() + dt.timedelta(seconds=sending.RETRY_DELAYS[0])
+    monkeypatch.setattr(sending, "utcnow", lambda: later)
+    assert sending.send_message(message.id) == "sent"  # when it is due, the retry takes it
     session.expire_all()
     assert message.status is MessageStatus.SENT and message.attempts == 2
 
@@ -124,5 +129,6 @@ def test_sweep_requeues_messages_never_sent(app, session, no_dispatch, monkeypat
     monkeypatch.setattr("sms.notifications.queue_send", lambda message_id: None)  # Redis "down"
     deliver_complaint_updates(grievance.id)
     queued = []
-    monkeypatch.setattr(sending, "queue_send", queued.append)
-    assert sending.sweep_messages() == 1 and len(queued) == 1
+    monkeypatch.setattr(sending, "enqueue", lambda job, ids: queued.append((job, ids)))
+    [message_id] = session.scalars(select(Message.id)).all()
+    assert sending.sweep_messages() == 1 and queued == [(sending.send_batch, [message_id])]

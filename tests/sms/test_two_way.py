@@ -18,8 +18,8 @@ from grievance.models import Grievance, Status
 from grievance.status import change_status
 from registry.models import Language
 from sms.models import Message, MessageStatus
-from sms.replies import opted_out
-from tests.factories import make_filing
+from sms.opt_outs import opted_out
+from tests.factories import make_citizen, make_filing
 from tests.helpers import drain
 from tests.sms.twilio_peer import signed_post
 
@@ -110,8 +110,10 @@ def test_stop_and_start(channel, session):
 
 @pytest.fixture
 def resolved(session, no_dispatch):
-    """A complaint from PHONE, routed and then marked resolved by an officer."""
-    grievance = file_grievance(session, make_filing(phone=PHONE)).grievance
+    """A complaint from the registered citizen at PHONE, routed and then marked resolved."""
+    citizen = make_citizen(session, mobile=PHONE)
+    session.commit()
+    grievance = file_grievance(session, make_filing(citizen_id=citizen.id)).grievance
     route_grievance(grievance.id)
     session.refresh(grievance)
     change_status(session, grievance, Status.RESOLVED, "officer", "paid")
@@ -119,10 +121,17 @@ def resolved(session, no_dispatch):
     return grievance
 
 
-def test_no_reopens_a_resolved_complaint_on_appeal(channel, session, resolved):
-    assert "appeal" in channel.reply("2")
+def test_a_resolved_complaint_asks_and_2_reopens_it_on_appeal(channel, session, resolved):
+    from sms.notifications import deliver_complaint_updates
+
+    deliver_complaint_updates(resolved.id)
+    asked = session.scalar(select(Message.text).where(Message.template == "complaint_resolved"))
+    assert "সত্যি? হ্যাঁ হলে ১, না হলে ২ লিখে উত্তর দিন।" in asked
+    assert "আপিল কর্মকর্তার কাছে" in channel.reply("2")
     session.expire_all()
     assert (resolved.status, resolved.tier) == (Status.APPEALED, 3)
+    # The reply said so: no second SMS about the same change.
+    assert deliver_complaint_updates(resolved.id) == 0
 
 
 def test_yes_closes_a_resolved_complaint(channel, session, resolved):

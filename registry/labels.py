@@ -1,0 +1,34 @@
+"""Registry values as a citizen reads them, in their language: one place for USSD and SMS."""
+
+from __future__ import annotations
+
+from registry.models import PaymentChannel, PaymentStatus
+from sahayata.i18n import translate
+
+
+def channel_label(locale: str, channel: PaymentChannel | None) -> str:
+    if channel is None:
+        return ""
+    return {
+        "bkash": translate(locale, "bKash"),
+        "nagad": translate(locale, "Nagad"),
+        "rocket": translate(locale, "Rocket"),
+        "post_office": translate(locale, "post office"),
+        "bank": translate(locale, "bank"),
+        "agent_banking": translate(locale, "agent banking"),
+    }[channel.value]
+
+
+def payment_status_label(locale: str, status: PaymentStatus) -> str:
+    return {
+        "scheduled": translate(locale, "scheduled"),
+        "sent": translate(locale, "sent"),
+        "credited": translate(locale, "credited"),
+        "failed": translate(locale, "failed"),
+        "returned": translate(locale, "returned"),
+    }[status.value]
+
+
+def unit_label(locale: str, unit: str) -> str:
+    """E-token units the registry knows are translated; any other is shown as imported."""
+    return {"kg rice": translate(locale, "kg rice"), "voucher": translate(locale, "voucher")}.get(unit, unit)

@@ -1,0 +1,37 @@
+"""`flask --app wsgi scheduler`: puts the periodic jobs on the queue (RQ's cron scheduler).
+
+Every periodic job is a safety net or a clock: the sweeps re-queue work whose job was lost
+(Redis down at the wrong moment), escalation and auto-closing are the grievance clocks.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+# (job, seconds between runs)
+PERIODIC_JOBS = (
+    ("grievance.jobs.sweep_outbox", 60),
+    ("sms.sending.sweep_messages", 60),
+    ("sms.alerts.sweep_alerts", 60),
+    ("grievance.jobs.escalate_breached", 600),
+    ("grievance.jobs.close_unconfirmed", 3600),
+)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Enqueue the periodic jobs: sweeps each minute, SLA escalation every 10 minutes, closing
+    unanswered resolutions every hour."""
+    from rq.cron import CronScheduler
+    from rq.utils import import_attribute
+
+    from sahayata.jobs import jobs_run_inline, redis_connection
+
+    if jobs_run_inline():
+        raise click.ClickException("REDIS_URL is not set: there is no queue to schedule onto")
+    cron = CronScheduler(connection=redis_connection())
+    for name, interval in PERIODIC_JOBS:
+        cron.register(import_attribute(name), queue_name="default", interval=interval)
+    cron.start()

@@ -1,0 +1,178 @@
+"""SMS alerts for registry events: a payment credited, failed or returned, e-tokens credited.
+
+An import records what changed as ``Alert`` rows in its own transaction (set-based, so a
+file that credits 10,000 people costs two statements a batch, not 10,000 calls). Once it
+commits, jobs of ALERT_BATCH alerts render each text in the citizen's language, create the
+messages and queue their sending. The sweeper picks up alerts whose job never ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from registry.eligibility.engine import rulebook
+from registry.eligibility.explain import programme_name
+from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus
+from sahayata.clock import utcnow
+from sahayata.db import transaction
+from sahayata.jobs import enqueue, with_app_context
+from sms import templates
+from sms.models import Alert, AlertKind
+from sms.opt_outs import opted_out_among
+from sms.sending import NewMessage, create_messages, queue_send_batches
+
+PAYMENT_ALERTS = {
+    PaymentStatus.CREDITED: AlertKind.PAYMENT_CREDITED,
+    PaymentStatus.FAILED: AlertKind.PAYMENT_FAILED,
+    PaymentStatus.RETURNED: AlertKind.PAYMENT_RETURNED,
+}
+# Loading last year's history is not news: only cycles this recent are alerted.
+ALERT_WINDOW_DAYS = 62
+ALERT_BATCH = 500
+
+PaymentKey = tuple[int, str, str]  # citizen_id, programme_code, cycle
+
+
+def payment_statuses(session: Session, keys: Sequence[PaymentKey]) -> dict[PaymentKey, PaymentStatus]:
+    """The stored status of each payment (before an import changes it)."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Payment.citizen_id, Payment.programme_code, Payment.cycle, Payment.status).where(
+            tuple_(Payment.citizen_id, Payment.programme_code, Payment.cycle).in_(list(keys))
+        )
+    )
+    return {(citizen_id, code, cycle): status for citizen_id, code, cycle, status in rows}
+
+
+def record_payment_alerts(session: Session, changed: Sequence[PaymentKey], today: dt.date) -> list[int]:
+    """Alerts for payments whose status just changed to one the citizen must hear about."""
+    if not changed:
+        return []
+    earliest = (today - dt.timedelta(days=ALERT_WINDOW_DAYS)).strftime("%Y-%m")
+    rows = session.execute(
+        select(Payment.id, Payment.status).where(
+            tuple_(Payment.citizen_id, Payment.programme_code, Payment.cycle).in_(list(changed)),
+            Payment.status.in_(list(PAYMENT_ALERTS)),
+            Payment.cycle >= earliest,
+        )
+    )
+    return _insert(session, [{"kind": PAYMENT_ALERTS[status], "payment_id": pid} for pid, status in rows])
+
+
+def record_etoken_alerts(session: Session, credit_entry_ids: Sequence[int]) -> list[int]:
+    return _insert(session, [{"kind": AlertKind.ETOKEN_CREDITED, "ledger_entry_id": i} for i in credit_entry_ids])
+
+
+def _insert(session: Session, rows: list[dict]) -> list[int]:
+    """Insert alerts, skipping any that exist (a payment alerted of the same kind before)."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    statement = dialect.insert(Alert).values([{**row, "created_at": now} for row in rows]).on_conflict_do_nothing()
+    return list(session.scalars(statement.returning(Alert.id)))
+
+
+def queue_alerts(alert_ids: Sequence[int]) -> None:
+    ids = list(alert_ids)
+    for start in range(0, len(ids), ALERT_BATCH):
+        enqueue(deliver_alerts, ids[start : start + ALERT_BATCH])
+
+
+@with_app_context
+def deliver_alerts(alert_ids: Sequence[int]) -> int:
+    """Turn pending alerts into messages (one each, never two) and queue their sending;
+    returns how many messages. An alert for an opted-out or phoneless citizen is done
+    without a message."""
+    with transaction() as session:
+        alerts = session.scalars(
+            select(Alert)
+            .where(Alert.id.in_(list(alert_ids)), Alert.done_at.is_(None))
+            .order_by(Alert.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not alerts:
+            return 0
+        drafts = _payment_drafts(session, alerts) + _etoken_drafts(session, alerts)
+        silenced = opted_out_among(session, [draft.phone for draft in drafts])
+        message_ids = create_messages(session, [draft for draft in drafts if draft.phone not in silenced])
+        now = utcnow()
+        for alert in alerts:
+            alert.done_at = now
+    queue_send_batches(message_ids)
+    return len(message_ids)
+
+
+def _short_name(session: Session, code: str, locale: str) -> str:
+    return programme_name(code, locale, rulebook(session), short=True)
+
+
+def _payment_drafts(session: Session, alerts: Sequence[Alert]) -> list[NewMessage]:
+    by_payment = {alert.payment_id: alert for alert in alerts if alert.payment_id is not None}
+    if not by_payment:
+        return []
+    rows = session.execute(
+        select(Payment, Citizen.mobile, Citizen.language)
+        .join(Citizen, Citizen.id == Payment.citizen_id)
+        .where(Payment.id.in_(list(by_payment)), Citizen.mobile.is_not(None))
+    )
+    drafts = []
+    for payment, mobile, language in rows:
+        alert, locale = by_payment[payment.id], language.value
+        programme = _short_name(session, payment.programme_code, locale)
+        if alert.kind is AlertKind.PAYMENT_CREDITED:
+            text = templates.payment_credited(locale, programme, payment.amount_bdt, payment.cycle, payment.channel)
+        elif alert.kind is AlertKind.PAYMENT_FAILED:
+            text = templates.payment_failed(locale, programme, payment.amount_bdt, payment.cycle)
+        else:
+            text = templates.payment_returned(locale, programme, payment.amount_bdt, payment.cycle)
+        drafts.append(NewMessage(mobile, text, locale, alert.kind.value, f"alert:{alert.id}"))
+    return drafts
+
+
+def _etoken_drafts(session: Session, alerts: Sequence[Alert]) -> list[NewMessage]:
+    by_entry = {alert.ledger_entry_id: alert for alert in alerts if alert.ledger_entry_id is not None}
+    if not by_entry:
+        return []
+    rows = session.execute(
+        select(ETokenLedgerEntry.id, ETokenLedgerEntry.amount, ETokenWallet, Citizen.mobile, Citizen.language)
+        .join(ETokenWallet, ETokenWallet.id == ETokenLedgerEntry.wallet_id)
+        .join(Citizen, Citizen.id == ETokenWallet.citizen_id)
+        .where(ETokenLedgerEntry.id.in_(list(by_entry)), Citizen.mobile.is_not(None))
+    )
+    drafts = []
+    for entry_id, amount, wallet, mobile, language in rows:
+        alert, locale = by_entry[entry_id], language.value
+        text = templates.etoken_credited(
+            locale,
+            _short_name(session, wallet.programme_code, locale),
+            amount,
+            wallet.unit,
+            wallet.balance,
+            wallet.expires_on,
+        )
+        drafts.append(NewMessage(mobile, text, locale, alert.kind.value, f"alert:{alert.id}"))
+    return drafts
+
+
+@with_app_context
+def sweep_alerts(older_than_seconds: int = 60, limit: int = 10_000) -> int:
+    """Queue alerts whose delivery job never ran (Redis was down when the import committed)."""
+    cutoff = utcnow() - dt.timedelta(seconds=older_than_seconds)
+    with transaction() as session:
+        ids = list(
+            session.scalars(
+                select(Alert.id)
+                .where(Alert.done_at.is_(None), Alert.created_at < cutoff)
+                .order_by(Alert.id)
+                .limit(limit)
+            )
+        )
+    queue_alerts(ids)
+    return len(ids)
