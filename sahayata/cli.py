@@ -63,6 +63,7 @@ def register_commands(app: Flask) -> None:
     from grievance.cli import grievance_cli
     from registry.cli import demo_data_command, registry_cli
     from sahayata.scheduler import scheduler
+    from sms.cli import sms_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(worker)
@@ -70,3 +71,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(grievance_cli)
     app.cli.add_command(scheduler)
+    app.cli.add_command(sms_cli)

@@ -24,6 +24,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         # multi-node deployments, so production must set one; the default is for dev only.
         "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
         "SAHAYATA_DEFAULT_LOCALE": env.get("SAHAYATA_DEFAULT_LOCALE", "bn"),
+        # The USSD code citizens dial; SMS replies too long for 2 segments point to it.
+        "SAHAYATA_USSD_CODE": env.get("SAHAYATA_USSD_CODE", "*123#"),
         "SAHAYATA_RULES_CACHE_SECONDS": int(env.get("SAHAYATA_RULES_CACHE_SECONDS", "300")),
         "SAHAYATA_IMPORT_BATCH_SIZE": int(env.get("SAHAYATA_IMPORT_BATCH_SIZE", "5000")),
         # Working days per grievance tier: officer, grievance redress officer, appeal (GRS).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -17,8 +18,11 @@ from registry.services import caller_by_mobile, payments_for, set_language, wall
 from sahayata.i18n import format_number, to_bengali_digits, translate
 from sahayata.privacy import phone_hash
 from sms.commands import Command, Kind, parse
+from sms.encoding import segments
 from sms.models import OptOut
 from sms.templates import complaint_status_label
+
+MAX_SEGMENTS = 2
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,19 @@ class _Reply:
 
     def sentence(self, text: str) -> str:
         return text + ("।" if self.locale == "bn" else ".")
+
+    def fit(self, parts: list[str]) -> str:
+        """As many whole parts as fit in 2 segments; if some must go, say where to see them."""
+        text = " ".join(parts)
+        if segments(text).segments <= MAX_SEGMENTS:
+            return text
+        more = self._("More: dial %(code)s.", code=current_app.config["SAHAYATA_USSD_CODE"])
+        kept: list[str] = []
+        for part in parts:
+            if segments(" ".join([*kept, part, more])).segments > MAX_SEGMENTS:
+                break
+            kept.append(part)
+        return " ".join([*kept, more])
 
 
 def answer(session: Session, phone: str, text: str) -> Answer:
@@ -87,7 +104,7 @@ def _balance(r: _Reply) -> str:
         if w.expires_on:
             line += ", " + r._("valid until %(date)s", date=r.digits(w.expires_on.strftime("%d/%m/%Y")))
         parts.append(r.sentence(line))
-    return " ".join(parts)
+    return r.fit(parts)
 
 
 def _payment(r: _Reply) -> str:
@@ -112,7 +129,7 @@ def _payment(r: _Reply) -> str:
                 amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
             )
         parts.append(line if line.endswith((".", "।")) else r.sentence(line))
-    return " ".join(parts)
+    return r.fit(parts)
 
 
 def _status(r: _Reply) -> str:

@@ -151,3 +151,18 @@ def test_a_kannel_reply_is_a_message_whose_delivery_report_arrives(app, session,
         time.sleep(0.1)
     assert message.provider == "kannel" and message.status is MessageStatus.DELIVERED
     assert (message.encoding, message.segments) == ("GSM-7", 1)
+
+
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_a_long_payment_answer_keeps_to_two_segments_and_points_to_ussd(client, session, twilio, language):
+    from sms.encoding import segments
+    from tests.factories import make_enrolment, make_payment
+
+    citizen = make_citizen(session, age=70, mobile=PHONE, language=Language(language))
+    for code in ("OAA", "WDA", "PDA", "MCBP", "EGPP", "PESP"):
+        make_enrolment(session, citizen, code)
+        make_payment(session, citizen, code, amount_bdt=1_234_567)
+    session.commit()
+    answer = TwilioChannel(client).reply("payment" if language == "en" else "ভাতা")
+    assert segments(answer).segments <= 2
+    assert answer.endswith("More: dial *123#." if language == "en" else "আরও জানতে *123# ডায়াল করুন।")
