@@ -122,3 +122,21 @@ def bulk_update(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         [{f"b_{c}": row[c] for c in columns} for row in rows],
         execution_options={"synchronize_session": False},
     )
+
+
+def insert_new(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str] | None = None
+) -> list[int]:
+    """Insert rows, skipping any that would break a unique constraint (on ``keys``, or any);
+    returns the ids of the rows inserted. On PostgreSQL by COPY, like ``upsert``."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    if _is_postgresql(session):
+        staging = _staging_table(session, table, columns)
+        _copy_rows(session, staging, columns, rows)
+        statement = postgresql.insert(table).from_select(columns, select(*(staging.c[c] for c in columns)))
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+        return list(session.execute(statement.returning(table.c.id)).scalars())
+    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    return list(session.execute(statement.returning(table.c.id), list(rows)).scalars())

@@ -46,6 +46,7 @@ def translate(locale: str, message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
+@functools.lru_cache(maxsize=8192)  # a campaign formats the same few amounts 100,000 times
 def format_number(value: int | Decimal | float, locale: str) -> str:
     """12,34,567 style grouping; Bengali digits when the locale is Bangla script."""
     formatted = format_decimal(value, format="#,##,##0.##", locale="bn_BD" if locale == "bn" else "en_IN")

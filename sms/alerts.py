@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from registry.bulk import insert_new
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus
@@ -73,10 +73,9 @@ def _insert(session: Session, rows: list[dict]) -> list[int]:
     """Insert alerts, skipping any that exist (a payment alerted of the same kind before)."""
     if not rows:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = utcnow()
-    statement = dialect.insert(Alert).values([{**row, "created_at": now} for row in rows]).on_conflict_do_nothing()
-    return list(session.scalars(statement.returning(Alert.id)))
+    complete = [{"payment_id": None, "ledger_entry_id": None, **row, "created_at": now} for row in rows]
+    return insert_new(session, Alert.__table__, complete)
 
 
 def queue_alerts(alert_ids: Sequence[int]) -> None:

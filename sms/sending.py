@@ -12,10 +12,10 @@ from typing import Any
 import requests
 from flask import current_app
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry.bulk import insert_new
 from registry.masking import mask_mobile
 from sahayata.db import transaction
 from sahayata.jobs import enqueue, jobs_run_inline, redis_connection, with_app_context
@@ -134,9 +134,7 @@ def create_messages(session: Session, messages: Sequence[NewMessage]) -> list[in
         }
         for m in messages
     ]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Message).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return list(session.scalars(statement.returning(Message.id)))
+    return insert_new(session, Message.__table__, rows, ["dedupe_key"])
 
 
 @dataclass(frozen=True)
