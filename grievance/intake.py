@@ -62,6 +62,7 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
         tracking_number=_free_tracking_number(session),
         citizen_id=filing.citizen_id,
         phone_hash=hashed,
+        contact_phone=filing.phone,
         programme_code=filing.programme_code,
         category=filing.category,
         text=text,
@@ -74,8 +75,7 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     )
     session.add(grievance)
     session.flush()
-    # The "received" SMS needs the number; only its outbox entry keeps it, until it is sent.
-    record(session, grievance, Status.RECEIVED, actor, notify={"phone": filing.phone})
+    record(session, grievance, Status.RECEIVED, actor)
     session.add(OutboxEntry(kind="route_grievance", grievance_id=grievance.id, payload={}))
     session.commit()
     # Only now, after the commit, may a worker see it (and if Redis is down, the sweeper will).

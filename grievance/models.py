@@ -60,6 +60,9 @@ class Grievance(Base):
     # A keyed hash (HMAC) of the complainant's phone: enough to spot a repeat filing, not
     # enough to recover the number from a database dump.
     phone_hash: Mapped[str] = mapped_column(String(64))
+    # The number that filed it (E.164), to reach a complainant who is not in the registry at
+    # every step, e.g. to ask "was it resolved?". Shown masked; never logged in full.
+    contact_phone: Mapped[str | None] = mapped_column(String(16))
     programme_code: Mapped[str | None] = mapped_column(ForeignKey("programmes.code"))
     category: Mapped[Category] = mapped_column(value_enum(Category, "grievance_category"))
     text: Mapped[str | None] = mapped_column(String(200))

@@ -33,13 +33,9 @@ def record(
     note: str | None = None,
     *,
     from_status: Status | None = None,
-    notify: dict[str, str] | None = None,
     tell_citizen: bool = True,
 ) -> GrievanceEvent:
-    """Append to the audit trail and queue the citizen's notification (no status check).
-
-    ``notify`` adds to the notification's payload (the phone number of a caller who is not
-    in the registry, which the grievance itself keeps only as a hash)."""
+    """Append to the audit trail and queue the citizen's notification (no status check)."""
     event = GrievanceEvent(grievance=grievance, actor=actor, from_status=from_status, to_status=to, note=note)
     session.add(event)
     if not tell_citizen:  # the citizen caused this change and has been answered already
@@ -53,7 +49,6 @@ def record(
                 "status": to.value,
                 "locale": grievance.locale,
                 "tracking_number": grievance.tracking_number,
-                **(notify or {}),
             },
         )
     )

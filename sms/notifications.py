@@ -36,10 +36,10 @@ def deliver_complaint_updates(grievance_id: int) -> int:
             if (grievance.citizen_id)
             else None
         )
+        # The registry's number for a registered citizen (it may be newer); else the filer's.
+        phone = registered or grievance.contact_phone
         for entry in entries:
             payload = entry.payload
-            # An unregistered caller's number travels only in the "received" entry.
-            phone = payload.get("phone") or registered
             entry.done_at = utcnow()
             if not phone or opted_out(session, phone):
                 continue
@@ -52,8 +52,6 @@ def deliver_complaint_updates(grievance_id: int) -> int:
                 template=f"complaint_{payload['status']}",
                 dedupe_key=f"outbox:{entry.id}",
             )
-            # The number is no longer needed once the message exists.
-            entry.payload = {k: v for k, v in payload.items() if k != "phone"}
             session.flush()
             created.append(message.id)
     for message_id in created:

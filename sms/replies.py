@@ -193,6 +193,8 @@ def _resolution_answer(r: _Reply) -> str:
     ).first()
     if grievance is None:
         return _help(r)
+    if r.caller is None and not r.command.bangla:  # "2" says nothing of language: answer in the complaint's
+        r.locale = grievance.locale
     number = r.digits(grievance.tracking_number)
     if r.command.argument == "1":
         change_status(r.session, grievance, Status.CLOSED, "citizen", "confirmed resolved by SMS", tell_citizen=False)

@@ -67,15 +67,13 @@ def test_delivery_and_sending_twice_send_once(app, session, no_dispatch):
     assert len(console(app)) == 1
 
 
-def test_unregistered_caller_gets_the_received_sms_and_the_number_is_then_dropped(app, session, no_dispatch):
-    from grievance.models import OutboxEntry
-
+def test_an_unregistered_caller_hears_every_step_on_the_phone_that_filed(app, session, no_dispatch):
     grievance = file_grievance(session, make_filing(phone="+8801999000111")).grievance
-    deliver_complaint_updates(grievance.id)
+    assert deliver_complaint_updates(grievance.id) == 1
     route_grievance(grievance.id)
-    assert deliver_complaint_updates(grievance.id) == 0  # "routed": no number kept for an unregistered caller
-    payloads = session.scalars(select(OutboxEntry.payload).where(OutboxEntry.kind == "notify_citizen")).all()
-    assert all("phone" not in payload for payload in payloads)
+    assert deliver_complaint_updates(grievance.id) == 1
+    phones = session.scalars(select(Message.phone)).all()
+    assert phones == ["+8801999000111", "+8801999000111"]
 
 
 class Flaky:

@@ -108,12 +108,15 @@ def test_stop_and_start(channel, session):
     assert not opted_out(session, PHONE)
 
 
-@pytest.fixture
-def resolved(session, no_dispatch):
-    """A complaint from the registered citizen at PHONE, routed and then marked resolved."""
-    citizen = make_citizen(session, mobile=PHONE)
-    session.commit()
-    grievance = file_grievance(session, make_filing(citizen_id=citizen.id)).grievance
+@pytest.fixture(params=["registered", "unregistered"])
+def resolved(request, session, no_dispatch):
+    """A complaint from PHONE (a registered citizen's, or not in the registry), routed and
+    then marked resolved by an officer."""
+    citizen_id = None
+    if request.param == "registered":
+        citizen_id = make_citizen(session, mobile=PHONE).id
+        session.commit()
+    grievance = file_grievance(session, make_filing(phone=PHONE, citizen_id=citizen_id, locale="bn")).grievance
     route_grievance(grievance.id)
     session.refresh(grievance)
     change_status(session, grievance, Status.RESOLVED, "officer", "paid")
