@@ -32,10 +32,11 @@ class ActionRefused(ValueError):
     pass
 
 
-def act(
+def apply_action(
     session: Session, grievance: Grievance, action: Action, by: str, note: str | None, to_ministry: str | None = None
 ) -> None:
-    """Perform a staff action and commit; transfer re-routes to ``to_ministry``."""
+    """Perform a staff action in the caller's transaction; transfer re-routes to ``to_ministry``.
+    The caller commits, then dispatches the citizen's notification."""
     if action in (Action.RESOLVE, Action.REJECT, Action.TRANSFER) and not (note or "").strip():
         raise ActionRefused(f"{action.value} needs a note saying why")
     if action is Action.TRANSFER:
@@ -48,6 +49,13 @@ def act(
         change_status(session, grievance, Status.ROUTED, by, f"transferred to {to_ministry}")
     else:
         change_status(session, grievance, TARGET[action], by, note)
+
+
+def act(
+    session: Session, grievance: Grievance, action: Action, by: str, note: str | None, to_ministry: str | None = None
+) -> None:
+    """Perform a staff action and commit, then tell the citizen."""
+    apply_action(session, grievance, action, by, note, to_ministry)
     session.commit()
     from grievance.jobs import dispatch
 

@@ -52,7 +52,11 @@ class Channel(enum.StrEnum):
 
 class Grievance(Base):
     __tablename__ = "grievances"
-    __table_args__ = (Index("ix_grievances_phone_hash_created", "phone_hash", "created_at"),)
+    __table_args__ = (
+        Index("ix_grievances_phone_hash_created", "phone_hash", "created_at"),
+        # A ministry's queue: its open cases by deadline.
+        Index("ix_grievances_queue", "ministry_code", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_number: Mapped[str] = mapped_column(String(10), unique=True)
@@ -77,6 +81,8 @@ class Grievance(Base):
     office_level: Mapped[str | None] = mapped_column(String(20))  # upazila | district | ministry_gro
     also_ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"))
     cluster_code: Mapped[str | None] = mapped_column(ForeignKey("clusters.code"))
+    # The officer who acknowledged it: the only one who may see the full phone number.
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SLA deadline
     # Set in Python (UTC) so the 24-hour duplicate check compares like with like on every database.

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 import grievance.models  # noqa: F401  (registers the tables on Base.metadata)
 import registry.models  # noqa: F401
 import sms.models  # noqa: F401
+import staff.models  # noqa: F401
 from sahayata.db import Base
 
 config = context.config

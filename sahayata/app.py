@@ -26,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     import grievance.models  # noqa: F401  (every table on Base.metadata, for migrations and checks)
     import registry.models  # noqa: F401
     import sms.models  # noqa: F401
+    import staff.models
 
     db.init_app(app)
     jobs.init_app(app)
@@ -41,6 +42,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     ussd_app.init_app(app)
     app.register_blueprint(sms_bp)
+
+    import staff
+
+    staff.init_app(app)
 
     from sahayata.cli import register_commands
 

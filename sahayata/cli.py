@@ -64,6 +64,7 @@ def register_commands(app: Flask) -> None:
     from registry.cli import demo_data_command, registry_cli
     from sahayata.scheduler import scheduler
     from sms.cli import sms_cli
+    from staff.cli import staff_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(worker)
@@ -72,3 +73,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(grievance_cli)
     app.cli.add_command(scheduler)
     app.cli.add_command(sms_cli)
+    app.cli.add_command(staff_cli)

@@ -32,6 +32,13 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_SLA_WORKING_DAYS": tuple(int(n) for n in env.get("SAHAYATA_SLA_WORKING_DAYS", "30,30,20").split(",")),
         # The /simulator page dials as any number: on only where SECRET_KEY is the dev default.
         "SAHAYATA_SIMULATOR": env.get("SAHAYATA_SIMULATOR", "1" if not env.get("SECRET_KEY") else "0") == "1",
+        # Staff session cookies: not readable by scripts, not sent by other sites' forms, and
+        # over HTTPS only once deployed (SECRET_KEY set).
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "1" if env.get("SECRET_KEY") else "0") == "1",
+        "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "1" if env.get("SECRET_KEY") else "0") == "1",
         # Which provider sends SMS alerts; "console" keeps them in Redis for the simulator.
         "SMS_PROVIDER": env.get("SMS_PROVIDER", "console"),
         # The provider's rate in messages per second, shared by all workers (0: no limit).

@@ -57,6 +57,11 @@ def _select_locale() -> str:
     requested = request.args.get("lang") if request else None
     if requested in SUPPORTED_LOCALES:
         return requested
+    if request and request.blueprint == "staff":  # the staff workspace speaks each user's choice
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return current_user.language
     from flask import current_app
 
     return current_app.config["SAHAYATA_DEFAULT_LOCALE"]

@@ -130,3 +130,23 @@ def payment_scheduled(locale: str, programme: str, amount: Decimal, cycle: str) 
         amount=_money(locale, amount),
         cycle=_cycle(locale, cycle),
     )
+
+
+def information_request(locale: str, number: str, question: str) -> str:
+    """An officer's question about a complaint, cut at a word so the SMS stays in 2 segments."""
+    from sms.encoding import segments
+
+    def text(q: str) -> str:
+        return translate(
+            locale,
+            "Complaint %(number)s: the office asks: %(question)s Please answer at your Upazila office.",
+            number=_digits(number, locale),
+            question=q,
+        )
+
+    words = question.split()
+    candidate = " ".join(words)
+    while words and segments(text(candidate)).segments > 2:
+        words.pop()
+        candidate = " ".join(words) + "…"
+    return text(candidate)

@@ -30,15 +30,18 @@ from sahayata import migrate
 from sahayata.app import create_app
 from sahayata.db import database
 from sms.models import Alert, Campaign, Message
+from staff.models import StaffAudit, StaffUser
 
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
 REGISTRY_TABLES = (
+    StaffAudit,
     Alert,
     Message,
     Campaign,
     OutboxEntry,
     GrievanceEvent,
     Grievance,
+    StaffUser,
     ETokenLedgerEntry,
     ETokenWallet,
     Payment,

@@ -139,3 +139,36 @@ def make_filing(**changes: Any) -> Filing:
 def make_wallet(session: Session, citizen: Citizen, programme: str = "FFP", **fields: Any) -> ETokenWallet:
     values: dict[str, Any] = {"citizen_id": citizen.id, "programme_code": programme, "unit": "kg rice"}
     return _create(session, ETokenWallet, values, fields)
+
+
+STAFF_PASSWORD = "a long test passphrase"
+
+
+def make_staff(session: Session, role: str = "officer", **fields: Any):
+    """A staff account (password STAFF_PASSWORD); an officer of MOSW unless told otherwise."""
+    from staff.auth import hash_password
+    from staff.models import Role, StaffUser
+
+    n = next(_serial)
+    role = Role(role)
+    values: dict[str, Any] = {
+        "email": f"staff{n}@example.gov.bd",
+        "name": f"Staff {n}",
+        "password_hash": _password_hash(hash_password),
+        "role": role,
+        "ministry_code": "MOSW" if role in (Role.OFFICER, Role.GRO) else None,
+        "cluster_code": "SA" if role is Role.COORDINATOR else None,
+        "district_ids": [],
+        "language": "en",
+    }
+    return _create(session, StaffUser, values, fields)
+
+
+_hashes: dict[str, str] = {}
+
+
+def _password_hash(hash_password) -> str:
+    """scrypt is slow on purpose; one hash serves every test account."""
+    if STAFF_PASSWORD not in _hashes:
+        _hashes[STAFF_PASSWORD] = hash_password(STAFF_PASSWORD)
+    return _hashes[STAFF_PASSWORD]

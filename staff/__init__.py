@@ -1,0 +1,23 @@
+"""The staff workspace: ministry queues, case work, dashboards and open data."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+# Checked by the staff blueprint on every form post; the USSD and SMS gateways, which
+# machines call, are not forms and have their own checks.
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    from staff import auth
+    from staff.opendata import bp as open_data_bp
+    from staff.views import bp as staff_bp
+
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day on one page
+    csrf.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(open_data_bp)

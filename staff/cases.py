@@ -1,0 +1,127 @@
+"""Working a case: the actions a staff member takes, each audited and told to the citizen."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from grievance.actions import Action, ActionRefused, apply_action
+from grievance.jobs import dispatch
+from grievance.models import Grievance, Status
+from grievance.status import TransitionNotAllowed, record
+from registry.models import Citizen, Ministry
+from sms.sending import create_message, queue_send
+from sms.templates import information_request
+from staff.models import StaffAudit, StaffUser
+from staff.scope import may_act, visible
+
+
+class CaseAction(enum.StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    NOTE = "note"
+    ASK = "ask"  # ask the citizen for information by SMS
+    TRANSFER = "transfer"
+    RESOLVE = "resolve"
+    REJECT = "reject"
+
+
+class NotAllowed(Exception):
+    """The role may read this case but not act on it."""
+
+
+def find_case(session: Session, user: StaffUser, tracking_number: str) -> Grievance | None:
+    """The case, if ``user`` may see it; None answers 404 (whether it exists or not)."""
+    return session.scalar(select(Grievance).where(Grievance.tracking_number == tracking_number.strip(), visible(user)))
+
+
+def audit(session: Session, user: StaffUser, action: str, grievance: Grievance | None = None, **detail) -> None:
+    session.add(
+        StaffAudit(staff_id=user.id, action=action, grievance_id=grievance.id if grievance else None, detail=detail)
+    )
+
+
+def perform(
+    session: Session,
+    user: StaffUser,
+    grievance: Grievance,
+    action: CaseAction,
+    note: str = "",
+    to_ministry: str = "",
+) -> None:
+    """Do ``action``, audit it and commit, then send the citizen's SMS; raises NotAllowed,
+    ActionRefused or TransitionNotAllowed (and changes nothing)."""
+    if not may_act(user):
+        raise NotAllowed(action.value)
+    note = (note or "").strip()[:500]
+    to_ministry = (to_ministry or "").strip().upper()
+    actor = f"staff:{user.id}"
+    question_id: int | None = None
+    if action in (CaseAction.NOTE, CaseAction.ASK):
+        if not note:
+            raise ActionRefused("write the note or the question first")
+        if action is CaseAction.ASK:
+            question_id = _ask_citizen(session, grievance, note)
+        text = note if action is CaseAction.NOTE else f"asked the citizen: {note}"
+        record(session, grievance, grievance.status, actor, text, from_status=grievance.status, tell_citizen=False)
+    else:
+        if action is CaseAction.TRANSFER and (not to_ministry or session.get(Ministry, to_ministry) is None):
+            raise ActionRefused("choose the ministry to transfer to")
+        if action is CaseAction.ACKNOWLEDGE:
+            grievance.assigned_to = user.id  # the officer who takes it up may see the phone
+        if action is CaseAction.TRANSFER:
+            grievance.assigned_to = None
+        apply_action(session, grievance, Action(action.value), actor, note or None, to_ministry or None)
+    audit(session, user, action.value, grievance, note=note[:200], to=to_ministry or None)
+    session.commit()
+    if question_id is not None:
+        queue_send(question_id)
+    else:
+        dispatch([("notify_citizen", grievance.id)])
+
+
+def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:
+    phone = contact_phone(session, grievance)
+    if phone is None:
+        raise ActionRefused("this complaint has no phone number to ask")
+    text = information_request(grievance.locale, grievance.tracking_number, question)
+    message = create_message(
+        session, phone=phone, text=text, locale=grievance.locale, template="information_request", dedupe_key=None
+    )
+    session.flush()
+    return message.id
+
+
+def contact_phone(session: Session, grievance: Grievance) -> str | None:
+    if grievance.citizen_id:
+        mobile = session.scalar(select(Citizen.mobile).where(Citizen.id == grievance.citizen_id))
+        if mobile:
+            return mobile
+    return grievance.contact_phone
+
+
+def reveal_phone(session: Session, user: StaffUser, grievance: Grievance) -> str | None:
+    """The full number, for the officer the case is assigned to only; every reveal audited."""
+    if grievance.assigned_to != user.id:
+        return None
+    audit(session, user, "reveal_phone", grievance)
+    session.commit()
+    return contact_phone(session, grievance)
+
+
+def bulk_acknowledge(session: Session, user: StaffUser, tracking_numbers: Sequence[str]) -> int:
+    """Acknowledge every listed case the user may see and that is waiting; returns how many."""
+    done = 0
+    for number in tracking_numbers[:200]:
+        grievance = find_case(session, user, number)
+        if grievance is None or grievance.status is not Status.ROUTED:
+            continue
+        try:
+            perform(session, user, grievance, CaseAction.ACKNOWLEDGE)
+        except (ActionRefused, TransitionNotAllowed):
+            session.rollback()
+            continue
+        done += 1
+    return done

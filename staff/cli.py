@@ -1,0 +1,60 @@
+"""`flask --app wsgi staff create`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("staff")
+def staff_cli() -> None:
+    """Staff accounts."""
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="", help="Shown in the workspace (default: the email).")
+@click.option("--role", type=click.Choice(["officer", "gro", "coordinator", "monitoring", "admin"]), required=True)
+@click.option("--ministry", default=None, help="Ministry code (officer, gro).")
+@click.option("--cluster", default=None, help="Cluster code (coordinator).")
+@click.option("--district", "districts", multiple=True, help="Limit an officer to these districts (name or code).")
+@click.option("--language", type=click.Choice(["bn", "en"]), default="bn", show_default=True)
+@click.password_option(help="At least 12 characters; asked for when not given.")
+@with_appcontext
+def create_command(email, name, role, ministry, cluster, districts, language, password) -> None:
+    from registry.imports.lookups import Lookups
+    from registry.models import Cluster, Ministry
+    from registry.validation import InvalidValue
+    from sahayata.db import db_session
+    from staff.auth import hash_password
+    from staff.models import Role, StaffUser
+
+    session = db_session()
+    role = Role(role)
+    if role in (Role.OFFICER, Role.GRO) and (not ministry or session.get(Ministry, ministry.upper()) is None):
+        raise click.ClickException("an officer needs --ministry with a known ministry code")
+    if role is Role.COORDINATOR and (not cluster or session.get(Cluster, cluster.upper()) is None):
+        raise click.ClickException("a coordinator needs --cluster with a known cluster code")
+    try:
+        district_ids = [Lookups.load(session).district(d) for d in districts]
+        password_hash = hash_password(password)
+    except (InvalidValue, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    session.add(
+        StaffUser(
+            email=email.strip().lower(),
+            name=name or email,
+            password_hash=password_hash,
+            role=role,
+            ministry_code=ministry.upper() if ministry and role in (Role.OFFICER, Role.GRO) else None,
+            cluster_code=cluster.upper() if cluster and role is Role.COORDINATOR else None,
+            district_ids=district_ids,
+            language=language,
+        )
+    )
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise click.ClickException(f"an account for {email} exists already") from None
+    click.echo(f"{role.value} {email} created")

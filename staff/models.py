@@ -1,0 +1,62 @@
+"""Staff accounts and their audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sahayata.clock import utcnow
+from sahayata.db import Base, value_enum
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"  # own ministry's queue, optionally some districts only
+    GRO = "gro"  # grievance redress officer: own ministry, escalated and sensitive cases
+    COORDINATOR = "coordinator"  # read-only across the ministries of one cluster
+    MONITORING = "monitoring"  # aggregates everywhere, no personal data
+    ADMIN = "admin"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(value_enum(Role, "staff_role"))
+    ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"))
+    cluster_code: Mapped[str | None] = mapped_column(ForeignKey("clusters.code"))
+    # An officer limited to some districts; empty means the whole ministry.
+    district_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="bn")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Flask-Login's user protocol.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class StaffAudit(Base):
+    """Who did what, when: logins, reveals of a phone number, every action on a case."""
+
+    __tablename__ = "staff_audit"
+    __table_args__ = (Index("ix_staff_audit_grievance", "grievance_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    grievance_id: Mapped[int | None] = mapped_column(ForeignKey("grievances.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())

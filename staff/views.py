@@ -1,0 +1,239 @@
+"""The staff workspace's pages: thin handlers over staff.queue, staff.cases and staff.dashboards."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from grievance.actions import ActionRefused
+from grievance.models import Category, Status
+from grievance.status import TransitionNotAllowed
+from registry.masking import mask_mobile, mask_nid
+from registry.models import Citizen, District, Ministry, Programme
+from sahayata.db import db_session
+from sahayata.jobs import redis_connection
+from staff import cases, charts, dashboards
+from staff.auth import authenticate
+from staff.models import Role
+from staff.queue import SLA_STATES, QueueFilter, queue_page, queue_query, sla_state
+from staff.scope import may_act, sees_cases
+
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+
+
+@bp.before_request
+def _protect_forms() -> None:
+    from staff import csrf
+
+    if request.method == "POST":
+        csrf.protect()
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError):
+    return render_template("staff/error.html", message=_("The form has expired. Go back, reload and try again.")), 400
+
+
+@bp.errorhandler(404)
+def _not_found(error):
+    return render_template("staff/error.html", message=_("Not found.")), 404
+
+
+@bp.errorhandler(403)
+def _forbidden(error):
+    return render_template("staff/error.html", message=_("You may read this case but not act on it.")), 403
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        attempt = authenticate(db_session(), request.form.get("email", ""), request.form.get("password", ""))
+        if attempt.user is not None:
+            login_user(attempt.user)
+            return redirect(url_for("staff.home"))
+        message = (
+            _("Too many failed attempts: this account is locked for 15 minutes.")
+            if attempt.locked
+            else _("Wrong email or password.")
+        )
+        return render_template("staff/login.html", error=message), 401
+    return render_template("staff/login.html")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("staff.login"))
+
+
+@bp.post("/language")
+@login_required
+def language():
+    if request.form.get("language") in ("bn", "en"):
+        current_user.language = request.form["language"]
+        db_session().commit()
+    return redirect(request.referrer or url_for("staff.home"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    if not sees_cases(current_user):
+        return redirect(url_for("staff.dashboard"))
+    session = db_session()
+    page = queue_page(session, current_user, QueueFilter.from_args(request.args))
+    return render_template(
+        "staff/queue.html",
+        page=page,
+        sla_state=sla_state,
+        may_act=may_act(current_user),
+        statuses=[s.value for s in Status],
+        categories=[c.value for c in Category],
+        sla_states=SLA_STATES,
+        districts=session.query(District.id, District.name_en).order_by(District.name_en).all(),
+        programmes=session.query(Programme.code).order_by(Programme.code).all(),
+    )
+
+
+@bp.get("/queue.csv")
+@login_required
+def queue_csv():
+    if not sees_cases(current_user):
+        abort(404)
+    session = db_session()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["tracking_number", "status", "tier", "programme", "category", "district", "created_at", "due_at"])
+    names = dict(session.query(District.id, District.name_en).all())
+    for g in session.scalars(queue_query(current_user, QueueFilter.from_args(request.args)).limit(100_000)):
+        writer.writerow(
+            [
+                g.tracking_number,
+                g.status.value,
+                g.tier,
+                g.programme_code or "",
+                g.category.value,
+                names.get(g.district_id, ""),
+                g.created_at.isoformat(),
+                g.due_at.isoformat() if g.due_at else "",
+            ]
+        )
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=queue.csv"}
+    )
+
+
+@bp.post("/queue/acknowledge")
+@login_required
+def bulk_acknowledge():
+    if not may_act(current_user):
+        abort(403)
+    done = cases.bulk_acknowledge(db_session(), current_user, request.form.getlist("case"))
+    flash(_("%(count)s complaint(s) acknowledged.", count=done))
+    return redirect(url_for("staff.home", **request.args))
+
+
+def _case_or_404(number: str):
+    grievance = cases.find_case(db_session(), current_user, number)
+    if grievance is None:
+        abort(404)
+    return grievance
+
+
+@bp.get("/cases/<number>")
+@login_required
+def case(number: str):
+    session = db_session()
+    grievance = _case_or_404(number)
+    citizen = session.get(Citizen, grievance.citizen_id) if grievance.citizen_id else None
+    phone = cases.contact_phone(session, grievance)
+    return render_template(
+        "staff/case.html",
+        g=grievance,
+        citizen=citizen,
+        masked_nid=mask_nid(citizen.nid) if citizen else None,
+        masked_phone=mask_mobile(phone),
+        may_act=may_act(current_user),
+        may_reveal=grievance.assigned_to == current_user.id,
+        ministries=session.query(Ministry.code, Ministry.name_en).order_by(Ministry.code).all(),
+        actions=[a.value for a in cases.CaseAction],
+        sla=sla_state(grievance),
+    )
+
+
+@bp.post("/cases/<number>/act")
+@login_required
+def act(number: str):
+    session = db_session()
+    grievance = _case_or_404(number)
+    try:
+        action = cases.CaseAction(request.form.get("action", ""))
+        cases.perform(
+            session, current_user, grievance, action, request.form.get("note", ""), request.form.get("to", "")
+        )
+    except cases.NotAllowed:
+        abort(403)
+    except (ValueError, ActionRefused, TransitionNotAllowed) as problem:
+        session.rollback()
+        flash(_("Not done: %(reason)s", reason=str(problem)), "error")
+        return redirect(url_for("staff.case", number=number)), 303
+    flash(_("Done."))
+    # A transferred case leaves this ministry: back to the queue.
+    if cases.find_case(session, current_user, number) is None:
+        return redirect(url_for("staff.home")), 303
+    return redirect(url_for("staff.case", number=number)), 303
+
+
+@bp.post("/cases/<number>/phone")
+@login_required
+def reveal_phone(number: str):
+    grievance = _case_or_404(number)
+    phone = cases.reveal_phone(db_session(), current_user, grievance)
+    if phone is None:
+        abort(403)
+    return render_template("staff/phone.html", g=grievance, phone=phone)
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    session = db_session()
+    scope = _dashboard_scope(request.args.get("scope", ""))
+    board = dashboards.build(session, scope, redis=redis_connection())
+    return render_template(
+        "staff/dashboard.html",
+        board=board,
+        charts=charts,
+        category_chart=charts.bars(board.top_categories, title=_("Top categories")),
+        weekly_chart=charts.columns([(d.strftime("%d/%m"), n) for d, n in board.weekly], title=_("Weekly trend")),
+        failure_chart=charts.bars(
+            [(channel, 100 * rate) for channel, _all, _bad, rate in board.payment_failures],
+            unit="%",
+            title=_("Payment failure rate by channel"),
+        ),
+        district_chart=charts.bars(
+            [(name, rate) for name, _c, _p, rate in board.by_district[:15] if rate is not None],
+            title=_("Complaints per 10,000 beneficiaries"),
+        ),
+        choosable=current_user.role in (Role.MONITORING, Role.ADMIN),
+        ministries=session.query(Ministry.code).order_by(Ministry.code).all(),
+    )
+
+
+def _dashboard_scope(requested: str) -> dashboards.Scope:
+    """Officers see their ministry, coordinators their cluster; monitoring and admin choose."""
+    user = current_user
+    if user.role in (Role.OFFICER, Role.GRO):
+        return dashboards.Scope("ministry", user.ministry_code)
+    if user.role is Role.COORDINATOR:
+        return dashboards.Scope("cluster", user.cluster_code)
+    kind, _sep, code = requested.partition(":")
+    if kind in ("ministry", "cluster") and code:
+        return dashboards.Scope(kind, code)
+    return dashboards.Scope("all")

@@ -1,0 +1,64 @@
+"""Signing in: hashed passwords, lockout, CSRF on every form, cookies."""
+
+from sqlalchemy import select
+
+from staff.models import StaffAudit, StaffUser
+from tests.factories import STAFF_PASSWORD
+
+
+def test_sign_in_and_out(staff_client, officer):
+    client = staff_client()
+    response = client.sign_in(officer)
+    assert response.status_code == 302 and response.location.endswith("/staff/")
+    assert client.get("/staff/").status_code == 200
+    assert client.post("/staff/logout").status_code == 302
+    assert client.get("/staff/").status_code == 302  # back to the sign-in page
+
+
+def test_passwords_are_stored_as_scrypt_hashes(session, officer):
+    assert officer.password_hash.startswith("scrypt:") and STAFF_PASSWORD not in officer.password_hash
+
+
+def test_a_wrong_password_is_refused(staff_client, officer):
+    response = staff_client().sign_in(officer, password="not the password")
+    assert response.status_code == 401 and "Wrong email or password" in response.get_data(as_text=True)
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(staff_client, session, officer):
+    client = staff_client()
+    for _ in range(5):
+        client.sign_in(officer, password="guess guess guess")
+    response = client.sign_in(officer)
+    assert response.status_code == 401 and "locked for 15 minutes" in response.get_data(as_text=True)
+    actions = session.scalars(select(StaffAudit.action).where(StaffAudit.staff_id == officer.id)).all()
+    assert actions.count("login_failed") == 4 and "login_locked" in actions and "login_refused_locked" in actions
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(staff_client, session, officer):
+    client = staff_client(officer)
+    response = client.post("/staff/language", {"language": "bn"}, token=False)
+    assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(StaffUser, officer.id).language == "en"
+    assert client.post("/staff/language", {"language": "bn"}).status_code == 302
+    session.expire_all()
+    assert session.get(StaffUser, officer.id).language == "bn"
+
+
+def test_session_cookie_is_http_only_and_same_site(staff_client, officer):
+    client = staff_client()
+    response = client.sign_in(officer)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_staff_create_command(cli, session):
+    args = ["staff", "create", "--email", "Rina@MOSW.gov.bd", "--role", "officer", "--ministry", "mosw"]
+    result = cli.invoke(args=[*args, "--district", "Cumilla", "--password", "a very long secret"])
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(StaffUser).where(StaffUser.email == "rina@mosw.gov.bd"))
+    assert user.ministry_code == "MOSW" and len(user.district_ids) == 1
+    short = cli.invoke(args=["staff", "create", "--email", "x@y.bd", "--role", "admin", "--password", "short"])
+    assert short.exit_code != 0 and "12 characters" in short.output
+    nowhere = cli.invoke(args=["staff", "create", "--email", "z@y.bd", "--role", "officer", "--password", "a" * 12])
+    assert nowhere.exit_code != 0 and "--ministry" in nowhere.output

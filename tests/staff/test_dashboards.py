@@ -1,0 +1,76 @@
+"""Dashboard figures, checked against SQL written independently here."""
+
+import datetime as dt
+import statistics
+
+from sqlalchemy import text
+
+from grievance.models import Category, Status
+from grievance.status import change_status
+from registry.models import PaymentChannel, PaymentStatus
+from sahayata.clock import utcnow
+from staff import dashboards
+from tests.factories import make_citizen, make_enrolment, make_payment
+
+
+def test_numbers_match_independent_sql(session, routed_case):
+    cases = [routed_case(category=c) for c in (Category.AMOUNT_SHORT, Category.WRONG_DATA, Category.EXCLUDED)]
+    food = routed_case(programme_code="FFP", category=Category.ETOKEN_REFUSED)  # another ministry
+    cases[0].due_at = utcnow() - dt.timedelta(days=2)  # overdue
+    change_status(session, cases[1], Status.RESOLVED, "officer", "done")
+    for n, channel in enumerate([PaymentChannel.BKASH] * 3 + [PaymentChannel.NAGAD]):
+        person = make_citizen(session, age=70)
+        make_enrolment(session, person, "OAA")
+        make_payment(
+            session, person, "OAA", channel=channel, status=PaymentStatus.FAILED if n == 0 else PaymentStatus.CREDITED
+        )
+    session.commit()
+
+    board = dashboards.build(session, dashboards.Scope("ministry", "MOSW"))
+
+    def sql(query, **params):
+        return session.execute(text(query), params).all()
+
+    [(open_, overdue)] = sql(
+        "SELECT count(*), sum(CASE WHEN due_at < :now THEN 1 ELSE 0 END) FROM grievances "
+        "WHERE ministry_code = 'MOSW' AND status IN ('routed','acknowledged','in_progress','transferred',"
+        "'reopened','appealed')",
+        now=utcnow(),
+    )
+    assert (board.open, board.overdue) == (open_, overdue) == (2, 1)
+    assert food.ministry_code != "MOSW"
+    categories = sql(
+        "SELECT category, count(*) FROM grievances WHERE ministry_code = 'MOSW' GROUP BY category "
+        "ORDER BY count(*) DESC, category LIMIT 5"
+    )
+    assert board.top_categories == [tuple(row) for row in categories]
+    channels = sql(
+        "SELECT p.channel, count(*), sum(CASE WHEN p.status IN ('failed','returned') THEN 1 ELSE 0 END) "
+        "FROM payments p JOIN programmes g ON g.code = p.programme_code "
+        "WHERE g.lead_ministry_code = 'MOSW' AND p.status <> 'scheduled' GROUP BY p.channel"
+    )
+    expected = sorted(((c, t, b, b / t) for c, t, b in channels), key=lambda row: -row[3])
+    assert board.payment_failures == expected and board.payment_failures[0][:3] == ("bkash", 3, 1)
+    [(cumilla_cases,)] = sql(
+        "SELECT count(*) FROM grievances g JOIN districts d ON d.id = g.district_id "
+        "WHERE g.ministry_code = 'MOSW' AND d.name_en = 'Cumilla'"
+    )
+    [(cumilla_people,)] = sql(
+        "SELECT count(DISTINCT e.citizen_id) FROM enrolments e JOIN citizens c ON c.id = e.citizen_id "
+        "JOIN districts d ON d.id = c.district_id JOIN programmes g ON g.code = e.programme_code "
+        "WHERE d.name_en = 'Cumilla' AND g.lead_ministry_code = 'MOSW' AND e.status = 'active'"
+    )
+    [cumilla] = [row for row in board.by_district if row[0] == "Cumilla"]
+    assert cumilla == ("Cumilla", cumilla_cases, cumilla_people, 10_000 * cumilla_cases / cumilla_people)
+    assert board.median_resolution_working_days == statistics.median([0])  # resolved the day it was filed
+    assert sum(count for _week, count in board.weekly) == 3 + 0  # this ministry's complaints, this week
+    # Breach: of the 3 with a deadline, the overdue open one.
+    assert board.breach_rate == 1 / 3
+
+
+def test_the_dashboard_page_is_small_and_draws_svg(staff_client, session, routed_case, officer):
+    routed_case()
+    response = staff_client(officer).get("/staff/dashboard")
+    body = response.get_data()
+    assert response.status_code == 200 and len(body) < 150_000
+    assert b"<svg" in body and b"<script" not in body and b"http://" not in body.replace(b'"http://www.w3.org', b"")
