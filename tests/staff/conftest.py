@@ -19,14 +19,16 @@ class StaffClient:
     @staticmethod
     def _forget_signed_in_user() -> None:
         """The tests hold an app context open (for their database session), and Flask reuses
-        it for requests, so the per-request caches of the signed-in user (Flask-Login) and of
-        the CSRF token (Flask-WTF) would leak between two clients; in production each request
-        has its own context."""
+        it for requests, so the per-request caches of the signed-in user (Flask-Login), the
+        CSRF token (Flask-WTF) and the locale (Flask-Babel) would leak from one request to
+        the next; in production each request has its own context."""
         from flask import g, has_app_context
+        from flask_babel import refresh
 
         if has_app_context():
             g.pop("_login_user", None)
             g.pop("csrf_token", None)
+            refresh()
 
     def get(self, path, **kwargs):
         self._forget_signed_in_user()

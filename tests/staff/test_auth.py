@@ -21,7 +21,7 @@ def test_passwords_are_stored_as_scrypt_hashes(session, officer):
 
 def test_a_wrong_password_is_refused(staff_client, officer):
     response = staff_client().sign_in(officer, password="not the password")
-    assert response.status_code == 401 and "Wrong email or password" in response.get_data(as_text=True)
+    assert response.status_code == 401 and "ইমেইল বা পাসওয়ার্ড ভুল।" in response.get_data(as_text=True)  # Bangla by default
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(staff_client, session, officer):
@@ -29,7 +29,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(staff_client
     for _ in range(5):
         client.sign_in(officer, password="guess guess guess")
     response = client.sign_in(officer)
-    assert response.status_code == 401 and "locked for 15 minutes" in response.get_data(as_text=True)
+    assert response.status_code == 401 and "১৫ মিনিটের জন্য বন্ধ" in response.get_data(as_text=True)
     actions = session.scalars(select(StaffAudit.action).where(StaffAudit.staff_id == officer.id)).all()
     assert actions.count("login_failed") == 4 and "login_locked" in actions and "login_refused_locked" in actions
 
@@ -62,3 +62,10 @@ def test_the_staff_create_command(cli, session):
     assert short.exit_code != 0 and "12 characters" in short.output
     nowhere = cli.invoke(args=["staff", "create", "--email", "z@y.bd", "--role", "officer", "--password", "a" * 12])
     assert nowhere.exit_code != 0 and "--ministry" in nowhere.output
+
+
+def test_each_user_works_in_their_own_language(staff_client, session, officer):
+    client = staff_client(officer)
+    assert "Sign out" in client.get("/staff/").get_data(as_text=True)
+    client.post("/staff/language", {"language": "bn"})
+    assert "বের হোন" in client.get("/staff/").get_data(as_text=True)

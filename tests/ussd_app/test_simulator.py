@@ -1,43 +1,18 @@
 """The simulator: in a real browser (Playwright driving Debian's Chromium) and in a terminal."""
 
 import re
-import threading
 
 import pytest
 from rq import Queue, SimpleWorker
-from werkzeug.serving import make_server
 
 from sahayata.jobs import jobs_run_inline, redis_connection
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.helpers import serving
 
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    with serving(app) as base_url:
+        yield base_url
 
 
 def test_simulator_page_dials_through_the_real_endpoint(app, live_server, browser, caller, tmp_path):

@@ -1,0 +1,121 @@
+"""The staff workspace in a real browser: Playwright driving Debian's Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from grievance.models import Category, Status
+from sahayata.jobs import redis_connection
+from sms.notifications import deliver_complaint_updates
+from sms.providers.console import ConsoleProvider
+from tests.factories import STAFF_PASSWORD, make_staff
+from tests.helpers import drain, serving
+
+
+@pytest.fixture
+def site(app):
+    with serving(app) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, site, user, password=STAFF_PASSWORD):
+    page.goto(f"{site}/staff/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", password)
+    page.click("#sign-in")
+
+
+def do(page, action, note="", to=""):
+    page.select_option("#action", action)
+    if to:
+        page.select_option("#to", to)
+    if note:
+        page.fill("#note", note)
+    page.click("#do-action")
+
+
+def test_work_a_complaint_from_received_to_resolved(app, site, page, session, routed_case, officer, tmp_path):
+    from playwright.sync_api import expect
+
+    redis_connection(app).delete("sms:console")
+    grievance = routed_case()
+    sign_in(page, site, officer)
+    expect(page.locator("#queue")).to_contain_text(grievance.tracking_number)
+    page.click(f"text={grievance.tracking_number}")
+    expect(page.locator("#masked-phone")).to_have_text("+88017*****678")
+    do(page, "acknowledge")
+    expect(page.locator("#status")).to_have_text("acknowledged")
+    page.click("#reveal-phone")
+    expect(page.locator("#full-phone")).to_have_text("+8801712345678")
+    page.go_back()
+    do(page, "resolve", note="Paid on 20 November through Nagad")
+    expect(page.locator("#status")).to_have_text("resolved")
+    expect(page.locator("#timeline")).to_contain_text("Paid on 20 November through Nagad")
+    page.screenshot(path=str(tmp_path / "case.png"))
+    session.expire_all()
+    assert session.get(type(grievance), grievance.id).status is Status.RESOLVED
+    drain(app)
+    deliver_complaint_updates(grievance.id)
+    drain(app)
+    sent = [entry["text"] for entry in ConsoleProvider(redis_connection(app)).recent(20)]
+    asked = [text for text in sent if "সত্যি? হ্যাঁ হলে ১, না হলে ২" in text]
+    assert asked and grievance.tracking_number not in asked[0]  # the number in Bengali digits
+
+
+def test_transfer_and_another_ministrys_case_is_not_found(app, site, page, session, routed_case, officer):
+    from playwright.sync_api import expect
+
+    mine = routed_case(category=Category.AMOUNT_SHORT)
+    theirs = routed_case(programme_code="FFP", category=Category.ETOKEN_REFUSED)
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{theirs.tracking_number}")
+    expect(page.locator("#problem")).to_have_text("Not found.")
+    page.goto(f"{site}/staff/cases/{mine.tracking_number}")
+    do(page, "transfer", note="food-friendly card problem", to="MOFOOD")
+    expect(page.locator("[role=status]")).to_contain_text("Done.")
+    expect(page.locator("#queue")).not_to_contain_text(mine.tracking_number)
+    session.expire_all()
+    assert session.get(type(mine), mine.id).ministry_code == "MOFOOD"
+
+
+def test_a_form_without_its_csrf_token_fails(app, site, page, session, routed_case, officer):
+    from playwright.sync_api import expect
+
+    grievance = routed_case()
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{grievance.tracking_number}")
+    page.evaluate("document.querySelector('#act input[name=csrf_token]').remove()")
+    do(page, "acknowledge")
+    expect(page.locator("#problem")).to_contain_text("The form has expired")
+    session.expire_all()
+    assert session.get(type(grievance), grievance.id).status is Status.ROUTED
+
+
+def test_locked_out_after_repeated_bad_passwords(site, page, officer):
+    from playwright.sync_api import expect
+
+    for _ in range(5):
+        sign_in(page, site, officer, password="wrong wrong wrong")
+    expect(page.locator("#login-error")).to_contain_text("১৫ মিনিটের জন্য বন্ধ")
+    sign_in(page, site, officer)
+    expect(page.locator("#login-error")).to_contain_text("১৫ মিনিটের জন্য বন্ধ")
+
+
+def test_read_the_dashboard(site, page, session, routed_case):
+    from playwright.sync_api import expect
+
+    routed_case()
+    coordinator = make_staff(session, "coordinator", language="bn")
+    session.commit()
+    sign_in(page, site, coordinator)
+    page.goto(f"{site}/staff/dashboard")
+    expect(page.locator("#open-count")).to_have_text("1")
+    expect(page.locator("svg").first).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("ড্যাশবোর্ড")
