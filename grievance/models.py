@@ -56,6 +56,7 @@ class Grievance(Base):
         Index("ix_grievances_phone_hash_created", "phone_hash", "created_at"),
         # A ministry's queue: its open cases by deadline.
         Index("ix_grievances_queue", "ministry_code", "status", "due_at"),
+        Index("ix_grievances_created", "created_at"),  # weekly trends
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,10 @@ class Grievance(Base):
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SLA deadline
+    # When an office first marked it resolved: resolution time and SLA breach read it.
+    first_resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Working days from filing to that first resolution, counted then (holidays as they were).
+    resolution_working_days: Mapped[int | None] = mapped_column(Integer)
     # Set in Python (UTC) so the 24-hour duplicate check compares like with like on every database.
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(

@@ -45,6 +45,14 @@ def working_days_between(start: dt.date, end: dt.date, off: Collection[dt.date])
     return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + dt.timedelta(days=n), off))
 
 
+def resolution_days(session: Session, filed: dt.datetime, resolved: dt.datetime) -> int:
+    """Working days from filing to resolution, by the Dhaka calendar."""
+    from sahayata.clock import as_utc
+
+    start, end = (as_utc(moment).astimezone(DHAKA).date() for moment in (filed, resolved))
+    return working_days_between(start, end, holidays(session))
+
+
 def tier_limit(tier: int) -> int:
     limits = current_app.config["SAHAYATA_SLA_WORKING_DAYS"]
     return limits[min(tier, len(limits)) - 1]

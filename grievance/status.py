@@ -70,6 +70,11 @@ def change_status(
         raise TransitionNotAllowed(f"a {grievance.status.value} complaint cannot become {to.value}")
     previous = grievance.status
     grievance.status = to
+    if to is S.RESOLVED and grievance.first_resolved_at is None:
+        from grievance.sla import resolution_days
+
+        grievance.first_resolved_at = utcnow()
+        grievance.resolution_working_days = resolution_days(session, grievance.created_at, grievance.first_resolved_at)
     if to is S.APPEALED:
         # An appeal goes to the appeal officer with that tier's own clock.
         from grievance.sla import add_working_days, holidays, tier_limit

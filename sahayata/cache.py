@@ -16,12 +16,14 @@ from flask import current_app
 T = TypeVar("T")
 
 
-def cached(key: Any, load: Callable[[], T]) -> T:
+def cached(key: Any, load: Callable[[], T], seconds: float | None = None) -> T:
+    """``load()``'s value, kept ``seconds`` (default SAHAYATA_RULES_CACHE_SECONDS)."""
     store: dict[Any, tuple[float, Any]] = current_app.extensions.setdefault("sahayata.cache", {})
     now = time.monotonic()
     entry = store.get(key)
     if entry is None or entry[0] < now:
-        entry = (now + current_app.config["SAHAYATA_RULES_CACHE_SECONDS"], load())
+        lifetime = current_app.config["SAHAYATA_RULES_CACHE_SECONDS"] if seconds is None else seconds
+        entry = (now + lifetime, load())
         store[key] = entry
     return entry[1]
 

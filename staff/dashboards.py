@@ -8,19 +8,22 @@ carries personal data, so monitoring staff see the same pages as a coordinator.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
 from grievance.jobs import OPEN
-from grievance.models import Grievance, GrievanceEvent, Status
-from grievance.sla import DHAKA, holidays, working_days_between
+from grievance.models import Grievance
+from grievance.sla import DHAKA
 from registry.models import Citizen, District, Enrolment, EnrolmentStatus, Payment, PaymentStatus, Programme
-from sahayata.clock import as_utc, utcnow
+from sahayata.cache import cached
+from sahayata.clock import utcnow
 
 WEEKS = 12
+# Registry figures (beneficiaries, payment failures) change with imports, not by the minute:
+# they are cached per process for this long; complaint figures are always live.
+REGISTRY_CACHE_KEY = "staff.dashboard.registry"
 RESOLUTION_WINDOW = dt.timedelta(days=180)  # median over cases resolved in the last 6 months
 
 
@@ -58,8 +61,18 @@ class Dashboard:
     ussd_dropoffs: list[tuple[str, int, int, float]] = field(default_factory=list)  # screen, views, dropped, rate
 
 
+BOARD_SECONDS = 60
+
+
 def build(session: Session, scope: Scope, now: dt.datetime | None = None, redis=None) -> Dashboard:
-    now = now or utcnow()
+    """The figures for ``scope``, at most BOARD_SECONDS old: a dashboard many people keep
+    open must not rescan 100,000 complaints for each of them."""
+    if now is not None:  # a moment of the caller's choosing: no cache
+        return _build(session, scope, now, redis)
+    return cached(("staff.dashboard", scope), lambda: _build(session, scope, utcnow(), redis), BOARD_SECONDS)
+
+
+def _build(session: Session, scope: Scope, now: dt.datetime, redis) -> Dashboard:
     board = Dashboard(scope)
     in_scope = scope.grievances()
     board.open, board.overdue = session.execute(
@@ -82,69 +95,76 @@ def build(session: Session, scope: Scope, now: dt.datetime | None = None, redis=
         )
     ]
     board.weekly = _weekly(session, in_scope, now)
-    board.payment_failures = _payment_failures(session, scope)
+    board.payment_failures = cached(
+        (REGISTRY_CACHE_KEY, "payment_failures", scope), lambda: _payment_failures(session, scope)
+    )
     if redis is not None:
         board.ussd_dropoffs = _ussd_dropoffs(redis, now)
     return board
 
 
-def _resolved_at():
-    return (
-        select(GrievanceEvent.grievance_id, func.min(GrievanceEvent.at).label("at"))
-        .where(GrievanceEvent.to_status == Status.RESOLVED)
-        .group_by(GrievanceEvent.grievance_id)
-        .subquery()
-    )
+def _dhaka_date(session: Session, column):
+    """The calendar day in Dhaka (UTC+6, no daylight saving) of a stored UTC timestamp, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("Asia/Dhaka", column))
+    return func.date(column, "+6 hours")
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def _median_resolution(session: Session, in_scope, now: dt.datetime) -> float | None:
-    resolved = _resolved_at()
-    rows = session.execute(
-        select(Grievance.created_at, resolved.c.at)
-        .join(resolved, resolved.c.grievance_id == Grievance.id)
-        .where(in_scope, resolved.c.at >= now - RESOLUTION_WINDOW)
-    ).all()
-    if not rows:
-        return None
-    off = holidays(session)
-    days = [
-        working_days_between(as_utc(created).astimezone(DHAKA).date(), as_utc(at).astimezone(DHAKA).date(), off)
-        for created, at in rows
-    ]
-    return float(statistics.median(days))
+    """Median working days from filing to first resolution, over cases resolved lately; the
+    database counts cases per number of days, so Python sees a few dozen rows."""
+    counts = dict(
+        session.execute(
+            select(Grievance.resolution_working_days, func.count())
+            .where(
+                in_scope,
+                Grievance.first_resolved_at >= now - RESOLUTION_WINDOW,
+                Grievance.resolution_working_days.is_not(None),
+            )
+            .group_by(Grievance.resolution_working_days)
+        ).all()
+    )
+    return _weighted_median(counts) if counts else None
+
+
+def _weighted_median(counts: dict[int, int]) -> float:
+    total = sum(counts.values())
+    values = sorted(counts)
+    below, lower = 0, None
+    for value in values:
+        below += counts[value]
+        if lower is None and below * 2 >= total:
+            lower = value
+            if below * 2 > total or total % 2:
+                return float(value)
+        elif lower is not None:
+            return (lower + value) / 2
+    return float(values[-1])
 
 
 def _breach_rate(session: Session, in_scope, now: dt.datetime) -> float | None:
-    resolved = _resolved_at()
     late = case(
-        (resolved.c.at.is_not(None), resolved.c.at > Grievance.due_at),
+        (Grievance.first_resolved_at.is_not(None), Grievance.first_resolved_at > Grievance.due_at),
         (Grievance.status.in_(OPEN), Grievance.due_at < now),
         else_=False,
     )
     total, breached = session.execute(
-        select(func.count(), func.count().filter(late))
-        .select_from(Grievance)
-        .outerjoin(resolved, resolved.c.grievance_id == Grievance.id)
-        .where(in_scope, Grievance.due_at.is_not(None))
+        select(func.count(), func.count().filter(late)).where(in_scope, Grievance.due_at.is_not(None))
     ).one()
     return breached / total if total else None
 
 
 def _per_10k_by_district(session: Session, scope: Scope) -> list[tuple[str, int, int, float | None]]:
+    people = cached((REGISTRY_CACHE_KEY, "beneficiaries", scope), lambda: _beneficiaries_by_district(session, scope))
     cases = dict(
         session.execute(
             select(Grievance.district_id, func.count())
             .where(scope.grievances(), Grievance.district_id.is_not(None))
             .group_by(Grievance.district_id)
-        ).all()
-    )
-    people = dict(
-        session.execute(
-            select(Citizen.district_id, func.count(func.distinct(Enrolment.citizen_id)))
-            .join(Enrolment, Enrolment.citizen_id == Citizen.id)
-            .join(Programme, Programme.code == Enrolment.programme_code)
-            .where(scope.programmes(), Enrolment.status == EnrolmentStatus.ACTIVE)
-            .group_by(Citizen.district_id)
         ).all()
     )
     names = dict(session.execute(select(District.id, District.name_en)).all())
@@ -156,17 +176,34 @@ def _per_10k_by_district(session: Session, scope: Scope) -> list[tuple[str, int,
     return sorted(rows, key=lambda row: (-(row[3] or 0), row[0]))
 
 
+def _beneficiaries_by_district(session: Session, scope: Scope) -> dict[int, int]:
+    """People with an active enrolment in a programme in scope, per district."""
+    return dict(
+        session.execute(
+            select(Citizen.district_id, func.count(func.distinct(Enrolment.citizen_id)))
+            .join(Enrolment, Enrolment.citizen_id == Citizen.id)
+            .join(Programme, Programme.code == Enrolment.programme_code)
+            .where(scope.programmes(), Enrolment.status == EnrolmentStatus.ACTIVE)
+            .group_by(Citizen.district_id)
+        ).all()
+    )
+
+
 def _weekly(session: Session, in_scope, now: dt.datetime) -> list[tuple[dt.date, int]]:
+    """Complaints filed per week (Monday to Sunday, Dhaka time) over the last WEEKS weeks."""
     today = now.astimezone(DHAKA).date()
     first = today - dt.timedelta(days=today.weekday() + 7 * (WEEKS - 1))  # a Monday
     start = dt.datetime.combine(first, dt.time(), DHAKA)
-    created = session.scalars(select(Grievance.created_at).where(in_scope, Grievance.created_at >= start)).all()
+    day = _dhaka_date(session, Grievance.created_at)
+    per_day = session.execute(
+        select(day, func.count()).where(in_scope, Grievance.created_at >= start).group_by(day)
+    ).all()
     counts = dict.fromkeys((first + dt.timedelta(weeks=n) for n in range(WEEKS)), 0)
-    for moment in created:
-        day = as_utc(moment).astimezone(DHAKA).date()
-        week = day - dt.timedelta(days=day.weekday())
+    for value, count in per_day:
+        date = _as_date(value)
+        week = date - dt.timedelta(days=date.weekday())
         if week in counts:
-            counts[week] += 1
+            counts[week] += count
     return sorted(counts.items())
 
 

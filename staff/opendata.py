@@ -15,14 +15,23 @@ from sqlalchemy import String, cast, func, select
 
 from grievance.models import Grievance
 from registry.models import District
+from sahayata.cache import cached
 from sahayata.db import db_session
 
 bp = Blueprint("open_data", __name__)
 SUPPRESS_BELOW = 5
 
 
+CACHE_SECONDS = 600  # public and heavy: everyone gets the same file, at most 10 minutes old
+
+
 @bp.get("/open-data/grievances.csv")
 def grievances_csv() -> Response:
+    body = cached("open-data.grievances", _grievances_csv, CACHE_SECONDS)
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=grievances.csv"})
+
+
+def _grievances_csv() -> str:
     session = db_session()
     month = func.substr(cast(Grievance.created_at, String), 1, 7)  # YYYY-MM, UTC
     rows = session.execute(
@@ -54,6 +63,4 @@ def grievances_csv() -> Response:
         writer.writerow(
             [month_value, programme or "", ministry or "", district or "", category.value, status.value, shown]
         )
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=grievances.csv"}
-    )
+    return out.getvalue()

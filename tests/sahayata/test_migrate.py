@@ -84,3 +84,28 @@ def test_upgrade_keeps_existing_registry_rows(scratch_app):
     migrate.upgrade(scratch_app)
     with database(scratch_app).engine.connect() as connection:
         assert connection.execute(text("SELECT code, short_name_en FROM programmes")).all() == [("P", "")]
+
+
+def test_0009_fills_in_when_earlier_complaints_were_resolved(scratch_app):
+    """A Thursday filing resolved the next Sunday: Friday and Saturday are off, so 1 working day."""
+    from sqlalchemy import text
+
+    migrate.upgrade(scratch_app, "0008")
+    with database(scratch_app).engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO grievances (id, tracking_number, phone_hash, category, channel, locale, status, tier, "
+                "created_at, updated_at) VALUES (1, '100000001', 'h', 'other', 'sms', 'bn', 'resolved', 1, "
+                "'2026-11-05 04:00:00+00', '2026-11-05 04:00:00+00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO grievance_events (grievance_id, at, actor, to_status) VALUES "
+                "(1, '2026-11-08 05:00:00+00', 'officer', 'resolved'), (1, '2026-11-20 05:00:00+00', 'x', 'resolved')"
+            )
+        )
+    migrate.upgrade(scratch_app)
+    with database(scratch_app).engine.connect() as connection:
+        days, at = connection.execute(text("SELECT resolution_working_days, first_resolved_at FROM grievances")).one()
+    assert days == 1 and str(at).startswith("2026-11-08")

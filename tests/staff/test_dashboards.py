@@ -74,3 +74,13 @@ def test_the_dashboard_page_is_small_and_draws_svg(staff_client, session, routed
     body = response.get_data()
     assert response.status_code == 200 and len(body) < 150_000
     assert b"<svg" in body and b"<script" not in body and b"http://" not in body.replace(b'"http://www.w3.org', b"")
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.dictionaries(st.integers(0, 60), st.integers(1, 5), min_size=1))
+def test_the_median_from_counts_is_the_median_of_all_cases(counts):
+    expanded = [value for value, n in counts.items() for _ in range(n)]
+    assert dashboards._weighted_median(counts) == statistics.median(expanded)

@@ -79,3 +79,19 @@ def test_monitoring_sees_aggregates_but_no_case(staff_client, session, routed_ca
 def test_nothing_without_signing_in(app, path):
     response = app.test_client().get(path)
     assert response.status_code == 302 and "/staff/login" in response.location
+
+
+def test_an_admin_sees_every_ministry(staff_client, session, routed_case):
+    cases = [routed_case(), routed_case(programme_code="FFP", category=Category.ETOKEN_REFUSED)]
+    admin = make_staff(session, "admin")
+    session.commit()
+    client = staff_client(admin)
+    assert [page(client, g).status_code for g in cases] == [200, 200]
+
+
+def test_the_queue_page_stays_small(staff_client, session, routed_case, officer):
+    for category in Category:
+        if category is not Category.BRIBE_OR_HARASSMENT:
+            routed_case(category=category)
+    body = staff_client(officer).get("/staff/").get_data()
+    assert len(body) < 150_000 and b"<script" not in body

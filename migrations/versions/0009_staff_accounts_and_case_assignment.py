@@ -1,8 +1,8 @@
-"""staff accounts, audit, case assignment
+"""staff accounts, audit, case assignment, resolution time
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-11-28 01:22:53.720604
+Create Date: 2026-11-28 01:33:08.705183
 """
 from __future__ import annotations
 
@@ -54,10 +54,46 @@ def upgrade() -> None:
 
     with op.batch_alter_table('grievances', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assigned_to', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('first_resolved_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('resolution_working_days', sa.Integer(), nullable=True))
+        batch_op.create_index('ix_grievances_created', ['created_at'], unique=False)
         batch_op.create_index('ix_grievances_queue', ['ministry_code', 'status', 'due_at'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_grievances_assigned_to_staff_users'), 'staff_users', ['assigned_to'], ['id'])
 
+    _backfill_resolutions()
+
     # ### end Alembic commands ###
+
+
+def _backfill_resolutions() -> None:
+    """Complaints resolved before this revision: their first "resolved" event, and the
+    working days to it (Friday and Saturday off, and the public holidays)."""
+    import datetime as dt
+
+    connection = op.get_bind()
+    off = {row[0] if isinstance(row[0], dt.date) else dt.date.fromisoformat(row[0])
+           for row in connection.execute(sa.text("SELECT day FROM public_holidays"))}
+    rows = connection.execute(sa.text(
+        "SELECT g.id, g.created_at, min(e.at) FROM grievances g JOIN grievance_events e ON e.grievance_id = g.id "
+        "WHERE e.to_status = 'resolved' GROUP BY g.id, g.created_at"
+    )).all()
+    dhaka = dt.timezone(dt.timedelta(hours=6))
+
+    def day(moment):
+        moment = moment if isinstance(moment, dt.datetime) else dt.datetime.fromisoformat(str(moment))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone(dhaka).date()
+
+    for grievance_id, created, resolved in rows:
+        start, end = day(created), day(resolved)
+        days = sum(
+            1 for n in range(1, (end - start).days + 1)
+            if (start + dt.timedelta(days=n)).weekday() not in (4, 5) and start + dt.timedelta(days=n) not in off
+        )
+        connection.execute(
+            sa.text("UPDATE grievances SET first_resolved_at = :at, resolution_working_days = :days WHERE id = :id"),
+            {"at": resolved, "days": days, "id": grievance_id},
+        )
 
 
 def downgrade() -> None:
@@ -65,6 +101,9 @@ def downgrade() -> None:
     with op.batch_alter_table('grievances', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_grievances_assigned_to_staff_users'), type_='foreignkey')
         batch_op.drop_index('ix_grievances_queue')
+        batch_op.drop_index('ix_grievances_created')
+        batch_op.drop_column('resolution_working_days')
+        batch_op.drop_column('first_resolved_at')
         batch_op.drop_column('assigned_to')
 
     with op.batch_alter_table('staff_audit', schema=None) as batch_op:
