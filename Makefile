@@ -27,9 +27,11 @@ catalogs: $(STAMP)
 run: setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo-data --if-empty --citizens 2000 --seed 1
+	$(BIN)/flask --app wsgi staff demo-accounts
 	@echo
 	@echo "Sahayata is starting on http://$(HOST):$(PORT)"
 	@echo "  try: curl http://$(HOST):$(PORT)/healthz"
+	@echo "       http://$(HOST):$(PORT)/staff/ (a demo account above), http://$(HOST):$(PORT)/simulator"
 	@echo "       $(BIN)/flask --app wsgi registry check <NID> --lang bn"
 	@echo "  (DATABASE_URL unset: SQLite in var/; REDIS_URL unset: embedded Redis, jobs run inline)"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app

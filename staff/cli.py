@@ -58,3 +58,45 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
         session.rollback()
         raise click.ClickException(f"an account for {email} exists already") from None
     click.echo(f"{role.value} {email} created")
+
+
+DEMO_PASSWORD = "sahayata-demo-only"
+DEMO_ACCOUNTS = (
+    ("officer@demo.sahayata", "officer", "MOSW", None),
+    ("gro@demo.sahayata", "gro", "MOSW", None),
+    ("coordinator@demo.sahayata", "coordinator", None, "SA"),
+    ("monitoring@demo.sahayata", "monitoring", None, None),
+)
+
+
+@staff_cli.command("demo-accounts")
+@with_appcontext
+def demo_accounts_command() -> None:
+    """Demo accounts for trying the workspace; refused once SECRET_KEY is set (a deployment)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from sahayata.config import DEV_SECRET_KEY
+    from sahayata.db import db_session
+    from staff.auth import hash_password
+    from staff.models import Role, StaffUser
+
+    if current_app.config["SECRET_KEY"] != DEV_SECRET_KEY:
+        raise click.ClickException("SECRET_KEY is set: this is a deployment, create real accounts instead")
+    session = db_session()
+    for email, role, ministry, cluster in DEMO_ACCOUNTS:
+        if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:
+            session.add(
+                StaffUser(
+                    email=email,
+                    name=email.split("@")[0].title(),
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    role=Role(role),
+                    ministry_code=ministry,
+                    cluster_code=cluster,
+                    district_ids=[],
+                    language="bn",
+                )
+            )
+        click.echo(f"  staff: {email} / {DEMO_PASSWORD} ({role})")
+    session.commit()

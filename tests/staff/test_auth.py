@@ -69,3 +69,16 @@ def test_each_user_works_in_their_own_language(staff_client, session, officer):
     assert "Sign out" in client.get("/staff/").get_data(as_text=True)
     client.post("/staff/language", {"language": "bn"})
     assert "বের হোন" in client.get("/staff/").get_data(as_text=True)
+
+
+def test_demo_accounts_only_without_a_real_secret_key(app, cli, session):
+    result = cli.invoke(args=["staff", "demo-accounts"])
+    assert result.exit_code == 0 and "officer@demo.sahayata" in result.output
+    assert cli.invoke(args=["staff", "demo-accounts"]).exit_code == 0  # idempotent
+    saved = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-real-deployment-key"
+    try:
+        refused = cli.invoke(args=["staff", "demo-accounts"])
+    finally:
+        app.config["SECRET_KEY"] = saved
+    assert refused.exit_code != 0 and "deployment" in refused.output
