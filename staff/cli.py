@@ -100,3 +100,43 @@ def demo_accounts_command() -> None:
             )
         click.echo(f"  staff: {email} / {DEMO_PASSWORD} ({role})")
     session.commit()
+    filed = _demo_complaints(session)
+    if filed:
+        click.echo(f"  {filed} demo complaints filed for the queues")
+
+
+def _demo_complaints(session, count: int = 60) -> int:
+    """Some complaints from demo citizens, so the queues have work in them (only if none exist)."""
+    import random
+
+    from sqlalchemy import func, select
+
+    from grievance.intake import Filing, file_grievance
+    from grievance.models import Category, Channel, Grievance
+    from registry.models import Citizen, Enrolment
+
+    if session.scalar(select(func.count()).select_from(Grievance)):
+        return 0
+    rng = random.Random(7)
+    people = session.execute(
+        select(Citizen.id, Citizen.mobile, Enrolment.programme_code)
+        .join(Enrolment, Enrolment.citizen_id == Citizen.id)
+        .where(Citizen.mobile.is_not(None))
+        .order_by(Citizen.id)
+        .limit(count)
+    ).all()
+    categories = [c for c in Category if c is not Category.OTHER]
+    for citizen_id, mobile, programme in people:
+        file_grievance(
+            session,
+            Filing(
+                phone=mobile,
+                category=rng.choice(categories),
+                programme_code=programme,
+                text=None,
+                channel=rng.choice([Channel.USSD, Channel.SMS]),
+                locale="bn",
+                citizen_id=citizen_id,
+            ),
+        )
+    return len(people)
