@@ -22,6 +22,7 @@ class Kind(enum.StrEnum):
     START = "start"
     LANGUAGE = "language"
     ANSWER = "answer"  # "1" or "2" after "was your complaint resolved?"
+    INFO = "info"  # "INFO 123456789 the answer": the information an office asked for
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ KEYWORDS: dict[str, Kind] = {
     "পেমেন্ট": Kind.PAYMENT,
     "status": Kind.STATUS,
     "অবস্থা": Kind.STATUS,
+    "info": Kind.INFO,
+    "তথ্য": Kind.INFO,
     "complain": Kind.COMPLAIN,
     "complaint": Kind.COMPLAIN,
     "অভিযোগ": Kind.COMPLAIN,
@@ -60,6 +63,7 @@ KEYWORDS: dict[str, Kind] = {
 }
 LANGUAGES = {"bn": "bn", "bangla": "bn", "bengali": "bn", "বাংলা": "bn", "en": "en", "english": "en", "ইংরেজি": "en"}
 _BANGLA = re.compile(r"[\u0980-\u09FF]")
+_NUMBER_THEN_TEXT = re.compile(r"^((?:\d ?){9})\s*(.*)$", re.S)
 
 
 def parse(text: str) -> Command:
@@ -82,4 +86,7 @@ def parse(text: str) -> Command:
             return Command(Kind.HELP, "", bangla)
     if kind is Kind.STATUS:
         argument = argument.replace(" ", "")
+    if kind is Kind.INFO:  # a 9-digit number, perhaps typed in groups, then the answer
+        match = _NUMBER_THEN_TEXT.match(argument)
+        argument = f"{match.group(1).replace(' ', '')} {match.group(2)}" if match else ""
     return Command(kind, argument, bangla)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from grievance.intake import Filing, file_grievance, find_by_tracking_number
 from grievance.models import Category, Channel, Grievance, Status
-from grievance.status import change_status
+from grievance.status import change_status, record
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.labels import payment_status_label, unit_label
@@ -79,6 +79,7 @@ def answer(session: Session, phone: str, text: str) -> Answer:
         Kind.START: _start,
         Kind.LANGUAGE: _language,
         Kind.ANSWER: _resolution_answer,
+        Kind.INFO: _information,
     }.get(command.kind, _help)
     return Answer(handler(r), r.locale)
 
@@ -160,6 +161,25 @@ def _complain(r: _Reply) -> str:
     if filed.duplicate:
         return r._("You filed this complaint today already. Its number is %(number)s.", number=number)
     return r._("Complaint received. Number %(number)s. Keep it to check the status.", number=number)
+
+
+def _information(r: _Reply) -> str:
+    """The answer to an office's question, added to the complaint's timeline. Only the phone
+    that filed the complaint (or the citizen's registered one) may add to it."""
+    number, _, text = r.command.argument.partition(" ")
+    grievance = find_by_tracking_number(r.session, number)
+    ours = grievance is not None and (
+        grievance.phone_hash == phone_hash(r.phone)
+        or (r.caller is not None and r.caller.citizen_id == grievance.citizen_id)
+    )
+    if not ours:
+        return r._("No complaint has this number.")
+    if not text.strip():
+        return _help(r)
+    note = f"the citizen answered by SMS: {text.strip()[:400]}"
+    record(r.session, grievance, grievance.status, "citizen", note, from_status=grievance.status, tell_citizen=False)
+    r.session.commit()
+    return r._("Thank you. Your answer is added to complaint %(number)s.", number=r.digits(grievance.tracking_number))
 
 
 def _stop(r: _Reply) -> str:

@@ -139,7 +139,7 @@ def information_request(locale: str, number: str, question: str) -> str:
     def text(q: str) -> str:
         return translate(
             locale,
-            "Complaint %(number)s: the office asks: %(question)s Please answer at your Upazila office.",
+            "Complaint %(number)s: the office asks: %(question)s To answer, send INFO %(number)s and your answer.",
             number=_digits(number, locale),
             question=q,
         )

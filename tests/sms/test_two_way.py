@@ -169,3 +169,14 @@ def test_a_long_payment_answer_keeps_to_two_segments_and_points_to_ussd(client, 
     answer = TwilioChannel(client).reply("payment" if language == "en" else "ভাতা")
     assert segments(answer).segments <= 2
     assert answer.endswith("More: dial *123#." if language == "en" else "আরও জানতে *123# ডায়াল করুন।")
+
+
+def test_the_citizen_answers_an_offices_question(channel, session, resolved):
+    number = resolved.tracking_number
+    assert channel.reply(f"INFO {number} I collect at Debidwar union").startswith(("Thank you", "ধন্যবাদ"))
+    session.expire_all()
+    assert resolved.events[-1].note == "the citizen answered by SMS: I collect at Debidwar union"
+    # Another phone cannot add to someone else's complaint.
+    assert channel.reply(f"INFO {number} spam", sender="+8801999000333").startswith("No complaint")
+    session.expire_all()
+    assert "spam" not in resolved.events[-1].note
