@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from grievance.intake import Filing, file_grievance, find_by_tracking_number
+from grievance.labels import status_label
 from grievance.models import Category, Channel, Grievance, Status
 from grievance.status import change_status, record
 from registry.eligibility.engine import rulebook
@@ -20,7 +21,6 @@ from sahayata.privacy import phone_hash
 from sms.commands import Command, Kind, parse
 from sms.encoding import segments
 from sms.models import OptOut
-from sms.templates import complaint_status_label
 
 MAX_SEGMENTS = 2
 
@@ -140,7 +140,7 @@ def _status(r: _Reply) -> str:
     return r._(
         "Complaint %(number)s: %(status)s.",
         number=r.digits(grievance.tracking_number),
-        status=complaint_status_label(r.locale, grievance.status.value),
+        status=status_label(r.locale, grievance.status),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from grievance.labels import status_label
 from registry.labels import channel_label, unit_label
 from registry.models import PaymentChannel
 from sahayata.i18n import format_number, to_bengali_digits, translate
@@ -25,23 +26,8 @@ def complaint_update(locale: str, number: str, status: str) -> str:
         return translate(locale, "Complaint %(number)s has been sent to the office responsible.", number=n)
     if status == "resolved":
         return translate(locale, "Complaint %(number)s is marked resolved. Is it? Reply 1 for yes, 2 for no.", number=n)
-    label = complaint_status_label(locale, status)
+    label = status_label(locale, status)
     return translate(locale, "Complaint %(number)s: %(status)s.", number=n, status=label)
-
-
-def complaint_status_label(locale: str, status: str) -> str:
-    return {
-        "received": translate(locale, "received"),
-        "routed": translate(locale, "sent to the office"),
-        "acknowledged": translate(locale, "seen by the office"),
-        "in_progress": translate(locale, "being worked on"),
-        "resolved": translate(locale, "resolved"),
-        "closed": translate(locale, "closed"),
-        "reopened": translate(locale, "reopened"),
-        "appealed": translate(locale, "under appeal"),
-        "transferred": translate(locale, "being transferred"),
-        "rejected": translate(locale, "rejected"),
-    }.get(status, status)
 
 
 def _money(locale: str, amount: Decimal) -> str:

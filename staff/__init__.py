@@ -18,6 +18,17 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day on one page
     csrf.init_app(app)
+    _label_filters(app)
     auth.init_app(app)
     app.register_blueprint(staff_bp)
     app.register_blueprint(open_data_bp)
+
+
+def _label_filters(app: Flask) -> None:
+    """``{{ g.status|status_label }}``: statuses and categories in the page's language."""
+    from flask_babel import get_locale
+
+    from grievance.labels import category_label, status_label
+
+    app.jinja_env.filters["status_label"] = lambda status: status_label(str(get_locale()), status)
+    app.jinja_env.filters["category_label"] = lambda category: category_label(str(get_locale()), category)

@@ -4,8 +4,8 @@ look-ups for another person, language, and resuming a dropped session."""
 from __future__ import annotations
 
 from grievance.intake import MAX_TEXT, Filing, file_grievance, find_by_tracking_number
+from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
-from grievance.models import Status as GrievanceStatus
 from grievance.tracking import is_valid
 from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen, rulebook
 from registry.eligibility.explain import programme_name, summarise
@@ -216,36 +216,8 @@ def accept_birth_year(ctx: Context, text: str):
 
 
 # -- complaints ---------------------------------------------------------------------------
-def _category_label(ctx: Context, category: Category) -> str:
-    return {
-        Category.PAYMENT_NOT_RECEIVED: ctx._("Payment not received"),
-        Category.AMOUNT_SHORT: ctx._("Less money, or money asked"),
-        Category.EXCLUDED: ctx._("Left out of a programme"),
-        Category.ETOKEN_REFUSED: ctx._("Dealer refused e-token"),
-        Category.DEALER_MISCONDUCT: ctx._("Dealer misconduct"),
-        Category.WRONG_DATA: ctx._("Wrong personal data"),
-        Category.BRIBE_OR_HARASSMENT: ctx._("Bribe or harassment"),
-        Category.OTHER: ctx._("Other"),
-    }[category]
-
-
-def _status_label(ctx: Context, status: GrievanceStatus) -> str:
-    return {
-        GrievanceStatus.RECEIVED: ctx._("received"),
-        GrievanceStatus.ROUTED: ctx._("sent to the office"),
-        GrievanceStatus.ACKNOWLEDGED: ctx._("seen by the office"),
-        GrievanceStatus.IN_PROGRESS: ctx._("being worked on"),
-        GrievanceStatus.RESOLVED: ctx._("resolved"),
-        GrievanceStatus.CLOSED: ctx._("closed"),
-        GrievanceStatus.REOPENED: ctx._("reopened"),
-        GrievanceStatus.APPEALED: ctx._("under appeal"),
-        GrievanceStatus.TRANSFERRED: ctx._("being transferred"),
-        GrievanceStatus.REJECTED: ctx._("rejected"),
-    }[status]
-
-
 def complaint_category_options(ctx: Context) -> list[Option]:
-    return [Option(_category_label(ctx, c), Go("complaint_programme", {"category": c.value})) for c in Category]
+    return [Option(category_label(ctx.locale, c), Go("complaint_programme", {"category": c.value})) for c in Category]
 
 
 def complaint_programme_options(ctx: Context) -> list[Option]:
@@ -264,7 +236,7 @@ def accept_complaint_text(ctx: Context, text: str):
 
 def complaint_confirm_title(ctx: Context) -> str:
     # The category only: with the programme's name too the worst case overflows 80 units.
-    return ctx.sentence(_category_label(ctx, Category(ctx.params["category"]))) + " " + ctx._("Send?")
+    return ctx.sentence(category_label(ctx.locale, Category(ctx.params["category"]))) + " " + ctx._("Send?")
 
 
 def _send_complaint(ctx: Context):
@@ -304,7 +276,7 @@ def complaint_status_text(ctx: Context) -> str:
     return ctx._(
         "Complaint %(number)s: %(status)s. Filed %(date)s.",
         number=ctx.digits(grievance.tracking_number),
-        status=_status_label(ctx, grievance.status),
+        status=status_label(ctx.locale, grievance.status),
         date=ctx.date(grievance.created_at.date()),
     )
 

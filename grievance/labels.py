@@ -1,0 +1,35 @@
+"""Complaint categories and statuses as people read them, in their language: one place for
+USSD, SMS and the staff workspace."""
+
+from __future__ import annotations
+
+from grievance.models import Category, Status
+from sahayata.i18n import translate
+
+
+def category_label(locale: str, category: Category) -> str:
+    return {
+        Category.PAYMENT_NOT_RECEIVED: translate(locale, "Payment not received"),
+        Category.AMOUNT_SHORT: translate(locale, "Less money, or money asked"),
+        Category.EXCLUDED: translate(locale, "Left out of a programme"),
+        Category.ETOKEN_REFUSED: translate(locale, "Dealer refused e-token"),
+        Category.DEALER_MISCONDUCT: translate(locale, "Dealer misconduct"),
+        Category.WRONG_DATA: translate(locale, "Wrong personal data"),
+        Category.BRIBE_OR_HARASSMENT: translate(locale, "Bribe or harassment"),
+        Category.OTHER: translate(locale, "Other"),
+    }[Category(category)]
+
+
+def status_label(locale: str, status: Status | str) -> str:
+    return {
+        Status.RECEIVED: translate(locale, "received"),
+        Status.ROUTED: translate(locale, "sent to the office"),
+        Status.ACKNOWLEDGED: translate(locale, "seen by the office"),
+        Status.IN_PROGRESS: translate(locale, "being worked on"),
+        Status.RESOLVED: translate(locale, "resolved"),
+        Status.CLOSED: translate(locale, "closed"),
+        Status.REOPENED: translate(locale, "reopened"),
+        Status.APPEALED: translate(locale, "under appeal"),
+        Status.TRANSFERRED: translate(locale, "being transferred"),
+        Status.REJECTED: translate(locale, "rejected"),
+    }[Status(status)]
