@@ -6,15 +6,18 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from grievance.actions import ActionRefused
+from grievance.labels import category_label
 from grievance.models import Category, Status
 from grievance.status import TransitionNotAllowed
+from registry.labels import channel_label
 from registry.masking import mask_mobile, mask_nid
-from registry.models import Citizen, District, Ministry, Programme
+from registry.models import Citizen, District, Ministry, PaymentChannel, Programme
 from sahayata.db import db_session
 from sahayata.jobs import redis_connection
 from staff import cases, charts, dashboards
@@ -206,14 +209,17 @@ def dashboard():
     session = db_session()
     scope = _dashboard_scope(request.args.get("scope", ""))
     board = dashboards.build(session, scope, redis=redis_connection())
+    locale = str(get_locale())
     return render_template(
         "staff/dashboard.html",
         board=board,
         charts=charts,
-        category_chart=charts.bars(board.top_categories, title=_("Top categories")),
+        category_chart=charts.bars(
+            [(category_label(locale, category), n) for category, n in board.top_categories], title=_("Top categories")
+        ),
         weekly_chart=charts.columns([(d.strftime("%d/%m"), n) for d, n in board.weekly], title=_("Weekly trend")),
         failure_chart=charts.bars(
-            [(channel, 100 * rate) for channel, _all, _bad, rate in board.payment_failures],
+            [(channel_label(locale, PaymentChannel(c)), 100 * rate) for c, _all, _bad, rate in board.payment_failures],
             unit="%",
             title=_("Payment failure rate by channel"),
         ),
