@@ -29,7 +29,11 @@ TARGET = {
 
 
 class ActionRefused(ValueError):
-    pass
+    """Refused for a reason the person can fix; ``code`` names it for translated messages."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def apply_action(
@@ -38,10 +42,10 @@ def apply_action(
     """Perform a staff action in the caller's transaction; transfer re-routes to ``to_ministry``.
     The caller commits, then dispatches the citizen's notification."""
     if action in (Action.RESOLVE, Action.REJECT, Action.TRANSFER) and not (note or "").strip():
-        raise ActionRefused(f"{action.value} needs a note saying why")
+        raise ActionRefused(f"{action.value} needs a note saying why", code="note_required")
     if action is Action.TRANSFER:
         if not to_ministry:
-            raise ActionRefused("transfer needs the ministry to transfer to")
+            raise ActionRefused("transfer needs the ministry to transfer to", code="ministry_required")
         change_status(session, grievance, Status.TRANSFERRED, by, f"to {to_ministry}: {note}")
         route = route_for(session, grievance, utcnow().astimezone(DHAKA).date())
         grievance.ministry_code = to_ministry

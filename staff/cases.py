@@ -61,14 +61,14 @@ def perform(
     question_id: int | None = None
     if action in (CaseAction.NOTE, CaseAction.ASK):
         if not note:
-            raise ActionRefused("write the note or the question first")
+            raise ActionRefused("write the note or the question first", code="text_required")
         if action is CaseAction.ASK:
             question_id = _ask_citizen(session, grievance, note)
         text = note if action is CaseAction.NOTE else f"asked the citizen: {note}"
         record(session, grievance, grievance.status, actor, text, from_status=grievance.status, tell_citizen=False)
     else:
         if action is CaseAction.TRANSFER and (not to_ministry or session.get(Ministry, to_ministry) is None):
-            raise ActionRefused("choose the ministry to transfer to")
+            raise ActionRefused("choose the ministry to transfer to", code="ministry_required")
         if action is CaseAction.ACKNOWLEDGE:
             grievance.assigned_to = user.id  # the officer who takes it up may see the phone
         if action is CaseAction.TRANSFER:
@@ -85,7 +85,7 @@ def perform(
 def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:
     phone = contact_phone(session, grievance)
     if phone is None:
-        raise ActionRefused("this complaint has no phone number to ask")
+        raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
     text = information_request(grievance.locale, grievance.tracking_number, question)
     message = create_message(
         session, phone=phone, text=text, locale=grievance.locale, template="information_request", dedupe_key=None

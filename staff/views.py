@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from grievance.actions import ActionRefused
-from grievance.labels import category_label
+from grievance.labels import category_label, status_label
 from grievance.models import Category, Status
 from grievance.status import TransitionNotAllowed
 from registry.labels import channel_label
@@ -184,13 +184,29 @@ def act(number: str):
         abort(403)
     except (ValueError, ActionRefused, TransitionNotAllowed) as problem:
         session.rollback()
-        flash(_("Not done: %(reason)s", reason=str(problem)), "error")
+        flash(_("Not done: %(reason)s", reason=_refusal(problem, grievance)), "error")
         return redirect(url_for("staff.case", number=number)), 303
     flash(_("Done."))
     # A transferred case leaves this ministry: back to the queue.
     if cases.find_case(session, current_user, number) is None:
         return redirect(url_for("staff.home")), 303
     return redirect(url_for("staff.case", number=number)), 303
+
+
+def _refusal(problem: Exception, grievance) -> str:
+    """Why an action was not done, in the user's language."""
+    if isinstance(problem, TransitionNotAllowed):
+        return _(
+            "it cannot be done to a complaint that is %(status)s.",
+            status=status_label(str(get_locale()), grievance.status),
+        )
+    reasons = {
+        "note_required": _("write why in the note: resolving, rejecting and transferring need one."),
+        "ministry_required": _("choose the ministry to transfer to."),
+        "text_required": _("write the note or the question first."),
+        "no_phone": _("this complaint has no phone number to ask."),
+    }
+    return reasons.get(getattr(problem, "code", ""), _("choose an action."))
 
 
 @bp.post("/cases/<number>/phone")

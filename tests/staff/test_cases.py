@@ -41,7 +41,7 @@ def test_resolving_or_rejecting_needs_a_reason(staff_client, session, routed_cas
     client = staff_client(officer)
     response = act(client, grievance, "reject")
     assert response.status_code == 303
-    assert "needs a note" in client.get(response.location).get_data(as_text=True)
+    assert "write why in the note" in client.get(response.location).get_data(as_text=True)
     session.refresh(grievance)
     assert grievance.status is Status.ROUTED and audited(session, grievance) == []
 
@@ -101,3 +101,14 @@ def test_bulk_acknowledge(staff_client, session, routed_case, officer):
     for grievance in [*cases, other]:
         session.refresh(grievance)
     assert [g.status for g in cases] == [Status.ACKNOWLEDGED] * 2 and other.status is Status.ROUTED
+
+
+def test_a_refusal_is_explained_in_the_users_language(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    client.post("/staff/language", {"language": "bn"})
+    act(client, grievance, "resolve", note="paid")
+    response = act(client, grievance, "acknowledge")  # a resolved complaint cannot be acknowledged
+    assert "তাই এটি করা যায় না" in client.get(response.location).get_data(as_text=True)
+    response = act(client, grievance, "nonsense")
+    assert response.status_code == 303
