@@ -215,7 +215,8 @@ def reveal_phone(number: str):
     grievance = _case_or_404(number)
     phone = cases.reveal_phone(db_session(), current_user, grievance)
     if phone is None:
-        abort(403)
+        message = _("Only the officer who acknowledged this complaint may see the full number.")
+        return render_template("staff/error.html", message=message), 403
     return render_template("staff/phone.html", g=grievance, phone=phone)
 
 
