@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from grievance.contact import contact_phone
 from grievance.models import Grievance, OutboxEntry, utcnow
-from registry.models import Citizen
 from sahayata.db import transaction
 from sahayata.jobs import with_app_context
 from sms.opt_outs import opted_out
@@ -30,14 +30,7 @@ def deliver_complaint_updates(grievance_id: int) -> int:
         ).all()
         if not entries:
             return 0
-        grievance = session.get(Grievance, grievance_id)
-        registered = (
-            session.scalar(select(Citizen.mobile).where(Citizen.id == grievance.citizen_id))
-            if (grievance.citizen_id)
-            else None
-        )
-        # The registry's number for a registered citizen (it may be newer); else the filer's.
-        phone = registered or grievance.contact_phone
+        phone = contact_phone(session, session.get(Grievance, grievance_id))
         for entry in entries:
             payload = entry.payload
             entry.done_at = utcnow()

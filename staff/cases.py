@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grievance.actions import Action, ActionRefused, apply_action
+from grievance.contact import contact_phone
 from grievance.jobs import dispatch
 from grievance.models import Grievance, Status
 from grievance.status import TransitionNotAllowed, record
-from registry.models import Citizen, Ministry
+from registry.models import Ministry
 from sms.sending import create_message, queue_send
 from sms.templates import information_request
 from staff.models import StaffAudit, StaffUser
@@ -92,14 +93,6 @@ def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:
     )
     session.flush()
     return message.id
-
-
-def contact_phone(session: Session, grievance: Grievance) -> str | None:
-    if grievance.citizen_id:
-        mobile = session.scalar(select(Citizen.mobile).where(Citizen.id == grievance.citizen_id))
-        if mobile:
-            return mobile
-    return grievance.contact_phone
 
 
 def reveal_phone(session: Session, user: StaffUser, grievance: Grievance) -> str | None:
