@@ -196,28 +196,50 @@ def send_batch(message_ids: Sequence[int]) -> dict[int, str]:
     RECORD_EVERY messages, so a worker killed mid-batch leaves at most that many in doubt
     (their claim lapses and they are sent again: a crash can duplicate, never lose)."""
     rate = current_app.config["SMS_RATE_PER_SECOND"] or 0
-    hold = CLAIM_SECONDS + (len(message_ids) / rate if rate else 0)
+
+    def hold_for(count: int) -> float:
+        # Other workers share the bucket, so allow twice the time this batch would take alone.
+        return CLAIM_SECONDS + (2 * count / rate if rate else 0)
+
+    claimed = _claim(message_ids, hold_for(len(message_ids)))
     outcomes: dict[int, str] = {}
     senders: dict[str | None, tuple[Provider, TokenBucket | Unlimited]] = {}
     sent: list[dict[str, Any]] = []
-    for message in _claim(message_ids, hold):
-        if message.provider not in senders:
-            chosen = provider(message.provider)
-            senders[message.provider] = (chosen, rate_limiter(chosen.name))
-        sender, bucket = senders[message.provider]
-        bucket.take()
-        try:
-            receipt = sender.send(message.phone, message.text, reference=message.reference)
-        except ProviderError as exc:
-            outcomes[message.id] = _failed(message, exc)
-            continue
-        outcomes[message.id] = "sent"
-        sent.append({"id": message.id, "provider": sender.name, "provider_message_id": receipt.provider_message_id})
-        if len(sent) >= RECORD_EVERY:
-            _record_sent(sent)
-            sent = []
-    _record_sent(sent)
+    try:
+        for position, message in enumerate(claimed):
+            if message.provider not in senders:
+                chosen = provider(message.provider)
+                senders[message.provider] = (chosen, rate_limiter(chosen.name))
+            sender, bucket = senders[message.provider]
+            bucket.take()
+            try:
+                receipt = sender.send(message.phone, message.text, reference=message.reference)
+            except ProviderError as exc:
+                outcomes[message.id] = _failed(message, exc)
+                continue
+            outcomes[message.id] = "sent"
+            sent.append({"id": message.id, "provider": sender.name, "provider_message_id": receipt.provider_message_id})
+            if len(sent) >= RECORD_EVERY:
+                _record_sent(sent)
+                sent = []
+                # Still ours: keep the rest held while this job works through them.
+                rest = [m.id for m in claimed[position + 1 :]]
+                _extend_claims(rest, hold_for(len(rest)))
+    finally:  # whatever stops the batch, what went out is recorded as sent
+        _record_sent(sent)
     return outcomes
+
+
+def _extend_claims(message_ids: Sequence[int], seconds: float) -> None:
+    if not message_ids:
+        return
+    with transaction() as session:
+        session.execute(
+            update(Message)
+            .where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING)
+            .values(claimed_until=utcnow() + dt.timedelta(seconds=seconds)),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _expire(session: Session, message_ids: Sequence[int]) -> None:

@@ -12,7 +12,7 @@ from sahayata.jobs import jobs_run_inline, redis_connection
 from sms import sending
 from sms.models import Message, MessageStatus
 from sms.notifications import deliver_complaint_updates
-from sms.providers import ProviderError
+from sms.providers import ProviderError, Sent
 from sms.providers.console import ConsoleProvider
 from tests.factories import make_citizen, make_filing
 
@@ -130,3 +130,44 @@ def test_sweep_requeues_messages_never_sent(app, session, no_dispatch, monkeypat
     monkeypatch.setattr(sending, "enqueue", lambda job, ids: queued.append((job, ids)))
     [message_id] = session.scalars(select(Message.id)).all()
     assert sending.sweep_messages() == 1 and queued == [(sending.send_batch, [message_id])]
+
+
+def test_messages_sent_before_a_crash_are_recorded_as_sent(app, session, monkeypatch):
+    """A batch that dies half way (a bug, a lost connection) still records what went out,
+    so the sweeper never sends those again."""
+    from sms.sending import NewMessage, create_messages, send_batch
+
+    ids = create_messages(session, [NewMessage(f"+8801700000{i:03d}", "hi", "en", "t", f"crash:{i}") for i in range(5)])
+    session.commit()
+
+    class DiesOnTheFourth:
+        name = "dies"
+        calls = 0
+
+        def send(self, to, text, reference=None):
+            DiesOnTheFourth.calls += 1
+            if DiesOnTheFourth.calls == 4:
+                raise RuntimeError("connection reset")
+            return Sent(f"id{DiesOnTheFourth.calls}")
+
+    monkeypatch.setattr(sending, "provider", lambda name=None: DiesOnTheFourth())
+    with pytest.raises(RuntimeError):
+        send_batch(ids)
+    session.expire_all()
+    statuses = [session.get(Message, i).status for i in ids]
+    assert statuses[:3] == [MessageStatus.SENT] * 3 and statuses[3:] == [MessageStatus.SENDING] * 2
+
+
+def test_a_long_batch_keeps_its_claim_on_the_messages_it_has_not_reached(app, session, monkeypatch):
+    from sms.sending import NewMessage, create_messages, send_batch
+
+    monkeypatch.setattr(sending, "RECORD_EVERY", 2)
+    ids = create_messages(session, [NewMessage(f"+8801700001{i:03d}", "hi", "en", "t", f"hold:{i}") for i in range(5)])
+    session.commit()
+    extended = []
+    real_extend = sending._extend_claims
+    monkeypatch.setattr(
+        sending, "_extend_claims", lambda rest, seconds: extended.append(list(rest)) or real_extend(rest, seconds)
+    )
+    send_batch(ids)
+    assert extended == [ids[2:], ids[4:]]
