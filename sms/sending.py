@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -201,6 +202,7 @@ def send_batch(message_ids: Sequence[int]) -> dict[int, str]:
         # Other workers share the bucket, so allow twice the time this batch would take alone.
         return CLAIM_SECONDS + (2 * count / rate if rate else 0)
 
+    held_until = time.monotonic() + hold_for(len(message_ids))
     claimed = _claim(message_ids, hold_for(len(message_ids)))
     outcomes: dict[int, str] = {}
     senders: dict[str | None, tuple[Provider, TokenBucket | Unlimited]] = {}
@@ -222,9 +224,11 @@ def send_batch(message_ids: Sequence[int]) -> dict[int, str]:
             if len(sent) >= RECORD_EVERY:
                 _record_sent(sent)
                 sent = []
-                # Still ours: keep the rest held while this job works through them.
+                # Running out of held time (a shared, slow rate): keep the rest ours.
                 rest = [m.id for m in claimed[position + 1 :]]
-                _extend_claims(rest, hold_for(len(rest)))
+                if held_until - time.monotonic() < hold_for(len(rest)) / 2:
+                    _extend_claims(rest, hold_for(len(rest)))
+                    held_until = time.monotonic() + hold_for(len(rest))
     finally:  # whatever stops the batch, what went out is recorded as sent
         _record_sent(sent)
     return outcomes

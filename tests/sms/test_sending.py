@@ -158,10 +158,11 @@ def test_messages_sent_before_a_crash_are_recorded_as_sent(app, session, monkeyp
     assert statuses[:3] == [MessageStatus.SENT] * 3 and statuses[3:] == [MessageStatus.SENDING] * 2
 
 
-def test_a_long_batch_keeps_its_claim_on_the_messages_it_has_not_reached(app, session, monkeypatch):
+def test_a_slow_batch_keeps_its_claim_on_the_messages_it_has_not_reached(app, session, monkeypatch):
     from sms.sending import NewMessage, create_messages, send_batch
 
     monkeypatch.setattr(sending, "RECORD_EVERY", 2)
+    monkeypatch.setattr(sending, "CLAIM_SECONDS", 0)  # every check finds the hold running out
     ids = create_messages(session, [NewMessage(f"+8801700001{i:03d}", "hi", "en", "t", f"hold:{i}") for i in range(5)])
     session.commit()
     extended = []
@@ -171,3 +172,9 @@ def test_a_long_batch_keeps_its_claim_on_the_messages_it_has_not_reached(app, se
     )
     send_batch(ids)
     assert extended == [ids[2:], ids[4:]]
+    extended.clear()
+    monkeypatch.setattr(sending, "CLAIM_SECONDS", 60)  # a fast batch has time to spare: no extra writes
+    more = create_messages(session, [NewMessage(f"+8801700002{i:03d}", "hi", "en", "t", f"fast:{i}") for i in range(5)])
+    session.commit()
+    send_batch(more)
+    assert extended == []
