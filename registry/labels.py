@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from registry.models import PaymentChannel, PaymentStatus
-from sahayata.i18n import translate
+from sahayata.i18n import format_number, to_bengali_digits, translate
 
 
 def channel_label(locale: str, channel: PaymentChannel | None) -> str:
@@ -32,3 +35,14 @@ def payment_status_label(locale: str, status: PaymentStatus) -> str:
 def unit_label(locale: str, unit: str) -> str:
     """E-token units the registry knows are translated; any other is shown as imported."""
     return {"kg rice": translate(locale, "kg rice"), "voucher": translate(locale, "voucher")}.get(unit, unit)
+
+
+def wallet_sentence(locale: str, programme: str, balance: Decimal, unit: str, expires_on: dt.date | None) -> str:
+    """ "Food Friendly: 30 kg rice, valid until 31/12/2026." for USSD screens and SMS answers;
+    Bengali digits and a দাঁড়ি in Bangla script."""
+    bangla = locale == "bn"
+    line = f"{programme}: {format_number(balance, 'bn' if bangla else 'en')} {unit_label(locale, unit)}"
+    if expires_on:
+        date = expires_on.strftime("%d/%m/%Y")
+        line += ", " + translate(locale, "valid until %(date)s", date=to_bengali_digits(date) if bangla else date)
+    return line + ("।" if bangla else ".")

@@ -14,7 +14,7 @@ from grievance.models import Category, Channel, Grievance, Status
 from grievance.status import change_status, record
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
-from registry.labels import payment_status_label, unit_label
+from registry.labels import payment_status_label, wallet_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sahayata.i18n import format_number, to_bengali_digits, translate
 from sahayata.privacy import phone_hash
@@ -98,13 +98,7 @@ def _balance(r: _Reply) -> str:
     wallets = wallets_for(r.session, r.caller.citizen_id)
     if not wallets:
         return r._("You have no e-tokens.")
-    parts = []
-    for w in wallets:
-        unit = unit_label(r.locale, w.unit)
-        line = f"{r.name(w.programme_code)}: {format_number(w.balance, r.locale)} {unit}"
-        if w.expires_on:
-            line += ", " + r._("valid until %(date)s", date=r.digits(w.expires_on.strftime("%d/%m/%Y")))
-        parts.append(r.sentence(line))
+    parts = [wallet_sentence(r.locale, r.name(w.programme_code), w.balance, w.unit, w.expires_on) for w in wallets]
     return r.fit(parts)
 
 

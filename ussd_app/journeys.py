@@ -9,7 +9,7 @@ from grievance.models import Category, Channel
 from grievance.tracking import is_valid
 from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen, rulebook
 from registry.eligibility.explain import programme_name, summarise
-from registry.labels import channel_label, payment_status_label, unit_label
+from registry.labels import channel_label, payment_status_label, wallet_sentence
 from registry.models import Citizen, PaymentStatus
 from registry.services import (
     PaymentView,
@@ -185,14 +185,10 @@ def etokens_text(ctx: Context) -> str:
     wallets = wallets_for(ctx.db, ctx.state.citizen_id)
     if not wallets:
         return ctx._("You have no e-tokens.")
-    parts = []
-    for wallet in wallets:
-        unit = unit_label(ctx.locale, wallet.unit)
-        line = f"{_short_name(ctx, wallet.programme_code)}: {ctx.number(wallet.balance)} {unit}"
-        if wallet.expires_on:
-            line += ", " + ctx._("valid until %(date)s", date=ctx.date(wallet.expires_on))
-        parts.append(ctx.sentence(line))
-    return " ".join(parts)
+    return " ".join(
+        wallet_sentence(ctx.locale, _short_name(ctx, w.programme_code), w.balance, w.unit, w.expires_on)
+        for w in wallets
+    )
 
 
 # -- another person -----------------------------------------------------------------------
