@@ -19,17 +19,16 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+
+from benchmarks.scratch import ready_app, scratch_database  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -73,40 +72,25 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=2_000)
     args = parser.parse_args()
 
-    base = make_url(os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"sahayata_grievance_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = base.set(database=name).render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL}
     Redis.from_url(REDIS_URL).flushdb()
     try:
-        run(database_url, env, args)
+        with scratch_database("grievance_bench") as database_url:
+            env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL}
+            run(database_url, env, args)
     finally:
         Redis.from_url(REDIS_URL).flushdb()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run(database_url: str, env: dict[str, str], args: argparse.Namespace) -> None:
     from grievance.intake import Filing, file_grievance
     from grievance.models import Category, Channel, Grievance, Status, as_utc
-    from grievance.reference_data import sync_grievance_reference_data
     from registry.demo import generate_demo_data
     from registry.models import Citizen, Programme
-    from registry.reference_data import sync_reference_data
-    from sahayata import migrate
-    from sahayata.app import create_app
     from sahayata.db import db_session
 
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL})
-    migrate.upgrade(app)
+    app = ready_app(database_url, REDIS_URL)
     with app.app_context():
         session = db_session()
-        sync_reference_data(session)
-        sync_grievance_reference_data(session)
-        session.commit()
         generate_demo_data(session, 5_000, seed=9)
         citizens = session.execute(select(Citizen.id, Citizen.mobile).where(Citizen.mobile.is_not(None))).all()
         programmes = list(session.scalars(select(Programme.code)))

@@ -14,13 +14,11 @@ CSV with the demo generator, then in the same run measures:
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,6 +27,7 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from benchmarks.scratch import ready_app, scratch_database
 from registry.demo import DemoGenerator
 from registry.eligibility.engine import (
     check,
@@ -40,9 +39,6 @@ from registry.eligibility.engine import (
 from registry.imports.kinds import CitizensImport
 from registry.imports.runner import run_import
 from registry.models import Citizen
-from registry.reference_data import sync_reference_data
-from sahayata import migrate
-from sahayata.app import create_app
 from sahayata.db import db_session
 
 
@@ -52,29 +48,14 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=2000)
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    url = make_url(base)
-    if url.get_backend_name() != "postgresql":
-        sys.exit("this benchmark needs DATABASE_URL on PostgreSQL")
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"sahayata_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    bench_url = url.set(database=name)
-    try:
-        run(bench_url.render_as_string(hide_password=False), args)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("import_bench") as database_url:
+        run(database_url, args)
 
 
 def run(database_url: str, args: argparse.Namespace) -> None:
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": None})
-    migrate.upgrade(app)
+    app = ready_app(database_url, None)
     with app.app_context(), tempfile.TemporaryDirectory() as folder:
         session = db_session()
-        sync_reference_data(session)
-        session.commit()
 
         started = time.perf_counter()
         paths, _ = DemoGenerator(session, seed=42).write_files(args.citizens, Path(folder))

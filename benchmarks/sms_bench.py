@@ -18,19 +18,17 @@ import argparse
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.grievance_bench import stop, workers  # noqa: E402
+from benchmarks.scratch import ready_app, scratch_database  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
@@ -96,40 +94,25 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=100_000)
     args = parser.parse_args()
 
-    base = make_url(os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"sahayata_sms_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = base.set(database=name).render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "SMS_PROVIDER": "console"}
-    env.pop("SMS_RATE_PER_SECOND", None)
     Redis.from_url(REDIS_URL).flushdb()
     try:
-        run(database_url, env, args.recipients)
+        with scratch_database("sms_bench") as database_url:
+            env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "SMS_PROVIDER": "console"}
+            env.pop("SMS_RATE_PER_SECOND", None)
+            run(database_url, env, args.recipients)
     finally:
         Redis.from_url(REDIS_URL).flushdb()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run(database_url: str, env: dict[str, str], recipients: int) -> None:
-    from grievance.reference_data import sync_grievance_reference_data
-    from registry.reference_data import sync_reference_data
-    from sahayata import migrate
-    from sahayata.app import create_app
     from sahayata.clock import as_utc
     from sahayata.db import db_session
     from sms import campaigns
     from sms.models import Message, MessageStatus
 
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "SMS_PROVIDER": "console"})
-    migrate.upgrade(app)
+    app = ready_app(database_url, REDIS_URL, SMS_PROVIDER="console")
     with app.app_context():
         session = db_session()
-        sync_reference_data(session)
-        sync_grievance_reference_data(session)
-        session.commit()
         seed_recipients(session, recipients)
 
         floor = enqueue_and_run_floor(10_000, env)

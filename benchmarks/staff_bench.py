@@ -18,16 +18,15 @@ import re
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+
+from benchmarks.scratch import ready_app, scratch_database  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PASSWORD = "benchmark passphrase"
@@ -102,34 +101,18 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=1_000_000)
     parser.add_argument("--complaints", type=int, default=100_000)
     args = parser.parse_args()
-    base = make_url(os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"sahayata_staff_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        run(base.set(database=name).render_as_string(hide_password=False), args)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("staff_bench") as database_url:
+        run(database_url, args)
 
 
 def run(database_url: str, args: argparse.Namespace) -> None:
-    from grievance.reference_data import sync_grievance_reference_data
-    from registry.reference_data import sync_reference_data
-    from sahayata import migrate
-    from sahayata.app import create_app
     from sahayata.db import db_session
     from staff.auth import hash_password
     from staff.models import Role, StaffUser
 
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL})
-    migrate.upgrade(app)
+    app = ready_app(database_url, REDIS_URL)
     with app.app_context():
         session = db_session()
-        sync_reference_data(session)
-        sync_grievance_reference_data(session)
-        session.commit()
         started = time.perf_counter()
         for statement in SEED:
             session.execute(text(statement), {"citizens": args.citizens, "complaints": args.complaints})

@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from sqlalchemy import select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+
+from benchmarks.scratch import ready_app, scratch_database  # noqa: E402
 
 SESSION = ["", "2", "2*0", "2*0*3", "2*0*3*00"]  # dial, payments, back, e-tokens, main menu
 WORKERS = os.environ.get("BENCH_WORKERS", "4")  # 2 x cores; 3 and 8 measured no better
@@ -130,15 +130,9 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=20_000)
     args = parser.parse_args()
 
-    base = make_url(os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"sahayata_ussd_bench_{uuid.uuid4().hex[:8]}"
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = base.set(database=name).render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
-    try:
+    with scratch_database("ussd_bench") as database_url:
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         phones = prepare(database_url, redis_url, args.citizens)
         print(
             f"registry: {args.citizens:,} demo citizens; {len(phones):,} phones with payments; "
@@ -166,9 +160,6 @@ def main() -> None:
             f"service rate = {100 * service_rate / bare_rate:.0f}% of bare Flask (target >= 50%); "
             f"p99 {p99:.1f} ms (target < 50 ms)"
         )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def prepare(database_url: str, redis_url: str, citizens: int) -> list[str]:
@@ -176,18 +167,12 @@ def prepare(database_url: str, redis_url: str, citizens: int) -> list[str]:
 
     from registry.demo import generate_demo_data
     from registry.models import Citizen, Enrolment
-    from registry.reference_data import sync_reference_data
-    from sahayata import migrate
-    from sahayata.app import create_app
     from sahayata.db import db_session
 
     Redis.from_url(redis_url).flushdb()
-    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": None})
-    migrate.upgrade(app)
+    app = ready_app(database_url, None)
     with app.app_context():
         session = db_session()
-        sync_reference_data(session)
-        session.commit()
         generate_demo_data(session, citizens, seed=3)
         return list(
             session.scalars(

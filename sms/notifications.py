@@ -31,13 +31,14 @@ def deliver_complaint_updates(grievance_id: int) -> int:
         if not entries:
             return 0
         phone = contact_phone(session, session.get(Grievance, grievance_id))
+        silenced = not phone or opted_out(session, phone)
         for entry in entries:
             payload = entry.payload
             entry.done_at = utcnow()
-            if not phone or opted_out(session, phone):
+            if silenced:
                 continue
             text = complaint_update(payload["locale"], payload["tracking_number"], payload["status"])
-            message = create_message(
+            message_id = create_message(
                 session,
                 phone=phone,
                 text=text,
@@ -45,8 +46,7 @@ def deliver_complaint_updates(grievance_id: int) -> int:
                 template=f"complaint_{payload['status']}",
                 dedupe_key=f"outbox:{entry.id}",
             )
-            session.flush()
-            created.append(message.id)
+            created.append(message_id)
     for message_id in created:
         queue_send(message_id)
     return len(created)

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from flask import current_app
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registry.bulk import insert_new
@@ -78,22 +78,27 @@ def create_message(
     template: str | None,
     dedupe_key: str | None,
     via: str | None = None,
-) -> Message:
-    """A new outbound message, or the existing one with the same ``dedupe_key``; caller commits.
+) -> int:
+    """The id of a new outbound message, or of the existing one with the same ``dedupe_key``
+    (a twin job made it); the caller commits.
 
     ``via`` names the provider that must carry it (a reply goes back the way the command
     came); None means the alerts provider at sending time."""
-    if dedupe_key:
-        existing = session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
-        if existing is not None:
-            return existing
-    message = Message(**_message_values(phone, text, locale, template, dedupe_key), provider=via)
-    try:
-        with session.begin_nested():  # a twin job's row must not roll back the caller's work
-            session.add(message)
-    except IntegrityError:  # the same purpose, created a moment ago by a twin job
-        return session.scalar(select(Message).where(Message.dedupe_key == dedupe_key))
-    return message
+    now = utcnow()
+    values = {
+        **_message_values(phone, text, locale, template, dedupe_key),
+        "provider": via,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # One statement: a twin's row makes it insert nothing, and never fails the transaction.
+    statement = dialect.insert(Message.__table__).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    new_id = session.execute(statement.returning(Message.__table__.c.id)).scalar()
+    if new_id is None:
+        new_id = session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
+    return new_id
 
 
 def _message_values(phone: str, text: str, locale: str, template: str | None, dedupe_key: str | None) -> dict:
@@ -247,10 +252,11 @@ def _extend_claims(message_ids: Sequence[int], seconds: float) -> None:
 
 
 def _expire(session: Session, message_ids: Sequence[int]) -> None:
-    """Bulk statements bypass the ORM: make this session reload those messages when read."""
+    """Bulk statements bypass the ORM: make this session reload those messages when read.
+    (Goes by identity keys: reading ``obj.id`` of an expired object would load it.)"""
     wanted = set(message_ids)
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Message) and obj.id in wanted:
+    for key, obj in list(session.identity_map.items()):
+        if key[0] is Message and key[1][0] in wanted:
             session.expire(obj)
 
 

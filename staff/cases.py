@@ -88,11 +88,9 @@ def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:
     if phone is None:
         raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
     text = information_request(grievance.locale, grievance.tracking_number, question)
-    message = create_message(
+    return create_message(
         session, phone=phone, text=text, locale=grievance.locale, template="information_request", dedupe_key=None
     )
-    session.flush()
-    return message.id
 
 
 def reveal_phone(session: Session, user: StaffUser, grievance: Grievance) -> str | None:

@@ -62,12 +62,12 @@ def kannel_inbound() -> Response:
         abort(400, description="sender is not a Bangladeshi mobile number")
     session = db_session()
     reply = answer(session, phone, _inbound_text()[:1600])
-    message = create_message(
+    message_id = create_message(
         session, phone=phone, text=reply.text, locale=reply.locale, template="reply", dedupe_key=None, via="kannel"
     )
     session.commit()
-    current_app.logger.info("SMS command from %s answered (message %s)", mask_mobile(phone), message.id)
-    queue_send(message.id)
+    current_app.logger.info("SMS command from %s answered (message %s)", mask_mobile(phone), message_id)
+    queue_send(message_id)
     return Response("", 200, mimetype="text/plain")
 
 
