@@ -35,7 +35,16 @@ def _mark_done(session, grievance_id: int, kind: str) -> None:
 
 @with_app_context
 def route_grievance(grievance_id: int) -> str:
-    """Route a received complaint to its ministry and office, and start its SLA clock."""
+    """Route a received complaint to its ministry and office, start its SLA clock, and tell
+    the citizen (the "received" and "routed" SMS go out from this same job: one job per
+    complaint, not five)."""
+    try:
+        return _route(grievance_id)
+    finally:
+        _deliver(grievance_id)
+
+
+def _route(grievance_id: int) -> str:
     with transaction() as session:
         grievance = session.scalars(select(Grievance).where(Grievance.id == grievance_id).with_for_update()).first()
         if grievance is None:
@@ -56,7 +65,6 @@ def route_grievance(grievance_id: int) -> str:
             note += f", also {route.also_ministry_code}"
         change_status(session, grievance, Status.ROUTED, "router", f"{note}: {route.reason}")
         _mark_done(session, grievance_id, "route_grievance")
-    dispatch([("notify_citizen", grievance_id)])
     return "routed"
 
 

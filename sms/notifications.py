@@ -9,7 +9,7 @@ from grievance.models import Grievance, OutboxEntry, utcnow
 from sahayata.db import transaction
 from sahayata.jobs import with_app_context
 from sms.opt_outs import opted_out
-from sms.sending import create_message, queue_send
+from sms.sending import create_message, send_batch
 from sms.templates import complaint_update
 
 
@@ -47,6 +47,6 @@ def deliver_complaint_updates(grievance_id: int) -> int:
                 dedupe_key=f"outbox:{entry.id}",
             )
             created.append(message_id)
-    for message_id in created:
-        queue_send(message_id)
+    # Sent from this job, after the commit: a job per message would cost more than sending.
+    send_batch(created)
     return len(created)

@@ -50,11 +50,23 @@ def test_sweeper_enqueues_only_what_is_not_done(session, no_dispatch, monkeypatc
     monkeypatch.setattr("grievance.jobs.dispatch", lambda work: sent.extend(work) or len(work))
     sweep_outbox(older_than_seconds=0)
     assert sorted(sent) == [("notify_citizen", grievance.id), ("route_grievance", grievance.id)]
+    monkeypatch.setattr("grievance.jobs._deliver", lambda grievance_id: 0)  # the SMS side fails to deliver
     route_grievance(grievance.id)
     sent.clear()
     sweep_outbox(older_than_seconds=0)
     assert ("route_grievance", grievance.id) not in sent  # routed: done
     assert ("notify_citizen", grievance.id) in sent  # the notifications are still to be delivered
+
+
+def test_routing_sends_the_received_and_routed_sms_in_the_same_job(session, no_dispatch):
+    from sms.models import Message
+
+    grievance = _filed(session)
+    route_grievance(grievance.id)
+    templates = session.scalars(select(Message.template).order_by(Message.id)).all()
+    assert templates == ["complaint_received", "complaint_routed"]
+    pending = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.done_at.is_(None))
+    assert session.scalar(pending) == 0
 
 
 def test_escalation_happens_once_per_breach(session, no_dispatch):
