@@ -4,6 +4,8 @@
 
 Creates a scratch PostgreSQL database (dropped at the end) and uses Redis database 14.
 1. Floor: 10,000 no-op jobs drained by 2 `flask worker` processes (RQ's own throughput).
+   The workers serve the "default" queue, where routing runs; the citizens' SMS wait on the
+   "sms" queue, whose throughput benchmarks/sms_bench.py measures.
 2. Files the complaints through the intake service with no worker running, then drains
    their routing jobs with 2 workers: complaints routed per second (target: >= 50% of 1).
 3. Files 2,000 more while the 2 workers run: p99 filing-to-routed latency.
@@ -33,8 +35,12 @@ from benchmarks.scratch import ready_app, scratch_database  # noqa: E402
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
-def workers(env: dict[str, str], count: int = 2, burst: bool = True) -> list[subprocess.Popen]:
+def workers(
+    env: dict[str, str], count: int = 2, burst: bool = True, queue: str | None = None
+) -> list[subprocess.Popen]:
+    """``count`` `flask worker` processes, on every queue or on ``queue`` only."""
     args = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "worker", *(["--burst"] if burst else [])]
+    args += ["--queue", queue] if queue else []
     return [
         subprocess.Popen(
             args, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -57,7 +63,7 @@ def floor(env: dict[str, str], jobs: int) -> float:
     redis = Redis.from_url(REDIS_URL)
     queue = Queue("default", connection=redis)
     enqueued = [queue.enqueue(noop, result_ttl=600) for _ in range(jobs)]
-    for process in workers(env):
+    for process in workers(env, queue="default"):
         process.wait(timeout=600)
     for job in enqueued:
         job.refresh()
@@ -120,7 +126,7 @@ def run(database_url: str, env: dict[str, str], args: argparse.Namespace) -> Non
 
         filing_rate = file_some(args.complaints, 0)
         print(f"filed {args.complaints:,} complaints (no worker running)  {filing_rate:8,.0f} filings/s")
-        for process in workers(env):
+        for process in workers(env, queue="default"):  # the SMS queue has its own workers (sms_bench)
             process.wait(timeout=1200)
         session.expire_all()
         routed = session.execute(
@@ -137,7 +143,7 @@ def run(database_url: str, env: dict[str, str], args: argparse.Namespace) -> Non
             f"{100 * rate / rate_floor:.0f}% of the floor (target >= 50%)"
         )
 
-        running = workers(env, burst=False)
+        running = workers(env, burst=False, queue="default")
         try:
             time.sleep(3)  # let them start
             concurrent_started = time.time()

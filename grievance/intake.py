@@ -81,8 +81,7 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     # Only now, after the commit, may a worker see it (and if Redis is down, the sweeper will).
     from grievance.jobs import dispatch
 
-    # Routing also sends the "received" SMS; the notify entry stays for the sweeper's sake.
-    dispatch([("route_grievance", grievance.id)])
+    dispatch([("notify_citizen", grievance.id), ("route_grievance", grievance.id)])
     return Filed(grievance, duplicate=False)
 
 

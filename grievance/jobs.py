@@ -17,7 +17,7 @@ from grievance.routing import route_for
 from grievance.sla import DHAKA, add_working_days, holidays, tier_limit
 from grievance.status import change_status
 from sahayata.db import transaction
-from sahayata.jobs import enqueue, with_app_context
+from sahayata.jobs import SMS_QUEUE, enqueue, with_app_context
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,12 @@ def _mark_done(session, grievance_id: int, kind: str) -> None:
 
 @with_app_context
 def route_grievance(grievance_id: int) -> str:
-    """Route a received complaint to its ministry and office, start its SLA clock, and tell
-    the citizen (the "received" and "routed" SMS go out from this same job: one job per
-    complaint, not five)."""
-    try:
-        return _route(grievance_id)
-    finally:
-        _deliver(grievance_id)
+    """Route a received complaint to its ministry and office, and start its SLA clock; the
+    citizen's SMS follows on the SMS queue."""
+    outcome = _route(grievance_id)
+    if outcome == "routed":
+        dispatch([("notify_citizen", grievance_id)])
+    return outcome
 
 
 def _route(grievance_id: int) -> str:
@@ -75,6 +74,7 @@ def _deliver(grievance_id: int) -> int:
 
 
 HANDLERS = {"route_grievance": route_grievance, "notify_citizen": _deliver}
+QUEUES = {"route_grievance": "default", "notify_citizen": SMS_QUEUE}
 
 
 def dispatch(entries: list[tuple[str, int]]) -> int:
@@ -87,7 +87,7 @@ def dispatch(entries: list[tuple[str, int]]) -> int:
     for kind, grievance_id in entries:
         handler = HANDLERS[kind]
         try:
-            enqueue(handler, grievance_id)
+            enqueue(handler, grievance_id, queue_name=QUEUES[kind])
             enqueued += 1
         except RedisError as exc:
             log.warning("outbox %s for grievance %s left to the sweeper: %s", kind, grievance_id, type(exc).__name__)

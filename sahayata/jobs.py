@@ -17,7 +17,10 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job
 
-QUEUE_NAMES = ("default",)
+# "sms" is separate so that a slow or rate-limited SMS provider never holds up routing,
+# escalation or USSD work; `flask worker` serves both unless told otherwise.
+QUEUE_NAMES = ("default", "sms")
+SMS_QUEUE = "sms"
 
 log = logging.getLogger(__name__)
 

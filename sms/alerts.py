@@ -20,7 +20,7 @@ from registry.eligibility.explain import programme_name
 from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus
 from sahayata.clock import utcnow
 from sahayata.db import transaction
-from sahayata.jobs import enqueue, with_app_context
+from sahayata.jobs import SMS_QUEUE, enqueue, with_app_context
 from sms import templates
 from sms.models import Alert, AlertKind
 from sms.opt_outs import opted_out_among
@@ -81,7 +81,7 @@ def _insert(session: Session, rows: list[dict]) -> list[int]:
 def queue_alerts(alert_ids: Sequence[int]) -> None:
     ids = list(alert_ids)
     for start in range(0, len(ids), ALERT_BATCH):
-        enqueue(deliver_alerts, ids[start : start + ALERT_BATCH])
+        enqueue(deliver_alerts, ids[start : start + ALERT_BATCH], queue_name=SMS_QUEUE)
 
 
 @with_app_context

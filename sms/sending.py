@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from registry.bulk import insert_new
 from registry.masking import mask_mobile
 from sahayata.db import transaction
-from sahayata.jobs import enqueue, jobs_run_inline, redis_connection, with_app_context
+from sahayata.jobs import SMS_QUEUE, enqueue, jobs_run_inline, redis_connection, with_app_context
 from sms.encoding import segments
 from sms.models import Message, MessageStatus, message_reference, utcnow
 from sms.providers import Provider, ProviderError
@@ -300,21 +300,21 @@ def _set(message_id: int, **values: object) -> None:
 def enqueue_in_or_now(delay_seconds: int, message_id: int) -> None:
     from sahayata.jobs import get_queue
 
-    queue = get_queue()
+    queue = get_queue(SMS_QUEUE)
     if jobs_run_inline():
         return  # embedded mode has no scheduler; the message waits for the next sweep
     queue.enqueue_in(dt.timedelta(seconds=delay_seconds), send_message, message_id)
 
 
 def queue_send(message_id: int) -> None:
-    enqueue(send_message, message_id)
+    enqueue(send_message, message_id, queue_name=SMS_QUEUE)
 
 
 def queue_send_batches(message_ids: Sequence[int]) -> int:
     """One sending job per BATCH_SIZE messages; returns how many jobs."""
     ids = list(message_ids)
     for start in range(0, len(ids), BATCH_SIZE):
-        enqueue(send_batch, ids[start : start + BATCH_SIZE])
+        enqueue(send_batch, ids[start : start + BATCH_SIZE], queue_name=SMS_QUEUE)
     return -(-len(ids) // BATCH_SIZE)
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from werkzeug.serving import make_server
 
-from sahayata.jobs import jobs_run_inline, redis_connection
+from sahayata.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
 
 
 def free_port() -> int:
@@ -25,7 +25,8 @@ def drain(app: Flask) -> None:
     if not jobs_run_inline(app):
         connection = redis_connection(app)
         with app.app_context():
-            SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+            queues = [Queue(name, connection=connection) for name in QUEUE_NAMES]
+            SimpleWorker(queues, connection=connection).work(burst=True)
 
 
 @contextmanager

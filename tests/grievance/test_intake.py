@@ -20,7 +20,7 @@ def count(session, model):
 
 def test_filing_commits_the_complaint_its_trail_and_its_outbox_together(session, no_dispatch):
     filed = file_grievance(session, filing())
-    assert no_dispatch == [("route_grievance", filed.grievance.id)]  # routing sends the "received" SMS too
+    assert no_dispatch == [("notify_citizen", filed.grievance.id), ("route_grievance", filed.grievance.id)]
     grievance = filed.grievance
     assert not filed.duplicate and grievance.status is Status.RECEIVED and grievance.tier == 1
     [event] = grievance.events

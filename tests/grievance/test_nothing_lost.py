@@ -180,7 +180,7 @@ def test_a_worker_killed_mid_routing_leaves_the_complaint_routed_exactly_once(
     queued_app, qsession, private_redis, database_url
 ):
     session = qsession
-    grievance = _file(session)  # enqueued on the private Redis: its routing job (which also sends its SMS)
+    grievance = _file(session)  # enqueued on the private Redis: its routing job (its SMS on the "sms" queue)
     redis = Redis.from_url(private_redis.url)
     assert Queue("default", connection=redis).count == 1
     blocker = database(queued_app).engine.connect()

@@ -56,7 +56,7 @@ def beneficiaries(session):
 def queued(monkeypatch):
     """The deliver_alerts jobs an import enqueues, held back so the test can look first."""
     jobs: list[list[int]] = []
-    monkeypatch.setattr(alerts, "enqueue", lambda job, ids: jobs.append(ids))
+    monkeypatch.setattr(alerts, "enqueue", lambda job, ids, queue_name: jobs.append(ids))
     return jobs
 
 

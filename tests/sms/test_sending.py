@@ -3,18 +3,18 @@
 import datetime as dt
 
 import pytest
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
-from sahayata.jobs import jobs_run_inline, redis_connection
+from sahayata.jobs import redis_connection
 from sms import sending
 from sms.models import Message, MessageStatus
 from sms.notifications import deliver_complaint_updates
 from sms.providers import ProviderError, Sent
 from sms.providers.console import ConsoleProvider
 from tests.factories import make_citizen, make_filing
+from tests.helpers import drain
 
 
 @pytest.fixture(autouse=True)
@@ -26,13 +26,6 @@ def empty_console(app):
 
 def console(app) -> list[dict]:
     return ConsoleProvider(redis_connection(app)).recent(50)
-
-
-def drain(app) -> None:
-    """Run queued jobs (with real Redis they wait for a worker; inline they already ran)."""
-    if not jobs_run_inline(app):
-        connection = redis_connection(app)
-        SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
 
 
 def _file(session):
@@ -69,7 +62,9 @@ def test_delivery_and_sending_twice_send_once(app, session, no_dispatch):
 
 def test_an_unregistered_caller_hears_every_step_on_the_phone_that_filed(app, session, no_dispatch):
     grievance = file_grievance(session, make_filing(phone="+8801999000111")).grievance
-    route_grievance(grievance.id)  # routes, then sends "received" and "routed"
+    assert deliver_complaint_updates(grievance.id) == 1
+    route_grievance(grievance.id)
+    assert deliver_complaint_updates(grievance.id) == 1
     phones = session.scalars(select(Message.phone)).all()
     assert phones == ["+8801999000111", "+8801999000111"]
 
@@ -125,7 +120,7 @@ def test_sweep_requeues_messages_never_sent(app, session, no_dispatch, monkeypat
     monkeypatch.setattr("sms.notifications.send_batch", lambda message_ids: {})  # the worker died here
     deliver_complaint_updates(grievance.id)
     queued = []
-    monkeypatch.setattr(sending, "enqueue", lambda job, ids: queued.append((job, ids)))
+    monkeypatch.setattr(sending, "enqueue", lambda job, ids, queue_name: queued.append((job, ids)))
     [message_id] = session.scalars(select(Message.id)).all()
     assert sending.sweep_messages() == 1 and queued == [(sending.send_batch, [message_id])]
 

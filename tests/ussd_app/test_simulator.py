@@ -3,10 +3,9 @@
 import re
 
 import pytest
-from rq import Queue, SimpleWorker
 
-from sahayata.jobs import jobs_run_inline, redis_connection
-from tests.helpers import serving
+from sahayata.jobs import jobs_run_inline
+from tests.helpers import drain, serving
 
 
 @pytest.fixture
@@ -36,9 +35,8 @@ def test_simulator_page_dials_through_the_real_endpoint(app, live_server, browse
         page.wait_for_timeout(100)
     expect(page.locator("#screen")).to_contain_text("অভিযোগ গৃহীত")
     if not jobs_run_inline(app):  # with real Redis a worker sends the SMS: be that worker
-        connection = redis_connection(app)
         for _ in range(3):
-            SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+            drain(app)
         page.evaluate("refreshSms()")
     expect(page.locator("#sms li", has_text="গৃহীত হয়েছে")).to_have_count(1, timeout=10_000)
     page.screenshot(path=str(tmp_path / "simulator.png"))

@@ -3,10 +3,9 @@
 import itertools
 
 import pytest
-from rq import Queue, SimpleWorker
 
 from registry.models import Language
-from sahayata.jobs import jobs_run_inline, redis_connection
+from tests.helpers import drain
 from tests.ussd_app.gateways.test_bdapps import Platform
 
 _ids = itertools.count(1)
@@ -83,9 +82,7 @@ class Bdapps:
                 "requestId": str(self.requests),
             },
         )
-        if not jobs_run_inline(self.app):
-            connection = redis_connection(self.app)
-            SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+        drain(self.app)
         return self.platform.received[-1]["message"]
 
 
@@ -115,9 +112,7 @@ def test_complaint_filed_on_every_dialect_is_routed_with_a_deadline(app, client,
         phone.send(key)
     end = phone.send("1")  # send
     assert any(word in end for word in ("অভিযোগ গৃহীত", "Complaint received", "Obhijog grihito"))
-    if not jobs_run_inline(app):
-        connection = redis_connection(app)
-        SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
+    drain(app)
     session.expire_all()
     grievance = session.scalar(select(Grievance))
     assert grievance.status is Status.ROUTED and grievance.ministry_code in {"MOSW", "MOFOOD"}

@@ -6,9 +6,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from rq import Queue, SimpleWorker
 
-from sahayata.jobs import jobs_run_inline, redis_connection
+from tests.helpers import drain
 
 
 class Platform:
@@ -61,11 +60,7 @@ def mo(client, app, operation, message, request_id, session="bd-1", address="tel
             "version": "1.0",
         },
     )
-    if not jobs_run_inline(app):
-        # With real Redis the screen is sent by an RQ job: run the queue once here.
-        SimpleWorker([Queue("default", connection=redis_connection(app))], connection=redis_connection(app)).work(
-            burst=True
-        )
+    drain(app)  # with real Redis the screen is sent by an RQ job: run the queue once here
     return response
 
 
