@@ -68,12 +68,15 @@ def resolve(session: Session, programme_code: str | None, category: Category, ha
         # Without a district or upazila (an unregistered caller) no local office can take it.
         level = OfficeLevel.MINISTRY_GRO
         reasons.append("no place known: the ministry's grievance redress officer")
-    cluster = (
-        session.scalar(select(Programme.cluster_code).where(Programme.code == programme_code))
-        if (programme_code)
-        else None
-    )
+    cluster = _clusters(session).get(programme_code) if programme_code else None
     return Route(ministry, level, also if also != ministry else None, cluster, "; ".join(reasons))
+
+
+def _clusters(session: Session) -> dict[str, str]:
+    """Each programme's cluster: reference data, cached like the rules."""
+    return cached(
+        "programme_clusters", lambda: dict(session.execute(select(Programme.code, Programme.cluster_code)).all())
+    )
 
 
 def route_for(session: Session, grievance: Grievance, day: dt.date) -> Route:
