@@ -128,33 +128,21 @@ def run(database_url: str, args: argparse.Namespace) -> None:
             f"{counts[3]:,} enrolments in {time.perf_counter() - started:.0f} s"
         )
         password_hash = hash_password(PASSWORD)
+        scopes = {
+            "officer": {"role": Role.OFFICER, "ministry_code": "MOSW"},
+            "coordinator": {"role": Role.COORDINATOR, "cluster_code": "SA"},
+            "monitoring": {"role": Role.MONITORING},
+        }
         users = {
-            "officer": StaffUser(
-                email="officer@bench",
-                name="Officer",
+            name: StaffUser(
+                email=f"{name}@bench",
+                name=name.title(),
                 password_hash=password_hash,
-                role=Role.OFFICER,
-                ministry_code="MOSW",
                 district_ids=[],
                 language="en",
-            ),
-            "coordinator": StaffUser(
-                email="coordinator@bench",
-                name="Coordinator",
-                password_hash=password_hash,
-                role=Role.COORDINATOR,
-                cluster_code="SA",
-                district_ids=[],
-                language="en",
-            ),
-            "monitoring": StaffUser(
-                email="monitoring@bench",
-                name="Monitoring",
-                password_hash=password_hash,
-                role=Role.MONITORING,
-                district_ids=[],
-                language="en",
-            ),
+                **scope,
+            )
+            for name, scope in scopes.items()
         }
         session.add_all(users.values())
         session.commit()
