@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from registry.masking import mask_account_number
@@ -21,6 +21,7 @@ from registry.models import (
     PaymentStatus,
     Programme,
 )
+from sahayata.db import connection_of
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,16 @@ class Caller:
     language: str
 
 
-def caller_by_mobile(session: Session, mobile: str) -> Caller | None:
+# The statements behind every USSD hop and SMS command are built once: building a select and
+# its cache key costs more CPU than PostgreSQL spends answering it.
+_CALLER_BY_MOBILE = (
+    select(Citizen.id, Citizen.language).where(Citizen.mobile == bindparam("mobile")).order_by(Citizen.id).limit(1)
+)
+
+
+def caller_by_mobile(db: Session | Connection, mobile: str) -> Caller | None:
     """Who is calling from this E.164 number (the earliest registered, if a household shares one)."""
-    row = session.execute(
-        select(Citizen.id, Citizen.language).where(Citizen.mobile == mobile).order_by(Citizen.id).limit(1)
-    ).first()
+    row = connection_of(db).execute(_CALLER_BY_MOBILE, {"mobile": mobile}).first()
     return Caller(row.id, row.language.value) if row else None
 
 
@@ -75,33 +81,40 @@ class ProgrammePayments:
     next: PaymentView | None  # the next scheduled one
 
 
-def payments_for(session: Session, citizen_id: int) -> list[ProgrammePayments]:
-    """Per cash programme the citizen is enrolled in: the last and the next payment (two queries)."""
-    enrolments = session.execute(
-        select(Enrolment.programme_code, Enrolment.payment_channel, Enrolment.account_number)
-        .join(Programme, Programme.code == Enrolment.programme_code)
-        .where(Enrolment.citizen_id == citizen_id, Programme.benefit_type == "cash")
-        .where(Enrolment.status != EnrolmentStatus.EXITED)
-        .order_by(Enrolment.programme_code)
-    ).all()
-    if not enrolments:
-        return []
-    payments = session.execute(
-        select(
-            Payment.programme_code,
-            Payment.cycle,
-            Payment.amount_bdt,
-            Payment.status,
-            Payment.channel,
-            Payment.paid_on,
-            Payment.failure_reason,
-        )
-        .where(Payment.citizen_id == citizen_id)
-        .order_by(Payment.cycle.desc())
-    ).all()
+# Each cash enrolment with its payments, newest first, in one round trip (an enrolment
+# without payments comes back once, with NULL payment columns).
+_PAYMENTS_FOR = (
+    select(
+        Enrolment.programme_code,
+        Enrolment.payment_channel,
+        Enrolment.account_number,
+        Payment.cycle,
+        Payment.amount_bdt,
+        Payment.status,
+        Payment.channel,
+        Payment.paid_on,
+        Payment.failure_reason,
+    )
+    .join(Programme, Programme.code == Enrolment.programme_code)
+    .outerjoin(
+        Payment,
+        (Payment.citizen_id == Enrolment.citizen_id) & (Payment.programme_code == Enrolment.programme_code),
+    )
+    .where(Enrolment.citizen_id == bindparam("citizen_id"), Programme.benefit_type == "cash")
+    .where(Enrolment.status != EnrolmentStatus.EXITED)
+    .order_by(Enrolment.programme_code, Payment.cycle.desc())
+)
+
+
+def payments_for(db: Session | Connection, citizen_id: int) -> list[ProgrammePayments]:
+    """Per cash programme the citizen is enrolled in: the last and the next payment."""
+    by_programme: dict[str, tuple[PaymentChannel | None, str | None, list[PaymentView]]] = {}
+    for row in connection_of(db).execute(_PAYMENTS_FOR, {"citizen_id": citizen_id}):
+        _, _, own = by_programme.setdefault(row.programme_code, (row.payment_channel, row.account_number, []))
+        if row.cycle is not None:
+            own.append(PaymentView(*row[3:]))
     result = []
-    for code, channel, account in enrolments:
-        own = [PaymentView(*row[1:]) for row in payments if row.programme_code == code]
+    for code, (channel, account, own) in by_programme.items():
         attempted = next((p for p in own if p.status is not PaymentStatus.SCHEDULED), None)
         scheduled = [p for p in own if p.status is PaymentStatus.SCHEDULED]
         upcoming = min(scheduled, key=lambda p: p.cycle) if scheduled else None
@@ -119,11 +132,20 @@ class WalletView:
     expires_on: dt.date | None
 
 
-def wallets_for(session: Session, citizen_id: int) -> list[WalletView]:
-    rows = session.execute(
-        select(ETokenWallet, Programme.name_en, Programme.name_bn)
-        .join(Programme, Programme.code == ETokenWallet.programme_code)
-        .where(ETokenWallet.citizen_id == citizen_id)
-        .order_by(ETokenWallet.programme_code)
-    ).all()
-    return [WalletView(w.programme_code, en, bn, w.balance, w.unit, w.expires_on) for w, en, bn in rows]
+_WALLETS_FOR = (
+    select(
+        ETokenWallet.programme_code,
+        Programme.name_en,
+        Programme.name_bn,
+        ETokenWallet.balance,
+        ETokenWallet.unit,
+        ETokenWallet.expires_on,
+    )
+    .join(Programme, Programme.code == ETokenWallet.programme_code)
+    .where(ETokenWallet.citizen_id == bindparam("citizen_id"))
+    .order_by(ETokenWallet.programme_code)
+)
+
+
+def wallets_for(db: Session | Connection, citizen_id: int) -> list[WalletView]:
+    return [WalletView(*row) for row in connection_of(db).execute(_WALLETS_FOR, {"citizen_id": citizen_id})]

@@ -10,10 +10,12 @@ from flask import Flask
 
 from sahayata import db, errors, i18n, jobs
 from sahayata.config import DEV_SECRET_KEY, settings_from_env
+from sahayata.sessions import SessionOnlyWhenSent
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("sahayata")
+    app.session_interface = SessionOnlyWhenSent()
     app.config.update(settings_from_env())
     if overrides:
         app.config.update(overrides)

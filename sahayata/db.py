@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so Alembic migrations (and SQLite batch mode) can refer to them.
@@ -41,6 +42,7 @@ class Database:
     # Sessions for hot request paths (a USSD hop) that read, or write one statement at a
     # time: autocommit skips the BEGIN and ROLLBACK round trips around every request.
     autocommit_sessions: sessionmaker[Session]
+    autocommit_engine: Engine
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,20 +69,43 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+def make_autocommit_engine(url: str, engine: Engine) -> Engine:
+    """The engine for hot read paths: every statement commits on its own.
+
+    On PostgreSQL this is a pool of its own, opened in autocommit, because setting the
+    isolation level per checkout (``execution_options``) costs a round trip every time and
+    resetting it on return another. It skips the pre-ping too (a third round trip): a
+    connection that died with the server fails its statement, SQLAlchemy then drops every
+    older pooled connection, and the caller retries once (see ``is_lost_connection``).
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=5, max_overflow=10)
+
+
+def is_lost_connection(error: BaseException) -> bool:
+    """True for a statement that failed because its pooled connection had died (server restart)."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
-    _engines.append(engine)
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    url = app.config["DATABASE_URL"]
+    engine = make_engine(url)
+    autocommit = make_autocommit_engine(url, engine)
+    _engines.extend([engine, autocommit])
     app.extensions["sahayata.db"] = Database(
-        engine, sessionmaker(engine, expire_on_commit=False), sessionmaker(autocommit, expire_on_commit=False)
+        engine,
+        sessionmaker(engine, expire_on_commit=False),
+        sessionmaker(autocommit, expire_on_commit=False),
+        autocommit,
     )
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        for name in ("db_session", "db_autocommit_session"):
-            session = g.pop(name, None)
-            if session is not None:
-                session.close()
+        for name in ("db_session", "db_autocommit_session", "db_autocommit_connection"):
+            session_or_connection = g.pop(name, None)
+            if session_or_connection is not None:
+                session_or_connection.close()
 
 
 def database(app: Flask | None = None) -> Database:
@@ -94,11 +119,29 @@ def db_session() -> Session:
     return g.db_session
 
 
+def autocommit_connection() -> Connection:
+    """A Core connection of the current app context whose statements commit one by one.
+
+    For hot read paths (a USSD hop): executing a prepared select on a plain connection
+    skips the ORM session's bookkeeping, which costs more than the query.
+    """
+    if "db_autocommit_connection" not in g:
+        g.db_autocommit_connection = database().autocommit_engine.connect()
+    return g.db_autocommit_connection
+
+
 def autocommit_session() -> Session:
-    """A session of the current app context whose statements commit one by one."""
+    """An ORM session on that same connection, for the rarer paths that want models."""
     if "db_autocommit_session" not in g:
-        g.db_autocommit_session = database().autocommit_sessions()
+        g.db_autocommit_session = database().autocommit_sessions(bind=autocommit_connection())
     return g.db_autocommit_session
+
+
+def connection_of(session_or_connection: Session | Connection) -> Connection:
+    """The Core connection to run a prepared select on, whichever the caller holds."""
+    if isinstance(session_or_connection, Session):
+        return session_or_connection.connection()
+    return session_or_connection
 
 
 @contextmanager

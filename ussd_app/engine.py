@@ -18,11 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 from redis.exceptions import RedisError
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from registry.masking import mask_mobile
 from registry.models import Citizen
 from registry.services import caller_by_mobile
+from sahayata.db import is_lost_connection
 from sahayata.i18n import ROMANIZED_BANGLA, format_number, to_ascii_digits, to_bengali_digits, translate
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
@@ -50,6 +52,19 @@ class GatewayConfig:
 
 
 @dataclass(frozen=True)
+class HopDatabase:
+    """How a hop reaches the database, opened only when a screen asks (most hops never do)."""
+
+    session: Callable[[], Session]  # ORM, for screens that want models
+    connection: Callable[[], Connection]  # Core, for the prepared selects on hot paths
+
+    def rollback(self) -> None:
+        """After a failed hop: end both, so the next statement may reconnect if the connection died."""
+        self.session().rollback()
+        self.connection().rollback()
+
+
+@dataclass(frozen=True)
 class Hop:
     gateway: GatewayConfig
     session_id: str
@@ -70,14 +85,23 @@ def locale_for(language: str, gateway: GatewayConfig) -> str:
 class Context:
     """What a screen may use: the caller, the database, translations for the caller's locale."""
 
-    def __init__(self, db: Session, state: SessionState, gateway: GatewayConfig, store: SessionStore) -> None:
-        self.db = db
+    def __init__(self, database: HopDatabase, state: SessionState, gateway: GatewayConfig, store: SessionStore) -> None:
+        self.database = database
         self.state = state
         self.gateway = gateway
         self.store = store
         self.today = dt.date.today()
         self.events: list[tuple[str, str]] = []  # (screen, event) for analytics, saved with the state
         self._memo: dict[str, Any] = {}
+
+    @property
+    def db(self) -> Session:
+        return self.database.session()
+
+    @property
+    def reads(self) -> Connection:
+        """For the registry's prepared selects (registry.services)."""
+        return self.database.connection()
 
     @property
     def locale(self) -> str:
@@ -139,28 +163,36 @@ class Engine:
         self.analytics = analytics
 
     # -- one hop ------------------------------------------------------------------------
-    def hop(self, db: Session, hop: Hop) -> Reply:
-        try:
-            return self._hop(db, hop)
-        except RedisError:
-            log.warning("USSD hop for %s failed: Redis unavailable", mask_mobile(hop.phone))
-        except Exception:
-            # A bug must not show the caller a gateway error page: log it, end politely.
-            log.exception("USSD hop for %s failed", mask_mobile(hop.phone))
-            db.rollback()
+    def hop(self, database: HopDatabase, hop: Hop) -> Reply:
+        for attempt in (1, 2):
+            try:
+                return self._hop(database, hop)
+            except RedisError:
+                log.warning("USSD hop for %s failed: Redis unavailable", mask_mobile(hop.phone))
+                break
+            except Exception as error:
+                database.rollback()
+                if attempt == 1 and is_lost_connection(error):
+                    # The pooled connection died with a database restart; the pool has now
+                    # dropped the old ones. Nothing was saved yet, so the hop can run again.
+                    log.warning("USSD hop for %s lost its database connection; retrying", mask_mobile(hop.phone))
+                    continue
+                # A bug must not show the caller a gateway error page: log it, end politely.
+                log.exception("USSD hop for %s failed", mask_mobile(hop.phone))
+                break
         locale = locale_for("bn", hop.gateway)
         return Reply(translate(locale, "Service unavailable. Please try again later."), end=True)
 
-    def _hop(self, db: Session, hop: Hop) -> Reply:
+    def _hop(self, database: HopDatabase, hop: Hop) -> Reply:
         gateway = hop.gateway
         state = self.store.load(gateway.name, hop.session_id)
         if state is not None and state.last_hop == hop.hop_key and state.last_reply is not None:
             return state.last_reply  # the gateway retried: same screen, nothing advances
         if state is None:
-            state = self._new_state(db, hop)
-            context = Context(db, state, gateway, self.store)
+            state = self._new_state(database, hop)
+            context = Context(database, state, gateway, self.store)
         else:
-            context = Context(db, state, gateway, self.store)
+            context = Context(database, state, gateway, self.store)
             self._handle(context, normalise_input(hop.text))
         reply = state.last_reply if state.last_reply and state.last_reply.end else self._render(context)
         state.last_hop, state.last_reply = hop.hop_key, reply
@@ -173,8 +205,8 @@ class Engine:
             pipe.execute()
         return reply
 
-    def _new_state(self, db: Session, hop: Hop) -> SessionState:
-        caller = caller_by_mobile(db, hop.phone)
+    def _new_state(self, database: HopDatabase, hop: Hop) -> SessionState:
+        caller = caller_by_mobile(database.connection(), hop.phone)
         state = SessionState(
             phone=hop.phone,
             locale=locale_for(caller.language if caller else "bn", hop.gateway),

@@ -110,7 +110,7 @@ def eligibility_all_text(ctx: Context) -> str:
 
 # -- payments -----------------------------------------------------------------------------
 def _payments(ctx: Context) -> list[ProgrammePayments]:
-    return ctx.memo("payments", lambda: payments_for(ctx.db, ctx.state.citizen_id))
+    return ctx.memo("payments", lambda: payments_for(ctx.reads, ctx.state.citizen_id))
 
 
 def _payments_entry(ctx: Context):
@@ -182,7 +182,7 @@ def payment_text(ctx: Context) -> str:
 
 # -- e-tokens -----------------------------------------------------------------------------
 def etokens_text(ctx: Context) -> str:
-    wallets = wallets_for(ctx.db, ctx.state.citizen_id)
+    wallets = wallets_for(ctx.reads, ctx.state.citizen_id)
     if not wallets:
         return ctx._("You have no e-tokens.")
     return " ".join(

@@ -8,6 +8,7 @@ conjunct) is never broken.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,16 @@ def paginate(
     joiner: str = "\n",
 ) -> list[Page]:
     """Split into pages; the header goes on the first page only."""
+    return list(_paginate(header, tuple(items), budget, labels, back, home, joiner))
+
+
+# Most hops render a screen some earlier hop already packed (the main menu above all), and
+# packing measures the text once per item tried: remember the recent results. The key is
+# the whole text, so a cached page is exactly what packing would give again.
+@functools.lru_cache(maxsize=2048)
+def _paginate(
+    header: str, items: tuple[str, ...], budget: ScreenBudget, labels: NavLabels, back: bool, home: bool, joiner: str
+) -> tuple[Page, ...]:
     pages: list[Page] = []
     index = 0
     while True:
@@ -79,7 +90,7 @@ def paginate(
             raise ScreenTooLarge(text)
         pages.append(Page(text, has_more))
         if not has_more:
-            return pages
+            return tuple(pages)
 
 
 LONGEST_WORD = 30  # code units; a longer "word" (a URL, a reference) is split

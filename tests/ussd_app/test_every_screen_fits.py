@@ -15,7 +15,7 @@ from registry.models import District, Gender, MaritalStatus, PaymentStatus, Prog
 from sahayata.i18n import ROMANIZED_BANGLA
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
 from ussd_app.budget import ScreenBudget
-from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig
+from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig, HopDatabase
 from ussd_app.journeys import JOURNEYS
 from ussd_app.screens import Input, Invalid
 from ussd_app.state import Frame, SessionState
@@ -135,7 +135,7 @@ def test_every_page_of_every_screen_fits(app, session, worst_case, gateway, lang
                     citizen_id=worst_case.id if registered else None,
                     stack=[Frame(HOME_SCREEN), Frame(screen_id, screen_params)],
                 )
-                context = Context(session, state, config, engine.store)
+                context = Context(HopDatabase(lambda: session, session.connection), state, config, engine.store)
                 if notice:
                     state.notice = _longest_notice(context, screen_id)
                 for page in engine.render_all_pages(context):

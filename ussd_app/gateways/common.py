@@ -7,12 +7,15 @@ import hmac
 from flask import abort, current_app, request
 
 from registry.validation import InvalidValue, normalise_mobile
-from sahayata.db import autocommit_session
-from ussd_app.engine import Engine, GatewayConfig, Hop
+from sahayata.db import autocommit_connection, autocommit_session
+from ussd_app.engine import Engine, GatewayConfig, Hop, HopDatabase
 from ussd_app.state import Reply
 
 MAX_SESSION_ID = 100
 MAX_INPUT = 200
+
+# A hop opens the request's autocommit connection (and ORM session) only if a screen asks.
+HOP_DATABASE = HopDatabase(autocommit_session, autocommit_connection)
 
 
 def engine() -> Engine:
@@ -60,4 +63,6 @@ def run(config: GatewayConfig, session_id: str | None, phone: str, text: str | N
     session_id = (session_id or "").strip()
     if not session_id or len(session_id) > MAX_SESSION_ID or (text and len(text) > MAX_INPUT):
         abort(400)
-    return engine().hop(autocommit_session(), Hop(config, session_id, phone, text, hop_key))
+    return engine().hop(
+        HopDatabase(autocommit_session, autocommit_connection), Hop(config, session_id, phone, text, hop_key)
+    )
