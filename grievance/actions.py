@@ -63,4 +63,4 @@ def act(
     session.commit()
     from grievance.jobs import dispatch
 
-    dispatch([("notify_citizen", grievance.id)])
+    dispatch([("notify_citizen", grievance.id)], coalesce=True)

@@ -10,14 +10,14 @@ import datetime as dt
 import logging
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
 from grievance.routing import route_for
 from grievance.sla import DHAKA, add_working_days, holidays, tier_limit
 from grievance.status import change_status
-from sahayata.db import transaction
-from sahayata.jobs import SMS_QUEUE, enqueue, with_app_context
+from sahayata.db import autocommit_scalar, transaction
+from sahayata.jobs import SMS_QUEUE, enqueue, redis_connection, with_app_context
 
 log = logging.getLogger(__name__)
 
@@ -25,46 +25,92 @@ OPEN = (Status.ROUTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.TRANSFERR
 LAST_TIER = 3
 
 
-def _mark_done(session, grievance_id: int, kind: str) -> None:
-    session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.grievance_id == grievance_id, OutboxEntry.kind == kind, OutboxEntry.done_at.is_(None))
+_OUTBOX = OutboxEntry.__table__
+
+
+def _mark_done(session, grievance_ids: list[int], kind: str) -> None:
+    # On the table, not through the ORM: no loaded entry needs refreshing (the jobs read
+    # entries afresh under a lock), and the ORM's bulk-update bookkeeping costs more than
+    # the statement.
+    session.connection().execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.grievance_id.in_(grievance_ids), _OUTBOX.c.kind == kind, _OUTBOX.c.done_at.is_(None))
         .values(done_at=utcnow())
     )
 
 
+# Is this complaint's routing still to do? Under a backlog most routing jobs find their
+# complaint already routed in an earlier job's batch: they must cost one cheap read, not a
+# lock, an update and a commit. A done entry never becomes pending again.
+_ROUTING_PENDING = select(
+    exists().where(
+        _OUTBOX.c.grievance_id == Grievance.id, _OUTBOX.c.kind == "route_grievance", _OUTBOX.c.done_at.is_(None)
+    )
+).where(Grievance.id == bindparam("grievance_id"))
+
+
+# How many waiting complaints one routing job takes with its own. With no backlog a job
+# routes just its own; under a backlog it routes up to this many in one transaction, and
+# the jobs of the others then find theirs done. Small enough to hold the locks briefly.
+ROUTE_BATCH = 50
+
+
 @with_app_context
 def route_grievance(grievance_id: int) -> str:
-    """Route a received complaint to its ministry and office, and start its SLA clock; the
-    citizen's SMS follows on the SMS queue."""
-    outcome = _route(grievance_id)
-    if outcome == "routed":
-        dispatch([("notify_citizen", grievance_id)])
+    """Route a received complaint to its ministry and office, and start its SLA clock (with
+    other complaints waiting behind it, when there is a backlog); the citizens' SMS follow
+    on the SMS queue."""
+    outcome, routed = _route(grievance_id)
+    dispatch([("notify_citizen", routed_id) for routed_id in routed], coalesce=True)
     return outcome
 
 
-def _route(grievance_id: int) -> str:
+def _route(grievance_id: int) -> tuple[str, list[int]]:
+    """Returns the outcome for this complaint and the ids of every complaint it routed."""
+    pending = autocommit_scalar(_ROUTING_PENDING, {"grievance_id": grievance_id})
+    if pending is None:
+        return "missing", []
+    if not pending:
+        return "already routed", []
     with transaction() as session:
-        grievance = session.scalars(select(Grievance).where(Grievance.id == grievance_id).with_for_update()).first()
-        if grievance is None:
-            return "missing"
+        # SKIP LOCKED: a complaint locked by another worker is being routed in its batch.
+        grievance = session.scalars(
+            select(Grievance).where(Grievance.id == grievance_id).with_for_update(skip_locked=True)
+        ).first()
+        if grievance is None:  # it exists (see above): another job holds it in its batch
+            return "being routed", []
         if grievance.status is not Status.RECEIVED:
-            _mark_done(session, grievance_id, "route_grievance")
-            return "already routed"
+            _mark_done(session, [grievance_id], "route_grievance")
+            return "already routed", []
+        waiting = session.scalars(
+            select(Grievance)
+            .where(Grievance.status == Status.RECEIVED, Grievance.id != grievance_id)
+            .order_by(Grievance.id)
+            .limit(ROUTE_BATCH - 1)
+            .with_for_update(skip_locked=True)
+        ).all()
+        batch = [grievance, *waiting]
         now = utcnow()
-        route = route_for(session, grievance, now.astimezone(DHAKA).date())
-        grievance.ministry_code = route.ministry_code
-        grievance.office_level = route.office_level.value
-        grievance.also_ministry_code = route.also_ministry_code
-        grievance.cluster_code = route.cluster_code
-        grievance.routed_at = now
-        grievance.due_at = add_working_days(now, tier_limit(grievance.tier), holidays(session))
-        note = f"to {route.ministry_code} ({route.office_level.value})"
-        if route.also_ministry_code:
-            note += f", also {route.also_ministry_code}"
-        change_status(session, grievance, Status.ROUTED, "router", f"{note}: {route.reason}")
-        _mark_done(session, grievance_id, "route_grievance")
-    return "routed"
+        off = holidays(session)
+        for each in batch:
+            _route_one(session, each, now, off)
+        routed = [each.id for each in batch]
+        _mark_done(session, routed, "route_grievance")
+    return "routed", routed
+
+
+def _route_one(session, grievance: Grievance, now: dt.datetime, off: frozenset[dt.date]) -> None:
+    route = route_for(session, grievance, now.astimezone(DHAKA).date())
+    grievance.ministry_code = route.ministry_code
+    grievance.office_level = route.office_level.value
+    grievance.also_ministry_code = route.also_ministry_code
+    grievance.cluster_code = route.cluster_code
+    grievance.routed_at = now
+    grievance.due_at = add_working_days(now, tier_limit(grievance.tier), off)
+    note = f"to {route.ministry_code} ({route.office_level.value})"
+    if route.also_ministry_code:
+        note += f", also {route.also_ministry_code}"
+    change_status(session, grievance, Status.ROUTED, "router", f"{note}: {route.reason}")
 
 
 def _deliver(grievance_id: int) -> int:
@@ -76,23 +122,51 @@ def _deliver(grievance_id: int) -> int:
 HANDLERS = {"route_grievance": route_grievance, "notify_citizen": _deliver}
 QUEUES = {"route_grievance": "default", "notify_citizen": SMS_QUEUE}
 
+# "A notify_citizen job for this complaint is queued and has not started." The job clears
+# it before reading the outbox, so while it stands, that job will still see any entry
+# committed now and a second job would find nothing to send. The expiry only bounds how
+# long a lost job can make others wait for the sweeper.
+NOTIFY_QUEUED_SECONDS = 600
 
-def dispatch(entries: list[tuple[str, int]]) -> int:
+
+def notify_queued_key(grievance_id: int) -> str:
+    return f"grievance:notify-queued:{grievance_id}"
+
+
+def dispatch(entries: list[tuple[str, int]], *, coalesce: bool = False) -> int:
     """Enqueue the jobs for committed outbox entries ``(kind, grievance_id)``.
 
+    With ``coalesce``, a notify_citizen entry whose complaint already has a notification
+    job waiting in the queue rides on that job instead of queueing another: routing under
+    a backlog then costs one Redis command, not an enqueue. The sweeper never coalesces.
+
     Redis being down is not an error here: the entries stay pending and the sweeper
-    enqueues them once Redis is back. Returns how many were enqueued.
+    enqueues them once Redis is back. Returns how many were enqueued or coalesced.
     """
     enqueued = 0
-    for kind, grievance_id in entries:
-        handler = HANDLERS[kind]
-        try:
-            enqueue(handler, grievance_id, queue_name=QUEUES[kind])
+    try:
+        waiting = _mark_notifications_queued([gid for kind, gid in entries if kind == "notify_citizen"], coalesce)
+        for kind, grievance_id in entries:
+            if kind == "notify_citizen" and grievance_id in waiting:
+                enqueued += 1  # the job already waiting will deliver this entry too
+                continue
+            enqueue(HANDLERS[kind], grievance_id, queue_name=QUEUES[kind])
             enqueued += 1
-        except RedisError as exc:
-            log.warning("outbox %s for grievance %s left to the sweeper: %s", kind, grievance_id, type(exc).__name__)
-            break
+    except RedisError as exc:
+        log.warning("outbox work for %d complaints left to the sweeper: %s", len(entries), type(exc).__name__)
     return enqueued
+
+
+def _mark_notifications_queued(grievance_ids: list[int], coalesce: bool) -> set[int]:
+    """Set the queued mark of each complaint (one round trip for all); returns those that
+    already had one, when coalescing (otherwise none: every entry gets its job)."""
+    if not grievance_ids:
+        return set()
+    with redis_connection().pipeline(transaction=False) as pipe:
+        for grievance_id in grievance_ids:
+            pipe.set(notify_queued_key(grievance_id), 1, ex=NOTIFY_QUEUED_SECONDS, nx=coalesce)
+        newly_marked = pipe.execute()
+    return {gid for gid, marked in zip(grievance_ids, newly_marked, strict=True) if not marked}
 
 
 @with_app_context
@@ -163,5 +237,5 @@ def close_unconfirmed(now_iso: str | None = None, days: int = UNCONFIRMED_AFTER_
         for grievance in stale:
             change_status(session, grievance, Status.CLOSED, "system", f"no answer in {days} days: closed unconfirmed")
         closed = [grievance.id for grievance in stale]
-    dispatch([("notify_citizen", grievance_id) for grievance_id in closed])
+    dispatch([("notify_citizen", grievance_id) for grievance_id in closed], coalesce=True)
     return len(closed)

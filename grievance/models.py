@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sahayata.clock import as_utc, utcnow
@@ -57,6 +57,13 @@ class Grievance(Base):
         # A ministry's queue: its open cases by deadline.
         Index("ix_grievances_queue", "ministry_code", "status", "due_at"),
         Index("ix_grievances_created", "created_at"),  # weekly trends
+        # Complaints waiting to be routed, oldest first: what a routing job takes in a batch.
+        Index(
+            "ix_grievances_waiting",
+            "id",
+            postgresql_where=text("status = 'received'"),
+            sqlite_where=text("status = 'received'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 # Stable constraint names so Alembic migrations (and SQLite batch mode) can refer to them.
 NAMING_CONVENTION = {
@@ -135,6 +137,20 @@ def autocommit_session() -> Session:
     if "db_autocommit_session" not in g:
         g.db_autocommit_session = database().autocommit_sessions(bind=autocommit_connection())
     return g.db_autocommit_session
+
+
+def autocommit_scalar(statement: Executable, parameters: dict[str, Any]) -> Any:
+    """One prepared select's scalar on the autocommit pool: no BEGIN, COMMIT or pre-ping
+    round trips. Run again once if its pooled connection had died with the server."""
+    engine = database().autocommit_engine
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                return connection.execute(statement, parameters).scalar()
+        except DBAPIError as error:
+            if attempt == 2 or not is_lost_connection(error):
+                raise
+    raise AssertionError("unreachable")
 
 
 def connection_of(session_or_connection: Session | Connection) -> Connection:

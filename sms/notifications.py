@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from grievance.contact import contact_phone
+from grievance.jobs import notify_queued_key
 from grievance.models import Grievance, OutboxEntry, utcnow
 from sahayata.db import transaction
-from sahayata.jobs import with_app_context
+from sahayata.jobs import redis_connection, with_app_context
 from sms.opt_outs import opted_out
 from sms.sending import create_message, send_batch
 from sms.templates import complaint_update
@@ -19,6 +20,8 @@ def deliver_complaint_updates(grievance_id: int) -> int:
 
     Idempotent: an entry is marked done in the same transaction that creates its message,
     and the message's dedupe key is the entry's id."""
+    # First, before reading the outbox: from now on a new entry needs a job of its own.
+    redis_connection().delete(notify_queued_key(grievance_id))
     created: list[int] = []
     with transaction() as session:
         entries = session.scalars(

@@ -80,7 +80,7 @@ def perform(
     if question_id is not None:
         queue_send(question_id)
     else:
-        dispatch([("notify_citizen", grievance.id)])
+        dispatch([("notify_citizen", grievance.id)], coalesce=True)
 
 
 def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:

@@ -144,7 +144,7 @@ def no_dispatch(monkeypatch):
     """File without enqueueing after commit: the test runs the jobs itself. Records what
     would have been enqueued."""
     calls = []
-    monkeypatch.setattr("grievance.jobs.dispatch", lambda entries: calls.extend(entries) or len(entries))
+    monkeypatch.setattr("grievance.jobs.dispatch", lambda entries, **_: calls.extend(entries) or len(entries))
     return calls
 
 

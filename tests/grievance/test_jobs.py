@@ -2,12 +2,14 @@
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from grievance.intake import file_grievance
 from grievance.jobs import close_unconfirmed, escalate_breached, route_grievance, sweep_outbox
-from grievance.models import GrievanceEvent, OutboxEntry, Status, as_utc, utcnow
+from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, as_utc, utcnow
 from grievance.status import change_status
+from sahayata.db import database
 from tests.factories import make_citizen, make_filing
 
 
@@ -47,7 +49,7 @@ def test_routing_twice_routes_once(session, no_dispatch):
 def test_sweeper_enqueues_only_what_is_not_done(session, no_dispatch, monkeypatch):
     grievance = _filed(session)
     sent = []
-    monkeypatch.setattr("grievance.jobs.dispatch", lambda work: sent.extend(work) or len(work))
+    monkeypatch.setattr("grievance.jobs.dispatch", lambda work, **_: sent.extend(work) or len(work))
     sweep_outbox(older_than_seconds=0)
     assert sorted(sent) == [("notify_citizen", grievance.id), ("route_grievance", grievance.id)]
     route_grievance(grievance.id)
@@ -57,7 +59,7 @@ def test_sweeper_enqueues_only_what_is_not_done(session, no_dispatch, monkeypatc
     assert ("notify_citizen", grievance.id) in sent  # the notifications are still to be delivered
 
 
-def test_routing_and_sms_go_to_their_own_queues(monkeypatch):
+def test_routing_and_sms_go_to_their_own_queues(monkeypatch, app_context):
     """A slow SMS provider must not hold up routing: the citizen's SMS go to the "sms" queue."""
     from grievance import jobs
 
@@ -121,3 +123,34 @@ def test_answered_or_reopened_complaints_are_not_auto_closed(session, no_dispatc
     assert close_unconfirmed((utcnow() + dt.timedelta(days=8)).isoformat()) == 0
     session.refresh(grievance)
     assert grievance.status is Status.REOPENED
+
+
+def test_a_routing_job_routes_the_complaints_waiting_behind_it(session, no_dispatch):
+    first, second, third = (_filed(session, programme_code=code) for code in ("OAA", "WDA", "PDA"))
+    no_dispatch.clear()  # what filing queued
+    assert route_grievance(first.id) == "routed"
+    session.expire_all()
+    assert [g.status for g in (first, second, third)] == [Status.ROUTED] * 3
+    assert all(g.ministry_code and g.due_at for g in (first, second, third))
+    # Each citizen is told, and the others' own jobs find their work done.
+    assert sorted(gid for kind, gid in no_dispatch if kind == "notify_citizen") == [first.id, second.id, third.id]
+    assert route_grievance(third.id) == "already routed"
+    pending = (
+        select(func.count())
+        .select_from(OutboxEntry)
+        .where(OutboxEntry.kind == "route_grievance", OutboxEntry.done_at.is_(None))
+    )
+    assert session.scalar(pending) == 0
+
+
+def test_a_complaint_locked_by_another_routing_job_is_left_to_it(session, no_dispatch, app):
+    if database(app).is_sqlite:
+        pytest.skip("embedded mode: SQLite has no row locks (CI's second pass runs this)")
+    mine, theirs = _filed(session, programme_code="OAA"), _filed(session, programme_code="WDA")
+    with database(app).engine.connect() as other_worker:
+        other_worker.execute(select(Grievance.id).where(Grievance.id == theirs.id).with_for_update())
+        assert route_grievance(theirs.id) == "being routed"
+        assert route_grievance(mine.id) == "routed"  # and it does not wait for, or take, theirs
+        session.expire_all()
+        assert (mine.status, theirs.status) == (Status.ROUTED, Status.RECEIVED)
+        other_worker.rollback()
