@@ -185,11 +185,11 @@ class Engine:
 
     def _hop(self, database: HopDatabase, hop: Hop) -> Reply:
         gateway = hop.gateway
-        state = self.store.load(gateway.name, hop.session_id)
+        state, resume_point = self.store.load_with_resume_point(gateway.name, hop.session_id, hop.phone)
         if state is not None and state.last_hop == hop.hop_key and state.last_reply is not None:
             return state.last_reply  # the gateway retried: same screen, nothing advances
         if state is None:
-            state = self._new_state(database, hop)
+            state = self._new_state(database, hop, resume_point)
             context = Context(database, state, gateway, self.store)
         else:
             context = Context(database, state, gateway, self.store)
@@ -205,15 +205,16 @@ class Engine:
             pipe.execute()
         return reply
 
-    def _new_state(self, database: HopDatabase, hop: Hop) -> SessionState:
+    def _new_state(self, database: HopDatabase, hop: Hop, saved: list[Frame] | None) -> SessionState:
         caller = caller_by_mobile(database.connection(), hop.phone)
         state = SessionState(
             phone=hop.phone,
             locale=locale_for(caller.language if caller else "bn", hop.gateway),
             citizen_id=caller.citizen_id if caller else None,
             stack=[Frame(HOME_SCREEN)],
+            # The saved point is taken now: this hop's save clears or replaces it.
+            resume_saved=saved is not None,
         )
-        saved = self.store.take_resume_point(hop.phone)
         if saved and len(saved) > 1:
             state.stack.append(Frame(RESUME_SCREEN, {"frames": [vars(f) for f in saved]}))
         return state

@@ -3,6 +3,8 @@ look-ups for another person, language, and resuming a dropped session."""
 
 from __future__ import annotations
 
+import functools
+
 from grievance.intake import MAX_TEXT, Filing, file_grievance, find_by_tracking_number
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
@@ -20,7 +22,7 @@ from registry.services import (
     wallets_for,
 )
 from registry.validation import InvalidValue, parse_nid
-from sahayata.i18n import ROMANIZED_BANGLA
+from sahayata.i18n import ROMANIZED_BANGLA, translate
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Option, Restore, Screen
 from ussd_app.state import Frame
@@ -49,23 +51,31 @@ def main_title(ctx: Context) -> str:
 
 
 def main_options(ctx: Context) -> list[Option]:
-    if not ctx.registered:
-        return [
-            Option(ctx._("Check eligibility by NID"), Go("other_nid")),
-            Option(ctx._("How to enrol"), Go("enrol")),
-            Option(ctx._("Make a complaint"), Go("complaint_category")),
-            Option(ctx._("Complaint status"), Go("complaint_status")),
-            Option(ctx._("Language"), Go("language")),
-        ]
-    return [
-        Option(ctx._("Am I eligible?"), Go("eligibility")),
-        Option(ctx._("My payments"), _payments_entry),
-        Option(ctx._("My e-tokens"), Go("etokens")),
-        Option(ctx._("Make a complaint"), Go("complaint_category")),
-        Option(ctx._("Complaint status"), Go("complaint_status")),
-        Option(ctx._("Check another person"), Go("other_nid")),
-        Option(ctx._("Language"), Go("language")),
-    ]
+    return list(_main_options(ctx.locale, ctx.registered))
+
+
+@functools.lru_cache(maxsize=16)  # nearly every hop shows or handles the main menu
+def _main_options(locale: str, registered: bool) -> tuple[Option, ...]:
+    def _(message: str) -> str:
+        return translate(locale, message)
+
+    if not registered:
+        return (
+            Option(_("Check eligibility by NID"), Go("other_nid")),
+            Option(_("How to enrol"), Go("enrol")),
+            Option(_("Make a complaint"), Go("complaint_category")),
+            Option(_("Complaint status"), Go("complaint_status")),
+            Option(_("Language"), Go("language")),
+        )
+    return (
+        Option(_("Am I eligible?"), Go("eligibility")),
+        Option(_("My payments"), _payments_entry),
+        Option(_("My e-tokens"), Go("etokens")),
+        Option(_("Make a complaint"), Go("complaint_category")),
+        Option(_("Complaint status"), Go("complaint_status")),
+        Option(_("Check another person"), Go("other_nid")),
+        Option(_("Language"), Go("language")),
+    )
 
 
 # -- eligibility --------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class SessionState:
     notice: str | None = None  # a one-hop message above the screen ("Wrong choice.")
     last_hop: str | None = None
     last_reply: Reply | None = None
+    resume_saved: bool = False  # whether the phone's resume point may exist (it needs deleting)
 
     @property
     def frame(self) -> Frame:
@@ -49,6 +50,7 @@ class SessionState:
             "notice": self.notice,
             "last_hop": self.last_hop,
             "last_reply": {"text": self.last_reply.text, "end": self.last_reply.end} if self.last_reply else None,
+            "resume_saved": self.resume_saved,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -80,20 +82,27 @@ class SessionStore:
         raw = self.redis.get(self._key(gateway, session_id))
         return SessionState.from_json(raw) if raw else None
 
+    def load_with_resume_point(
+        self, gateway: str, session_id: str, phone: str
+    ) -> tuple[SessionState | None, list[Frame] | None]:
+        """The session and the phone's resume point, in one round trip (a new session needs
+        both; the save at the end of every hop clears or replaces the resume point)."""
+        raw_state, raw_resume = self.redis.mget(self._key(gateway, session_id), self._resume_key(phone))
+        state = SessionState.from_json(raw_state) if raw_state else None
+        resume = [Frame(**frame) for frame in json.loads(raw_resume)] if raw_resume else None
+        return state, resume
+
     def save(
         self, gateway: str, session_id: str, state: SessionState, resume: list[Frame] | None, pipe: Pipeline
     ) -> None:
         """Queue on ``pipe``: the session, and where the phone may resume if it drops (None: nowhere)."""
-        pipe.set(self._key(gateway, session_id), state.to_json(), ex=self.ttl)
         if resume:
             frames = json.dumps([asdict(f) for f in resume], ensure_ascii=False)
             pipe.set(self._resume_key(state.phone), frames, ex=self.resume_ttl)
-        else:
+        elif state.resume_saved:
             pipe.delete(self._resume_key(state.phone))
-
-    def take_resume_point(self, phone: str) -> list[Frame] | None:
-        raw = self.redis.getdel(self._resume_key(phone))
-        return [Frame(**frame) for frame in json.loads(raw)] if raw else None
+        state.resume_saved = bool(resume)
+        pipe.set(self._key(gateway, session_id), state.to_json(), ex=self.ttl)
 
     def count_lookup(self, phone: str, day: str) -> int:
         """Count one look-up of another person by this phone today; returns today's count."""
