@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
@@ -15,6 +15,11 @@ class Frame:
     screen: str
     params: dict[str, Any] = field(default_factory=dict)
     page: int = 0
+
+
+def frame_dict(frame: Frame) -> dict[str, Any]:
+    # Written out rather than dataclasses.asdict, which deep-copies: this runs every hop.
+    return {"screen": frame.screen, "params": frame.params, "page": frame.page}
 
 
 @dataclass
@@ -40,12 +45,11 @@ class SessionState:
         return self.stack[-1]
 
     def to_json(self) -> str:
-        # Written out rather than dataclasses.asdict, which deep-copies: this runs every hop.
         data = {
             "phone": self.phone,
             "locale": self.locale,
             "citizen_id": self.citizen_id,
-            "stack": [{"screen": f.screen, "params": f.params, "page": f.page} for f in self.stack],
+            "stack": [frame_dict(f) for f in self.stack],
             "invalid": self.invalid,
             "notice": self.notice,
             "last_hop": self.last_hop,
@@ -97,7 +101,7 @@ class SessionStore:
     ) -> None:
         """Queue on ``pipe``: the session, and where the phone may resume if it drops (None: nowhere)."""
         if resume:
-            frames = json.dumps([asdict(f) for f in resume], ensure_ascii=False)
+            frames = json.dumps([frame_dict(f) for f in resume], ensure_ascii=False)
             pipe.set(self._resume_key(state.phone), frames, ex=self.resume_ttl)
         elif state.resume_saved:
             pipe.delete(self._resume_key(state.phone))
