@@ -139,6 +139,14 @@ def autocommit_session() -> Session:
     return g.db_autocommit_session
 
 
+def rollback_autocommit() -> None:
+    """After a failed request: end what the request opened of the autocommit connection and
+    session (nothing, if it opened neither), so its next statement may reconnect."""
+    for name in ("db_autocommit_session", "db_autocommit_connection"):
+        if name in g:
+            g.get(name).rollback()
+
+
 def autocommit_scalar(statement: Executable, parameters: dict[str, Any]) -> Any:
     """One prepared select's scalar on the autocommit pool: no BEGIN, COMMIT or pre-ping
     round trips. Run again once if its pooled connection had died with the server."""

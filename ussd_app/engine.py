@@ -57,11 +57,7 @@ class HopDatabase:
 
     session: Callable[[], Session]  # ORM, for screens that want models
     connection: Callable[[], Connection]  # Core, for the prepared selects on hot paths
-
-    def rollback(self) -> None:
-        """After a failed hop: end both, so the next statement may reconnect if the connection died."""
-        self.session().rollback()
-        self.connection().rollback()
+    rollback: Callable[[], None]  # after a failed hop, of whichever of the two it opened
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,9 @@ def test_every_page_of_every_screen_fits(app, session, worst_case, gateway, lang
                     citizen_id=worst_case.id if registered else None,
                     stack=[Frame(HOME_SCREEN), Frame(screen_id, screen_params)],
                 )
-                context = Context(HopDatabase(lambda: session, session.connection), state, config, engine.store)
+                context = Context(
+                    HopDatabase(lambda: session, session.connection, session.rollback), state, config, engine.store
+                )
                 if notice:
                     state.notice = _longest_notice(context, screen_id)
                 for page in engine.render_all_pages(context):

@@ -7,7 +7,7 @@ import hmac
 from flask import abort, current_app, request
 
 from registry.validation import InvalidValue, normalise_mobile
-from sahayata.db import autocommit_connection, autocommit_session
+from sahayata.db import autocommit_connection, autocommit_session, rollback_autocommit
 from ussd_app.engine import Engine, GatewayConfig, Hop, HopDatabase
 from ussd_app.state import Reply
 
@@ -15,7 +15,7 @@ MAX_SESSION_ID = 100
 MAX_INPUT = 200
 
 # A hop opens the request's autocommit connection (and ORM session) only if a screen asks.
-HOP_DATABASE = HopDatabase(autocommit_session, autocommit_connection)
+HOP_DATABASE = HopDatabase(autocommit_session, autocommit_connection, rollback_autocommit)
 
 
 def engine() -> Engine:
@@ -63,6 +63,4 @@ def run(config: GatewayConfig, session_id: str | None, phone: str, text: str | N
     session_id = (session_id or "").strip()
     if not session_id or len(session_id) > MAX_SESSION_ID or (text and len(text) > MAX_INPUT):
         abort(400)
-    return engine().hop(
-        HopDatabase(autocommit_session, autocommit_connection), Hop(config, session_id, phone, text, hop_key)
-    )
+    return engine().hop(HOP_DATABASE, Hop(config, session_id, phone, text, hop_key))
