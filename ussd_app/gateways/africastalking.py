@@ -30,7 +30,7 @@ def hop() -> Response:
         # The whole history identifies the hop: a retried request carries the same text.
         hop_key=text,
     )
-    response = Response(("END " if reply.end else "CON ") + reply.text, mimetype="text/plain; charset=utf-8")
+    response = Response(("END " if reply.end else "CON ") + reply.text, mimetype="text/plain")  # Flask adds the charset
     # For the simulator and for debugging a gateway: how much of the screen budget was used.
     response.headers["X-Ussd-Budget"] = str(config.budget.measure(reply.text))
     return response

@@ -17,7 +17,7 @@ def post(client, **fields):
 def test_reply_is_plain_text_con_or_end(client, caller):
     response = post(client)
     assert response.status_code == 200
-    assert response.mimetype == "text/plain"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"  # once, not twice
     assert response.get_data(as_text=True).startswith("CON ")
     for text in ("9", "9*9", "9*9*9"):
         response = post(client, text=text)
