@@ -7,7 +7,8 @@ gunicorn on 127.0.0.1 with the service, and drives full sessions from concurrent
 phones through the Africa's Talking endpoint: dial, payments, back, e-tokens, main menu.
 Then it starts a bare Flask endpoint under the same gunicorn settings and sends it the same
 number of requests from the same number of phones. Prints hops/s and p50/p99 hop latency
-for both. Targets: at least 50% of the bare-Flask rate, p99 under 50 ms.
+for both, and the CPU each party (gunicorn, this load generator, PostgreSQL, Redis) spent
+per hop. Targets: at least 50% of the bare-Flask rate, p99 under 50 ms.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
+from benchmarks.cpu import CpuMeter  # noqa: E402
 from benchmarks.scratch import ready_app, scratch_database  # noqa: E402
 
 SESSION = ["", "2", "2*0", "2*0*3", "2*0*3*00"]  # dial, payments, back, e-tokens, main menu
@@ -142,20 +144,24 @@ def main() -> None:
         server = start_gunicorn("wsgi:app", port, env)
         try:
             drive(port, phones, 200, args.phones, True)  # warm-up: imports, pools, caches
-            seconds, latencies = drive(port, phones, args.sessions, args.phones, True)
+            with CpuMeter(server.pid) as service_cpu:
+                seconds, latencies = drive(port, phones, args.sessions, args.phones, True)
         finally:
             stop(server)
         service_rate = report("Sahayata USSD sessions", seconds, latencies)
+        print(service_cpu.report(len(latencies)))
         p99 = sorted(latencies)[int(len(latencies) * 0.99)] * 1e3
 
         port = free_port()
         server = start_gunicorn("benchmarks.bare_app:app", port, env)
         try:
             drive(port, phones, 200, args.phones, False)
-            seconds, latencies = drive(port, phones, args.sessions, args.phones, False)
+            with CpuMeter(server.pid) as bare_cpu:
+                seconds, latencies = drive(port, phones, args.sessions, args.phones, False)
         finally:
             stop(server)
         bare_rate = report("bare Flask, same settings", seconds, latencies)
+        print(bare_cpu.report(len(latencies)))
         print(
             f"service rate = {100 * service_rate / bare_rate:.0f}% of bare Flask (target >= 50%); "
             f"p99 {p99:.1f} ms (target < 50 ms)"
