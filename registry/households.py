@@ -4,33 +4,43 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from registry.bulk import bulk_update, in_values
-from registry.models import Citizen, Household
-from registry.vulnerability import MemberFacts, score_household
+from registry.models import Citizen, Gender, Household, MaritalStatus
+from registry.vulnerability import WOMAN_WITHOUT_SPOUSE_STATUSES, elderly_cutoffs, score_household_facts
 
 CHUNK = 10_000
+
+
+def _any(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    """True when any member meets ``condition`` (0/1: SQLite has no bool_or); 0 without members."""
+    return func.coalesce(func.max(case((condition, 1), else_=0)), 0)
+
+
+def _member_facts(as_of: dt.date) -> tuple[ColumnElement[Any], ...]:
+    """The three member facts the score needs, aggregated by the database per household:
+    reading every member back into Python cost more than the scoring itself."""
+    cutoffs = {Gender(gender): born_by for gender, born_by in elderly_cutoffs(as_of).items()}
+    elderly_cutoff = case(*((Citizen.gender == gender, born_by) for gender, born_by in cutoffs.items()))
+    alone = [MaritalStatus(status) for status in WOMAN_WITHOUT_SPOUSE_STATUSES]
+    return (
+        _any(Citizen.disability),
+        _any(Citizen.date_of_birth <= elderly_cutoff),
+        _any((Citizen.gender == Gender.FEMALE) & Citizen.marital_status.in_(alone)),
+    )
 
 
 def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt.date) -> int:
     """Recompute and store the score of these households; returns how many changed."""
     ids = sorted(set(household_ids))
     changed = 0
-    table = Household.__table__
+    facts = _member_facts(as_of)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        members: dict[int, list[MemberFacts]] = {}
-        member_rows = session.execute(
-            select(
-                Citizen.household_id, Citizen.date_of_birth, Citizen.gender, Citizen.disability, Citizen.marital_status
-            ).where(in_values(session, Citizen.household_id, chunk))
-        )
-        for household_id, dob, gender, disability, marital in member_rows:
-            members.setdefault(household_id, []).append(MemberFacts(dob, gender.value, disability, marital.value))
-        updates = []
         households = session.execute(
             select(
                 Household.id,
@@ -39,12 +49,19 @@ def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt
                 Household.land_decimal,
                 Household.vulnerability_score,
                 Household.vulnerability_breakdown,
-            ).where(in_values(session, Household.id, chunk))
+                *facts,
+            )
+            .outerjoin(Citizen, Citizen.household_id == Household.id)
+            .where(in_values(session, Household.id, chunk))
+            .group_by(Household.id)
         )
-        for household_id, size, income, land, old_score, old_breakdown in households:
-            score, breakdown = score_household(size, income, land, members.get(household_id, []), as_of)
+        updates = []
+        for household_id, size, income, land, old_score, old_breakdown, disabled, elderly, alone in households:
+            score, breakdown = score_household_facts(
+                size, income, land, has_disabled=bool(disabled), has_elderly=bool(elderly), woman_alone=bool(alone)
+            )
             if score != old_score or breakdown != old_breakdown:
                 updates.append({"id": household_id, "vulnerability_score": score, "vulnerability_breakdown": breakdown})
-        bulk_update(session, table, updates, key="id")
+        bulk_update(session, Household.__table__, updates, key="id")
         changed += len(updates)
     return changed
