@@ -6,12 +6,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, cast, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from registry.bulk import bulk_update, in_values
 from registry.models import Citizen, Gender, Household, MaritalStatus
 from registry.vulnerability import WOMAN_WITHOUT_SPOUSE_STATUSES, elderly_cutoffs, score_household_facts
+from registry.vulnerability_sql import score_and_breakdown
 
 CHUNK = 10_000
 
@@ -22,8 +24,8 @@ def _any(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 
 
 def _member_facts(as_of: dt.date) -> tuple[ColumnElement[Any], ...]:
-    """The three member facts the score needs, aggregated by the database per household:
-    reading every member back into Python cost more than the scoring itself."""
+    """The three member facts the score needs, aggregated by the database per household
+    (SQLite, which has no bool_or: 0/1 by max)."""
     cutoffs = {Gender(gender): born_by for gender, born_by in elderly_cutoffs(as_of).items()}
     elderly_cutoff = case(*((Citizen.gender == gender, born_by) for gender, born_by in cutoffs.items()))
     alone = [MaritalStatus(status) for status in WOMAN_WITHOUT_SPOUSE_STATUSES]
@@ -37,6 +39,38 @@ def _member_facts(as_of: dt.date) -> tuple[ColumnElement[Any], ...]:
 def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt.date) -> int:
     """Recompute and store the score of these households; returns how many changed."""
     ids = sorted(set(household_ids))
+    if session.get_bind().dialect.name == "postgresql":
+        return _rescore_in_database(session, ids, as_of)
+    return _rescore_in_python(session, ids, as_of)
+
+
+def _rescore_in_database(session: Session, ids: list[int], as_of: dt.date) -> int:
+    """PostgreSQL scores the households in the UPDATE itself; unchanged rows are not rewritten."""
+    score, breakdown = score_and_breakdown(as_of)
+    changed = 0
+    for start in range(0, len(ids), CHUNK):
+        scored = (
+            select(Household.id, score.label("score"), breakdown.label("breakdown"))
+            .outerjoin(Citizen, Citizen.household_id == Household.id)
+            .where(in_values(session, Household.id, ids[start : start + CHUNK]))
+            .group_by(Household.id)
+            .subquery()
+        )
+        result = session.execute(
+            update(Household)
+            .where(Household.id == scored.c.id)
+            .where(
+                (Household.vulnerability_score != scored.c.score)
+                | (cast(Household.vulnerability_breakdown, JSONB) != scored.c.breakdown)
+            )
+            .values(vulnerability_score=scored.c.score, vulnerability_breakdown=scored.c.breakdown),
+            execution_options={"synchronize_session": False},
+        )
+        changed += result.rowcount
+    return changed
+
+
+def _rescore_in_python(session: Session, ids: list[int], as_of: dt.date) -> int:
     changed = 0
     facts = _member_facts(as_of)
     for start in range(0, len(ids), CHUNK):

@@ -1,4 +1,5 @@
 import datetime as dt
+import random
 from decimal import Decimal
 
 import pytest
@@ -57,3 +58,42 @@ def test_rescoring_again_changes_nothing(session):
     assert rescore_households(session, ids, as_of=LEAP_DAY) == 0
     session.expire_all()  # the scores were written past the ORM
     assert all(session.get(Household, i).vulnerability_breakdown["elderly_member"]["value"] for i in ids)
+
+
+def test_rescoring_matches_scoring_the_members_across_every_band_edge(session):
+    rng = random.Random(7)
+    edges = [0, 1000, 2000, 3500, 5000]
+    expected = {}
+    for _ in range(120):
+        size = rng.choice([1, 2, 3, 4, 5, 6, 7, 12])
+        # Incomes that land on, just past and half-way to each per-capita band edge.
+        per_capita = rng.choice(edges) + rng.choice([Decimal(0), Decimal("0.5"), Decimal("0.01"), Decimal(-1)])
+        income = max(per_capita * size, Decimal(0)).quantize(Decimal("0.01"))
+        land = Decimal(rng.choice(["0", "0.01", "15", "15.01", "50", "50.5", "300"]))
+        household = make_household(session, size=size, monthly_income_bdt=income, land_decimal=land)
+        members = []
+        for _ in range(rng.randint(0, 3)):
+            facts = MemberFacts(
+                LEAP_DAY.replace(day=28) - dt.timedelta(days=rng.randint(0, 80 * 366)),
+                rng.choice("MFX"),
+                rng.random() < 0.2,
+                rng.choice([status.value for status in MaritalStatus]),
+            )
+            make_citizen(
+                session,
+                household=household,
+                rescore=False,
+                date_of_birth=facts.date_of_birth,
+                gender=Gender(facts.gender),
+                disability=facts.disability,
+                marital_status=MaritalStatus(facts.marital_status),
+            )
+            members.append(facts)
+        expected[household.id] = score_household(size, income, land, members, LEAP_DAY)
+
+    rescore_households(session, list(expected), as_of=LEAP_DAY)
+    session.expire_all()
+
+    for household_id, (score, breakdown) in expected.items():
+        household = session.get(Household, household_id)
+        assert (household.vulnerability_score, household.vulnerability_breakdown) == (score, breakdown), household_id
