@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 from redis import Redis
-from redis.client import Pipeline
 
 EVENTS = ("views", "invalid", "dropoffs", "timeouts")
 
@@ -22,18 +21,21 @@ class ScreenAnalytics:
     def _key(day: dt.date) -> str:
         return f"ussd:analytics:{day.isoformat()}"
 
-    def count(self, events: list[tuple[str, str]], pipe: Pipeline | None = None) -> None:
-        """Add (screen, event) counts, on the caller's pipeline when given (one round trip)."""
+    def count(self, events: list[tuple[str, str]]) -> None:
+        """Add (screen, event) counts now."""
+        if events:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for command in self.commands(events):
+                    pipe.execute_command(*command)
+                pipe.execute()
+
+    def commands(self, events: list[tuple[str, str]]) -> list[tuple[object, ...]]:
+        """The writes that add these counts, for a round trip the caller is making anyway."""
         if not events:
-            return
-        own = pipe is None
-        pipe = self.redis.pipeline(transaction=False) if own else pipe
+            return []
         key = self._key(dt.date.today())
-        for screen, event in events:
-            pipe.hincrby(key, f"{screen}:{event}", 1)
-        pipe.expire(key, self.retention)
-        if own:
-            pipe.execute()
+        counts = [("HINCRBY", key, f"{screen}:{event}", 1) for screen, event in events]
+        return [*counts, ("EXPIRE", key, self.retention)]
 
     def day(self, day: dt.date) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}

@@ -28,6 +28,7 @@ from sahayata.db import is_lost_connection
 from sahayata.i18n import ROMANIZED_BANGLA, format_number, to_ascii_digits, to_bengali_digits, translate
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
+from ussd_app.redis_link import RedisLink, redis_link
 from ussd_app.render import BACK, HOME, MORE, NavLabels, Page, paginate, words
 from ussd_app.screens import Finish, Go, Input, Invalid, Menu, Restore, Screen
 from ussd_app.state import Frame, Reply, SessionState, SessionStore
@@ -180,8 +181,12 @@ class Engine:
         return Reply(translate(locale, "Service unavailable. Please try again later."), end=True)
 
     def _hop(self, database: HopDatabase, hop: Hop) -> Reply:
+        with redis_link(self.store.redis) as link:
+            return self._hop_on(link, database, hop)
+
+    def _hop_on(self, link: RedisLink, database: HopDatabase, hop: Hop) -> Reply:
         gateway = hop.gateway
-        state, resume_point = self.store.load_with_resume_point(gateway.name, hop.session_id, hop.phone)
+        state, resume_point = self.store.load_with_resume_point(link, gateway.name, hop.session_id, hop.phone)
         if state is not None and state.last_hop == hop.hop_key and state.last_reply is not None:
             return state.last_reply  # the gateway retried: same screen, nothing advances
         if state is None:
@@ -195,10 +200,12 @@ class Engine:
         if not reply.end:
             context.events.append((state.frame.screen, "views"))
         # One round trip: the state, the resume point and the analytics counters together.
-        with self.store.redis.pipeline(transaction=False) as pipe:
-            self.store.save(gateway.name, hop.session_id, state, resume=self._resume_frames(state), pipe=pipe)
-            self.analytics.count(context.events, pipe=pipe)
-            pipe.execute()
+        link.round_trip(
+            [
+                *self.store.save_commands(gateway.name, hop.session_id, state, resume=self._resume_frames(state)),
+                *self.analytics.commands(context.events),
+            ]
+        )
         return reply
 
     def _new_state(self, database: HopDatabase, hop: Hop, saved: list[Frame] | None) -> SessionState:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
-from redis.client import Pipeline
+
+from ussd_app.redis_link import Command, RedisLink
 
 
 @dataclass
@@ -87,26 +88,29 @@ class SessionStore:
         return SessionState.from_json(raw) if raw else None
 
     def load_with_resume_point(
-        self, gateway: str, session_id: str, phone: str
+        self, link: RedisLink, gateway: str, session_id: str, phone: str
     ) -> tuple[SessionState | None, list[Frame] | None]:
         """The session and the phone's resume point, in one round trip (a new session needs
         both; the save at the end of every hop clears or replaces the resume point)."""
-        raw_state, raw_resume = self.redis.mget(self._key(gateway, session_id), self._resume_key(phone))
+        raw_state, raw_resume = link.command("MGET", self._key(gateway, session_id), self._resume_key(phone))
         state = SessionState.from_json(raw_state) if raw_state else None
         resume = [Frame(**frame) for frame in json.loads(raw_resume)] if raw_resume else None
         return state, resume
 
-    def save(
-        self, gateway: str, session_id: str, state: SessionState, resume: list[Frame] | None, pipe: Pipeline
-    ) -> None:
-        """Queue on ``pipe``: the session, and where the phone may resume if it drops (None: nowhere)."""
+    def save_commands(
+        self, gateway: str, session_id: str, state: SessionState, resume: list[Frame] | None
+    ) -> list[Command]:
+        """The writes that save the session, and where the phone may resume if it drops
+        (None: nowhere), for the hop's closing round trip."""
+        commands: list[Command] = []
         if resume:
             frames = json.dumps([frame_dict(f) for f in resume], ensure_ascii=False)
-            pipe.set(self._resume_key(state.phone), frames, ex=self.resume_ttl)
+            commands.append(("SET", self._resume_key(state.phone), frames, "EX", self.resume_ttl))
         elif state.resume_saved:
-            pipe.delete(self._resume_key(state.phone))
+            commands.append(("DEL", self._resume_key(state.phone)))
         state.resume_saved = bool(resume)
-        pipe.set(self._key(gateway, session_id), state.to_json(), ex=self.ttl)
+        commands.append(("SET", self._key(gateway, session_id), state.to_json(), "EX", self.ttl))
+        return commands
 
     def count_lookup(self, phone: str, day: str) -> int:
         """Count one look-up of another person by this phone today; returns today's count."""
