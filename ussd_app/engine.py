@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from registry.eligibility.engine import RuleBook, rulebook_opening
 from registry.masking import mask_mobile
 from registry.models import Citizen
 from registry.services import caller_by_mobile
@@ -94,6 +95,11 @@ class Context:
     @property
     def db(self) -> Session:
         return self.database.session()
+
+    @property
+    def rulebook(self) -> RuleBook:
+        """The cached rules (programme names too); the session opens only to refill the cache."""
+        return rulebook_opening(lambda: self.db)
 
     @property
     def reads(self) -> Connection:

@@ -9,7 +9,7 @@ from grievance.intake import MAX_TEXT, Filing, file_grievance, find_by_tracking_
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
 from grievance.tracking import is_valid
-from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen, rulebook
+from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen
 from registry.eligibility.explain import programme_name, summarise
 from registry.labels import channel_label, payment_status_label, wallet_sentence
 from registry.models import Citizen, PaymentStatus
@@ -38,7 +38,7 @@ def _subject(ctx: Context) -> Citizen | None:
 
 
 def _short_name(ctx: Context, code: str) -> str:
-    return programme_name(code, ctx.locale, rulebook(ctx.db), short=True)
+    return programme_name(code, ctx.locale, ctx.rulebook, short=True)
 
 
 def _money(ctx: Context, amount) -> str:
@@ -92,19 +92,19 @@ def eligibility_options(ctx: Context) -> list[Option]:
 def _programmes_own_first(ctx: Context, person: Citizen | None) -> list[str]:
     """Every programme; the person's own first, then the rest by name as the caller reads it."""
     own = {e.programme_code for e in person.enrolments} if person else set()
-    return sorted(rulebook(ctx.db).rules, key=lambda code: (code not in own, _short_name(ctx, code)))
+    return sorted(ctx.rulebook.rules, key=lambda code: (code not in own, _short_name(ctx, code)))
 
 
 def eligibility_result_text(ctx: Context) -> str:
     subject = _subject(ctx)
     code = ctx.params["programme"]
     [result] = check_citizen(ctx.db, subject, code, as_of=ctx.today)
-    return f"{_short_name(ctx, code)}: {summarise(result, ctx.locale, rulebook(ctx.db))}"
+    return f"{_short_name(ctx, code)}: {summarise(result, ctx.locale, ctx.rulebook)}"
 
 
 def eligibility_all_text(ctx: Context) -> str:
     subject = _subject(ctx)
-    book = rulebook(ctx.db)
+    book = ctx.rulebook
     facts = facts_for_citizen(subject, ctx.today)
     results = [check(facts, code, book) for code in sorted(book.rules)]
     eligible = [_short_name(ctx, r.programme_code) for r in results if r.decision is Decision.ELIGIBLE]

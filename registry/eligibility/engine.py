@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -106,10 +107,16 @@ def rulebook(session: Session) -> RuleBook:
     Rules change a few times a year (a budget sets new thresholds), while a check runs on
     every USSD hop; a few minutes of staleness across web nodes is the accepted price.
     """
+    return rulebook_opening(lambda: session)
+
+
+def rulebook_opening(open_session: Callable[[], Session]) -> RuleBook:
+    """``rulebook``, asking for a session only when the cache must be filled: a USSD hop
+    that names a programme would otherwise open an ORM session for nothing."""
     cache = current_app.extensions.setdefault("sahayata.rulebook", {})
     now = time.monotonic()
     if cache.get("expires", 0) < now:
-        cache["book"] = RuleBook.load(session)
+        cache["book"] = RuleBook.load(open_session())
         cache["expires"] = now + current_app.config["SAHAYATA_RULES_CACHE_SECONDS"]
     return cache["book"]
 
