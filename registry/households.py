@@ -11,9 +11,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from registry.bulk import bulk_update, in_values
-from registry.models import Citizen, Gender, Household, MaritalStatus
-from registry.vulnerability import WOMAN_WITHOUT_SPOUSE_STATUSES, elderly_cutoffs, score_household_facts
-from registry.vulnerability_sql import score_and_breakdown
+from registry.models import Citizen, Household
+from registry.vulnerability import score_household_facts
+from registry.vulnerability_sql import member_conditions, score_and_breakdown
 
 CHUNK = 10_000
 
@@ -24,16 +24,8 @@ def _any(condition: ColumnElement[bool]) -> ColumnElement[Any]:
 
 
 def _member_facts(as_of: dt.date) -> tuple[ColumnElement[Any], ...]:
-    """The three member facts the score needs, aggregated by the database per household
-    (SQLite, which has no bool_or: 0/1 by max)."""
-    cutoffs = {Gender(gender): born_by for gender, born_by in elderly_cutoffs(as_of).items()}
-    elderly_cutoff = case(*((Citizen.gender == gender, born_by) for gender, born_by in cutoffs.items()))
-    alone = [MaritalStatus(status) for status in WOMAN_WITHOUT_SPOUSE_STATUSES]
-    return (
-        _any(Citizen.disability),
-        _any(Citizen.date_of_birth <= elderly_cutoff),
-        _any((Citizen.gender == Gender.FEMALE) & Citizen.marital_status.in_(alone)),
-    )
+    """The three member facts the score needs, aggregated by the database per household."""
+    return tuple(_any(condition) for condition in member_conditions(as_of))
 
 
 def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt.date) -> int:
@@ -71,6 +63,7 @@ def _rescore_in_database(session: Session, ids: list[int], as_of: dt.date) -> in
 
 
 def _rescore_in_python(session: Session, ids: list[int], as_of: dt.date) -> int:
+    """SQLite (embedded, small): the database aggregates the members, Python scores."""
     changed = 0
     facts = _member_facts(as_of)
     for start in range(0, len(ids), CHUNK):
