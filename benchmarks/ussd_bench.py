@@ -1,14 +1,15 @@
 """USSD under load: full sessions through gunicorn on real PostgreSQL and Redis.
 
-    .venv/bin/python benchmarks/ussd_bench.py [--sessions 10000] [--phones 64]
+    .venv/bin/python benchmarks/ussd_bench.py [--sessions 10000] [--phones 64] [--rounds 3]
 
 Creates a scratch PostgreSQL database (dropped at the end) with a demo registry, starts
-gunicorn on 127.0.0.1 with the service, and drives full sessions from concurrent simulated
-phones through the Africa's Talking endpoint: dial, payments, back, e-tokens, main menu.
-Then it starts a bare Flask endpoint under the same gunicorn settings and sends it the same
-number of requests from the same number of phones. Prints hops/s and p50/p99 hop latency
+gunicorn on 127.0.0.1 with the service and another with a bare Flask endpoint under the
+same settings. It drives full sessions from concurrent simulated phones through the
+Africa's Talking endpoint (dial, payments, back, e-tokens, main menu), then sends the bare
+endpoint the same number of requests from the same number of phones. Prints hops/s and p50/p99 hop latency
 for both, and the CPU each party (gunicorn, this load generator, PostgreSQL, Redis) spent
-per hop. Targets: at least 50% of the bare-Flask rate, p99 under 50 ms.
+per hop, for each of --rounds alternating rounds (default 3), then the median share.
+Targets: at least 50% of the bare-Flask rate, p99 under 50 ms.
 """
 
 from __future__ import annotations
@@ -115,14 +116,28 @@ def drive(
     return time.perf_counter() - started, latencies
 
 
-def report(name: str, seconds: float, latencies: list[float]) -> float:
+def report(name: str, seconds: float, latencies: list[float]) -> tuple[float, float]:
+    """Print and return (hops/s, p99 in ms)."""
     ordered = sorted(latencies)
     rate = len(ordered) / seconds
+    p99 = ordered[int(len(ordered) * 0.99)] * 1e3
     print(
         f"{name:28s} {len(ordered):7,d} hops in {seconds:6.1f} s = {rate:7,.0f} hops/s   "
-        f"p50 {statistics.median(ordered) * 1e3:6.1f} ms   p99 {ordered[int(len(ordered) * 0.99)] * 1e3:6.1f} ms"
+        f"p50 {statistics.median(ordered) * 1e3:6.1f} ms   p99 {p99:6.1f} ms"
     )
-    return rate
+    return rate, p99
+
+
+def measure(
+    name: str, server: subprocess.Popen, port: int, phones: list[str], args: argparse.Namespace
+) -> tuple[float, float]:
+    """One round on one server; returns (hops/s, p99 in ms)."""
+    full_sessions = name.startswith("Sahayata")
+    with CpuMeter(server.pid) as cpu:
+        seconds, latencies = drive(port, phones, args.sessions, args.phones, full_sessions)
+    rate, p99 = report(name, seconds, latencies)
+    print(cpu.report(len(latencies)))
+    return rate, p99
 
 
 def main() -> None:
@@ -130,6 +145,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--phones", type=int, default=64)
     parser.add_argument("--citizens", type=int, default=20_000)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="service and bare Flask measured alternately this many times"
+    )
     args = parser.parse_args()
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -140,31 +158,29 @@ def main() -> None:
             f"registry: {args.citizens:,} demo citizens; {len(phones):,} phones with payments; "
             f"{args.phones} concurrent phones; gunicorn {' '.join(GUNICORN)}"
         )
-        port = free_port()
-        server = start_gunicorn("wsgi:app", port, env)
+        service_port, bare_port = free_port(), free_port()
+        service = start_gunicorn("wsgi:app", service_port, env)
+        bare = start_gunicorn("benchmarks.bare_app:app", bare_port, env)
+        shares, p99s = [], []
         try:
-            drive(port, phones, 200, args.phones, True)  # warm-up: imports, pools, caches
-            with CpuMeter(server.pid) as service_cpu:
-                seconds, latencies = drive(port, phones, args.sessions, args.phones, True)
+            drive(service_port, phones, 200, args.phones, True)  # warm-up: imports, pools, caches
+            drive(bare_port, phones, 200, args.phones, False)
+            # This machine's speed drifts from minute to minute (bare Flask alone has ranged
+            # from 1,900 to 3,300 hops/s): alternating rounds and taking the median share
+            # keeps one slow minute from deciding the figure.
+            for number in range(1, args.rounds + 1):
+                print(f"round {number} of {args.rounds}")
+                service_rate, p99 = measure("Sahayata USSD sessions", service, service_port, phones, args)
+                bare_rate, _ = measure("bare Flask, same settings", bare, bare_port, phones, args)
+                shares.append(service_rate / bare_rate)
+                p99s.append(p99)
+                print(f"    service rate = {100 * shares[-1]:.0f}% of bare Flask")
         finally:
-            stop(server)
-        service_rate = report("Sahayata USSD sessions", seconds, latencies)
-        print(service_cpu.report(len(latencies)))
-        p99 = sorted(latencies)[int(len(latencies) * 0.99)] * 1e3
-
-        port = free_port()
-        server = start_gunicorn("benchmarks.bare_app:app", port, env)
-        try:
-            drive(port, phones, 200, args.phones, False)
-            with CpuMeter(server.pid) as bare_cpu:
-                seconds, latencies = drive(port, phones, args.sessions, args.phones, False)
-        finally:
-            stop(server)
-        bare_rate = report("bare Flask, same settings", seconds, latencies)
-        print(bare_cpu.report(len(latencies)))
+            stop(service)
+            stop(bare)
         print(
-            f"service rate = {100 * service_rate / bare_rate:.0f}% of bare Flask (target >= 50%); "
-            f"p99 {p99:.1f} ms (target < 50 ms)"
+            f"median of {args.rounds} rounds: service rate = {100 * statistics.median(shares):.0f}% of bare Flask "
+            f"(target >= 50%); p99 {statistics.median(p99s):.1f} ms (target < 50 ms)"
         )
 
 
