@@ -1,4 +1,4 @@
-"""`flask --app wsgi registry import|check` and `flask --app wsgi demo-data`."""
+"""`flask --app wsgi registry import|rescore|check` and `flask --app wsgi demo-data`."""
 
 from __future__ import annotations
 
@@ -54,6 +54,23 @@ def import_command(kind: str, file: Path, skip_bad: bool, rejects: Path | None) 
     click.echo(f"{report.rows_written} of {report.rows_read} {kind} rows imported")
     if report.reject_path:
         click.echo(f"{len(report.problems)} bad row(s) written to {report.reject_path}")
+
+
+@registry_cli.command("rescore")
+@click.option("--all", "everything", is_flag=True, help="Every household (after the score's thresholds changed).")
+def rescore_command(everything: bool) -> None:
+    """Rescore households whose score does not yet count a member who is now elderly
+    (the scheduler does this daily), or --all households."""
+    from registry.households import households_with_new_elders, rescore_all_households, rescore_households
+    from sahayata.db import transaction
+
+    today = dt.date.today()
+    with transaction() as session:
+        if everything:
+            changed = rescore_all_households(session, today)
+        else:
+            changed = rescore_households(session, households_with_new_elders(session, today), today)
+    click.echo(f"{changed} household score(s) changed")
 
 
 @registry_cli.command("check")

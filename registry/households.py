@@ -28,6 +28,27 @@ def _member_facts(as_of: dt.date) -> tuple[ColumnElement[Any], ...]:
     return tuple(_any(condition) for condition in member_conditions(as_of))
 
 
+def households_with_new_elders(session: Session, as_of: dt.date) -> list[int]:
+    """Households with a member who is elderly on ``as_of`` but a score that does not count
+    one yet: the only part of a score that changes with the calendar rather than the data.
+    Found from the stored breakdown, so a day the daily job missed is caught up the next."""
+    _, elderly, _ = member_conditions(as_of)
+    counted = Household.vulnerability_breakdown["elderly_member"]["value"].as_boolean()
+    return list(
+        session.scalars(
+            select(Citizen.household_id)
+            .join(Household, Household.id == Citizen.household_id)
+            .where(elderly, counted.is_not(True))
+            .distinct()
+        )
+    )
+
+
+def rescore_all_households(session: Session, as_of: dt.date) -> int:
+    """Every household (after the thresholds themselves changed); returns how many changed."""
+    return rescore_households(session, session.scalars(select(Household.id)), as_of)
+
+
 def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt.date) -> int:
     """Recompute and store the score of these households; returns how many changed."""
     ids = sorted(set(household_ids))

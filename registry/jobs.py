@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from registry.households import rescore_households
+from registry.households import households_with_new_elders, rescore_households
 from sahayata.db import transaction
 from sahayata.jobs import enqueue, with_app_context
 
@@ -19,3 +19,11 @@ def rescore_households_job(household_ids: list[int], as_of: str | None = None) -
 
 def queue_rescore(household_ids: list[int], as_of: dt.date | None = None):
     return enqueue(rescore_households_job, household_ids, as_of.isoformat() if as_of else None)
+
+
+@with_app_context
+def rescore_new_elders_job(as_of: str | None = None) -> int:
+    """Daily: households where a member has just reached the elderly age (scheduler)."""
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    with transaction() as session:
+        return rescore_households(session, households_with_new_elders(session, day), as_of=day)

@@ -16,6 +16,8 @@ PERIODIC_JOBS = (
     ("sms.alerts.sweep_alerts", 60),
     ("grievance.jobs.escalate_breached", 600),
     ("grievance.jobs.close_unconfirmed", 3600),
+    # A vulnerability score counts elderly members; ages move on without any import.
+    ("registry.jobs.rescore_new_elders_job", 86400),
 )
 
 
@@ -23,7 +25,7 @@ PERIODIC_JOBS = (
 @with_appcontext
 def scheduler() -> None:
     """Enqueue the periodic jobs: sweeps each minute, SLA escalation every 10 minutes, closing
-    unanswered resolutions every hour."""
+    unanswered resolutions every hour, rescoring households with new elderly members daily."""
     from rq.cron import CronScheduler
     from rq.utils import import_attribute
 

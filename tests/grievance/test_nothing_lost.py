@@ -238,6 +238,7 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "grievance.jobs.close_unconfirmed",
             "grievance.jobs.escalate_breached",
             "grievance.jobs.sweep_outbox",
+            "registry.jobs.rescore_new_elders_job",
             "sms.alerts.sweep_alerts",
             "sms.sending.sweep_messages",
         ]

@@ -3,8 +3,10 @@ import random
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
-from registry.households import rescore_households
+from registry.households import households_with_new_elders, rescore_households
+from registry.jobs import rescore_new_elders_job
 from registry.models import Gender, Household, MaritalStatus
 from registry.vulnerability import MemberFacts, score_household
 from tests.factories import make_citizen, make_household
@@ -97,3 +99,46 @@ def test_rescoring_matches_scoring_the_members_across_every_band_edge(session):
     for household_id, (score, breakdown) in expected.items():
         household = session.get(Household, household_id)
         assert (household.vulnerability_score, household.vulnerability_breakdown) == (score, breakdown), household_id
+
+
+def _man_turning_65_on(day: dt.date, session) -> Household:
+    household = make_household(session)
+    make_citizen(
+        session, household=household, rescore=False, gender=Gender.MALE, date_of_birth=day.replace(year=day.year - 65)
+    )
+    return household
+
+
+def test_the_daily_pass_counts_a_member_on_the_day_he_becomes_elderly(session):
+    birthday = dt.date(2026, 11, 2)
+    household = _man_turning_65_on(birthday, session)
+    rescore_households(session, [household.id], as_of=birthday - dt.timedelta(days=1))
+    session.expire_all()
+    assert session.get(Household, household.id).vulnerability_breakdown["elderly_member"]["value"] is False
+
+    assert households_with_new_elders(session, birthday - dt.timedelta(days=1)) == []
+    assert households_with_new_elders(session, birthday) == [household.id]
+    assert rescore_new_elders_job(birthday.isoformat()) == 1
+    session.expire_all()
+    assert session.get(Household, household.id).vulnerability_breakdown["elderly_member"]["value"] is True
+    assert households_with_new_elders(session, birthday) == []
+
+
+def test_the_daily_pass_also_finds_a_household_never_scored(session):
+    household = _man_turning_65_on(dt.date(2020, 1, 1), session)
+    assert session.get(Household, household.id).vulnerability_breakdown == {}
+    assert households_with_new_elders(session, dt.date(2026, 11, 1)) == [household.id]
+
+
+def test_rescore_command_catches_up_and_rescores_all_on_request(session, cli):
+    today = dt.date.today()
+    household = _man_turning_65_on(today, session)
+    rescore_households(session, [household.id], as_of=today - dt.timedelta(days=1))
+    session.commit()
+
+    assert "1 household score(s) changed" in cli.invoke(args=["registry", "rescore"]).output
+    assert "0 household score(s) changed" in cli.invoke(args=["registry", "rescore"]).output
+    session.execute(update(Household).values(vulnerability_score=0))  # as if a threshold had changed
+    session.commit()
+    assert "0 household score(s) changed" in cli.invoke(args=["registry", "rescore"]).output
+    assert "1 household score(s) changed" in cli.invoke(args=["registry", "rescore", "--all"]).output
