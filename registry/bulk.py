@@ -76,14 +76,22 @@ def in_values(session: Session, column: ColumnElement[Any], values: Sequence[Any
     return column.in_(list(values))
 
 
-def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+def upsert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    *,
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
     """Insert rows, updating the existing row with the same ``keys`` where it differs.
 
     The WHERE on the update leaves identical rows untouched, so importing the same file
-    twice writes nothing the second time.
+    twice writes nothing the second time. With ``returning``, gives those columns of the
+    rows inserted or changed (an untouched row is not among them).
     """
     if not rows:
-        return
+        return []
     columns = list(rows[0])
     updated = [name for name in columns if name not in keys]
     if _is_postgresql(session):
@@ -100,10 +108,10 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], keys:
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    if _is_postgresql(session):
-        session.execute(statement)
-    else:
-        session.execute(statement, list(rows))
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    result = session.execute(statement) if _is_postgresql(session) else session.execute(statement, list(rows))
+    return [tuple(row) for row in result] if returning else []
 
 
 def bulk_update(session: Session, table: Table, rows: Sequence[dict[str, Any]], key: str) -> None:

@@ -216,25 +216,36 @@ class CitizensImport(ImportKind):
                 "monthly_income_bdt": income,
                 "land_decimal": land,
             }
-        upsert(session, Household.__table__, list(households.values()), ["external_id"])
-        household_ids = dict(
-            session.execute(
-                select(Household.external_id, Household.id).where(
-                    in_values(session, Household.external_id, list(households))
-                )
-            ).all()
+        # Only what this file changes is rescored: a household whose own row changed, one
+        # that gained or kept a changed member, and one a member moved out of. (Ages move
+        # on without any import: registry.jobs.rescore_new_elders_job.)
+        changed_households = upsert(
+            session, Household.__table__, list(households.values()), ["external_id"], returning=("external_id", "id")
         )
+        self.touched_households.update(household_id for _, household_id in changed_households)
+        household_ids = dict(changed_households)
+        if unchanged := [external_id for external_id in households if external_id not in household_ids]:
+            household_ids.update(
+                session.execute(
+                    select(Household.external_id, Household.id).where(
+                        in_values(session, Household.external_id, unchanged)
+                    )
+                ).all()
+            )
         nids = [row.record["nid"] for row in batch]
-        # A citizen who moved out leaves a household whose score must be recomputed too.
-        previous = session.scalars(select(Citizen.household_id).where(in_values(session, Citizen.nid, nids)))
-        self.touched_households.update(previous)
-        self.touched_households.update(household_ids.values())
+        where_now = select(Citizen.nid, Citizen.household_id).where(in_values(session, Citizen.nid, nids))
+        previous = dict(session.execute(where_now).all())
         citizens = []
         for row in batch:
-            record = {k: val for k, val in row.record.items() if k not in ("household_external_id", "household")}
-            record["household_id"] = household_ids[row.record["household_external_id"]]
-            citizens.append(record)
-        upsert(session, Citizen.__table__, citizens, ["nid"])
+            record = row.record
+            citizen = {k: val for k, val in record.items() if k not in ("household_external_id", "household")}
+            citizen["household_id"] = household_ids[record["household_external_id"]]
+            citizens.append(citizen)
+        changed_citizens = upsert(session, Citizen.__table__, citizens, ["nid"], returning=("nid", "household_id"))
+        for nid, household_id in changed_citizens:
+            self.touched_households.add(household_id)
+            if nid in previous:
+                self.touched_households.add(previous[nid])
 
     def finish(self, session: Session) -> None:
         rescore_households(session, self.touched_households, as_of=self.today)

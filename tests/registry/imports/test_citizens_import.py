@@ -1,7 +1,7 @@
 import csv
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from registry.imports import run_import
 from registry.models import Citizen, Household, Language, MaritalStatus
@@ -152,3 +152,25 @@ def test_reimport_updates_a_changed_citizen_in_place(session, write_csv):
     # The household she left is empty now and scored again without her.
     old = session.scalar(select(Household).where(Household.external_id == "H1"))
     assert old.vulnerability_breakdown["woman_without_spouse"]["points"] == 0
+
+
+def _score(session, external_id):
+    session.expire_all()
+    return session.scalar(select(Household.vulnerability_breakdown).where(Household.external_id == external_id))
+
+
+def test_reimport_rescores_the_households_it_changes_and_only_those(session, write_csv):
+    rows = [citizen_row(), citizen_row(nid="1234567890", household_id="H2", gender="M", marital_status="married")]
+    assert run_import(session, "citizens", write_csv("citizens", rows), today=TODAY).committed
+    # Stand-in for a score nobody should recompute: H2's data will not change.
+    session.execute(update(Household).where(Household.external_id == "H2").values(vulnerability_breakdown={}))
+    session.commit()
+
+    rows[0] = citizen_row(disability="1")  # a member's fact changed: H1 is rescored
+    assert run_import(session, "citizens", write_csv("citizens", rows, name="two.csv"), today=TODAY).committed
+    assert _score(session, "H1")["member_with_disability"]["points"] == 15
+    assert _score(session, "H2") == {}
+
+    rows[1] = {**rows[1], "monthly_income_bdt": "400"}  # the household's own row changed: H2 is rescored
+    assert run_import(session, "citizens", write_csv("citizens", rows, name="three.csv"), today=TODAY).committed
+    assert _score(session, "H2")["per_capita_income"] == {"value": 100, "points": 35, "max": 35}
