@@ -5,7 +5,10 @@ from grievance.tracking import check_digit, is_valid, new_tracking_number
 
 def test_new_numbers_are_nine_digits_and_valid():
     numbers = {new_tracking_number() for _ in range(1000)}
-    assert len(numbers) == 1000
+    # Random, not sequential. Two of 1,000 draws from 90 million bodies coincide about once
+    # in 180 runs (intake draws again when a number is taken), so a test demanding 1,000
+    # distinct numbers failed now and then; more than five repeats would mean no randomness.
+    assert len(numbers) >= 995
     assert all(len(n) == 9 and n.isdigit() and n[0] != "0" and is_valid(n) for n in numbers)
 
 
