@@ -9,6 +9,8 @@ import datetime as dt
 
 from redis import Redis
 
+from ussd_app.redis_link import Command
+
 EVENTS = ("views", "invalid", "dropoffs", "timeouts")
 
 
@@ -29,7 +31,7 @@ class ScreenAnalytics:
                     pipe.execute_command(*command)
                 pipe.execute()
 
-    def commands(self, events: list[tuple[str, str]]) -> list[tuple[object, ...]]:
+    def commands(self, events: list[tuple[str, str]]) -> list[Command]:
         """The writes that add these counts, for a round trip the caller is making anyway."""
         if not events:
             return []
