@@ -45,8 +45,15 @@ def households_with_new_elders(session: Session, as_of: dt.date) -> list[int]:
 
 
 def rescore_all_households(session: Session, as_of: dt.date) -> int:
-    """Every household (after the thresholds themselves changed); returns how many changed."""
-    return rescore_households(session, session.scalars(select(Household.id)), as_of)
+    """Every household (after the thresholds themselves changed); returns how many changed.
+    Pages through the ids, so a national registry's ids are never all in memory at once."""
+    changed, after = 0, 0
+    while ids := list(
+        session.scalars(select(Household.id).where(Household.id > after).order_by(Household.id).limit(CHUNK))
+    ):
+        changed += rescore_households(session, ids, as_of)
+        after = ids[-1]
+    return changed
 
 
 def rescore_households(session: Session, household_ids: Iterable[int], as_of: dt.date) -> int:

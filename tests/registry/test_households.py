@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 
+from registry import households
 from registry.households import households_with_new_elders, rescore_households
 from registry.jobs import rescore_new_elders_job
 from registry.models import Gender, Household, MaritalStatus
@@ -142,3 +143,12 @@ def test_rescore_command_catches_up_and_rescores_all_on_request(session, cli):
     session.commit()
     assert "0 household score(s) changed" in cli.invoke(args=["registry", "rescore"]).output
     assert "1 household score(s) changed" in cli.invoke(args=["registry", "rescore", "--all"]).output
+
+
+def test_rescoring_all_pages_through_every_household(session, monkeypatch):
+    monkeypatch.setattr(households, "CHUNK", 2)
+    ids = [make_citizen(session, rescore=False, age=70).household_id for _ in range(5)]
+
+    assert households.rescore_all_households(session, LEAP_DAY) == 5
+    session.expire_all()
+    assert all(session.get(Household, i).vulnerability_breakdown["elderly_member"]["value"] for i in ids)
