@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from collections.abc import Mapping
 
-from ussd_app.gateways.common import caller, engine, guarded, run
+from flask import Blueprint, Response, abort
+
+from ussd_app.gateways.common import caller, engine, guarded, run, small_form
 
 bp = Blueprint("ussd_africastalking", __name__)
 
@@ -15,7 +17,7 @@ MAX_HISTORY = 2000  # a 180-second session cannot type more
 @bp.post("/ussd/africastalking")
 def hop() -> Response:
     config = guarded(NAME)
-    form = request.form
+    form = small_form()
     if "text" not in form and "status" in form:
         return _session_ended(form)
     text = form.get("text", "")
@@ -36,7 +38,7 @@ def hop() -> Response:
     return response
 
 
-def _session_ended(form) -> Response:
+def _session_ended(form: Mapping[str, str]) -> Response:
     """The end-of-session notification: counts where callers dropped or timed out."""
     engine().session_ended(NAME, form.get("sessionId", ""), status=form.get("status", ""))
     return Response("OK", mimetype="text/plain")

