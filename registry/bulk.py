@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, func, or_, select, update
+from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,13 +32,16 @@ def _staging_table(session: Session, table: Table, columns: Sequence[str]) -> Ta
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
     )
-    session.execute(staging.delete()) if _staging_exists(session, name) else staging.create(session.connection())
+    if _staging_exists(session, name):
+        # TRUNCATE, not DELETE: deleted rows stay in the table until the import's transaction
+        # ends, and every later batch would scan them again (quadratic in the file's size).
+        session.execute(text(f'TRUNCATE "{name}"'))
+    else:
+        staging.create(session.connection())
     return staging
 
 
 def _staging_exists(session: Session, name: str) -> bool:
-    from sqlalchemy import text
-
     return bool(session.execute(text("SELECT to_regclass(:name)"), {"name": f"pg_temp.{name}"}).scalar())
 
 
