@@ -7,11 +7,15 @@ import pytest
 from sahayata.jobs import redis_connection
 from ussd_app.analytics import ScreenAnalytics
 
+WRONG_CHOICE = "তালিকা থেকে একটি নম্বর দিন।"  # "Choose a number from the list."
 
-def post(client, **fields):
+
+def post(client, content_type=None, **fields):
     data = {"sessionId": "at-1", "serviceCode": "*123#", "phoneNumber": "+8801712000001", "text": ""}
     data.update(fields)
-    return client.post("/ussd/africastalking", data={k: v for k, v in data.items() if v is not None})
+    return client.post(
+        "/ussd/africastalking", data={k: v for k, v in data.items() if v is not None}, content_type=content_type
+    )
 
 
 def test_reply_is_plain_text_con_or_end(client, caller):
@@ -22,6 +26,20 @@ def test_reply_is_plain_text_con_or_end(client, caller):
     for text in ("9", "9*9", "9*9*9"):
         response = post(client, text=text)
     assert response.get_data(as_text=True).startswith("END ")
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_hop_reads_the_same_fields_from_either_form_encoding(client, caller, content_type):
+    assert post(client, content_type).get_data(as_text=True).startswith("CON সহায়তা")
+    assert post(client, content_type, text="9").get_data(as_text=True).startswith(f"CON {WRONG_CHOICE}")
+
+
+def test_repeated_field_takes_its_first_value_like_werkzeug(client, caller):
+    post(client)
+    body = "sessionId=at-1&phoneNumber=%2B8801712000001&text=&text=9"
+    response = client.post("/ussd/africastalking", data=body, content_type="application/x-www-form-urlencoded")
+    # text="" repeats the dial, so the same screen comes back; taking "9" would re-prompt.
+    assert response.get_data(as_text=True).startswith("CON সহায়তা")
 
 
 def test_phone_number_in_local_form_is_accepted(client, caller):
@@ -37,6 +55,7 @@ def test_phone_number_in_local_form_is_accepted(client, caller):
         {"sessionId": "x" * 500},
         {"text": "1" * 5000},
         {"text": "1*" * 3000},
+        {"text": "1*" * 30_000},  # beyond a hop's usual size: through Werkzeug's parser
     ],
 )
 def test_malformed_requests_get_a_4xx_never_a_500(client, caller, fields):
