@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, func, or_, select, text, update
+from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,28 @@ def in_values(session: Session, column: ColumnElement[Any], values: Sequence[Any
         array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
         return column.in_(select(func.unnest(array)).scalar_subquery())
     return column.in_(list(values))
+
+
+def in_rows(
+    session: Session, columns: Sequence[ColumnElement[Any]], rows: Sequence[Sequence[Any]]
+) -> ColumnElement[bool]:
+    """``(columns) IN rows`` for a composite key, on PostgreSQL as a semi-join on ``unnest``
+    of one array per column.
+
+    PostgreSQL plans an IN list of row constructors as one OR branch per row. Against a
+    table of a million payments, a batch of 5,000 keys became a scan testing every branch
+    on every row, longer with each batch an import had already written: 180,000 payments
+    took five minutes. The semi-join looks each key up in the composite index.
+    """
+    if _is_postgresql(session):
+        names = [f"k{position}" for position in range(len(columns))]
+        arrays = [
+            bindparam(None, [row[position] for row in rows], type_=postgresql.ARRAY(column.type))
+            for position, column in enumerate(columns)
+        ]
+        keys = func.unnest(*arrays).table_valued(*names).render_derived()
+        return tuple_(*columns).in_(select(*(keys.c[name] for name in names)))
+    return tuple_(*columns).in_([tuple(row) for row in rows])
 
 
 def upsert(

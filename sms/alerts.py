@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.bulk import insert_new
+from registry.bulk import in_rows, insert_new
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus
@@ -44,7 +44,7 @@ def payment_statuses(session: Session, keys: Sequence[PaymentKey]) -> dict[Payme
         return {}
     rows = session.execute(
         select(Payment.citizen_id, Payment.programme_code, Payment.cycle, Payment.status).where(
-            tuple_(Payment.citizen_id, Payment.programme_code, Payment.cycle).in_(list(keys))
+            in_rows(session, (Payment.citizen_id, Payment.programme_code, Payment.cycle), keys)
         )
     )
     return {(citizen_id, code, cycle): status for citizen_id, code, cycle, status in rows}
@@ -57,7 +57,7 @@ def record_payment_alerts(session: Session, changed: Sequence[PaymentKey], today
     earliest = (today - dt.timedelta(days=ALERT_WINDOW_DAYS)).strftime("%Y-%m")
     rows = session.execute(
         select(Payment.id, Payment.status).where(
-            tuple_(Payment.citizen_id, Payment.programme_code, Payment.cycle).in_(list(changed)),
+            in_rows(session, (Payment.citizen_id, Payment.programme_code, Payment.cycle), changed),
             Payment.status.in_(list(PAYMENT_ALERTS)),
             Payment.cycle >= earliest,
         )

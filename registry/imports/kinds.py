@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import validation as v
-from registry.bulk import in_values, upsert
+from registry.bulk import in_rows, in_values, upsert
 from registry.etokens import set_balances
 from registry.households import rescore_households
 from registry.imports.lookups import Lookups
@@ -397,7 +397,7 @@ class ETokensImport(ImportKind):
         targets = {(row.record["citizen_id"], row.record["programme_code"]): row.record["balance"] for row in batch}
         current = session.execute(
             select(ETokenWallet.id, ETokenWallet.citizen_id, ETokenWallet.programme_code, ETokenWallet.balance).where(
-                tuple_(ETokenWallet.citizen_id, ETokenWallet.programme_code).in_(list(targets))
+                in_rows(session, (ETokenWallet.citizen_id, ETokenWallet.programme_code), list(targets))
             )
         )
         entries = set_balances(

@@ -1,10 +1,11 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text
 
-from registry.bulk import upsert
-from registry.models import Household
+from registry.bulk import in_rows, upsert
+from registry.models import Citizen, Household
 
 
 def households(batch: int, count: int) -> list[dict]:
@@ -30,3 +31,11 @@ def test_upsert_staging_table_holds_one_batch_however_many_came_before(session):
     assert session.scalar(select(func.count()).select_from(Household)) == 3000
     assert sizes[0] > 0
     assert sizes[-1] == sizes[0], sizes
+
+
+def test_in_rows_matches_whole_keys_not_each_column_on_its_own(session, two_citizens):
+    rahima, karim = two_citizens
+    rahima_born, karim_born = dt.date(1958, 3, 1), dt.date(1955, 1, 1)
+    wanted = [(rahima, rahima_born), (karim, rahima_born), ("9999999999", karim_born)]
+    found = session.scalars(select(Citizen.nid).where(in_rows(session, (Citizen.nid, Citizen.date_of_birth), wanted)))
+    assert list(found) == [rahima]
