@@ -85,10 +85,10 @@ def in_rows(
     """``(columns) IN rows`` for a composite key, on PostgreSQL as a semi-join on ``unnest``
     of one array per column.
 
-    PostgreSQL plans an IN list of row constructors as one OR branch per row. Against a
-    table of a million payments, a batch of 5,000 keys became a scan testing every branch
-    on every row, longer with each batch an import had already written: 180,000 payments
-    took five minutes. The semi-join looks each key up in the composite index.
+    PostgreSQL plans an IN list of row constructors as one OR branch per row, tested on
+    every row it reads; the semi-join looks each key up in the composite index. Importing
+    180,000 payments (their statuses before and after) took 81 s with IN lists, 10 s this
+    way, statistics current in both (see ``registry.imports.runner.analyse``).
     """
     if _is_postgresql(session):
         names = [f"k{position}" for position in range(len(columns))]
