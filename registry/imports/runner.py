@@ -88,7 +88,7 @@ def run_import(
             report.rows_written += len(good)
             if report.rows_written >= analyse_at:
                 analyse(session, kind.tables)
-                analyse_at = 2 * report.rows_written
+                analyse_at = 4 * report.rows_written
         pending.clear()
 
     try:
@@ -146,8 +146,9 @@ def analyse(session: Session, tables: tuple[str, ...]) -> None:
     changes it). With statistics from before the import, the planner believed the table
     empty and, among equally cheap-looking indexes, probed payments by programme and cycle
     instead of by their unique key: every look-up read a whole cycle, and 180,000 payments
-    took 3.5 minutes instead of 10 s. The import refreshes them at 1, 2, 4, 8 … times the
-    rows it had written, a few ANALYZEs however long the file.
+    took 3.5 minutes instead of 10 s. The import refreshes them after its first batch and
+    whenever it has written four times as many rows as at the last refresh: statistics
+    stay within a factor of four, at a cost of 0.25 s in a 200,000-citizen import.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
