@@ -22,6 +22,7 @@ from registry.models import (
     Programme,
 )
 from sahayata.db import connection_of
+from sahayata.hot_select import HotSelect
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,19 @@ class Caller:
     language: str
 
 
-# The statements behind every USSD hop and SMS command are built once: building a select and
-# its cache key costs more CPU than PostgreSQL spends answering it.
-_CALLER_BY_MOBILE = (
-    select(Citizen.id, Citizen.language).where(Citizen.mobile == bindparam("mobile")).order_by(Citizen.id).limit(1)
+# The statements behind every USSD hop and SMS command are built once and run on the driver's
+# cursor (sahayata.hot_select): SQLAlchemy's execution costs more CPU than PostgreSQL spends
+# answering them.
+_CALLER_BY_MOBILE = HotSelect(
+    select(Citizen.id, Citizen.language).where(Citizen.mobile == bindparam("mobile")).order_by(Citizen.id).limit(1),
+    "mobile",
 )
 
 
 def caller_by_mobile(db: Session | Connection, mobile: str) -> Caller | None:
     """Who is calling from this E.164 number (the earliest registered, if a household shares one)."""
-    row = connection_of(db).execute(_CALLER_BY_MOBILE, {"mobile": mobile}).first()
-    return Caller(row.id, row.language.value) if row else None
+    row = _CALLER_BY_MOBILE.first(connection_of(db), mobile=mobile)
+    return Caller(row[0], row[1].value) if row else None
 
 
 def citizen_by_nid_and_birth_year(session: Session, nid: str, birth_year: int) -> Citizen | None:
@@ -83,7 +86,7 @@ class ProgrammePayments:
 
 # Each cash enrolment with its payments, newest first, in one round trip (an enrolment
 # without payments comes back once, with NULL payment columns).
-_PAYMENTS_FOR = (
+_PAYMENTS_FOR = HotSelect(
     select(
         Enrolment.programme_code,
         Enrolment.payment_channel,
@@ -102,17 +105,18 @@ _PAYMENTS_FOR = (
     )
     .where(Enrolment.citizen_id == bindparam("citizen_id"), Programme.benefit_type == "cash")
     .where(Enrolment.status != EnrolmentStatus.EXITED)
-    .order_by(Enrolment.programme_code, Payment.cycle.desc())
+    .order_by(Enrolment.programme_code, Payment.cycle.desc()),
+    "citizen_id",
 )
 
 
 def payments_for(db: Session | Connection, citizen_id: int) -> list[ProgrammePayments]:
     """Per cash programme the citizen is enrolled in: the last and the next payment."""
     by_programme: dict[str, tuple[PaymentChannel | None, str | None, list[PaymentView]]] = {}
-    for row in connection_of(db).execute(_PAYMENTS_FOR, {"citizen_id": citizen_id}):
-        _, _, own = by_programme.setdefault(row.programme_code, (row.payment_channel, row.account_number, []))
-        if row.cycle is not None:
-            own.append(PaymentView(*row[3:]))
+    for code, channel, account, cycle, *payment in _PAYMENTS_FOR.rows(connection_of(db), citizen_id=citizen_id):
+        _, _, own = by_programme.setdefault(code, (channel, account, []))
+        if cycle is not None:
+            own.append(PaymentView(cycle, *payment))
     result = []
     for code, (channel, account, own) in by_programme.items():
         attempted = next((p for p in own if p.status is not PaymentStatus.SCHEDULED), None)
@@ -132,7 +136,7 @@ class WalletView:
     expires_on: dt.date | None
 
 
-_WALLETS_FOR = (
+_WALLETS_FOR = HotSelect(
     select(
         ETokenWallet.programme_code,
         Programme.name_en,
@@ -143,9 +147,10 @@ _WALLETS_FOR = (
     )
     .join(Programme, Programme.code == ETokenWallet.programme_code)
     .where(ETokenWallet.citizen_id == bindparam("citizen_id"))
-    .order_by(ETokenWallet.programme_code)
+    .order_by(ETokenWallet.programme_code),
+    "citizen_id",
 )
 
 
 def wallets_for(db: Session | Connection, citizen_id: int) -> list[WalletView]:
-    return [WalletView(*row) for row in connection_of(db).execute(_WALLETS_FOR, {"citizen_id": citizen_id})]
+    return [WalletView(*row) for row in _WALLETS_FOR.rows(connection_of(db), citizen_id=citizen_id)]
