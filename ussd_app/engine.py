@@ -29,7 +29,7 @@ from sahayata.db import is_lost_connection
 from sahayata.i18n import ROMANIZED_BANGLA, format_number, to_ascii_digits, to_bengali_digits, translate
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
-from ussd_app.redis_link import RedisLink, redis_link
+from ussd_app.redis_link import HopConnections, RedisLink
 from ussd_app.render import BACK, HOME, MORE, NavLabels, Page, paginate, words
 from ussd_app.screens import Finish, Go, Input, Invalid, Menu, Restore, Screen
 from ussd_app.state import Frame, Reply, SessionState, SessionStore
@@ -164,6 +164,7 @@ class Engine:
         self.journeys = journeys
         self.store = store
         self.analytics = analytics
+        self.connections = HopConnections(store.redis)
 
     # -- one hop ------------------------------------------------------------------------
     def hop(self, database: HopDatabase, hop: Hop) -> Reply:
@@ -187,7 +188,7 @@ class Engine:
         return Reply(translate(locale, "Service unavailable. Please try again later."), end=True)
 
     def _hop(self, database: HopDatabase, hop: Hop) -> Reply:
-        with redis_link(self.store.redis) as link:
+        with self.connections.link() as link:
             return self._hop_on(link, database, hop)
 
     def _hop_on(self, link: RedisLink, database: HopDatabase, hop: Hop) -> Reply:

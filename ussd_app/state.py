@@ -92,7 +92,7 @@ class SessionStore:
     ) -> tuple[SessionState | None, list[Frame] | None]:
         """The session and the phone's resume point, in one round trip (a new session needs
         both; the save at the end of every hop clears or replaces the resume point)."""
-        raw_state, raw_resume = link.command("MGET", self._key(gateway, session_id), self._resume_key(phone))
+        raw_state, raw_resume = link.read("MGET", self._key(gateway, session_id), self._resume_key(phone))
         state = SessionState.from_json(raw_state) if raw_state else None
         resume = [Frame(**frame) for frame in json.loads(raw_resume)] if raw_resume else None
         return state, resume

@@ -1,10 +1,14 @@
-"""The per-hop Redis connection: replies in order, and no reply left behind for the next hop."""
+"""The per-hop Redis link: replies in order, no reply left behind for the next hop, one
+connection per thread, and a connection the server closed replaced by the next read."""
+
+import threading
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from sahayata.jobs import redis_connection
-from ussd_app.redis_link import redis_link
+from ussd_app.redis_link import HopConnections
 
 
 @pytest.fixture
@@ -14,8 +18,13 @@ def redis(app):
     client.delete("test:link:text", "test:link:count")
 
 
-def test_a_round_trip_returns_each_reply_in_order(redis):
-    with redis_link(redis) as link:
+@pytest.fixture
+def connections(redis):
+    return HopConnections(redis)
+
+
+def test_a_round_trip_returns_each_reply_in_order(connections):
+    with connections.link() as link:
         replies = link.round_trip(
             [("SET", "test:link:text", "hello", "EX", 60), ("INCR", "test:link:count"), ("GET", "test:link:text")]
         )
@@ -23,12 +32,50 @@ def test_a_round_trip_returns_each_reply_in_order(redis):
         assert link.command("MGET", "test:link:text", "test:link:missing") == [b"hello", None]
 
 
-def test_an_error_midway_closes_the_connection_so_the_next_hop_reads_its_own_reply(redis):
+def test_an_error_midway_closes_the_connection_so_the_next_hop_reads_its_own_reply(redis, connections):
     redis.set("test:link:text", "hello")
-    with pytest.raises(ResponseError), redis_link(redis) as link:
+    with pytest.raises(ResponseError), connections.link() as link:
         # HINCRBY on a string fails; the GET's reply is then still waiting on the socket.
         link.round_trip([("HINCRBY", "test:link:text", "field", 1), ("GET", "test:link:count")])
 
     redis.set("test:link:count", "7")
-    with redis_link(redis) as link:
+    with connections.link() as link:
         assert link.command("GET", "test:link:text") == b"hello"
+
+
+def test_each_thread_keeps_its_own_connection(connections):
+    def connection_in_a_new_thread():
+        found = []
+        thread = threading.Thread(target=lambda: found.append(connections._own()[0]))
+        thread.start()
+        thread.join()
+        return found[0]
+
+    first, reused = connections._own()
+    assert connections._own() == (first, True) and not reused
+    assert connection_in_a_new_thread() is not first
+
+
+def _client_id(link) -> int:
+    return link.command("CLIENT", "ID")
+
+
+def test_a_read_on_a_connection_the_server_closed_runs_again_on_a_new_one(real_redis, redis, connections):
+    redis.set("test:link:text", "hello")
+    with connections.link() as link:
+        killed = _client_id(link)
+    real_redis.client_kill_filter(_id=killed)  # what a Redis restart does to an idle connection
+
+    with connections.link() as link:
+        assert link.read("GET", "test:link:text") == b"hello"
+        assert _client_id(link) != killed
+
+
+def test_a_write_on_a_connection_the_server_closed_is_not_sent_again(real_redis, connections):
+    with connections.link() as link:
+        killed = _client_id(link)
+    real_redis.client_kill_filter(_id=killed)
+
+    with pytest.raises(RedisConnectionError), connections.link() as link:
+        link.round_trip([("INCR", "test:link:count")])
+    assert real_redis.get("test:link:count") is None

@@ -59,3 +59,22 @@ def test_service_recovers_when_redis_returns(redis_binary, database_url, caller)
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_redis_restart_between_two_hops_goes_unnoticed(redis_binary, database_url, caller):
+    # The web process's connection to the old server is dead; the next hop must not fail on it.
+    port = _free_port()
+    server = _start_redis(port)
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+    client = app.test_client()
+    hop = {"sessionId": "restart1", "phoneNumber": caller.mobile, "text": ""}
+    try:
+        assert client.post("/ussd/africastalking", data=hop).get_data(as_text=True).startswith("CON সহায়তা")
+        server.terminate()
+        server.wait(timeout=10)
+        server = _start_redis(port)
+        hop["sessionId"] = "restart2"
+        assert client.post("/ussd/africastalking", data=hop).get_data(as_text=True).startswith("CON সহায়তা")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
