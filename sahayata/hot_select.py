@@ -82,7 +82,8 @@ class HotSelect:
             try:
                 cursor.execute(compiled.sql, compiled.parameters(given))
                 fetched = cursor.fetchall()
-                converters = compiled.converters(cursor.description, dialect)
+                # psycopg builds cursor.description afresh on every access: read it once.
+                converters = compiled.processors or compiled.converters(cursor.description, dialect)
             finally:
                 cursor.close()
         except dbapi.Error:
