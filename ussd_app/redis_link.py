@@ -4,8 +4,9 @@ A hop makes two round trips: it loads the session (MGET) and saves it (a few wri
 together). Through the client API every call checks a connection out of the pool (with
 a socket poll), runs a retry wrapper, observability hooks and reply callbacks. Measured
 on this machine, an MGET cost 64 µs of CPU that way against 33 µs on the Connection, and
-the save 91 µs against 44 µs: together about a tenth of a hop. The commands and the reply
-parser (hiredis) are still redis-py's.
+the save 91 µs against 44 µs: together about a tenth of a hop. The connection and the reply
+parser are still redis-py's; the commands are packed by hiredis directly (redis-py's packing
+wraps each command in a few Python layers: 6 µs for a save against 1.5 µs).
 
 Checking the connection out of the pool and back still cost about 12 µs a hop (process id
 checks, a lock, and a poll to see whether the server closed it), so each thread keeps one
@@ -24,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from hiredis import pack_command
 from redis import Redis
 from redis.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -59,7 +61,7 @@ class RedisLink:
         connection = self._connection
         self._reused = False
         self._unread = len(commands)
-        connection.send_packed_command(connection.pack_commands(commands))
+        connection.send_packed_command([b"".join([pack_command(command) for command in commands])])
         replies = []
         for _ in commands:
             replies.append(connection.read_response())
