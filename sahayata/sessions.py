@@ -13,7 +13,8 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 class SessionOnlyWhenSent(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if self.get_cookie_name(app) not in request.cookies:
+        # Most requests (every hop and webhook) send no Cookie header at all: skip parsing one.
+        if "HTTP_COOKIE" not in request.environ or self.get_cookie_name(app) not in request.cookies:
             # Same as Flask for a request without the cookie: an empty session that can
             # still be written to (a login creates the cookie in save_session).
             return self.session_class() if app.secret_key else None
