@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from redis import Redis
 
 from ussd_app.redis_link import Command, RedisLink
@@ -45,7 +45,9 @@ class SessionState:
     def frame(self) -> Frame:
         return self.stack[-1]
 
-    def to_json(self) -> str:
+    def to_json(self) -> bytes:
+        # orjson: the state is written and read on every hop, and the standard library's json
+        # took about 10 µs of a hop for it, orjson under 2 µs.
         data = {
             "phone": self.phone,
             "locale": self.locale,
@@ -57,11 +59,11 @@ class SessionState:
             "last_reply": {"text": self.last_reply.text, "end": self.last_reply.end} if self.last_reply else None,
             "resume_saved": self.resume_saved,
         }
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return orjson.dumps(data)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> SessionState:
-        data = json.loads(raw)
+        data = orjson.loads(raw)
         data["stack"] = [Frame(**frame) for frame in data["stack"]]
         data["last_reply"] = Reply(**data["last_reply"]) if data["last_reply"] else None
         return cls(**data)
@@ -94,7 +96,7 @@ class SessionStore:
         both; the save at the end of every hop clears or replaces the resume point)."""
         raw_state, raw_resume = link.read("MGET", self._key(gateway, session_id), self._resume_key(phone))
         state = SessionState.from_json(raw_state) if raw_state else None
-        resume = [Frame(**frame) for frame in json.loads(raw_resume)] if raw_resume else None
+        resume = [Frame(**frame) for frame in orjson.loads(raw_resume)] if raw_resume else None
         return state, resume
 
     def save_commands(
@@ -104,7 +106,7 @@ class SessionStore:
         (None: nowhere), for the hop's closing round trip."""
         commands: list[Command] = []
         if resume:
-            frames = json.dumps([frame_dict(f) for f in resume], ensure_ascii=False)
+            frames = orjson.dumps([frame_dict(f) for f in resume])
             commands.append(("SET", self._resume_key(state.phone), frames, "EX", self.resume_ttl))
         elif state.resume_saved:
             commands.append(("DEL", self._resume_key(state.phone)))
