@@ -69,6 +69,19 @@ class RedisLink:
         return replies
 
 
+# Bumped in every forked child, whose connections must be its own (os.getpid() on every hop
+# would be a system call).
+_forks = 0
+
+
+def _count_fork() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_count_fork)
+
+
 class HopConnections:
     """One connection per thread (and per process: a forked child makes its own)."""
 
@@ -78,9 +91,8 @@ class HopConnections:
 
     def _own(self) -> tuple[AbstractConnection, bool]:
         local = self._local
-        pid = os.getpid()
-        if getattr(local, "pid", None) != pid:
-            local.connection, local.pid = self._pool.connection_class(**self._pool.connection_kwargs), pid
+        if getattr(local, "forks", None) != _forks:
+            local.connection, local.forks = self._pool.connection_class(**self._pool.connection_kwargs), _forks
             return local.connection, False
         return local.connection, True
 

@@ -1,6 +1,7 @@
 """The per-hop Redis link: replies in order, no reply left behind for the next hop, one
 connection per thread, and a connection the server closed replaced by the next read."""
 
+import os
 import threading
 
 import pytest
@@ -54,6 +55,16 @@ def test_each_thread_keeps_its_own_connection(connections):
     first, reused = connections._own()
     assert connections._own() == (first, True) and not reused
     assert connection_in_a_new_thread() is not first
+
+
+def test_a_forked_process_makes_its_own_connection(connections):
+    parent, _ = connections._own()
+    child = os.fork()
+    if child == 0:  # the child reports by its exit status alone
+        os._exit(0 if connections._own()[0] is not parent else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert connections._own()[0] is parent
 
 
 def _client_id(link) -> int:
