@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +61,29 @@ def make_kind(name: str, lookups: Lookups, today: dt.date | None) -> ImportKind:
     return KINDS[name](lookups) if today is None else KINDS[name](lookups, today=today)
 
 
+# The collector's first-generation threshold while an import runs (Python's default is 700).
+IMPORT_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def fewer_collections(threshold: int = IMPORT_GC_THRESHOLD) -> Iterator[None]:
+    """Run the cyclic garbage collector less often for the duration.
+
+    An import allocates a few dicts and tuples per row and frees them batch by batch; with
+    the default threshold the collector ran every 700 allocations and, every so often, walked
+    every object of the process (models, metadata, catalogs). That was 11% of a 100,000-citizen
+    import (6.4 s against 5.6 s with this threshold). Nothing is left uncollected: the
+    collector still runs, about 70 times less often, and the threshold is restored afterwards.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(threshold, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@fewer_collections()
 def run_import(
     session: Session,
     kind_name: str,
