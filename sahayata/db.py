@@ -60,15 +60,20 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# Statement parameters hold phone numbers and NIDs; SQLAlchemy would otherwise print them
+# into every database error (and so into the logged traceback of a failed hop or job).
+PRIVATE = {"hide_parameters": True}
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, **PRIVATE)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, **PRIVATE)
 
 
 def make_autocommit_engine(url: str, engine: Engine) -> Engine:
@@ -82,7 +87,9 @@ def make_autocommit_engine(url: str, engine: Engine) -> Engine:
     """
     if engine.dialect.name == "sqlite":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=5, max_overflow=10, **PRIVATE
+    )
 
 
 def is_lost_connection(error: BaseException) -> bool:
