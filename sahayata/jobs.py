@@ -53,6 +53,10 @@ def get_queue(name: str = "default") -> Queue:
 
 
 def enqueue(func: Callable[..., Any], *args: Any, queue_name: str = "default", **kwargs: Any) -> Job:
+    # RQ's default description is the call with its arguments, and a worker logs it for every
+    # job; the arguments may hold a phone number (a bdapps screen's destination) or a screen's
+    # text. The function's name is enough to read a worker's log by.
+    kwargs.setdefault("description", f"{func.__module__}.{func.__qualname__}")
     job = get_queue(queue_name).enqueue(func, *args, **kwargs)
     if jobs_run_inline() and job.is_failed:
         # RQ records an inline job's exception on the job and moves on; say so, or a

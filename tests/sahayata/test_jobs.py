@@ -10,7 +10,7 @@ from rq import Queue
 from registry.jobs import queue_rescore
 from registry.models import Household
 from sahayata.config import PROJECT_ROOT
-from sahayata.jobs import jobs_run_inline
+from sahayata.jobs import enqueue, jobs_run_inline
 from tests.factories import AS_OF, make_citizen, make_household
 
 
@@ -58,3 +58,16 @@ def test_worker_command_refuses_embedded_mode(cli, redis_url):
         return
     result = cli.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
+
+
+def greet(phone: str) -> str:
+    return f"hello {phone}"
+
+
+def test_a_jobs_description_names_its_function_but_not_its_arguments(app_context):
+    # A worker logs each job's description; a phone number must not reach the log.
+    job = enqueue(greet, "+8801712345678", queue_name="test-descriptions")
+    try:
+        assert job.description == "tests.sahayata.test_jobs.greet"
+    finally:
+        job.delete()
