@@ -62,7 +62,7 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
 
 # Statement parameters hold phone numbers and NIDs; SQLAlchemy would otherwise print them
 # into every database error (and so into the logged traceback of a failed hop or job).
-PRIVATE = {"hide_parameters": True}
+HIDE_PARAMETERS = {"hide_parameters": True}
 
 
 def make_engine(url: str) -> Engine:
@@ -70,10 +70,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **PRIVATE)
+        engine = create_engine(url, **HIDE_PARAMETERS)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, **PRIVATE)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, **HIDE_PARAMETERS)
 
 
 def make_autocommit_engine(url: str, engine: Engine) -> Engine:
@@ -88,7 +88,7 @@ def make_autocommit_engine(url: str, engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     return create_engine(
-        url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=5, max_overflow=10, **PRIVATE
+        url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=5, max_overflow=10, **HIDE_PARAMETERS
     )
 
 

@@ -49,10 +49,13 @@ class _Compiled:
         values = {**self.constants, **given}
         return [values[name] for name in self.positional] if self.positional else values
 
-    def converters(self, description: Any, dialect: Dialect) -> list[Processor]:
+    def converters(self, cursor: Any, dialect: Dialect) -> list[Processor]:
         if self.processors is None:
+            # Built once, from the first result's type codes: psycopg rebuilds
+            # cursor.description on every access.
             self.processors = [
-                kind.result_processor(dialect, column[1]) for kind, column in zip(self.types, description, strict=True)
+                kind.result_processor(dialect, column[1])
+                for kind, column in zip(self.types, cursor.description, strict=True)
             ]
         return self.processors
 
@@ -82,8 +85,7 @@ class HotSelect:
             try:
                 cursor.execute(compiled.sql, compiled.parameters(given))
                 fetched = cursor.fetchall()
-                # psycopg builds cursor.description afresh on every access: read it once.
-                converters = compiled.processors or compiled.converters(cursor.description, dialect)
+                converters = compiled.converters(cursor, dialect)
             finally:
                 cursor.close()
         except dbapi.Error:
