@@ -1,10 +1,15 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi …``."""
 
 import gc
+import sys
 
 from sahayata.app import create_app
+from sahayata.config import UnsafeStart
 
-app = create_app()
+try:
+    app = create_app()
+except UnsafeStart as refusal:
+    sys.exit(f"sahayata: not starting: {refusal}")
 
 # Everything loaded so far (models, catalogs, reference data) lives as long as the process:
 # move it out of the collector's sight, so the full collections that every few thousand

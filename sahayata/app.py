@@ -3,27 +3,38 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sahayata import db, errors, i18n, jobs
-from sahayata.config import DEV_SECRET_KEY, settings_from_env
+from sahayata.config import refuse_unsafe_start, settings_from_env
 from sahayata.sessions import SessionOnlyWhenSent
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Flask:
+    """The app for ``env`` (default: the process environment) with ``overrides`` on top.
+
+    Raises ``sahayata.config.UnsafeStart`` where the settings would start an unsafe
+    deployment (wsgi.py turns that into a one-line exit).
+    """
+    env = os.environ if env is None else env
     app = Flask("sahayata")
     app.session_interface = SessionOnlyWhenSent()
-    app.config.update(settings_from_env())
+    app.config.update(settings_from_env(env))
     if overrides:
         app.config.update(overrides)
+    refuse_unsafe_start(app.config, env)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-
-    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.config["DATABASE_URL"].startswith("sqlite"):
-        logging.getLogger(__name__).warning("SECRET_KEY is the development default: set it before going live")
+    app.extensions["sahayata.env"] = env
+    if app.config["SAHAYATA_PROXY_HOPS"] > 0:
+        # Only the proxies we run may say who the client is; anyone can send X-Forwarded-For.
+        hops = app.config["SAHAYATA_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
 
     import grievance.models  # noqa: F401  (every table on Base.metadata, for migrations and checks)
     import registry.models  # noqa: F401

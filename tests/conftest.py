@@ -29,8 +29,18 @@ from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
 from sahayata.db import database
+from sahayata.jobs import jobs_run_inline, redis_connection
 from sms.models import Alert, Campaign, Message
 from staff.models import StaffAudit, StaffUser
+
+# The suite's own app is a development start on the test database and Redis, which a start
+# without SECRET_KEY refuses unless told it is a developer's machine. Subprocesses (workers,
+# gunicorn) inherit this. Production-mode apps are built from an environment of their own.
+os.environ["SAHAYATA_ENV"] = "development"
+os.environ.pop("SECRET_KEY", None)
+
+# What a deployment sets when it sets nothing else.
+PRODUCTION_ENV = {"SECRET_KEY": "test-production-key-not-the-development-one"}
 
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
 REGISTRY_TABLES = (
@@ -91,6 +101,35 @@ def app(database_url, redis_url):
     return app
 
 
+_production_apps: list = []
+
+
+def _production_app(database_url, redis_url, **env: str):
+    made = create_app(
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True}, env={**PRODUCTION_ENV, **env}
+    )
+    _production_apps.append(made)
+    return made
+
+
+@pytest.fixture(scope="session")
+def production_app(app, database_url, redis_url):
+    """The app as a deployment starts it with SECRET_KEY set and nothing else configured
+    (only the tests' own database and Redis are given). Shares the database with ``app``."""
+    return _production_app(database_url, redis_url)
+
+
+@pytest.fixture
+def production_client(production_app):
+    return production_app.test_client()
+
+
+@pytest.fixture
+def make_production_app(app, database_url, redis_url):
+    """make_production_app(NAME=value, ...): a production app with these settings added."""
+    return lambda **env: _production_app(database_url, redis_url, **env)
+
+
 @pytest.fixture
 def app_context(app):
     with app.app_context() as context:
@@ -134,8 +173,12 @@ def real_redis(app, redis_url) -> Iterator[Redis]:
 @pytest.fixture(autouse=True)
 def fresh_caches(app):
     """Reference data cached by one test (rules, holidays) must not leak into the next."""
-    for key in ("sahayata.cache", "sahayata.rulebook"):
-        app.extensions.pop(key, None)
+    for each in (app, *_production_apps):
+        for key in ("sahayata.cache", "sahayata.rulebook"):
+            each.extensions.pop(key, None)
+    for each in _production_apps:
+        if jobs_run_inline(each):  # its own in-process Redis: sessions and counters of the last test
+            redis_connection(each).flushdb()
     yield
 
 

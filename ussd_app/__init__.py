@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import os
+import logging
+from collections.abc import Mapping
 
 from flask import Flask
 
 from ussd_app.budget import ScreenBudget
 from ussd_app.engine import GatewayConfig
 
+log = logging.getLogger(__name__)
 
-def gateway_configs(env: dict[str, str] | os._Environ[str]) -> dict[str, GatewayConfig]:
+
+def gateway_configs(env: Mapping[str, str], production: bool = False) -> dict[str, GatewayConfig]:
     """Per gateway: USSD_<NAME>_SECRET, USSD_<NAME>_ALLOW (comma-separated addresses),
-    USSD_<NAME>_GSM7_LIMIT, USSD_<NAME>_UCS2_LIMIT and USSD_<NAME>_ASCII_ONLY."""
+    USSD_<NAME>_OPEN, USSD_<NAME>_GSM7_LIMIT, USSD_<NAME>_UCS2_LIMIT and USSD_<NAME>_ASCII_ONLY.
+
+    In production a gateway with neither a secret nor an address list is closed (403)
+    unless USSD_<NAME>_OPEN=1 says it is meant to be open: whoever reaches an open endpoint
+    can claim any phone number and read that person's payments.
+    """
     defaults = {"africastalking": False, "hubtel": False, "bdapps": True}  # bdapps: no Bengali script
     configs = {}
     for name, ascii_only in defaults.items():
@@ -23,7 +31,11 @@ def gateway_configs(env: dict[str, str] | os._Environ[str]) -> dict[str, Gateway
             ascii_only=env.get(prefix + "ASCII_ONLY", "1" if ascii_only else "0") == "1",
         )
         allow = tuple(a.strip() for a in env.get(prefix + "ALLOW", "").split(",") if a.strip())
-        configs[name] = GatewayConfig(name, budget, env.get(prefix + "SECRET") or None, allow)
+        secret = env.get(prefix + "SECRET") or None
+        closed = production and not secret and not allow and env.get(prefix + "OPEN", "0") != "1"
+        if closed:
+            log.warning("USSD gateway %s is closed: set %sSECRET or %sALLOW (or %sOPEN=1)", name, prefix, prefix, prefix)
+        configs[name] = GatewayConfig(name, budget, secret, allow, closed=closed)
     return configs
 
 
@@ -39,7 +51,9 @@ def init_app(app: Flask) -> None:
 
     redis = redis_connection(app)
     app.extensions["sahayata.ussd"] = Engine(JOURNEYS, SessionStore(redis), ScreenAnalytics(redis))
-    app.extensions["sahayata.ussd_gateways"] = gateway_configs(os.environ)
+    from sahayata.config import is_production
+
+    app.extensions["sahayata.ussd_gateways"] = gateway_configs(app.extensions["sahayata.env"], is_production(app.config))
     from ussd_app.simulator import bp as simulator
     from ussd_app.simulator import ussd_cli
 

@@ -47,6 +47,7 @@ class GatewayConfig:
     budget: ScreenBudget = field(default_factory=ScreenBudget)
     shared_secret: str | None = None
     allow_from: tuple[str, ...] = ()
+    closed: bool = False  # production without a secret or an address list: every request 403
 
     @property
     def ascii_only(self) -> bool:

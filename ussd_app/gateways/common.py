@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
@@ -12,6 +13,8 @@ from registry.validation import InvalidValue, normalise_mobile
 from sahayata.db import autocommit_connection, autocommit_session, rollback_autocommit
 from ussd_app.engine import Engine, GatewayConfig, Hop, HopDatabase
 from ussd_app.state import Reply
+
+log = logging.getLogger(__name__)
 
 MAX_SESSION_ID = 100
 MAX_INPUT = 200
@@ -33,10 +36,19 @@ def gateway(name: str) -> GatewayConfig:
 
 
 def guard(config: GatewayConfig) -> None:
-    """403 unless the request carries the gateway's shared secret and comes from an allowed address."""
+    """403 unless the request carries the gateway's shared secret and comes from an allowed address.
+
+    The address is the peer's, or with SAHAYATA_PROXY_HOPS set the one our own proxies
+    forwarded (Werkzeug's ProxyFix): a client's own X-Forwarded-For is never believed.
+    """
+    if config.closed:
+        log.warning("USSD %s refused: the gateway is closed until USSD_%s_SECRET or _ALLOW is set",
+                    config.name, config.name.upper())
+        abort(403)
     if config.shared_secret:
         given = request.headers.get("X-Sahayata-Key") or request.args.get("key") or ""
-        if not hmac.compare_digest(given.encode(), config.shared_secret.encode()):
+        # As bytes: compare_digest refuses a str with non-ASCII characters (a 500 otherwise).
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), config.shared_secret.encode()):
             abort(403)
     if config.allow_from and request.remote_addr not in config.allow_from:
         abort(403)
