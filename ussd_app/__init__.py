@@ -34,7 +34,7 @@ def gateway_configs(env: Mapping[str, str], production: bool = False) -> dict[st
         secret = env.get(prefix + "SECRET") or None
         closed = production and not secret and not allow and env.get(prefix + "OPEN", "0") != "1"
         if closed:
-            log.warning("USSD gateway %s is closed: set %sSECRET or %sALLOW (or %sOPEN=1)", name, prefix, prefix, prefix)
+            log.warning("USSD gateway %s is closed: set %sSECRET or %sALLOW (or %sOPEN=1)", name, *[prefix] * 3)
         configs[name] = GatewayConfig(name, budget, secret, allow, closed=closed)
     return configs
 
@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
     app.extensions["sahayata.ussd"] = Engine(JOURNEYS, SessionStore(redis), ScreenAnalytics(redis))
     from sahayata.config import is_production
 
-    app.extensions["sahayata.ussd_gateways"] = gateway_configs(app.extensions["sahayata.env"], is_production(app.config))
+    env = app.extensions["sahayata.env"]
+    app.extensions["sahayata.ussd_gateways"] = gateway_configs(env, is_production(app.config))
     from ussd_app.simulator import bp as simulator
     from ussd_app.simulator import ussd_cli
 

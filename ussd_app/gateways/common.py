@@ -42,8 +42,11 @@ def guard(config: GatewayConfig) -> None:
     forwarded (Werkzeug's ProxyFix): a client's own X-Forwarded-For is never believed.
     """
     if config.closed:
-        log.warning("USSD %s refused: the gateway is closed until USSD_%s_SECRET or _ALLOW is set",
-                    config.name, config.name.upper())
+        log.warning(
+            "USSD %s refused: the gateway is closed until USSD_%s_SECRET or _ALLOW is set",
+            config.name,
+            config.name.upper(),
+        )
         abort(403)
     if config.shared_secret:
         given = request.headers.get("X-Sahayata-Key") or request.args.get("key") or ""
