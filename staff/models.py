@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sahayata.clock import utcnow
@@ -19,6 +20,10 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"  # read-only across the ministries of one cluster
     MONITORING = "monitoring"  # aggregates everywhere, no personal data
     ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class StaffUser(Base):
@@ -34,18 +39,28 @@ class StaffUser(Base):
     # An officer limited to some districts; empty means the whole ministry.
     district_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(8), default="bn")
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of every session and remember-me cookie of this account (get_id); a new token
+    # signs out everywhere at once: sign-out, a password change, disabling the account.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # A disabled account cannot sign in and its sessions stop working.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     # Flask-Login's user protocol.
     is_authenticated = True
-    is_active = True
     is_anonymous = False
 
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_token}"
+
+    def revoke_sessions(self) -> None:
+        """Every cookie that names the old token, copied or not, stops working."""
+        self.session_token = new_session_token()
 
 
 class StaffAudit(Base):
