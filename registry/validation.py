@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 
-from sahayata.i18n import to_ascii_digits
+from sahayata.i18n import has_foreign_digits, to_ascii_digits
 
 
 class InvalidValue(ValueError):
@@ -21,13 +21,15 @@ class InvalidValue(ValueError):
 
 NID_LENGTHS = (10, 13, 17)
 _NID_SEPARATORS = re.compile(r"[\s-]")
-_DIGITS = re.compile(r"\d+")
+# [0-9], never \d: in Python \d matches the digits of every script (١, ３), and a number
+# written with them would become a second, different NID or phone number.
+_DIGITS = re.compile(r"[0-9]+")
 # Bangladesh mobile numbers: country code 880, then 1, an operator digit 3-9, 8 digits.
-E164_BD_MOBILE = re.compile(r"\+8801[3-9]\d{8}")
+E164_BD_MOBILE = re.compile(r"\+8801[3-9][0-9]{8}")
 # The shapes almost every registry file uses; matched here without phonenumbers' full
 # parser (about 20 µs a call, which dominated a 200,000-row import). The result is the
 # same E.164 string phonenumbers gives; tests/registry/test_validation.py checks that.
-_COMMON_BD_MOBILE = re.compile(r"(?:\+?880|0)?(1[3-9]\d{8})")
+_COMMON_BD_MOBILE = re.compile(r"(?:\+?880|0)?(1[3-9][0-9]{8})")
 
 
 def parse_nid(raw: str, date_of_birth: dt.date | None = None) -> str:
@@ -49,6 +51,8 @@ def normalise_mobile(raw: str) -> str:
     text = to_ascii_digits((raw or "").strip())
     if not text:
         raise InvalidValue("mobile number is missing")
+    if has_foreign_digits(text):  # phonenumbers would read ١ as 1: a second "number" for one phone
+        raise InvalidValue("not a phone number (digits must be 0-9 or ০-৯)")
     compact = re.sub(r"[\s\-().]", "", text)
     fast = _COMMON_BD_MOBILE.fullmatch(compact)
     if fast:
@@ -90,6 +94,8 @@ def parse_date(raw: str, *, field: str = "date", not_after: dt.date | None = Non
     text = to_ascii_digits((raw or "").strip())
     if not text:
         raise InvalidValue(f"{field} is missing")
+    if has_foreign_digits(text):
+        raise InvalidValue(f"{field} must be an ISO date YYYY-MM-DD with digits 0-9 or ০-৯, not {text!r}")
     try:
         value = dt.date.fromisoformat(text)
     except ValueError:
@@ -111,6 +117,8 @@ def parse_decimal(
     text = to_ascii_digits((raw or "").strip()).replace(",", "")
     if not text:
         raise InvalidValue(f"{field} is missing")
+    if has_foreign_digits(text):
+        raise InvalidValue(f"{field} must be a number with digits 0-9 or ০-৯, not {text!r}")
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -128,6 +136,8 @@ def parse_int(raw: str, *, field: str, minimum: int = 0, maximum: int | None = N
     text = to_ascii_digits((raw or "").strip())
     if not _DIGITS.fullmatch(text or "x"):
         raise InvalidValue(f"{field} must be a whole number, not {text!r}")
+    if len(text) > 18:  # past any bound a field has (and int() refuses over 4,300 digits)
+        raise InvalidValue(f"{field} must be between {minimum} and {maximum}")
     value = int(text)
     if value < minimum or (maximum is not None and value > maximum):
         raise InvalidValue(f"{field} must be between {minimum} and {maximum}")
@@ -157,7 +167,7 @@ def parse_choice(raw: str, choices: dict[str, object], *, field: str) -> object:
         raise InvalidValue(f"{field} must be one of {allowed}, not {raw!r}") from None
 
 
-_CYCLE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_CYCLE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 def parse_cycle(raw: str) -> str:

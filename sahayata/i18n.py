@@ -34,6 +34,17 @@ def to_ascii_digits(text: str) -> str:
     return text.translate(_ASCII_DIGITS)
 
 
+def is_ascii_number(text: str) -> bool:
+    """Only 0-9 (after Bengali digits are converted): ``str.isdigit`` and ``\\d`` also accept
+    ², ١ and ３, which ``int`` then reads or refuses unpredictably."""
+    return text.isascii() and text.isdigit()
+
+
+def has_foreign_digits(text: str) -> bool:
+    """Digits of a script other than ASCII (once Bengali ones are converted): ١, ３, ²."""
+    return any(char.isdigit() and not char.isascii() for char in text)
+
+
 @functools.cache
 def translations(locale: str) -> support.Translations:
     """The compiled catalog of a locale, loaded once per process."""

@@ -26,7 +26,14 @@ from registry.masking import mask_mobile
 from registry.models import Citizen
 from registry.services import caller_by_mobile
 from sahayata.db import is_lost_connection
-from sahayata.i18n import ROMANIZED_BANGLA, format_number, to_ascii_digits, to_bengali_digits, translate
+from sahayata.i18n import (
+    ROMANIZED_BANGLA,
+    format_number,
+    is_ascii_number,
+    to_ascii_digits,
+    to_bengali_digits,
+    translate,
+)
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
 from ussd_app.redis_link import HopConnections, RedisLink
@@ -278,7 +285,7 @@ class Engine:
         screen = self.journeys[frame.screen]
         if isinstance(screen, Menu):
             options = screen.options(context)
-            if not text.isdigit() or not 1 <= int(text) <= len(options):
+            if not is_ascii_number(text) or not 1 <= int(text) <= len(options):
                 self._invalid(context, context._("Choose a number from the list."))
                 return
             action = options[int(text) - 1].action

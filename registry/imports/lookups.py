@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from registry.bulk import in_values
 from registry.models import Citizen, District, Programme, Upazila
 from registry.validation import InvalidValue
+from sahayata.i18n import is_ascii_number, to_ascii_digits
 
 
 @dataclass
@@ -43,8 +44,8 @@ class Lookups:
 
     def upazila(self, raw: str, district_id: int) -> int:
         key = (raw or "").strip().lower()
-        if key.isdigit():
-            upazila_id = int(key)
+        if is_ascii_number(to_ascii_digits(key)):
+            upazila_id = int(to_ascii_digits(key))
             if upazila_id not in self.upazila_district:
                 raise InvalidValue(f"unknown upazila code {raw!r}")
             if self.upazila_district[upazila_id] != district_id:

@@ -11,6 +11,7 @@ from registry.validation import (
     parse_cycle,
     parse_date,
     parse_decimal,
+    parse_int,
     parse_nid,
 )
 
@@ -99,3 +100,36 @@ def test_cycle_is_year_and_month():
     for bad in ("2026-13", "2026-7", "July"):
         with pytest.raises(InvalidValue):
             parse_cycle(bad)
+
+
+@pytest.mark.parametrize("raw", ["017١١000001", "01711000001³", "０１７１１０００００１", "+880١711000001"])
+def test_other_digit_scripts_are_not_a_phone_number(raw):
+    with pytest.raises(InvalidValue, match="0-9"):
+        normalise_mobile(raw)
+
+
+@pytest.mark.parametrize("raw", ["123456789١", "１２３４５６７８９０", "12345678²0"])
+def test_other_digit_scripts_are_not_an_nid(raw):
+    with pytest.raises(InvalidValue, match="digits only"):
+        parse_nid(raw)
+
+
+def test_other_digit_scripts_are_refused_in_dates_amounts_counts_and_cycles():
+    with pytest.raises(InvalidValue, match="0-9"):
+        parse_date("２０２６-01-01", field="paid_on")
+    with pytest.raises(InvalidValue, match="0-9"):
+        parse_decimal("١٢٠٠", field="amount")
+    with pytest.raises(InvalidValue, match="whole number"):
+        parse_int("١٢", field="members")
+    with pytest.raises(InvalidValue, match="cycle"):
+        parse_cycle("٢٠٢٦-07")
+
+
+def test_a_huge_whole_number_is_out_of_range_not_a_crash():
+    with pytest.raises(InvalidValue, match="between"):
+        parse_int("9" * 5000, field="members", maximum=50)
+
+
+def test_bengali_digits_still_mean_digits():
+    assert normalise_mobile("০১৭১১০০০০০১") == "+8801711000001"
+    assert parse_int("১২", field="members") == 12

@@ -94,3 +94,10 @@ def test_redis_down_gives_a_short_unavailable_screen_in_bangla(app, caller, data
     )
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "END সেবাটি এখন বন্ধ। পরে আবার চেষ্টা করুন।"
+
+
+def test_digits_of_other_scripts_are_a_wrong_entry_not_a_failure(phone):
+    for typed in ("²", "١", "３"):
+        phone.dial()
+        screen = phone.press(typed)
+        assert screen.startswith("CON তালিকা থেকে একটি নম্বর দিন।"), screen

@@ -48,13 +48,19 @@ def guard(config: GatewayConfig) -> None:
             config.name.upper(),
         )
         abort(403)
-    if config.shared_secret:
-        given = request.headers.get("X-Sahayata-Key") or request.args.get("key") or ""
-        # As bytes: compare_digest refuses a str with non-ASCII characters (a 500 otherwise).
-        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), config.shared_secret.encode()):
-            abort(403)
+    if config.shared_secret and not hmac.compare_digest(_given_key(), config.shared_secret.encode()):
+        abort(403)
     if config.allow_from and request.remote_addr not in config.allow_from:
         abort(403)
+
+
+def _given_key() -> bytes:
+    """The key the request carries, as the bytes that were sent: compare_digest refuses a str
+    with non-ASCII characters (a 500), and a header arrives decoded as Latin-1 by WSGI."""
+    header = request.headers.get("X-Sahayata-Key")
+    if header:
+        return header.encode("latin-1", "replace")
+    return (request.args.get("key") or "").encode("utf-8", "surrogateescape")
 
 
 def guarded(name: str) -> GatewayConfig:
@@ -66,7 +72,10 @@ def guarded(name: str) -> GatewayConfig:
 
 def json_object() -> dict:
     """The request's JSON object, or 400 (not JSON, not an object, not UTF-8)."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # deeply nested arrays: the decoder's recursion, not a server fault
+        abort(400)
     if not isinstance(body, dict):
         abort(400)
     return body

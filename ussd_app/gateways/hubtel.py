@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify
 
+from sahayata.i18n import is_ascii_number
 from ussd_app.gateways.common import caller, engine, guarded, json_object, run
 
 bp = Blueprint("ussd_hubtel", __name__)
@@ -23,7 +24,7 @@ def hop():
     if kind not in ("initiation", "response"):
         abort(400)
     sequence = body.get("Sequence")
-    if not isinstance(sequence, int | str) or not str(sequence).isdigit():
+    if not isinstance(sequence, int | str) or not is_ascii_number(str(sequence)):
         abort(400)
     message = body.get("Message")
     if message is not None and not isinstance(message, str):

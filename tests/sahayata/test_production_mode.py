@@ -1,0 +1,77 @@
+"""One production switch: SECRET_KEY or SAHAYATA_ENV=production; nothing unsafe starts."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sahayata.app import create_app
+from sahayata.config import DEV_SECRET_KEY, PROJECT_ROOT, UnsafeStart, is_production, settings_from_env
+
+
+def test_a_secret_key_means_production():
+    assert is_production(settings_from_env({"SECRET_KEY": "k"}))
+    assert is_production(settings_from_env({"SAHAYATA_ENV": "production", "SECRET_KEY": "k"}))
+    assert not is_production(settings_from_env({}))
+    assert not is_production(settings_from_env({"SAHAYATA_ENV": "development"}))
+
+
+def test_production_never_falls_back_to_the_development_key():
+    settings = settings_from_env({"SAHAYATA_ENV": "production"})
+    assert settings["SECRET_KEY"] != DEV_SECRET_KEY
+    with pytest.raises(UnsafeStart, match="SECRET_KEY"):
+        create_app(env={"SAHAYATA_ENV": "production"})
+
+
+def test_the_development_key_set_by_hand_is_refused_in_production():
+    with pytest.raises(UnsafeStart, match="SECRET_KEY"):
+        create_app(env={"SECRET_KEY": DEV_SECRET_KEY})
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test"},
+        {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+    ],
+)
+def test_a_deployment_without_a_key_refuses_to_start(env):
+    with pytest.raises(UnsafeStart, match="SECRET_KEY"):
+        create_app(env=env)
+
+
+def test_an_explicit_development_machine_may_use_postgresql_without_a_key(database_url):
+    made = create_app({"DATABASE_URL": database_url}, env={"SAHAYATA_ENV": "development"})
+    assert not is_production(made.config)
+    assert made.config["SECRET_KEY"] == DEV_SECRET_KEY
+
+
+def test_an_unknown_mode_is_refused():
+    with pytest.raises(UnsafeStart, match="SAHAYATA_ENV"):
+        settings_from_env({"SAHAYATA_ENV": "prod"})
+
+
+def test_wsgi_refuses_in_one_line_naming_the_variable(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SAHAYATA_ENV")}
+    env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()
+    assert len(last) == 1 and "SECRET_KEY" in last[0] and "Traceback" not in done.stderr
+
+
+def test_production_defaults(production_app):
+    config = production_app.config
+    assert is_production(config)
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert not config["SAHAYATA_SIMULATOR"]
+    assert config["MAX_CONTENT_LENGTH"] == 16 * 1024
+
+
+def test_the_simulator_stays_off_in_production_even_when_asked(make_production_app):
+    made = make_production_app(SAHAYATA_SIMULATOR="1")
+    assert made.test_client().get("/simulator").status_code == 404
