@@ -202,6 +202,10 @@ class Engine:
     def _hop_on(self, link: RedisLink, database: HopDatabase, hop: Hop) -> Reply:
         gateway = hop.gateway
         state, resume_point = self.store.load_with_resume_point(link, gateway.name, hop.session_id, hop.phone)
+        if state is not None and state.phone != hop.phone:
+            # Another phone under this session id: never the first caller's screens or
+            # citizen, not even a retried reply. It starts afresh (and replaces the session).
+            state = None
         if state is not None and state.last_hop == hop.hop_key and state.last_reply is not None:
             return state.last_reply  # the gateway retried: same screen, nothing advances
         if state is None:

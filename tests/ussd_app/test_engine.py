@@ -101,3 +101,13 @@ def test_digits_of_other_scripts_are_a_wrong_entry_not_a_failure(phone):
         phone.dial()
         screen = phone.press(typed)
         assert screen.startswith("CON তালিকা থেকে একটি নম্বর দিন।"), screen
+
+
+def test_another_phone_under_the_same_session_id_starts_afresh(phone, stranger):
+    phone.dial()
+    payments = phone.press("2")
+    assert "বয়স্ক ভাতা" in payments
+    stranger.session_id, stranger.history = phone.session_id, list(phone.history)
+    replayed = stranger.repeat()  # the same session id and hop key from another number
+    assert replayed != payments and "বয়স্ক ভাতা" not in replayed
+    assert replayed.startswith("CON এই নম্বর নিবন্ধিত নয়।")  # the stranger's own first screen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
@@ -42,16 +43,24 @@ def guard(config: GatewayConfig) -> None:
     forwarded (Werkzeug's ProxyFix): a client's own X-Forwarded-For is never believed.
     """
     if config.closed:
-        log.warning(
-            "USSD %s refused: the gateway is closed until USSD_%s_SECRET or _ALLOW is set",
-            config.name,
-            config.name.upper(),
-        )
+        _say_closed(config.name)
         abort(403)
     if config.shared_secret and not hmac.compare_digest(_given_key(), config.shared_secret.encode()):
         abort(403)
     if config.allow_from and request.remote_addr not in config.allow_from:
         abort(403)
+
+
+_closed_said: dict[str, float] = {}
+CLOSED_LOG_EVERY = 60.0  # seconds: a refused caller may not fill the log
+
+
+def _say_closed(name: str) -> None:
+    now = time.monotonic()
+    if now - _closed_said.get(name, -CLOSED_LOG_EVERY) >= CLOSED_LOG_EVERY:
+        _closed_said[name] = now
+        prefix = f"USSD_{name.upper()}_"
+        log.warning("USSD %s refused: closed until %sSECRET or %sALLOW is set (or %sOPEN=1)", name, *[prefix] * 3)
 
 
 def _given_key() -> bytes:
