@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
+import flask_babel
 from babel import support
 from babel.numbers import format_decimal
 from flask import Flask, request
@@ -82,3 +83,5 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "locales"))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["SAHAYATA_DEFAULT_LOCALE"])
     Babel(app, locale_selector=_select_locale)
+    # <html lang> of every page: the language its text is in.
+    app.jinja_env.globals["page_language"] = lambda: str(flask_babel.get_locale() or app.config["BABEL_DEFAULT_LOCALE"])

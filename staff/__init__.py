@@ -21,7 +21,18 @@ def init_app(app: Flask) -> None:
     _label_filters(app)
     auth.init_app(app)
     app.register_blueprint(staff_bp)
+    # Case pages, the phone reveal and CSV exports carry personal data: never cached. The
+    # stylesheet may be.
+    app.after_request_funcs.setdefault("staff", []).append(_no_store_but_static)
     app.register_blueprint(open_data_bp)
+
+
+def _no_store_but_static(response):
+    from flask import request
+
+    from sahayata.headers import no_store
+
+    return response if request.endpoint == "staff.static" else no_store(response)
 
 
 def _label_filters(app: Flask) -> None:

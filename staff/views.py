@@ -26,7 +26,7 @@ from staff.models import Role
 from staff.queue import SLA_STATES, QueueFilter, queue_page, queue_query, sla_state
 from staff.scope import may_act, sees_cases
 
-bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static")
 
 
 @bp.before_request

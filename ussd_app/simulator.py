@@ -14,7 +14,9 @@ from flask.cli import AppGroup
 
 from registry.validation import InvalidValue, normalise_mobile
 
-bp = Blueprint("simulator", __name__, template_folder="templates")
+bp = Blueprint(
+    "simulator", __name__, template_folder="templates", static_folder="static", static_url_path="/simulator/static"
+)
 ussd_cli = AppGroup("ussd", help="USSD tools.")
 
 

@@ -1,0 +1,37 @@
+"""Security headers on every page a browser renders.
+
+No page has inline script or style (they are static files), so the policy can forbid both;
+no page may be framed (clickjacking of the staff workspace's buttons).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+HSTS = "max-age=31536000"  # a year, once cookies are Secure (the deployment is HTTPS-only)
+HTML = "text/html"
+
+
+def init_app(app: Flask) -> None:
+    # Read once: the hook runs on every request, USSD hops included.
+    hsts = app.config["SESSION_COOKIE_SECURE"]
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"
+        if response.mimetype == HTML:
+            headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            headers["Referrer-Policy"] = "same-origin"
+            if hsts:
+                headers["Strict-Transport-Security"] = HSTS
+        return response
+
+
+def no_store(response: Response) -> Response:
+    """For pages and files with personal data: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
