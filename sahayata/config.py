@@ -92,6 +92,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_SLA_WORKING_DAYS": tuple(int(n) for n in env.get("SAHAYATA_SLA_WORKING_DAYS", "30,30,20").split(",")),
         # The /simulator page dials as any number and reads its SMS: development only.
         "SAHAYATA_SIMULATOR": not production and env.get("SAHAYATA_SIMULATOR", "1") == "1",
+        # A staff session unused for this long is signed out (a working day by default).
+        "SAHAYATA_STAFF_IDLE_MINUTES": int(env.get("SAHAYATA_STAFF_IDLE_MINUTES", "480")),
         # Staff session cookies: not readable by scripts, not sent by other sites' forms, and
         # over HTTPS only once deployed (SECRET_KEY set).
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,4 +1,4 @@
-"""`flask --app wsgi staff create`."""
+"""`flask --app wsgi staff create | disable | enable | reset-password | demo-accounts`."""
 
 from __future__ import annotations
 
@@ -60,6 +60,66 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
     click.echo(f"{role.value} {email} created")
 
 
+def _account(email: str):
+    """The account with this email (any case), or a ClickException."""
+    from sahayata.db import db_session
+    from staff.auth import find_account
+
+    user = find_account(db_session(), email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    return user
+
+
+@staff_cli.command("disable")
+@click.argument("email")
+@with_appcontext
+def disable_command(email: str) -> None:
+    """Refuse the account's sign-in and end every session of it now."""
+    from sahayata.clock import utcnow
+    from sahayata.db import db_session
+    from staff.models import StaffAudit
+
+    user = _account(email)
+    user.disabled_at = user.disabled_at or utcnow()
+    user.revoke_sessions()
+    db_session().add(StaffAudit(staff_id=user.id, action="disabled", detail={"by": "cli"}))
+    db_session().commit()
+    click.echo(f"{user.email} disabled; every session of it has ended")
+
+
+@staff_cli.command("enable")
+@click.argument("email")
+@with_appcontext
+def enable_command(email: str) -> None:
+    """Let a disabled account sign in again (its old sessions stay ended)."""
+    from sahayata.db import db_session
+    from staff.models import StaffAudit
+
+    user = _account(email)
+    user.disabled_at = None
+    db_session().add(StaffAudit(staff_id=user.id, action="enabled", detail={"by": "cli"}))
+    db_session().commit()
+    click.echo(f"{user.email} enabled")
+
+
+@staff_cli.command("reset-password")
+@click.argument("email")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+@with_appcontext
+def reset_password_command(email: str, password: str) -> None:
+    """Set a new password and end every session of the account."""
+    from sahayata.db import db_session
+    from staff.auth import set_password
+
+    user = _account(email)
+    try:
+        set_password(db_session(), user, password, "password_reset")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{user.email}: new password set; every session of it has ended")
+
+
 DEMO_PASSWORD = "sahayata-demo-only"
 DEMO_ACCOUNTS = (
     ("officer@demo.sahayata", "officer", "MOSW", None),
@@ -72,17 +132,18 @@ DEMO_ACCOUNTS = (
 @staff_cli.command("demo-accounts")
 @with_appcontext
 def demo_accounts_command() -> None:
-    """Demo accounts for trying the workspace; refused once SECRET_KEY is set (a deployment)."""
+    """Demo accounts for trying the workspace; refused in production mode (their password
+    is public, and sign-in refuses them there too)."""
     from flask import current_app
     from sqlalchemy import select
 
-    from sahayata.config import DEV_SECRET_KEY
+    from sahayata.config import is_production
     from sahayata.db import db_session
     from staff.auth import hash_password
     from staff.models import Role, StaffUser
 
-    if current_app.config["SECRET_KEY"] != DEV_SECRET_KEY:
-        raise click.ClickException("SECRET_KEY is set: this is a deployment, create real accounts instead")
+    if is_production(current_app.config):
+        raise click.ClickException("production mode: this is a deployment, create real accounts instead")
     session = db_session()
     for email, role, ministry, cluster in DEMO_ACCOUNTS:
         if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is None:

@@ -1,9 +1,76 @@
-"""Signing in: hashed passwords, lockout, CSRF on every form, cookies."""
+"""Signing in: hashed passwords, one answer for every refusal, a throttle per address and
+account, sessions that end (sign-out, password change, idle), CSRF on every form, cookies."""
 
+import re
+import time
+
+import pytest
+from flask_login.utils import encode_cookie
 from sqlalchemy import select
 
+from sahayata.jobs import redis_connection
+from staff.auth import FAILURES_PER_ADDRESS, LoginThrottle
+from staff.cli import DEMO_PASSWORD
 from staff.models import StaffAudit, StaffUser
-from tests.factories import STAFF_PASSWORD
+from tests.factories import STAFF_PASSWORD, make_staff
+from tests.staff.conftest import StaffClient
+
+ATTACKER = {"REMOTE_ADDR": "198.51.100.7"}
+OFFICE = {"REMOTE_ADDR": "203.0.113.20"}
+LOGIN_ERROR = re.compile(r'<p class="error" id="login-error">([^<]*)</p>')
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_failures(app, production_app):
+    """Failure counts live in Redis, which outlives a test (and, on a real server, a run)."""
+
+    def clear():
+        for each in (app, production_app):
+            redis = redis_connection(each)
+            for key in redis.scan_iter("staff:login-failures:*"):
+                redis.delete(key)
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture
+def production_staff_client(production_app):
+    def make(user=None, environ=None):
+        client = StaffClient(production_app.test_client())
+        if user is not None:
+            response = sign_in(client, user.email, STAFF_PASSWORD, environ)
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+def sign_in(client: StaffClient, email: str, password: str, environ=None, lang: str | None = None):
+    environ = environ or {}
+    client.get("/staff/login", environ_base=environ)
+    path = f"/staff/login?lang={lang}" if lang else "/staff/login"
+    return client.post(path, {"email": email, "password": password}, environ_base=environ)
+
+
+def login_error(response) -> str:
+    found = LOGIN_ERROR.search(response.get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+def copy_of(client: StaffClient, app) -> StaffClient:
+    """A second browser holding a copy of this one's session cookie (a stolen cookie)."""
+    thief = StaffClient(app.test_client())
+    thief.client.set_cookie("session", client.client.get_cookie("session").value)
+    return thief
+
+
+def audit_actions(session, user) -> list[str]:
+    session.expire_all()
+    return session.scalars(
+        select(StaffAudit.action).where(StaffAudit.staff_id == user.id).order_by(StaffAudit.id)
+    ).all()
 
 
 def test_sign_in_and_out(staff_client, officer):
@@ -24,14 +91,255 @@ def test_a_wrong_password_is_refused(staff_client, officer):
     assert response.status_code == 401 and "ইমেইল বা পাসওয়ার্ড ভুল।" in response.get_data(as_text=True)  # Bangla by default
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(staff_client, session, officer):
-    client = staff_client()
+# Sign-in that tells nothing and locks nobody out on command
+
+
+def test_one_answer_for_an_unknown_email_a_wrong_password_and_a_disabled_account(production_staff_client, session, cli):
+    officer, disabled = make_staff(session), make_staff(session)
+    session.commit()
+    assert cli.invoke(args=["staff", "disable", disabled.email]).exit_code == 0
+    client = production_staff_client()
+    answers = [
+        sign_in(client, "nobody@example.gov.bd", STAFF_PASSWORD),
+        sign_in(client, officer.email, "not the password"),
+        sign_in(client, disabled.email, STAFF_PASSWORD),  # the right password
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert {login_error(a) for a in answers} == {"ইমেইল বা পাসওয়ার্ড ভুল।"}
+    assert audit_actions(session, officer) == ["login_failed"]
+    assert audit_actions(session, disabled) == ["disabled", "login_refused_disabled"]
+    unknown = session.scalars(select(StaffAudit.action).where(StaffAudit.staff_id.is_(None))).all()
+    assert unknown == ["login_failed"]  # the same work: an audit row for an unknown email too
+
+
+def test_the_throttle_answers_alike_for_real_and_unknown_emails(production_staff_client, officer):
+    client = production_staff_client()
+    for email in (officer.email, "nobody@example.gov.bd"):
+        for _ in range(5):
+            assert sign_in(client, email, "guess guess guess", ATTACKER).status_code == 401
+        throttled = sign_in(client, email, "guess guess guess", ATTACKER, lang="en")
+        assert throttled.status_code == 429
+        assert login_error(throttled) == "Too many failed attempts. Wait 15 minutes and try again."
+        assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+
+
+def test_an_attacker_slows_only_themselves(production_staff_client, session, officer):
+    attacker = production_staff_client()
     for _ in range(5):
-        client.sign_in(officer, password="guess guess guess")
-    response = client.sign_in(officer)
-    assert response.status_code == 401 and "১৫ মিনিটের জন্য বন্ধ" in response.get_data(as_text=True)
-    actions = session.scalars(select(StaffAudit.action).where(StaffAudit.staff_id == officer.id)).all()
-    assert actions.count("login_failed") == 4 and "login_locked" in actions and "login_refused_locked" in actions
+        sign_in(attacker, officer.email, "guess guess guess", ATTACKER)
+    # The attacker's next try, even with the right password, is refused unchecked ...
+    assert sign_in(attacker, officer.email, STAFF_PASSWORD, ATTACKER).status_code == 429
+    # ... while the officer signs in from her own office.
+    own = production_staff_client()
+    assert sign_in(own, officer.email, STAFF_PASSWORD, OFFICE).status_code == 302
+    assert own.get("/staff/", environ_base=OFFICE).status_code == 200
+    actions = audit_actions(session, officer)
+    assert actions == ["login_failed"] * 4 + ["login_throttled", "login"]
+    assert "locked" not in " ".join(actions)
+
+
+def test_a_successful_sign_in_forgets_that_address_and_accounts_failures(staff_client, officer):
+    client = staff_client()
+    for _ in range(4):
+        client.sign_in(officer, password="typo typo typo")
+    assert client.sign_in(officer).status_code == 302
+    client.post("/staff/logout")
+    for _ in range(4):
+        assert client.sign_in(officer, password="typo typo typo").status_code == 401
+    assert client.sign_in(officer).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_throttled(production_app, production_staff_client, officer):
+    with production_app.app_context():
+        for n in range(FAILURES_PER_ADDRESS):
+            LoginThrottle(redis_connection(), ATTACKER["REMOTE_ADDR"], f"guess{n}@example.gov.bd").count_failure()
+    client = production_staff_client()
+    assert sign_in(client, officer.email, STAFF_PASSWORD, ATTACKER).status_code == 429
+    assert sign_in(client, officer.email, STAFF_PASSWORD, OFFICE).status_code == 302
+
+
+# Demo accounts
+
+
+def test_demo_accounts_sign_in_in_development_only(staff_client, production_staff_client, cli, session):
+    assert cli.invoke(args=["staff", "demo-accounts"]).exit_code == 0
+    demo = session.scalar(select(StaffUser).where(StaffUser.email == "officer@demo.sahayata"))
+    assert sign_in(staff_client(), demo.email, DEMO_PASSWORD).status_code == 302
+    refused = sign_in(production_staff_client(), demo.email, DEMO_PASSWORD)
+    assert refused.status_code == 401 and login_error(refused) == "ইমেইল বা পাসওয়ার্ড ভুল।"
+    assert audit_actions(session, demo) == ["login", "login_refused_demo"]
+
+
+def test_any_account_with_the_public_demo_password_is_refused_in_production(production_staff_client, session, cli):
+    user = make_staff(session)
+    session.commit()
+    assert cli.invoke(args=["staff", "reset-password", user.email, "--password", DEMO_PASSWORD]).exit_code == 0
+    assert sign_in(production_staff_client(), user.email, DEMO_PASSWORD).status_code == 401
+
+
+def test_demo_accounts_command_refused_in_production_mode_only(app, production_app, cli, session):
+    result = cli.invoke(args=["staff", "demo-accounts"])
+    assert result.exit_code == 0 and "officer@demo.sahayata" in result.output
+    again = cli.invoke(args=["staff", "demo-accounts"])
+    assert again.exit_code == 0 and "demo complaints" not in again.output  # idempotent
+    with production_app.app_context():  # the command runs in the innermost app context
+        refused = production_app.test_cli_runner().invoke(args=["staff", "demo-accounts"])
+    assert refused.exit_code != 0 and "production mode" in refused.output
+    # A developer's own key does not make a deployment: production mode does.
+    saved = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-developers-own-key"
+    try:
+        assert cli.invoke(args=["staff", "demo-accounts"]).exit_code == 0
+    finally:
+        app.config["SECRET_KEY"] = saved
+
+
+# Sessions that end
+
+
+def test_signing_out_ends_a_copied_session_cookie(production_app, production_staff_client, officer):
+    browser = production_staff_client(officer)
+    thief = copy_of(browser, production_app)
+    assert thief.get("/staff/").status_code == 200  # a stolen cookie works while she is signed in
+    assert browser.post("/staff/logout").status_code == 302
+    assert thief.get("/staff/").status_code == 302
+
+
+def test_signing_out_ends_every_session_of_the_account(production_staff_client, officer):
+    office, phone = production_staff_client(officer), production_staff_client(officer, environ=OFFICE)
+    office.post("/staff/logout")
+    assert phone.get("/staff/", environ_base=OFFICE).status_code == 302
+
+
+def test_a_remember_me_cookie_signs_nobody_in(production_app, officer):
+    """Sign-in never sets one, so one that turns up was made elsewhere or is left over."""
+    with production_app.test_request_context():
+        forged = encode_cookie(officer.get_id())
+    client = StaffClient(production_app.test_client())
+    client.client.set_cookie("remember_token", forged)
+    assert client.get("/staff/").status_code == 302
+
+
+def test_changing_the_password_ends_every_other_session(production_app, production_staff_client, session, officer):
+    browser = production_staff_client(officer)
+    thief = copy_of(browser, production_app)
+    browser.get("/staff/password")
+    new = "a much longer new secret"
+    fields = {"current_password": STAFF_PASSWORD, "new_password": new, "new_password_again": new}
+    changed = browser.post("/staff/password", fields)
+    assert changed.status_code == 302
+    assert browser.get("/staff/").status_code == 200  # this browser carries on
+    assert thief.get("/staff/").status_code == 302
+    assert sign_in(production_staff_client(), officer.email, STAFF_PASSWORD).status_code == 401
+    assert sign_in(production_staff_client(), officer.email, new).status_code == 302
+    assert "password_changed" in audit_actions(session, officer)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "again", "message"),
+    [
+        ("not the password", "a much longer new secret", "a much longer new secret", "The current password is wrong."),
+        (STAFF_PASSWORD, "too short", "too short", "The new password needs at least 12 characters."),
+        (STAFF_PASSWORD, "a much longer new secret", "a much longer new secreT", "The two new passwords differ."),
+    ],
+)
+def test_a_password_change_that_is_refused_changes_nothing(
+    staff_client, session, officer, current, new, again, message
+):
+    client = staff_client(officer)  # an English-speaking officer
+    client.get("/staff/password")
+    fields = {"current_password": current, "new_password": new, "new_password_again": again}
+    refused = client.post("/staff/password", fields)
+    assert refused.status_code == 400 and message in refused.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 200
+    session.expire_all()
+    assert session.get(StaffUser, officer.id).password_hash == officer.password_hash
+
+
+def test_the_password_length_is_told_in_bengali_digits_on_a_bangla_page(staff_client, session):
+    officer = make_staff(session, language="bn")
+    session.commit()
+    client = staff_client(officer)
+    client.get("/staff/password")
+    fields = {"current_password": STAFF_PASSWORD, "new_password": "short", "new_password_again": "short"}
+    assert "১২" in client.post("/staff/password", fields).get_data(as_text=True)
+
+
+def test_guessing_the_current_password_is_throttled(staff_client, officer):
+    client = staff_client(officer)
+    client.get("/staff/password")
+    fields = {"current_password": "guess guess guess", "new_password": "x" * 12, "new_password_again": "x" * 12}
+    assert [client.post("/staff/password", fields).status_code for _ in range(6)] == [400] * 5 + [429]
+
+
+def test_the_password_page_needs_a_session(staff_client):
+    assert staff_client().get("/staff/password").status_code == 302
+
+
+def _backdate_last_use(client: StaffClient, minutes: int) -> None:
+    with client.client.session_transaction() as cookie_session:
+        cookie_session["staff_seen"] = int(time.time()) - minutes * 60
+
+
+def test_an_idle_session_is_signed_out(production_staff_client, officer):
+    client = production_staff_client(officer)
+    _backdate_last_use(client, 479)
+    assert client.get("/staff/").status_code == 200  # and that use restarts the clock
+    _backdate_last_use(client, 481)  # the default lifetime is 8 hours
+    response = client.get("/staff/")
+    assert response.status_code == 302 and "/staff/login" in response.location
+    assert client.get("/staff/").status_code == 302  # signed out, not just redirected once
+
+
+def test_the_idle_lifetime_is_a_setting(make_production_app, officer):
+    app = make_production_app(SAHAYATA_STAFF_IDLE_MINUTES="5")
+    client = StaffClient(app.test_client())
+    assert sign_in(client, officer.email, STAFF_PASSWORD).status_code == 302
+    _backdate_last_use(client, 4)
+    assert client.get("/staff/").status_code == 200
+    _backdate_last_use(client, 6)
+    assert client.get("/staff/").status_code == 302
+
+
+def test_a_session_in_use_has_its_clock_restarted(production_staff_client, officer):
+    client = production_staff_client(officer)
+    _backdate_last_use(client, 30)
+    client.get("/staff/")
+    with client.client.session_transaction() as cookie_session:
+        assert time.time() - cookie_session["staff_seen"] < 60
+
+
+# The command line
+
+
+def test_disabling_an_account_ends_its_sessions_and_refuses_sign_in(production_staff_client, cli, session, officer):
+    browser = production_staff_client(officer)
+    result = cli.invoke(args=["staff", "disable", officer.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert browser.get("/staff/").status_code == 302
+    assert sign_in(production_staff_client(), officer.email, STAFF_PASSWORD).status_code == 401
+    assert cli.invoke(args=["staff", "enable", officer.email]).exit_code == 0
+    assert sign_in(production_staff_client(), officer.email, STAFF_PASSWORD).status_code == 302
+    assert audit_actions(session, officer) == ["login", "disabled", "login_refused_disabled", "enabled", "login"]
+
+
+def test_reset_password_ends_every_session(production_staff_client, cli, session, officer):
+    browser = production_staff_client(officer)
+    result = cli.invoke(args=["staff", "reset-password", officer.email, "--password", "a brand new secret"])
+    assert result.exit_code == 0, result.output
+    assert browser.get("/staff/").status_code == 302
+    assert sign_in(production_staff_client(), officer.email, "a brand new secret").status_code == 302
+    short = cli.invoke(args=["staff", "reset-password", officer.email, "--password", "short"])
+    assert short.exit_code != 0 and "12 characters" in short.output
+
+
+def test_the_commands_name_an_unknown_email(cli):
+    for command in ("disable", "enable"):
+        result = cli.invoke(args=["staff", command, "nobody@example.gov.bd"])
+        assert result.exit_code != 0 and "no account for nobody@example.gov.bd" in result.output
+
+
+# Forms and cookies
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(staff_client, session, officer):
@@ -69,20 +377,6 @@ def test_each_user_works_in_their_own_language(staff_client, session, officer):
     assert "Sign out" in client.get("/staff/").get_data(as_text=True)
     client.post("/staff/language", {"language": "bn"})
     assert "বের হোন" in client.get("/staff/").get_data(as_text=True)
-
-
-def test_demo_accounts_only_without_a_real_secret_key(app, cli, session):
-    result = cli.invoke(args=["staff", "demo-accounts"])
-    assert result.exit_code == 0 and "officer@demo.sahayata" in result.output
-    again = cli.invoke(args=["staff", "demo-accounts"])
-    assert again.exit_code == 0 and "demo complaints" not in again.output  # idempotent
-    saved = app.config["SECRET_KEY"]
-    app.config["SECRET_KEY"] = "a-real-deployment-key"
-    try:
-        refused = cli.invoke(args=["staff", "demo-accounts"])
-    finally:
-        app.config["SECRET_KEY"] = saved
-    assert refused.exit_code != 0 and "deployment" in refused.output
 
 
 def test_signing_out_still_clears_the_remember_me_cookie(staff_client, officer):
