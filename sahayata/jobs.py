@@ -21,6 +21,9 @@ from rq.job import Job
 # escalation or USSD work; `flask worker` serves both unless told otherwise.
 QUEUE_NAMES = ("default", "sms")
 SMS_QUEUE = "sms"
+# RQ keeps a failed job, arguments and all, for a year by default. A job whose arguments
+# carry personal data (a phone number, a screen's text) is kept for a day at most.
+PERSONAL_DATA_TTL = 24 * 3600
 
 log = logging.getLogger(__name__)
 

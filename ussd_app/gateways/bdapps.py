@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, jsonify
 from rq import Retry
 
 from registry.masking import mask_mobile
-from sahayata.jobs import enqueue, with_app_context
+from sahayata.jobs import PERSONAL_DATA_TTL, enqueue, with_app_context
 from ussd_app.gateways.common import caller, guarded, json_object, run
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ def hop():
             "ussdOperation": "mt-fin" if reply.end else "mt-cont",
         },
         retry=Retry(max=2, interval=1),  # a screen later than a few seconds is useless anyway
+        # The caller's number and the screen: a failed job is not kept for RQ's year.
+        failure_ttl=PERSONAL_DATA_TTL,
     )
     return jsonify(statusCode="S1000", statusDetail="Success")
 

@@ -104,3 +104,23 @@ def test_malformed_requests_get_400(client, app, caller, platform):
     assert mo(client, app, "mo-bogus", "1", "r1").status_code == 400
     assert mo(client, app, "mo-init", "1", "r1", address="tel:123").status_code == 400
     assert platform.received == []
+
+
+def test_a_failed_screen_job_keeps_the_callers_number_a_day_at_most(client, app, caller):
+    from rq.job import Job
+
+    from sahayata.jobs import PERSONAL_DATA_TTL, redis_connection
+
+    previous = app.config["BDAPPS_USSD_SEND_URL"]
+    app.config["BDAPPS_USSD_SEND_URL"] = "http://127.0.0.1:9/nobody-listens"
+    try:
+        assert mo(client, app, "mo-init", "*123#", "r-ttl", session="bd-ttl").status_code == 200
+    finally:
+        app.config["BDAPPS_USSD_SEND_URL"] = previous
+    redis = redis_connection(app)
+    jobs = [Job.fetch(key.decode().removeprefix("rq:job:"), connection=redis) for key in redis.keys("rq:job:*")]
+    screens = [job for job in jobs if job.func_name.endswith("send_screen")]
+    assert screens
+    for job in screens:
+        assert job.failure_ttl == PERSONAL_DATA_TTL
+        assert redis.ttl(job.key) <= PERSONAL_DATA_TTL  # never the year RQ keeps by default
