@@ -1,7 +1,8 @@
 """Eligibility results as sentences for citizens, in Bangla, English or romanized Bangla.
 
-"not eligible: age 58, must be 62 or older". Every string goes through gettext; numbers
-are formatted for the locale (Bengali digits in Bangla script).
+"not eligible: age 58, must be 62 or older" for the citizen themselves; "not eligible: age"
+for a look-up of someone else. Every string goes through gettext; numbers are formatted for
+the locale (Bengali digits in Bangla script).
 """
 
 from __future__ import annotations
@@ -101,3 +102,39 @@ def summarise(result: EligibilityResult, locale: str, book: RuleBook) -> str:
     if result.decision is Decision.NEEDS_VERIFICATION:
         return t._("needs verification: %(reason)s", reason=detail)
     return t._("not eligible: %(reason)s", reason=detail)
+
+
+def criterion_name(result: CriterionResult, locale: str) -> str:
+    """What a criterion is about ("age", "household income"), with neither the person's value
+    nor the threshold (which with the decision would bound the value)."""
+    t = _Text(locale)
+    c = result.criterion
+    if c in ("age_min_by_gender", "age_min", "age_range"):
+        return t._("age")
+    names = {
+        "gender_in": t._("gender"),
+        "marital_status_in": t._("marital status"),
+        "disability_required": t._("disability"),
+        "household_income_max": t._("household income"),
+        "land_max": t._("land"),
+        "vulnerability_min": t._("poverty score"),
+        "area_in": t._("district"),
+        "not_enrolled_in": t._("another programme"),
+        # The programme's name already says which list; "primary school enrolment records"
+        # beside the longest programme name would split a one-line answer over two pages.
+        "listed_in": t._("ministry records"),
+    }
+    return names.get(c, c)
+
+
+def summarise_decision(result: EligibilityResult, locale: str) -> str:
+    """The decision and the name of what decided it, e.g. "not eligible: age": all that a
+    look-up of another person may tell."""
+    t = _Text(locale)
+    if result.decision is Decision.ELIGIBLE:
+        return t._("eligible")
+    reason = result.main_reason
+    name = criterion_name(reason, locale) if reason else ""
+    if result.decision is Decision.NEEDS_VERIFICATION:
+        return t._("needs verification: %(reason)s", reason=name)
+    return t._("not eligible: %(reason)s", reason=name)
