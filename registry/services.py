@@ -46,16 +46,14 @@ def caller_by_mobile(db: Session | Connection, mobile: str) -> Caller | None:
     return Caller(row[0], row[1].value) if row else None
 
 
-def citizen_by_nid_and_birth_year(session: Session, nid: str, birth_year: int) -> Citizen | None:
-    """A look-up for helpers: the NID alone is not enough, the year of birth must match too."""
-    citizen = session.scalars(
+def citizen_by_nid_and_date_of_birth(session: Session, nid: str, date_of_birth: dt.date) -> Citizen | None:
+    """A look-up for helpers: the NID and the full date of birth must both match (a 17-digit
+    NID begins with the year of birth, so the year alone would be no second factor)."""
+    return session.scalars(
         select(Citizen)
-        .where(Citizen.nid == nid)
+        .where(Citizen.nid == nid, Citizen.date_of_birth == date_of_birth)
         .options(joinedload(Citizen.household), joinedload(Citizen.district), selectinload(Citizen.enrolments))
     ).first()
-    if citizen is None or citizen.date_of_birth.year != birth_year:
-        return None
-    return citizen
 
 
 def set_language(session: Session, citizen_id: int, language: str) -> None:

@@ -3,20 +3,21 @@ look-ups for another person, language, and resuming a dropped session."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from grievance.intake import MAX_TEXT, Filing, file_grievance, find_by_tracking_number
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
 from grievance.tracking import is_valid
-from registry.eligibility.engine import Decision, check, check_citizen, facts_for_citizen
-from registry.eligibility.explain import programme_name, summarise
+from registry.eligibility.engine import Decision, EligibilityResult, check, check_citizen, facts_for_citizen
+from registry.eligibility.explain import programme_name, summarise, summarise_decision
 from registry.labels import channel_label, payment_status_label, wallet_sentence
 from registry.models import Citizen, PaymentStatus
 from registry.services import (
     PaymentView,
     ProgrammePayments,
-    citizen_by_nid_and_birth_year,
+    citizen_by_nid_and_date_of_birth,
     payments_for,
     set_language,
     wallets_for,
@@ -31,10 +32,15 @@ LOOKUPS_PER_DAY = 5
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _subject(ctx: Context) -> Citizen | None:
-    """Whose eligibility is shown: a looked-up person, else the caller."""
-    subject_id = ctx.params.get("subject_id")
-    return ctx.db.get(Citizen, subject_id) if subject_id else ctx.citizen
+def _is_ascii_number(text: str) -> bool:
+    """Only 0-9 (the engine has already turned Bengali digits into these): str.isdigit()
+    also says yes to ², ١ and ３, which int() then refuses or reads as another number."""
+    return text.isascii() and text.isdigit()
+
+
+def _looked_up(ctx: Context) -> Citizen:
+    """The other person found by NID and date of birth (never the caller's own record)."""
+    return ctx.db.get_one(Citizen, ctx.params["subject_id"])
 
 
 def _short_name(ctx: Context, code: str) -> str:
@@ -79,12 +85,27 @@ def _main_options(locale: str, registered: bool) -> tuple[Option, ...]:
 
 
 # -- eligibility --------------------------------------------------------------------------
+# The caller's own eligibility explains each answer with their values ("age 58, must be 65
+# or older"). Another person's (looked up by NID and date of birth) gives the decision and
+# the name of the deciding criterion only: knowing someone's NID and birthday must not
+# reveal their income, land or disability.
 def eligibility_options(ctx: Context) -> list[Option]:
-    subject = ctx.params.get("subject_id")
-    options = [Option(ctx._("All programmes"), Go("eligibility_all", {"subject_id": subject}))]
+    options = [Option(ctx._("All programmes"), Go("eligibility_all"))]
     options += [
-        Option(_short_name(ctx, code), Go("eligibility_result", {"subject_id": subject, "programme": code}))
-        for code in _programmes_own_first(ctx, _subject(ctx))
+        Option(_short_name(ctx, code), Go("eligibility_result", {"programme": code}))
+        for code in _programmes_own_first(ctx, ctx.citizen)
+    ]
+    return options
+
+
+def other_eligibility_options(ctx: Context) -> list[Option]:
+    # By name only: the caller's own programmes come first on their menu, and the same
+    # order here would tell which programmes the other person receives.
+    subject = {"subject_id": ctx.params["subject_id"]}
+    options = [Option(ctx._("All programmes"), Go("other_eligibility_all", subject))]
+    options += [
+        Option(_short_name(ctx, code), Go("other_eligibility_result", {**subject, "programme": code}))
+        for code in _programmes_own_first(ctx, None)
     ]
     return options
 
@@ -95,17 +116,25 @@ def _programmes_own_first(ctx: Context, person: Citizen | None) -> list[str]:
     return sorted(ctx.rulebook.rules, key=lambda code: (code not in own, _short_name(ctx, code)))
 
 
+def _result(ctx: Context, person: Citizen) -> EligibilityResult:
+    [result] = check_citizen(ctx.db, person, ctx.params["programme"], as_of=ctx.today)
+    return result
+
+
 def eligibility_result_text(ctx: Context) -> str:
-    subject = _subject(ctx)
-    code = ctx.params["programme"]
-    [result] = check_citizen(ctx.db, subject, code, as_of=ctx.today)
-    return f"{_short_name(ctx, code)}: {summarise(result, ctx.locale, ctx.rulebook)}"
+    result = _result(ctx, ctx.citizen)
+    return f"{_short_name(ctx, result.programme_code)}: {summarise(result, ctx.locale, ctx.rulebook)}"
 
 
-def eligibility_all_text(ctx: Context) -> str:
-    subject = _subject(ctx)
+def other_eligibility_result_text(ctx: Context) -> str:
+    result = _result(ctx, _looked_up(ctx))
+    return f"{_short_name(ctx, result.programme_code)}: {summarise_decision(result, ctx.locale)}"
+
+
+def _all_programmes_text(ctx: Context, person: Citizen) -> str:
+    """Which programmes the person is eligible for, and which need verification: decisions only."""
     book = ctx.rulebook
-    facts = facts_for_citizen(subject, ctx.today)
+    facts = facts_for_citizen(person, ctx.today)
     results = [check(facts, code, book) for code in sorted(book.rules)]
     eligible = [_short_name(ctx, r.programme_code) for r in results if r.decision is Decision.ELIGIBLE]
     verify = [_short_name(ctx, r.programme_code) for r in results if r.decision is Decision.NEEDS_VERIFICATION]
@@ -116,6 +145,14 @@ def eligibility_all_text(ctx: Context) -> str:
         parts.append(ctx._("Needs verification: %(list)s.", list=", ".join(verify)))
     parts.append(ctx._("Choose a programme for the reason."))
     return " ".join(parts)
+
+
+def eligibility_all_text(ctx: Context) -> str:
+    return _all_programmes_text(ctx, ctx.citizen)
+
+
+def other_eligibility_all_text(ctx: Context) -> str:
+    return _all_programmes_text(ctx, _looked_up(ctx))
 
 
 # -- payments -----------------------------------------------------------------------------
@@ -202,23 +239,44 @@ def etokens_text(ctx: Context) -> str:
 
 
 # -- another person -----------------------------------------------------------------------
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
 def accept_nid(ctx: Context, text: str):
+    if not text.isascii():  # ١ or ３: no keypad sends them, and an NID spelt with them is no NID
+        return Invalid(ctx._("An NID has 10, 13 or 17 digits."))
     try:
         nid = parse_nid(text)
     except InvalidValue:
         return Invalid(ctx._("An NID has 10, 13 or 17 digits."))
-    return Go("other_birth_year", {"nid": nid})
+    return Go("other_birth_date", {"nid": nid})
 
 
-def accept_birth_year(ctx: Context, text: str):
-    if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= ctx.today.year):
-        return Invalid(ctx._("Enter 4 digits, e.g. 1960."))
+def birth_date_typed(text: str, today: dt.date) -> dt.date | None:
+    """DDMMYYYY as typed on a keypad (8 digits), if it is a real date that has passed."""
+    if len(text) != 8 or not _is_ascii_number(text):
+        return None
+    try:
+        born = dt.date(int(text[4:]), int(text[2:4]), int(text[:2]))
+    except ValueError:  # 31 February, month 13
+        return None
+    return born if EARLIEST_BIRTH_DATE <= born <= today else None
+
+
+def accept_birth_date(ctx: Context, text: str):
+    # The full date, not the year: a 17-digit NID begins with the year of birth, so the year
+    # would add nothing the NID does not already say.
+    born = birth_date_typed(text, ctx.today)
+    if born is None:
+        return Invalid(ctx._("Enter a real date in 8 digits: day, month, year."))
+    # Counted before the look-up and whatever it finds: a wrong guess costs a look-up too,
+    # else the date of birth could be guessed 365 days at a time.
     if ctx.store.count_lookup(ctx.state.phone, ctx.today.isoformat()) > LOOKUPS_PER_DAY:
         return Go("lookup_limit", replace=True)
-    person = citizen_by_nid_and_birth_year(ctx.db, ctx.params["nid"], int(text))
+    person = citizen_by_nid_and_date_of_birth(ctx.db, ctx.params["nid"], born)
     if person is None:
         return Go("not_found", replace=True)
-    return Go("eligibility", {"subject_id": person.id}, replace=True)
+    return Go("other_eligibility", {"subject_id": person.id}, replace=True)
 
 
 # -- complaints ---------------------------------------------------------------------------
@@ -319,15 +377,20 @@ JOURNEYS: dict[str, Screen] = {
     "eligibility": Menu(lambda ctx: ctx._("Eligibility: choose"), eligibility_options),
     "eligibility_all": Info(eligibility_all_text),
     "eligibility_result": Info(eligibility_result_text),
+    "other_eligibility": Menu(lambda ctx: ctx._("Eligibility: choose"), other_eligibility_options),
+    "other_eligibility_all": Info(other_eligibility_all_text),
+    "other_eligibility_result": Info(other_eligibility_result_text),
     "payments": Menu(payments_title, payments_options),
     "payment": Info(payment_text),
     "etokens": Info(etokens_text),
     "other_nid": Input(lambda ctx: ctx._("Enter the NID number:"), accept_nid),
-    "other_birth_year": Input(lambda ctx: ctx._("Enter the year of birth (e.g. 1960):"), accept_birth_year),
+    "other_birth_date": Input(
+        lambda ctx: ctx._("Date of birth as DDMMYYYY, e.g. 05031960 for 5 March 1960:"), accept_birth_date
+    ),
     "lookup_limit": Info(lambda ctx: ctx._("You have used today's 5 look-ups. Please try again tomorrow.")),
     "not_found": Info(
         lambda ctx: ctx._(
-            "No registered person with this NID and year of birth. To enrol, visit the Upazila "
+            "No registered person with this NID and date of birth. To enrol, visit the Upazila "
             "Social Services Office with the NID card."
         )
     ),

@@ -9,14 +9,23 @@ from sqlalchemy import func, select, update
 
 from grievance.intake import Filing, file_grievance
 from grievance.models import Category, Channel
-from registry.eligibility.engine import forget_cached_rulebook
+from registry.eligibility.engine import (
+    CriterionResult,
+    Decision,
+    EligibilityResult,
+    Outcome,
+    forget_cached_rulebook,
+    rulebook,
+)
+from registry.eligibility.explain import programme_name, summarise_decision
 from registry.etokens import post_entry
 from registry.models import District, Gender, MaritalStatus, PaymentStatus, Programme, Upazila
-from sahayata.i18n import ROMANIZED_BANGLA
+from sahayata.i18n import ROMANIZED_BANGLA, translate
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
 from ussd_app.budget import ScreenBudget
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig, HopDatabase
 from ussd_app.journeys import JOURNEYS
+from ussd_app.render import NavLabels, paginate, words
 from ussd_app.screens import Input, Invalid
 from ussd_app.state import Frame, SessionState
 
@@ -99,12 +108,12 @@ def _params(session, citizen) -> dict[str, list[dict]]:
     )
     deep = [{"screen": HOME_SCREEN, "params": {}, "page": 0}, {"screen": "eligibility", "params": {}, "page": 3}]
     return {
-        "eligibility": [{}, {"subject_id": citizen.id}],
-        "eligibility_all": [{}, {"subject_id": citizen.id}],
-        "eligibility_result": [{"programme": code} for code in codes]
-        + [{"programme": code, "subject_id": citizen.id} for code in codes],
+        "eligibility_result": [{"programme": code} for code in codes],
+        "other_eligibility": [{"subject_id": citizen.id}],
+        "other_eligibility_all": [{"subject_id": citizen.id}],
+        "other_eligibility_result": [{"programme": code, "subject_id": citizen.id} for code in codes],
         "payment": [{"programme": code} for code in codes],
-        "other_birth_year": [{"nid": "19581234567890123"}],
+        "other_birth_date": [{"nid": "19581234567890123"}],
         RESUME_SCREEN: [{"frames": deep}],
         "complaint_programme": [{"category": c.value} for c in Category],
         "complaint_text": [{"category": Category.OTHER.value, "programme": None}],
@@ -126,8 +135,8 @@ def test_every_page_of_every_screen_fits(app, session, worst_case, gateway, lang
     checked = 0
     for screen_id in JOURNEYS:
         for screen_params in params.get(screen_id, [{}]):
-            if not registered and screen_id in CALLER_ONLY and "subject_id" not in screen_params:
-                continue  # an unregistered phone cannot reach these without a looked-up person
+            if not registered and screen_id in CALLER_ONLY:
+                continue  # an unregistered phone cannot reach these
             for notice in (None, "longest"):
                 state = SessionState(
                     phone=worst_case.mobile,
@@ -152,7 +161,7 @@ def _longest_notice(context: Context, screen_id: str) -> str:
     reasons = [context._("Choose a number from the list."), context._("No more pages.")]
     screen = JOURNEYS[screen_id]
     if isinstance(screen, Input):
-        answer = screen.accept(context, "12")  # too short for an NID, a year or a tracking number
+        answer = screen.accept(context, "12")  # too short for an NID, a date or a tracking number
         if isinstance(answer, Invalid):
             reasons.append(answer.reason)
     return max(reasons, key=len)
@@ -161,10 +170,29 @@ def _longest_notice(context: Context, screen_id: str) -> str:
 @pytest.mark.parametrize("gateway", GATEWAYS)
 @pytest.mark.parametrize("locale", ["bn", "en", ROMANIZED_BANGLA])
 def test_end_screens_fit_on_one_page(gateway, locale):
-    from sahayata.i18n import translate
-
     budget = GATEWAYS[gateway].budget
     if budget.ascii_only and locale == "bn":
         locale = ROMANIZED_BANGLA
     for message in ("Too many wrong entries. Please dial again.", "Service unavailable. Please try again later."):
         assert budget.fits(translate(locale, message)), (locale, message)
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_another_persons_answer_fits_one_page_whatever_decided_it(app, session, worst_case, gateway, language):
+    """The decision-only answer for another person, with the longest programme name and every
+    criterion as the deciding one: one line, so one page."""
+    config = GATEWAYS[gateway]
+    locale = ROMANIZED_BANGLA if (language == "bn" and config.ascii_only) else language
+    book = rulebook(session)
+    labels = NavLabels(*(translate(locale, label) for label in ("More", "Back", "Menu")))
+    longest = max((programme_name(code, locale, book, short=True) for code in book.rules), key=len)
+    rules = [(criterion, params) for code in book.rules for criterion, params in book.rules[code]]
+    for criterion, params in rules:
+        outcome = Outcome.UNKNOWN if criterion == "listed_in" else Outcome.FAIL
+        required = params.get("list")
+        decision = Decision.NEEDS_VERIFICATION if outcome is Outcome.UNKNOWN else Decision.NOT_ELIGIBLE
+        result = EligibilityResult("X", decision, (CriterionResult(criterion, outcome, None, required),))
+        text = f"{longest}: {summarise_decision(result, locale)}"
+        pages = paginate("", words(text), config.budget, labels, back=True, home=True, joiner=" ")
+        assert len(pages) == 1, (criterion, locale, [p.text for p in pages])

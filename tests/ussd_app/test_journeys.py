@@ -62,31 +62,33 @@ def test_unregistered_phone_sees_nothing_private(stranger):
     assert "উপজেলা সমাজসেবা অফিসে যান" in stranger.read_on(stranger.press("2"))
 
 
-def test_lookup_by_nid_and_birth_year(stranger, caller):
+def test_lookup_by_nid_and_date_of_birth(stranger, caller):
     stranger.dial()
     stranger.press("1")
-    assert stranger.press(caller.nid).startswith("CON জন্মসাল লিখুন")
-    menu = stranger.press(str(caller.date_of_birth.year))
+    assert stranger.press(caller.nid).startswith("CON জন্মতারিখ দিন-মাস-বছর, যেমন ০৫০৩১৯৬০:")
+    menu = stranger.press(caller.date_of_birth.strftime("%d%m%Y"))
     assert menu.startswith("CON যোগ্যতা: বাছুন")
 
 
-def test_lookup_with_wrong_birth_year_finds_no_one(stranger, caller):
+def test_lookup_with_the_right_year_but_wrong_day_finds_no_one(stranger, caller):
     stranger.dial()
     stranger.press("1")
     stranger.press(caller.nid)
-    assert "কেউ নিবন্ধিত নেই" in stranger.press(str(caller.date_of_birth.year + 1))
+    wrong_day = caller.date_of_birth.replace(day=1 if caller.date_of_birth.day != 1 else 2)
+    assert "কেউ নিবন্ধিত নেই" in stranger.press(wrong_day.strftime("%d%m%Y"))
 
 
 def test_lookups_are_limited_to_five_per_phone_per_day(stranger, caller):
+    born = caller.date_of_birth.strftime("%d%m%Y")
     for _ in range(5):
         stranger.dial_fresh()
         stranger.press("1")
         stranger.press(caller.nid)
-        assert stranger.press(str(caller.date_of_birth.year)).startswith("CON যোগ্যতা")
+        assert stranger.press(born).startswith("CON যোগ্যতা")
     stranger.dial_fresh()
     stranger.press("1")
     stranger.press(caller.nid)
-    assert "আজকের ৫টি খোঁজ শেষ" in stranger.press(str(caller.date_of_birth.year))
+    assert "আজকের ৫টি খোঁজ শেষ" in stranger.press(born)
 
 
 def test_nothing_is_stored_with_a_full_phone_number_in_analytics(phone, app):
