@@ -8,7 +8,7 @@ import io
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from grievance.actions import ActionRefused
@@ -21,7 +21,7 @@ from registry.models import Citizen, District, Ministry, PaymentChannel, Program
 from sahayata.db import db_session
 from sahayata.jobs import redis_connection
 from staff import cases, charts, dashboards
-from staff.auth import authenticate
+from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
 from staff.models import Role
 from staff.queue import SLA_STATES, QueueFilter, queue_page, queue_query, sla_state
 from staff.scope import may_act, sees_cases
@@ -55,24 +55,41 @@ def _forbidden(error):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        attempt = authenticate(db_session(), request.form.get("email", ""), request.form.get("password", ""))
+        form = request.form
+        attempt = authenticate(db_session(), form.get("email", ""), form.get("password", ""), request.remote_addr)
         if attempt.user is not None:
-            login_user(attempt.user)
+            start_session(attempt.user)
             return redirect(url_for("staff.home"))
-        message = (
-            _("Too many failed attempts: this account is locked for 15 minutes.")
-            if attempt.locked
-            else _("Wrong email or password.")
-        )
-        return render_template("staff/login.html", error=message), 401
+        if attempt.retry_after:
+            message = _("Too many failed attempts. Wait 15 minutes and try again.")
+            page = render_template("staff/login.html", error=message)
+            return page, 429, {"Retry-After": str(attempt.retry_after)}
+        # The same answer for an unknown email, a wrong password and a disabled account.
+        return render_template("staff/login.html", error=_("Wrong email or password.")), 401
     return render_template("staff/login.html")
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    sign_out_everywhere(db_session(), current_user._get_current_object())
     return redirect(url_for("staff.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    if request.method == "POST":
+        user, form = current_user._get_current_object(), request.form
+        fields = (form.get("current_password", ""), form.get("new_password", ""), form.get("new_password_again", ""))
+        change = change_own_password(db_session(), user, *fields, request.remote_addr)
+        if change.error is None:
+            start_session(user)  # this browser carries on; every other session has ended
+            flash(_("Password changed. Every other session of this account is signed out."))
+            return redirect(url_for("staff.home"))
+        status, headers = (429, {"Retry-After": str(change.retry_after)}) if change.retry_after else (400, {})
+        return render_template("staff/password.html", error=change.error), status, headers
+    return render_template("staff/password.html")
 
 
 @bp.post("/language")
