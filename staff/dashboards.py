@@ -16,9 +16,20 @@ from sqlalchemy.orm import Session
 from grievance.jobs import OPEN
 from grievance.models import Grievance
 from grievance.sla import DHAKA
-from registry.models import Citizen, District, Enrolment, EnrolmentStatus, Payment, PaymentStatus, Programme
+from registry.models import (
+    Citizen,
+    Cluster,
+    District,
+    Enrolment,
+    EnrolmentStatus,
+    Ministry,
+    Payment,
+    PaymentStatus,
+    Programme,
+)
 from sahayata.cache import cached
 from sahayata.clock import utcnow
+from staff.models import Role
 
 WEEKS = 12
 # Registry figures (beneficiaries, payment failures) change with imports, not by the minute:
@@ -45,6 +56,61 @@ class Scope:
         if self.kind == "cluster":
             return Programme.cluster_code == self.code
         return true()
+
+
+class UnknownScope(LookupError):
+    """A ``?scope=`` that names no ministry or cluster: the page answers 404."""
+
+
+SCOPE_KINDS = ("ministry", "cluster")
+SCOPE_CODES_CACHE_KEY = "staff.dashboard.scope_codes"
+
+
+def scope_for(session: Session, user, requested: str) -> Scope:
+    """The scope ``user`` sees: officers their ministry, coordinators their cluster; monitoring
+    and admin choose with ``requested`` ("", "all", "ministry:CODE" or "cluster:CODE").
+
+    Only codes of real ministries and clusters are accepted, so the dashboard cache, keyed
+    by scope, holds at most one entry per ministry and cluster.
+    """
+    if user.role in (Role.OFFICER, Role.GRO):
+        return Scope("ministry", user.ministry_code)
+    if user.role is Role.COORDINATOR:
+        return Scope("cluster", user.cluster_code)
+    return parse_scope(session, requested)
+
+
+def parse_scope(session: Session, requested: str) -> Scope:
+    requested = requested.strip()
+    if requested in ("", "all"):
+        return Scope("all")
+    kind, _sep, code = requested.partition(":")
+    code = code.strip().upper()
+    if kind not in SCOPE_KINDS or code not in _known_codes(session)[kind]:
+        raise UnknownScope(requested)
+    return Scope(kind, code)
+
+
+def _known_codes(session: Session) -> dict[str, frozenset[str]]:
+    return cached(
+        SCOPE_CODES_CACHE_KEY,
+        lambda: {
+            "ministry": frozenset(session.scalars(select(Ministry.code))),
+            "cluster": frozenset(session.scalars(select(Cluster.code))),
+        },
+    )
+
+
+def scope_choices(session: Session, locale: str) -> list[tuple[str, str]]:
+    """(value of ?scope=, label) for every ministry, then every cluster, in ``locale``."""
+    bangla = locale == "bn"
+    choices = []
+    for kind, model in (("ministry", Ministry), ("cluster", Cluster)):
+        for code, name_en, name_bn in session.execute(
+            select(model.code, model.name_en, model.name_bn).order_by(model.code)
+        ):
+            choices.append((f"{kind}:{code}", f"{code}: {name_bn if bangla else name_en}"))
+    return choices
 
 
 @dataclass

@@ -241,9 +241,13 @@ def reveal_phone(number: str):
 @login_required
 def dashboard():
     session = db_session()
-    scope = _dashboard_scope(request.args.get("scope", ""))
+    try:
+        scope = dashboards.scope_for(session, current_user, request.args.get("scope", ""))
+    except dashboards.UnknownScope:
+        abort(404)  # the staff error page, in the user's language
     board = dashboards.build(session, scope, redis=redis_connection())
     locale = str(get_locale())
+    choosable = current_user.role in (Role.MONITORING, Role.ADMIN)
     return render_template(
         "staff/dashboard.html",
         board=board,
@@ -261,19 +265,6 @@ def dashboard():
             [(name, rate) for name, _c, _p, rate in board.by_district[:15] if rate is not None],
             title=_("Complaints per 10,000 beneficiaries"),
         ),
-        choosable=current_user.role in (Role.MONITORING, Role.ADMIN),
-        ministries=session.query(Ministry.code).order_by(Ministry.code).all(),
+        choosable=choosable,
+        choices=dashboards.scope_choices(session, locale) if choosable else [],
     )
-
-
-def _dashboard_scope(requested: str) -> dashboards.Scope:
-    """Officers see their ministry, coordinators their cluster; monitoring and admin choose."""
-    user = current_user
-    if user.role in (Role.OFFICER, Role.GRO):
-        return dashboards.Scope("ministry", user.ministry_code)
-    if user.role is Role.COORDINATOR:
-        return dashboards.Scope("cluster", user.cluster_code)
-    kind, _sep, code = requested.partition(":")
-    if kind in ("ministry", "cluster") and code:
-        return dashboards.Scope(kind, code)
-    return dashboards.Scope("all")

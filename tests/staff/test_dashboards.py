@@ -3,6 +3,7 @@
 import datetime as dt
 import statistics
 
+import pytest
 from sqlalchemy import text
 
 from grievance.models import Category, Status
@@ -10,7 +11,7 @@ from grievance.status import change_status
 from registry.models import PaymentChannel, PaymentStatus
 from sahayata.clock import utcnow
 from staff import dashboards
-from tests.factories import make_citizen, make_enrolment, make_payment
+from tests.factories import make_citizen, make_enrolment, make_payment, make_staff
 
 
 def test_numbers_match_independent_sql(session, routed_case):
@@ -74,6 +75,91 @@ def test_the_dashboard_page_is_small_and_draws_svg(staff_client, session, routed
     body = response.get_data()
     assert response.status_code == 200 and len(body) < 150_000
     assert b"<svg" in body and b"<script" not in body and b"http://" not in body.replace(b'"http://www.w3.org', b"")
+
+
+UNKNOWN_SCOPES = [
+    "ministry:NOPE",
+    "cluster:NOPE",
+    "ministry:",
+    "cluster:",
+    "district:Cumilla",
+    "garbage",
+    "ministry:MOSW' OR '1'='1",
+    "ministry:" + "M" * 5000,
+    "ministry:MOSW\x00",
+    "ministry:ＭＯＳＷ",  # fullwidth letters
+]
+
+
+@pytest.fixture
+def monitoring_client(staff_client, session):
+    def make(language="en"):
+        return staff_client(make_staff(session, "monitoring", language=language))
+
+    session.commit()
+    return make
+
+
+@pytest.mark.parametrize("scope", UNKNOWN_SCOPES)
+def test_a_scope_naming_no_ministry_or_cluster_is_not_found(monitoring_client, scope):
+    response = monitoring_client().get("/staff/dashboard", query_string={"scope": scope})
+    assert response.status_code == 404 and 'id="problem">Not found.<' in response.get_data(as_text=True)
+
+
+def test_the_not_found_page_speaks_the_users_language(monitoring_client):
+    response = monitoring_client(language="bn").get("/staff/dashboard?scope=ministry:NOPE")
+    assert response.status_code == 404 and "পাওয়া যায়নি" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("scope", "shown"),
+    [
+        ("ministry:MOSW", "ministry MOSW"),
+        ("ministry:mosw", "ministry MOSW"),
+        ("cluster:SA", "cluster SA"),
+        (" cluster:fs ", "cluster FS"),
+        ("all", "all"),
+        ("", "all"),
+    ],
+)
+def test_real_ministries_and_clusters_are_shown(monitoring_client, scope, shown):
+    response = monitoring_client().get("/staff/dashboard", query_string={"scope": scope})
+    assert response.status_code == 200
+    assert f'<span id="scope">{shown}' in response.get_data(as_text=True)
+
+
+def test_monitoring_may_choose_clusters_too(monitoring_client):
+    page = monitoring_client().get("/staff/dashboard?scope=cluster:SA").get_data(as_text=True)
+    assert '<option value="cluster:SA" selected>' in page and '<option value="ministry:MOSW" >' in page
+
+
+def test_an_officer_sees_their_ministry_whatever_scope_they_ask_for(staff_client, officer):
+    response = staff_client(officer).get("/staff/dashboard?scope=ministry:NOPE")
+    assert response.status_code == 200 and '<span id="scope">ministry MOSW' in response.get_data(as_text=True)
+
+
+def test_new_scope_strings_add_no_cache_entries(app, monitoring_client):
+    client = monitoring_client()
+    assert client.get("/staff/dashboard?scope=ministry:MOSW").status_code == 200
+    size = len(app.extensions["sahayata.cache"])
+    for n in range(50):
+        assert client.get(f"/staff/dashboard?scope=ministry:X{n}").status_code == 404
+    assert client.get("/staff/dashboard?scope=ministry:mosw").status_code == 200  # the same entry as MOSW
+    assert len(app.extensions["sahayata.cache"]) == size
+
+
+def test_an_unknown_scope_is_not_found_in_production(make_production_app, session):
+    from tests.staff.conftest import StaffClient
+
+    production = make_production_app()
+    client = production.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"  # production cookies are Secure
+    user = make_staff(session, "monitoring")
+    session.commit()
+    browser = StaffClient(client)
+    assert browser.sign_in(user).status_code == 302
+    assert browser.get("/staff/dashboard?scope=cluster:SA").status_code == 200
+    assert browser.get("/staff/dashboard?scope=cluster:NOPE").status_code == 404
 
 
 from hypothesis import given  # noqa: E402
