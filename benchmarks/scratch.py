@@ -14,6 +14,10 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# A benchmark's scratch database and open gateways are a developer's start on this machine
+# (a start with PostgreSQL and no SECRET_KEY is otherwise refused); the servers and workers
+# it spawns inherit this.
+os.environ.setdefault("SAHAYATA_ENV", "development")
 
 
 @contextmanager
