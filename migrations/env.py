@@ -10,6 +10,7 @@ import registry.models  # noqa: F401
 import sms.models  # noqa: F401
 import staff.models  # noqa: F401
 from sahayata.db import Base
+from staff.opendata import models as open_data_models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

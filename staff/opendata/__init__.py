@@ -1,0 +1,137 @@
+"""Open data anyone may download: complaint counts per finished month, frozen once published.
+
+GET /open-data/                             the catalogue (JSON): files, licence, months published
+GET /open-data/grievances.csv               counts by month, programme, ministry, district, category, status
+GET /open-data/grievances.dictionary.md     what each column means, how months and suppression work
+GET /open-data/LICENSE                      the data's licence (CC BY 4.0)
+
+No personal data is read. How a month is published and why no total is published:
+staff/opendata/publish.py. `flask --app wsgi opendata publish` publishes the finished months
+ahead of the first download (the scheduler's job); a download publishes any still missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import click
+from flask import Blueprint, Response, jsonify, url_for
+
+from sahayata.cache import cached
+from sahayata.db import db_session
+from staff.opendata.publish import (
+    COLUMNS,
+    SUPPRESS_BELOW,
+    Month,
+    MonthNotFinished,
+    last_finished_month,
+    publish_finished_months,
+    publish_month,
+    published_months,
+    published_rows,
+)
+
+bp = Blueprint("open_data", __name__, cli_group="opendata")
+HERE = Path(__file__).parent
+DICTIONARY = HERE / "grievances.dictionary.md"
+LICENCE = HERE / "LICENSE.md"
+LICENCE_NAME = "CC-BY-4.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+# Published cells never change, so a process may keep the file for as long as no further
+# month has ended; the key holds the last finished month, so a new month shows at once.
+CACHE_SECONDS = 600
+
+
+def _link_header() -> str:
+    """Where a downloader finds the file's meaning and terms (RFC 8288 relations)."""
+    return ", ".join(
+        [
+            f'<{url_for("open_data.dictionary")}>; rel="describedby"; type="text/markdown"',
+            f'<{url_for("open_data.licence")}>; rel="license"',
+            f'<{LICENCE_URL}>; rel="license"',
+        ]
+    )
+
+
+@bp.get("/open-data/")
+def catalogue() -> Response:
+    session = db_session()
+    months = cached(("open-data.months", str(last_finished_month())), lambda: _months_after_publishing(session))
+    return jsonify(
+        {
+            "publisher": "Sahayata",
+            "licence": {"id": LICENCE_NAME, "url": LICENCE_URL, "text": url_for("open_data.licence")},
+            "datasets": [
+                {
+                    "id": "grievances",
+                    "title": "Complaints about social protection programmes, per month",
+                    "title_bn": "সামাজিক সুরক্ষা কর্মসূচি নিয়ে অভিযোগ, মাসভিত্তিক",
+                    "data": url_for("open_data.grievances_csv"),
+                    "format": "text/csv",
+                    "dictionary": url_for("open_data.dictionary"),
+                    "licence": LICENCE_NAME,
+                    "suppression": f"counts under {SUPPRESS_BELOW} are written <{SUPPRESS_BELOW}; no totals",
+                    "months": months,
+                }
+            ],
+        }
+    )
+
+
+@bp.get("/open-data/grievances.csv")
+def grievances_csv() -> Response:
+    session = db_session()
+    body = cached(("open-data.grievances", str(last_finished_month())), lambda: _grievances_csv(session), CACHE_SECONDS)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=grievances.csv", "Link": _link_header()},
+    )
+
+
+@bp.get("/open-data/grievances.dictionary.md")
+def dictionary() -> Response:
+    return _document(DICTIONARY)
+
+
+@bp.get("/open-data/LICENSE")
+def licence() -> Response:
+    return _document(LICENCE)
+
+
+def _document(path: Path) -> Response:
+    return Response(path.read_text(encoding="utf-8"), mimetype="text/markdown")
+
+
+def _grievances_csv(session) -> str:
+    publish_finished_months(session)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(published_rows(session))
+    return out.getvalue()
+
+
+def _months_after_publishing(session) -> list[dict[str, str]]:
+    publish_finished_months(session)
+    return [{"month": month, "published_at": at.isoformat()} for month, at in published_months(session)]
+
+
+@bp.cli.command("publish")
+@click.option("--month", "month_text", default=None, help="YYYY-MM (default: every finished month not yet published).")
+def publish_command(month_text: str | None) -> None:
+    """Publish finished months' complaint counts (a published month never changes)."""
+    session = db_session()
+    if month_text is None:
+        done = publish_finished_months(session)
+        click.echo(f"published {', '.join(map(str, done))}" if done else "nothing to publish")
+        return
+    try:
+        month = Month.parse(month_text)
+        published = publish_month(session, month)
+    except (ValueError, MonthNotFinished) as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"published {month}" if published else f"{month} was published already; it stays as it was")
