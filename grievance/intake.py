@@ -13,7 +13,7 @@ from grievance.models import Category, Channel, Grievance, OutboxEntry, Status, 
 from grievance.status import record
 from grievance.tracking import is_valid, new_tracking_number
 from registry.models import Citizen
-from sahayata.privacy import phone_hash
+from sahayata.privacy import phone_hashes
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 MAX_TEXT = 200
@@ -41,10 +41,12 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
 
     ``session`` must be transactional (not autocommit): the complaint, its trail and its
     outbox entries are committed together or not at all."""
-    hashed = phone_hash(filing.phone)
+    # Written under the current key; a twin filed under an earlier key (before a key
+    # rotation) still counts as the same complaint.
+    hashed, *earlier = phone_hashes(filing.phone)
     existing = session.scalars(
         select(Grievance)
-        .where(Grievance.phone_hash == hashed, Grievance.category == filing.category)
+        .where(Grievance.phone_hash.in_([hashed, *earlier]), Grievance.category == filing.category)
         .where(
             Grievance.programme_code.is_(None)
             if filing.programme_code is None

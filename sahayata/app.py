@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from sahayata import db, errors, headers, i18n, jobs
+from sahayata import db, errors, headers, i18n, jobs, privacy
 from sahayata.config import refuse_unsafe_start, settings_from_env
 from sahayata.sessions import SessionOnlyWhenSent
 
@@ -46,6 +46,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     i18n.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    privacy.init_app(app)
 
     from sahayata.health import bp as health_bp
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grievance.intake import Filing, file_grievance, find_by_tracking_number
@@ -17,10 +17,10 @@ from registry.eligibility.explain import programme_name
 from registry.labels import payment_status_label, wallet_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sahayata.i18n import format_number, to_bengali_digits, translate
-from sahayata.privacy import phone_hash
+from sahayata.privacy import phone_hashes
 from sms.commands import Command, Kind, parse
 from sms.encoding import segments
-from sms.models import OptOut
+from sms.opt_outs import record_opt_out, remove_opt_out
 
 MAX_SEGMENTS = 2
 
@@ -163,13 +163,14 @@ def _information(r: _Reply) -> str:
     number, _, text = r.command.argument.partition(" ")
     grievance = find_by_tracking_number(r.session, number)
     ours = grievance is not None and (
-        grievance.phone_hash == phone_hash(r.phone)
+        grievance.phone_hash in phone_hashes(r.phone)
         or (r.caller is not None and r.caller.citizen_id == grievance.citizen_id)
     )
     if not ours:
         return r._("No complaint has this number.")
     if not text.strip():
         return _help(r)
+    _rehash(r, grievance)
     note = f"the citizen answered by SMS: {text.strip()[:400]}"
     record(r.session, grievance, grievance.status, "citizen", note, from_status=grievance.status, tell_citizen=False)
     r.session.commit()
@@ -177,17 +178,23 @@ def _information(r: _Reply) -> str:
 
 
 def _stop(r: _Reply) -> str:
-    hashed = phone_hash(r.phone)
-    if r.session.get(OptOut, hashed) is None:
-        r.session.add(OptOut(phone_hash=hashed))
+    record_opt_out(r.session, r.phone)
     r.session.commit()
     return r._("You will get no more alerts. Send START to get them again.")
 
 
 def _start(r: _Reply) -> str:
-    r.session.execute(delete(OptOut).where(OptOut.phone_hash == phone_hash(r.phone)))
+    remove_opt_out(r.session, r.phone)
     r.session.commit()
     return r._("Alerts are on again.")
+
+
+def _rehash(r: _Reply, grievance: Grievance) -> None:
+    """A complaint the phone filed under an earlier key moves to the current one with the
+    change being made to it, so the earlier key can later be dropped."""
+    current, *earlier = phone_hashes(r.phone)
+    if grievance.phone_hash in earlier:
+        grievance.phone_hash = current
 
 
 def _language(r: _Reply) -> str:
@@ -201,12 +208,13 @@ def _resolution_answer(r: _Reply) -> str:
     """ "1"/"2" after "was it resolved?": yes closes the complaint, no reopens it on appeal."""
     grievance = r.session.scalars(
         select(Grievance)
-        .where(Grievance.phone_hash == phone_hash(r.phone), Grievance.status == Status.RESOLVED)
+        .where(Grievance.phone_hash.in_(phone_hashes(r.phone)), Grievance.status == Status.RESOLVED)
         .order_by(Grievance.updated_at.desc())
         .limit(1)
     ).first()
     if grievance is None:
         return _help(r)
+    _rehash(r, grievance)
     if r.caller is None and not r.command.bangla:  # "2" says nothing of language: answer in the complaint's
         r.locale = grievance.locale
     number = r.digits(grievance.tracking_number)
