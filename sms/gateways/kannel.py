@@ -9,6 +9,7 @@ its delivery report is recorded.
 from __future__ import annotations
 
 import hmac
+import re
 from urllib.parse import parse_qs
 
 from flask import Response, abort, current_app, request
@@ -17,8 +18,9 @@ from registry.masking import mask_mobile
 from registry.validation import InvalidValue, normalise_mobile
 from sahayata.db import db_session
 from sms.gateways import bp
+from sms.gateways.replays import InboundOnce, valid_message_id
 from sms.models import Message, MessageStatus
-from sms.providers.kannel import dlr_signature
+from sms.providers.kannel import dlr_signature_valid
 from sms.receipts import apply_receipt
 from sms.replies import answer
 from sms.sending import create_message, queue_send
@@ -26,17 +28,23 @@ from sms.sending import create_message, queue_send
 # Kannel's report types (%d): 1 delivered, 2 undelivered, 4 queued at the SMSC, 8 accepted
 # by the SMSC, 16 rejected by the SMSC.
 KANNEL_REPORTS = {
-    1: MessageStatus.DELIVERED,
-    2: MessageStatus.UNDELIVERED,
-    8: MessageStatus.SENT,
-    16: MessageStatus.FAILED,
+    "1": MessageStatus.DELIVERED,
+    "2": MessageStatus.UNDELIVERED,
+    "8": MessageStatus.SENT,
+    "16": MessageStatus.FAILED,
 }
+
+# Our reference ("<message id>.<microseconds>", sms.models.message_reference) and Kannel's
+# report type, in ASCII digits only: int() and \d would take other scripts' digits ("١").
+REFERENCE = re.compile(r"([0-9]{1,18})\.[0-9]{1,20}")
+REPORT_TYPE = re.compile(r"[0-9]{1,3}")
 
 
 def _check_inbound_key() -> None:
     """Kannel's sms-service carries a shared key in its URL; without one configured, refuse."""
     expected = current_app.config["KANNEL_INBOUND_KEY"]
-    if not expected or not hmac.compare_digest(request.args.get("key", ""), expected):
+    # As bytes: compare_digest refuses a str with non-ASCII characters (a 500 for "?key=é").
+    if not expected or not hmac.compare_digest(request.args.get("key", "").encode(), expected.encode()):
         abort(403)
 
 
@@ -53,39 +61,63 @@ def _inbound_text() -> str:
         abort(400, description="text is not valid in the charset given")
 
 
+def _kannel_message_id() -> str:
+    """Kannel's own id for the message (%I in the sms-service URL): the same on each retry."""
+    value = request.args.get("id", "")
+    if not valid_message_id(value):
+        current_app.logger.warning("Kannel inbound without a message id: the sms-service get-url needs id=%I")
+        abort(400, description="id is missing: add id=%I to the sms-service get-url")
+    return value
+
+
 @bp.get("/sms/kannel/inbound")
 def kannel_inbound() -> Response:
+    """A citizen's SMS; the reply goes out as a message of its own. The same Kannel id a
+    second time (smsbox's retry, or a request sent again) is answered 200 and ignored."""
     _check_inbound_key()
     try:
         phone = normalise_mobile(request.args.get("sender", ""))
     except InvalidValue:
         abort(400, description="sender is not a Bangladeshi mobile number")
+    kannel_id = _kannel_message_id()
+    text = _inbound_text()[:1600]
+    with InboundOnce("kannel", kannel_id) as once:
+        if not once.first:
+            current_app.logger.info("Kannel message %s seen before: not acted on again", kannel_id)
+            return Response("", 200, mimetype="text/plain")
+        message_id = _answer(phone, text)
+    queue_send(message_id)
+    return Response("", 200, mimetype="text/plain")
+
+
+def _answer(phone: str, text: str) -> int:
+    """Act on the command and commit its reply as a message to send; returns the message id."""
     session = db_session()
-    reply = answer(session, phone, _inbound_text()[:1600])
+    reply = answer(session, phone, text)
     message_id = create_message(
         session, phone=phone, text=reply.text, locale=reply.locale, template="reply", dedupe_key=None, via="kannel"
     )
     session.commit()
     current_app.logger.info("SMS command from %s answered (message %s)", mask_mobile(phone), message_id)
-    queue_send(message_id)
-    return Response("", 200, mimetype="text/plain")
+    return message_id
 
 
 @bp.get("/sms/kannel/dlr")
 def kannel_dlr() -> Response:
-    """A delivery report: believed only with our signature over the reference."""
-    reference = request.args.get("ref", "")
-    expected = dlr_signature(current_app.config["SECRET_KEY"], reference)
-    if not hmac.compare_digest(request.args.get("sig", ""), expected):
+    """A delivery report: believed only with our signature over the reference (under
+    SECRET_KEY, or a fallback key for reports of messages sent before a rotation)."""
+    reference, kind = request.args.get("ref", ""), request.args.get("type", "")
+    shape = REFERENCE.fullmatch(reference)
+    if shape is None or REPORT_TYPE.fullmatch(kind) is None:
+        abort(400, description="ref or type is malformed")
+    secrets = [current_app.config["SECRET_KEY"], *current_app.config["SECRET_KEY_FALLBACKS"]]
+    if not dlr_signature_valid(secrets, reference, request.args.get("sig", "")):
         abort(403)
-    try:
-        status = KANNEL_REPORTS.get(int(request.args.get("type", "")))
-    except ValueError:
-        status = None
+    status = KANNEL_REPORTS.get(kind)
     if status is None:
         return Response("", 204)  # queued at the SMSC and the like: nothing to record
     session = db_session()
-    message = session.get(Message, int(reference.partition(".")[0]))
+    message = session.get(Message, int(shape.group(1)))
     if message is not None and message.reference == reference:  # not a reused id's receipt
-        apply_receipt(session, message, status, f"Kannel report {request.args.get('type')}")
+        apply_receipt(session, message, status, f"Kannel report {kind}")
     return Response("", 204)

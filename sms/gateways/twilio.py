@@ -11,6 +11,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from registry.validation import InvalidValue, normalise_mobile
 from sahayata.db import db_session
 from sms.gateways import bp
+from sms.gateways.replays import InboundOnce, valid_message_id
 from sms.models import Message, MessageStatus
 from sms.receipts import apply_receipt
 from sms.replies import answer
@@ -39,15 +40,22 @@ def _check_twilio_signature() -> None:
 
 @bp.post("/sms/twilio/inbound")
 def twilio_inbound() -> Response:
+    """A citizen's SMS, answered in TwiML. The same MessageSid a second time (Twilio's
+    retry, or a captured request sent again) gets an empty answer and changes nothing."""
     _check_twilio_signature()
     try:
         phone = normalise_mobile(request.form.get("From", ""))
     except InvalidValue:
         abort(400)
-    body = request.form.get("Body", "")[:1600]
-    reply = answer(db_session(), phone, body)
+    sid = request.form.get("MessageSid", "")
+    if not valid_message_id(sid):
+        abort(400)  # Twilio always sends one; without it a replay could not be recognised
     twiml = MessagingResponse()
-    twiml.message(reply.text)
+    with InboundOnce("twilio", sid) as once:
+        if once.first:
+            twiml.message(answer(db_session(), phone, request.form.get("Body", "")[:1600]).text)
+        else:
+            current_app.logger.info("Twilio message %s seen before: not acted on again", sid)
     return Response(str(twiml), mimetype="application/xml")
 
 

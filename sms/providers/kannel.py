@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 import requests
 
@@ -23,6 +24,17 @@ DLR_MASK = 1 | 2 | 8 | 16
 def dlr_signature(secret: str, reference: str) -> str:
     """What the delivery report must carry to be believed: only we can make it."""
     return hmac.new(secret.encode(), f"kannel-dlr:{reference}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def dlr_signature_valid(secrets: Iterable[str], reference: str, signature: str) -> bool:
+    """True when ``signature`` is ours under one of ``secrets`` (the current key first, then
+    those of before a rotation, whose messages' reports may still arrive).
+
+    Compared as bytes in constant time (compare_digest refuses a str that is not ASCII),
+    and against every key, so the time taken says nothing about which one nearly matched."""
+    given = signature.encode()
+    matches = [hmac.compare_digest(given, dlr_signature(secret, reference).encode()) for secret in secrets if secret]
+    return any(matches)
 
 
 class KannelProvider:

@@ -1,10 +1,17 @@
 import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete, text
+from sqlalchemy.orm import Session
 
 from registry.etokens import post_entry
 from registry.models import PaymentStatus
+from sahayata.db import db_session
+from sms.models import OptOut
 from tests.factories import make_citizen, make_enrolment, make_payment, make_wallet
 from tests.helpers import serving
 from tests.sms.kannel_peer import KannelPeer, kannel_installed
@@ -24,7 +31,61 @@ def caller_with_money(session):
     return citizen
 
 
-KANNEL_INBOUND_KEY = "kannel-inbound-test-key"
+# Not ASCII, and with characters a URL and Kannel's URL escapes treat specially: the key
+# must reach the app intact through real Kannel and compare as bytes.
+KANNEL_INBOUND_KEY = "kannel-inbound-tëst-key&%C"
+
+
+@pytest.fixture(autouse=True)
+def no_opt_outs_left(app):
+    """Opt-outs are not among the tables the suite empties; one test's STOP must not
+    silence the next test's alerts."""
+    yield
+    with app.app_context():
+        session = db_session()
+        session.execute(delete(OptOut))
+        session.commit()
+
+
+def message_id(prefix: str = "SM") -> str:
+    """A provider message id never used before (real Redis keeps seen ids for a day)."""
+    return prefix + uuid.uuid4().hex
+
+
+@contextmanager
+def database_refusing_inserts(session: Session, table: str) -> Iterator[None]:
+    """The real database refuses every insert into ``table`` (a trigger), as a full disk or
+    a failed constraint would: for proving that a failed request can be retried."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(
+            text(
+                "CREATE FUNCTION sahayata_test_refuse() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+            )
+        )
+        session.execute(
+            text(
+                f"CREATE TRIGGER sahayata_test_refuse BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION sahayata_test_refuse()"
+            )
+        )
+    else:
+        session.execute(
+            text(
+                f"CREATE TRIGGER sahayata_test_refuse BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            )
+        )
+    session.commit()
+    try:
+        yield
+    finally:
+        session.rollback()
+        session.execute(text(f"DROP TRIGGER IF EXISTS sahayata_test_refuse{f' ON {table}' if postgres else ''}"))
+        if postgres:
+            session.execute(text("DROP FUNCTION IF EXISTS sahayata_test_refuse()"))
+        session.commit()
 
 
 @pytest.fixture(scope="module")

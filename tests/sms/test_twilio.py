@@ -3,13 +3,17 @@ the only thing mocked), inbound and receipts signed with the library's own valid
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
+from grievance.intake import file_grievance
 from grievance.models import Grievance
 from sms import sending
 from sms.models import Message, MessageStatus
+from sms.opt_outs import opted_out
 from sms.providers import ProviderError
 from sms.providers.twilio import TwilioProvider
 from tests.factories import make_citizen, make_filing
+from tests.sms.conftest import database_refusing_inserts, message_id
 from tests.sms.twilio_peer import BASE, TOKEN, RecordingHttpClient, signed_post
 
 
@@ -37,8 +41,6 @@ def test_a_complaint_notification_is_sent_through_twilio(app, session, twilio, n
 
     citizen = make_citizen(session, mobile="+8801712345678")
     session.commit()
-    from grievance.intake import file_grievance
-
     grievance = file_grievance(session, make_filing(citizen_id=citizen.id)).grievance
     deliver_complaint_updates(grievance.id)
     message = session.scalar(select(Message))
@@ -75,3 +77,65 @@ def test_delivery_receipts_only_move_forward(client, session, twilio):
     session.expire_all()
     assert message.status is MessageStatus.DELIVERED
     assert client.post("/sms/twilio/status", data={"MessageSid": "SM1", "MessageStatus": "failed"}).status_code == 403
+
+
+INBOUND = "/sms/twilio/inbound"
+PHONE = "+8801712345678"
+
+
+def _sms(client, body, sid, sender=PHONE):
+    return signed_post(client, INBOUND, {"From": sender, "Body": body, "MessageSid": sid})
+
+
+def test_a_replayed_stop_or_start_changes_nothing(client, session, twilio):
+    stop, start = message_id(), message_id()
+    assert "no more alerts" in _sms(client, "STOP", stop).get_data(as_text=True)
+    assert "on again" in _sms(client, "START", start).get_data(as_text=True)
+    replayed = _sms(client, "STOP", stop)  # the STOP request, captured and sent again
+    assert replayed.status_code == 200 and replayed.mimetype == "application/xml"
+    assert "<Message>" not in replayed.get_data(as_text=True)  # a harmless, empty answer
+    session.rollback()
+    assert not opted_out(session, PHONE)
+    _sms(client, "START", start)
+    _sms(client, "STOP", message_id())  # a new STOP is a new message, and acts
+    session.rollback()
+    assert opted_out(session, PHONE)
+
+
+def test_a_replayed_info_adds_one_timeline_entry(client, session, twilio, no_dispatch):
+    grievance = file_grievance(session, make_filing(phone=PHONE)).grievance
+    before = len(grievance.events)
+    sid = message_id()
+    for _attempt in range(3):
+        assert _sms(client, f"INFO {grievance.tracking_number} I collect at Debidwar", sid).status_code == 200
+    session.expire_all()
+    assert len(grievance.events) == before + 1
+
+
+def test_a_signed_request_without_a_message_sid_is_refused_and_changes_nothing(client, session, twilio):
+    assert signed_post(client, INBOUND, {"From": PHONE, "Body": "STOP"}).status_code == 400
+    for odd in ("SM١٢٣", "SM 1", "x" * 65):
+        assert _sms(client, "STOP", odd).status_code == 400
+    session.rollback()
+    assert not opted_out(session, PHONE)
+
+
+def test_a_failed_answer_is_acted_on_when_twilio_retries(client, session, twilio):
+    sid = message_id()
+    # The database fails the STOP (a 500 outside the test client); Twilio's retry acts.
+    with database_refusing_inserts(session, "sms_opt_outs"), pytest.raises(DBAPIError):
+        _sms(client, "STOP", sid)
+    assert "no more alerts" in _sms(client, "STOP", sid).get_data(as_text=True)
+    session.rollback()
+    assert opted_out(session, PHONE)
+
+
+def test_production_without_an_auth_token_refuses_even_a_signed_request(production_client, session):
+    assert not production_client.application.config["TWILIO_AUTH_TOKEN"]
+    form = {"From": PHONE, "Body": "STOP", "MessageSid": message_id()}
+    for token in (TOKEN, ""):
+        assert signed_post(production_client, INBOUND, form, token=token).status_code == 403
+        assert (
+            signed_post(production_client, "/sms/twilio/status", {"MessageSid": "SM1"}, token=token).status_code == 403
+        )
+    assert not opted_out(session, PHONE)

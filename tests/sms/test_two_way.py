@@ -21,6 +21,7 @@ from sms.models import Message, MessageStatus
 from sms.opt_outs import opted_out
 from tests.factories import make_citizen, make_filing
 from tests.helpers import drain
+from tests.sms.conftest import message_id
 from tests.sms.twilio_peer import signed_post
 
 PHONE = "+8801712345678"
@@ -33,7 +34,8 @@ class TwilioChannel:
         self.client = client
 
     def reply(self, body: str, sender: str = PHONE) -> str:
-        response = signed_post(self.client, "/sms/twilio/inbound", {"From": sender, "Body": body})
+        form = {"From": sender, "Body": body, "MessageSid": message_id()}
+        response = signed_post(self.client, "/sms/twilio/inbound", form)
         assert response.status_code == 200 and response.mimetype == "application/xml"
         return response.get_data(as_text=True).split("<Message>")[1].split("</Message>")[0]
 
