@@ -17,7 +17,7 @@ from registry.models import Ministry
 from sms.sending import create_message, queue_send
 from sms.templates import information_request
 from staff.models import StaffAudit, StaffUser
-from staff.scope import may_act, visible
+from staff.scope import may_act, may_change, visible
 
 
 class CaseAction(enum.StrEnum):
@@ -30,7 +30,18 @@ class CaseAction(enum.StrEnum):
 
 
 class NotAllowed(Exception):
-    """The role may read this case but not act on it."""
+    """The role may read this case but not act on it (or, for an also-concerned ministry,
+    only add notes)."""
+
+
+def allowed_actions(user: StaffUser, grievance: Grievance) -> list[CaseAction]:
+    """What ``user`` may do to ``grievance``: everything for the lead ministry, notes for an
+    also-concerned one, nothing for readers."""
+    if not may_act(user):
+        return []
+    if may_change(user, grievance):
+        return list(CaseAction)
+    return [CaseAction.NOTE]
 
 
 def find_case(session: Session, user: StaffUser, tracking_number: str) -> Grievance | None:
@@ -54,7 +65,7 @@ def perform(
 ) -> None:
     """Do ``action``, audit it and commit, then send the citizen's SMS; raises NotAllowed,
     ActionRefused or TransitionNotAllowed (and changes nothing)."""
-    if not may_act(user):
+    if action not in allowed_actions(user, grievance):
         raise NotAllowed(action.value)
     note = (note or "").strip()[:500]
     to_ministry = (to_ministry or "").strip().upper()
@@ -107,7 +118,7 @@ def bulk_acknowledge(session: Session, user: StaffUser, tracking_numbers: Sequen
     done = 0
     for number in tracking_numbers[:200]:
         grievance = find_case(session, user, number)
-        if grievance is None or grievance.status is not Status.ROUTED:
+        if grievance is None or grievance.status is not Status.ROUTED or not may_change(user, grievance):
             continue
         try:
             perform(session, user, grievance, CaseAction.ACKNOWLEDGE)

@@ -24,7 +24,7 @@ from staff import cases, charts, dashboards
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
 from staff.models import Role
 from staff.queue import SLA_STATES, QueueFilter, queue_page, queue_query, sla_state
-from staff.scope import may_act, sees_cases
+from staff.scope import also_concerned, may_act, may_change, sees_cases
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static")
 
@@ -113,6 +113,8 @@ def home():
         page=page,
         sla_state=sla_state,
         may_act=may_act(current_user),
+        may_change=lambda grievance: may_change(current_user, grievance),
+        also_concerned=lambda grievance: also_concerned(current_user, grievance),
         statuses=[s.value for s in Status],
         categories=[c.value for c in Category],
         sla_states=SLA_STATES,
@@ -129,7 +131,21 @@ def queue_csv():
     session = db_session()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["tracking_number", "status", "tier", "programme", "category", "district", "created_at", "due_at"])
+    # ministry is the lead; a row whose also_ministry is the reader's own is theirs to note only.
+    writer.writerow(
+        [
+            "tracking_number",
+            "status",
+            "tier",
+            "programme",
+            "category",
+            "district",
+            "created_at",
+            "due_at",
+            "ministry",
+            "also_ministry",
+        ]
+    )
     names = dict(session.query(District.id, District.name_en).all())
     for g in session.scalars(queue_query(current_user, QueueFilter.from_args(request.args)).limit(100_000)):
         writer.writerow(
@@ -142,6 +158,8 @@ def queue_csv():
                 names.get(g.district_id, ""),
                 g.created_at.isoformat(),
                 g.due_at.isoformat() if g.due_at else "",
+                g.ministry_code or "",
+                g.also_ministry_code or "",
             ]
         )
     return Response(
@@ -173,16 +191,18 @@ def case(number: str):
     grievance = _case_or_404(number)
     citizen = session.get(Citizen, grievance.citizen_id) if grievance.citizen_id else None
     phone = cases.contact_phone(session, grievance)
+    actions = [a.value for a in cases.allowed_actions(current_user, grievance)]
     return render_template(
         "staff/case.html",
         g=grievance,
         citizen=citizen,
         masked_nid=mask_nid(citizen.nid) if citizen else None,
         masked_phone=mask_mobile(phone),
-        may_act=may_act(current_user),
+        may_act=bool(actions),
         may_reveal=grievance.assigned_to == current_user.id,
+        also_concerned=also_concerned(current_user, grievance),
         ministries=session.query(Ministry.code, Ministry.name_en).order_by(Ministry.code).all(),
-        actions=[a.value for a in cases.CaseAction],
+        actions=actions,
         sla=sla_state(grievance),
     )
 
@@ -198,6 +218,12 @@ def act(number: str):
             session, current_user, grievance, action, request.form.get("note", ""), request.form.get("to", "")
         )
     except cases.NotAllowed:
+        if also_concerned(current_user, grievance):
+            message = _(
+                "Only the lead ministry (%(ministry)s) may change this complaint; you may add notes.",
+                ministry=grievance.ministry_code,
+            )
+            return render_template("staff/error.html", message=message), 403
         abort(403)
     except (ValueError, ActionRefused, TransitionNotAllowed) as problem:
         session.rollback()

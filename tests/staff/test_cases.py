@@ -112,3 +112,23 @@ def test_a_refusal_is_explained_in_the_users_language(staff_client, session, rou
     assert "তাই এটি করা যায় না" in client.get(response.location).get_data(as_text=True)
     response = act(client, grievance, "nonsense")
     assert response.status_code == 303
+
+
+def test_a_note_from_the_also_concerned_ministry_is_audited_and_stays_internal(
+    staff_client, session, routed_case, no_dispatch
+):
+    grievance = routed_case()  # MOSW leads, the Finance Division is also concerned
+    finance = make_staff(session, "officer", ministry_code="FD")
+    session.commit()
+    client = staff_client(finance)
+    assert act(client, grievance, "note", note="G2P: returned by the wallet").status_code == 303
+    assert act(client, grievance, "resolve", note="paid").status_code == 403
+    assert audited(session, grievance) == ["note"]
+    session.refresh(grievance)
+    assert grievance.status is Status.ROUTED and grievance.events[-1].actor == f"staff:{finance.id}"
+    deliver_complaint_updates(grievance.id)
+    # Filing told the citizen twice; the note is internal.
+    assert session.scalars(select(Message.template).order_by(Message.id)).all() == [
+        "complaint_received",
+        "complaint_routed",
+    ]

@@ -95,3 +95,120 @@ def test_the_queue_page_stays_small(staff_client, session, routed_case, officer)
             routed_case(category=category)
     body = staff_client(officer).get("/staff/").get_data()
     assert len(body) < 150_000 and b"<script" not in body
+
+
+# A ministry a complaint was routed to as "also concerned" (the Finance Division for a
+# payment failure) reads it under its own role's rules and adds notes; the lead acts.
+
+
+@pytest.fixture(params=["development", "production"])
+def signed_in(request, app, session):
+    """signed_in(user): a staff client of the development app or of a production start
+    (SECRET_KEY set, Secure cookies, so the client speaks HTTPS)."""
+    from tests.staff.conftest import StaffClient
+
+    def make(user):
+        if request.param == "production":
+            test_client = request.getfixturevalue("production_app").test_client()
+            test_client.environ_base["wsgi.url_scheme"] = "https"
+        else:
+            test_client = app.test_client()
+        client = StaffClient(test_client)
+        assert client.sign_in(user).status_code == 302
+        return client
+
+    return make
+
+
+def act(client, grievance, action, **form):
+    return client.post(f"/staff/cases/{grievance.tracking_number}/act", {"action": action, **form})
+
+
+def csv_numbers(client) -> list[str]:
+    import csv
+    import io
+
+    rows = csv.DictReader(io.StringIO(client.get("/staff/queue.csv").get_data(as_text=True)))
+    return [row["tracking_number"] for row in rows]
+
+
+def test_an_also_concerned_ministry_reads_the_case_and_adds_notes_but_only_the_lead_acts(
+    signed_in, session, routed_case, officer
+):
+    grievance = routed_case()  # OAA, payment not received: MOSW leads, the Finance Division also
+    assert (grievance.ministry_code, grievance.also_ministry_code) == ("MOSW", "FD")
+    finance = make_staff(session, "officer", ministry_code="FD")
+    session.commit()
+    client = signed_in(finance)
+    queue = client.get("/staff/").get_data(as_text=True)
+    assert grievance.tracking_number in queue and "Also concerned; lead: MOSW" in queue
+    assert 'name="case"' not in queue  # nothing to bulk-acknowledge: the lead acknowledges
+    assert csv_numbers(client) == [grievance.tracking_number]
+    case_page = page(client, grievance)
+    body = case_page.get_data(as_text=True)
+    assert case_page.status_code == 200 and 'id="also-concerned"' in body and "Also concerned; lead: MOSW" in body
+    assert '<option value="note">' in body and '<option value="resolve">' not in body and 'id="to"' not in body
+    assert act(client, grievance, "note", note="G2P unit: the bKash transfer bounced").status_code == 303
+    for action, form in [
+        ("acknowledge", {}),
+        ("resolve", {"note": "paid"}),
+        ("reject", {"note": "not ours"}),
+        ("transfer", {"to": "FD", "note": "ours after all"}),
+        ("ask", {"note": "which wallet?"}),
+    ]:
+        refused = act(client, grievance, action, **form)
+        assert refused.status_code == 403, action
+        assert "Only the lead ministry (MOSW) may change this complaint" in refused.get_data(as_text=True)
+    assert client.post("/staff/queue/acknowledge", {"case": [grievance.tracking_number]}).status_code == 302
+    session.expire_all()
+    assert (grievance.status.value, grievance.ministry_code, grievance.assigned_to) == ("routed", "MOSW", None)
+    assert "G2P unit: the bKash transfer bounced" in page(client, grievance).get_data(as_text=True)
+    # The lead ministry still works it to the end.
+    lead = signed_in(officer)
+    assert "Also concerned" not in page(lead, grievance).get_data(as_text=True)
+    assert act(lead, grievance, "acknowledge").status_code == 303
+    assert act(lead, grievance, "resolve", note="paid on 20 Nov").status_code == 303
+    session.expire_all()
+    assert grievance.status.value == "resolved"
+
+
+def test_a_ministry_neither_leading_nor_concerned_still_gets_404(signed_in, session, routed_case):
+    grievance = routed_case()  # MOSW, also FD
+    food = make_staff(session, "officer", ministry_code="MOFOOD")
+    session.commit()
+    client = signed_in(food)
+    assert page(client, grievance).status_code == 404
+    assert act(client, grievance, "note", note="probe").status_code == 404
+    assert grievance.tracking_number not in client.get("/staff/").get_data(as_text=True)
+    assert csv_numbers(client) == []
+
+
+def test_the_also_concerned_ministry_keeps_its_role_rules(signed_in, session, routed_case):
+    dhaka_id, _ = place(session, "Dhaka")
+    # Different programmes (all MOSW's): the same complaint twice in a day is one complaint.
+    cumilla_case, dhaka_case = routed_case(), routed_case(district="Dhaka", programme_code="WDA")
+    escalated = routed_case(programme_code="PDA")
+    escalated.tier = 2
+    finance_dhaka = make_staff(session, "officer", ministry_code="FD", district_ids=[dhaka_id])
+    finance_gro = make_staff(session, "gro", ministry_code="FD")
+    session.commit()
+    as_officer, as_gro = signed_in(finance_dhaka), signed_in(finance_gro)
+    cases = (cumilla_case, dhaka_case, escalated)
+    assert [page(as_officer, g).status_code for g in cases] == [404, 200, 404]
+    assert [page(as_gro, g).status_code for g in cases] == [404, 404, 200]
+
+
+def test_sensitive_cases_stay_with_the_lead_ministrys_redress_officer(signed_in, session, routed_case):
+    bribe = routed_case(category=Category.BRIBE_OR_HARASSMENT)
+    bribe.also_ministry_code = "FD"  # no rule routes one so today; a rule added later must not leak it
+    escalated_bribe = routed_case(category=Category.BRIBE_OR_HARASSMENT, programme_code="WDA")
+    escalated_bribe.also_ministry_code, escalated_bribe.tier = "FD", 2
+    lead_gro = make_staff(session, "gro")
+    finance_officer = make_staff(session, "officer", ministry_code="FD")
+    finance_gro = make_staff(session, "gro", ministry_code="FD")
+    session.commit()
+    assert [page(signed_in(lead_gro), g).status_code for g in (bribe, escalated_bribe)] == [200, 200]
+    for user in (finance_officer, finance_gro):
+        client = signed_in(user)
+        assert [page(client, g).status_code for g in (bribe, escalated_bribe)] == [404, 404]
+        assert csv_numbers(client) == []
