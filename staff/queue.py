@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -12,10 +12,14 @@ from sqlalchemy.orm import Session
 from grievance.jobs import OPEN
 from grievance.models import Category, Grievance, Status
 from sahayata.clock import utcnow
+from sahayata.i18n import is_ascii_number, to_ascii_digits
 from staff.models import StaffUser
 from staff.scope import visible
 
 PAGE_SIZE = 50
+# Longer numbers are no page and no district: refused before int() so that neither the
+# database (integer columns, OFFSET) nor Python's digit limit sees them.
+MAX_NUMBER_DIGITS = 9
 DUE_SOON = dt.timedelta(days=3)
 SLA_STATES = ("overdue", "due_soon", "on_time")
 
@@ -36,21 +40,30 @@ class QueueFilter:
         if status not in ("open", "all", *(s.value for s in Status)):
             status = "open"
         category = args.get("category", "")
-        district = args.get("district", "")
         sla = args.get("sla", "")
-        page = args.get("page", "1")
+        district = _ascii_number(args.get("district", ""))
+        page = _ascii_number(args.get("page", ""))
         return cls(
             status=status,
             programme=args.get("programme", "").strip().upper()[:16],
             category=category if category in {c.value for c in Category} else "",
-            district=int(district) if district.isdigit() else None,
+            district=district or None,
             sla=sla if sla in SLA_STATES else "",
-            page=max(1, int(page)) if page.isdigit() else 1,
+            page=max(1, page or 1),
         )
 
     def as_args(self, **changes: Any) -> dict[str, Any]:
         values = {**self.__dict__, **changes}
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+
+def _ascii_number(value: str) -> int | None:
+    """A whole number written in ASCII or Bengali digits, or None (other scripts' digits,
+    "²", "١", "３", are no number here)."""
+    digits = to_ascii_digits(value.strip())
+    if len(digits) > MAX_NUMBER_DIGITS or not is_ascii_number(digits):
+        return None
+    return int(digits)
 
 
 @dataclass
@@ -61,7 +74,11 @@ class QueuePage:
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // PAGE_SIZE))
+        self.pages = page_count(self.total)
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 def _conditions(user: StaffUser, f: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
@@ -94,6 +111,8 @@ def queue_query(user: StaffUser, f: QueueFilter) -> Select:
 def queue_page(session: Session, user: StaffUser, f: QueueFilter) -> QueuePage:
     conditions = _conditions(user, f, utcnow())
     total = session.scalar(select(func.count()).select_from(Grievance).where(*conditions))
+    # A page past the end (an old bookmark, a typed number) shows the last page.
+    f = replace(f, page=min(f.page, page_count(total)))
     rows = session.scalars(queue_query(user, f).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)).all()
     return QueuePage(list(rows), total, f)
 

@@ -4,9 +4,12 @@ import csv
 import datetime as dt
 import io
 
+import pytest
+
 from grievance.models import Category
 from sahayata.clock import utcnow
 from staff import queue
+from tests.factories import place
 
 
 def numbers_in(response) -> list[str]:
@@ -49,3 +52,69 @@ def test_csv_export_of_the_filtered_queue_has_no_personal_data(staff_client, ses
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [row["tracking_number"] for row in rows] == [wanted.tracking_number]
     assert rows[0]["district"] == "Cumilla" and "+880" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=²",  # str.isdigit() says yes, int() says no
+        "page=٢",  # Arabic-Indic two: int() reads it as page 2
+        "page=３",  # full-width three
+        "district=²",
+        "district=３",
+        "page=99999999999999999999",  # past any OFFSET the database takes
+        "district=99999999999999999999",  # past the integer column
+        "page=" + "9" * 5000,  # past Python's digit limit for int()
+    ],
+)
+def test_digits_of_other_scripts_and_huge_numbers_are_ignored(staff_client, session, routed_case, officer, query):
+    wanted = routed_case(category=Category.WRONG_DATA)
+    client = staff_client(officer)
+    response = client.get(f"/staff/?{query}")
+    assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number]
+    assert "1 / 1" in response.get_data(as_text=True)
+    exported = client.get(f"/staff/queue.csv?{query}")
+    assert exported.status_code == 200 and wanted.tracking_number in exported.get_data(as_text=True)
+
+
+def test_a_district_in_arabic_indic_digits_is_no_district(staff_client, session, routed_case, officer):
+    wanted = routed_case(category=Category.WRONG_DATA)  # in Cumilla
+    dhaka_id, _ = place(session, "Dhaka")
+    arabic_indic = str(dhaka_id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    response = staff_client(officer).get(f"/staff/?district={arabic_indic}")  # int() would read it as Dhaka
+    assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number]
+
+
+def test_bengali_digits_mean_ascii_ones(staff_client, session, routed_case, officer, monkeypatch):
+    monkeypatch.setattr(queue, "PAGE_SIZE", 1)
+    made = [routed_case(category=c) for c in (Category.AMOUNT_SHORT, Category.WRONG_DATA)]
+    client = staff_client(officer)
+    assert numbers_in(client.get("/staff/?page=২")) == numbers_in(client.get("/staff/?page=2"))
+    assert len(numbers_in(client.get("/staff/?page=২"))) == 1
+    district = made[0].district_id
+    bengali = str(district).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    assert len(numbers_in(client.get(f"/staff/?district={bengali}"))) == 1
+    parsed = queue.QueueFilter.from_args({"district": bengali, "page": " ৩ "})
+    assert parsed == queue.QueueFilter(district=district, page=3)
+
+
+def test_a_page_past_the_end_shows_the_last_page(staff_client, session, routed_case, officer, monkeypatch):
+    monkeypatch.setattr(queue, "PAGE_SIZE", 1)
+    made = [routed_case(category=c) for c in (Category.AMOUNT_SHORT, Category.WRONG_DATA)]
+    response = staff_client(officer).get("/staff/?page=999999999")
+    assert len(numbers_in(response)) == 1 and "2 / 2" in response.get_data(as_text=True)
+    assert numbers_in(response)[0] in {g.tracking_number for g in made}
+
+
+def test_the_queue_filters_of_a_production_start(production_app, session, routed_case, officer):
+    from tests.staff.conftest import StaffClient
+
+    test_client = production_app.test_client()
+    test_client.environ_base["wsgi.url_scheme"] = "https"  # Secure cookies in production
+    client = StaffClient(test_client)
+    assert client.sign_in(officer).status_code == 302
+    wanted = routed_case(category=Category.WRONG_DATA)
+    for query in ("page=²", "district=١", "page=99999999999999999999", "district=99999999999999999999"):
+        response = client.get(f"/staff/?{query}")
+        assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number], query
+        assert client.get(f"/staff/queue.csv?{query}").status_code == 200, query
