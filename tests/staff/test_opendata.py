@@ -232,3 +232,11 @@ def test_a_download_publishes_only_what_an_earlier_one_did_not(client, session, 
     session.expire_all()
     assert session.scalar(select(OpenDataMonth.published_at).where(OpenDataMonth.month == "2025-06")) == first
     assert session.scalar(select(func.count()).select_from(Grievance)) == 1
+
+
+def test_the_scheduler_job_publishes_finished_months_once(session, filed):
+    from staff.opendata.jobs import publish_finished_months_job
+
+    filed()
+    assert publish_finished_months_job()[0] == "2025-06"
+    assert publish_finished_months_job() == []
