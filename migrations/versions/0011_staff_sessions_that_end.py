@@ -1,5 +1,7 @@
-"""staff_users: a session token that revokes every session when it changes, a disabled
-flag; the per-account lockout columns go (sign-in is throttled by address and account)
+"""staff_users: session token and disabled flag; no per-account lockout
+
+A new session token ends every session of the account at once; sign-in is throttled by
+client address and account (in Redis) instead of the lockout anyone could trigger.
 
 Revision ID: 0011
 Revises: 0010

@@ -1,0 +1,66 @@
+"""The `flask --app wsgi staff ...` commands: accounts created, disabled, enabled, their
+passwords reset (each ending every session of the account), demo accounts in development only."""
+
+from sqlalchemy import select
+
+from staff.models import StaffUser
+from tests.factories import STAFF_PASSWORD
+from tests.staff.test_auth import audit_actions, no_earlier_failures, production_staff_client, sign_in
+
+__all__ = ["no_earlier_failures", "production_staff_client"]  # fixtures used by these tests
+
+
+def test_the_staff_create_command(cli, session):
+    args = ["staff", "create", "--email", "Rina@MOSW.gov.bd", "--role", "officer", "--ministry", "mosw"]
+    result = cli.invoke(args=[*args, "--district", "Cumilla", "--password", "a very long secret"])
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(StaffUser).where(StaffUser.email == "rina@mosw.gov.bd"))
+    assert user.ministry_code == "MOSW" and len(user.district_ids) == 1
+    short = cli.invoke(args=["staff", "create", "--email", "x@y.bd", "--role", "admin", "--password", "short"])
+    assert short.exit_code != 0 and "12 characters" in short.output
+    nowhere = cli.invoke(args=["staff", "create", "--email", "z@y.bd", "--role", "officer", "--password", "a" * 12])
+    assert nowhere.exit_code != 0 and "--ministry" in nowhere.output
+
+
+def test_demo_accounts_command_refused_in_production_mode_only(app, production_app, cli, session):
+    result = cli.invoke(args=["staff", "demo-accounts"])
+    assert result.exit_code == 0 and "officer@demo.sahayata" in result.output
+    again = cli.invoke(args=["staff", "demo-accounts"])
+    assert again.exit_code == 0 and "demo complaints" not in again.output  # idempotent
+    with production_app.app_context():  # the command runs in the innermost app context
+        refused = production_app.test_cli_runner().invoke(args=["staff", "demo-accounts"])
+    assert refused.exit_code != 0 and "production mode" in refused.output
+    # A developer's own key does not make a deployment: production mode does.
+    saved = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-developers-own-key"
+    try:
+        assert cli.invoke(args=["staff", "demo-accounts"]).exit_code == 0
+    finally:
+        app.config["SECRET_KEY"] = saved
+
+
+def test_disabling_an_account_ends_its_sessions_and_refuses_sign_in(production_staff_client, cli, session, officer):
+    browser = production_staff_client(officer)
+    result = cli.invoke(args=["staff", "disable", officer.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert browser.get("/staff/").status_code == 302
+    assert sign_in(production_staff_client(), officer.email, STAFF_PASSWORD).status_code == 401
+    assert cli.invoke(args=["staff", "enable", officer.email]).exit_code == 0
+    assert sign_in(production_staff_client(), officer.email, STAFF_PASSWORD).status_code == 302
+    assert audit_actions(session, officer) == ["login", "disabled", "login_refused_disabled", "enabled", "login"]
+
+
+def test_reset_password_ends_every_session(production_staff_client, cli, session, officer):
+    browser = production_staff_client(officer)
+    result = cli.invoke(args=["staff", "reset-password", officer.email, "--password", "a brand new secret"])
+    assert result.exit_code == 0, result.output
+    assert browser.get("/staff/").status_code == 302
+    assert sign_in(production_staff_client(), officer.email, "a brand new secret").status_code == 302
+    short = cli.invoke(args=["staff", "reset-password", officer.email, "--password", "short"])
+    assert short.exit_code != 0 and "12 characters" in short.output
+
+
+def test_the_commands_name_an_unknown_email(cli):
+    for command in ("disable", "enable"):
+        result = cli.invoke(args=["staff", command, "nobody@example.gov.bd"])
+        assert result.exit_code != 0 and "no account for nobody@example.gov.bd" in result.output
