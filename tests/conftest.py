@@ -30,8 +30,9 @@ from sahayata import migrate
 from sahayata.app import create_app
 from sahayata.db import database
 from sahayata.jobs import jobs_run_inline, redis_connection
-from sms.models import Alert, Campaign, Message
+from sms.models import Alert, Campaign, Message, OptOut
 from staff.models import StaffAudit, StaffUser
+from staff.opendata.models import OpenDataCell, OpenDataMonth
 
 # The suite's own app is a development start on the test database and Redis, which a start
 # without SECRET_KEY refuses unless told it is a developer's machine. Subprocesses (workers,
@@ -44,7 +45,10 @@ PRODUCTION_ENV = {"SECRET_KEY": "test-production-key-not-the-development-one"}
 
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
 REGISTRY_TABLES = (
+    OpenDataCell,
+    OpenDataMonth,
     StaffAudit,
+    OptOut,
     Alert,
     Message,
     Campaign,
