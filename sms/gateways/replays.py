@@ -13,10 +13,15 @@ and the provider's retry is handled, not swallowed.
 
 from __future__ import annotations
 
+import logging
 import re
 from types import TracebackType
 
+from redis.exceptions import RedisError
+
 from sahayata.jobs import redis_connection
+
+log = logging.getLogger(__name__)
 
 DONE_SECONDS = 24 * 3600
 # Long enough for the slowest answer (a complaint's filing); a crashed worker's claim lapses
@@ -35,22 +40,34 @@ class InboundOnce:
     """``with InboundOnce("twilio", sid) as once:`` then ``if not once.first: <replay>``.
 
     Leaving the block normally marks the message done for a day; leaving it by an exception
-    forgets the claim, so that the provider's retry is handled."""
+    forgets the claim, so that the provider's retry is handled.
+
+    With Redis down the message is handled unmarked: Twilio does not retry, so refusing it
+    would lose a citizen's STOP or complaint, while a replay landing in the same outage is
+    unlikely and changes at most one thing twice."""
 
     def __init__(self, provider: str, message_id: str) -> None:
         self.key = f"sms:inbound:{provider}:{message_id}"
         self.first = False
+        self.marked = False
 
     def __enter__(self) -> InboundOnce:
-        self.first = bool(redis_connection().set(self.key, "working", nx=True, ex=CLAIM_SECONDS))
+        try:
+            self.first = self.marked = bool(redis_connection().set(self.key, "working", nx=True, ex=CLAIM_SECONDS))
+        except RedisError:
+            log.warning("Redis unavailable: inbound SMS handled without its replay mark")
+            self.first = True
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if not self.first:
+        if not self.marked:
             return
-        if kind is None:
-            redis_connection().set(self.key, "done", ex=DONE_SECONDS)
-        else:
-            redis_connection().delete(self.key)
+        try:
+            if kind is None:
+                redis_connection().set(self.key, "done", ex=DONE_SECONDS)
+            else:
+                redis_connection().delete(self.key)
+        except RedisError:  # the work is done and committed; only the mark is lost
+            log.warning("Redis unavailable: the replay mark of an inbound SMS was not updated")

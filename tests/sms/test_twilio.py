@@ -139,3 +139,22 @@ def test_production_without_an_auth_token_refuses_even_a_signed_request(producti
             signed_post(production_client, "/sms/twilio/status", {"MessageSid": "SM1"}, token=token).status_code == 403
         )
     assert not opted_out(session, PHONE)
+
+
+def test_with_redis_down_a_stop_is_still_honoured(database_url, session):
+    from sahayata.app import create_app
+    from tests.sms.twilio_peer import BASE, TOKEN
+
+    down = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_PUBLIC_BASE_URL": BASE,
+        }
+    )
+    with down.app_context():
+        answer = _sms(down.test_client(), "STOP", message_id())
+    assert answer.status_code == 200 and "no more alerts" in answer.get_data(as_text=True)
+    session.rollback()
+    assert opted_out(session, PHONE)
