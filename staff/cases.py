@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -13,7 +14,9 @@ from grievance.contact import contact_phone
 from grievance.jobs import dispatch
 from grievance.models import Grievance, Status
 from grievance.status import TransitionNotAllowed, record
+from grievance.tracking import is_valid
 from registry.models import Ministry
+from sahayata.i18n import to_ascii_digits
 from sms.sending import create_message, queue_send
 from sms.templates import information_request
 from staff.models import StaffAudit, StaffUser
@@ -45,8 +48,13 @@ def allowed_actions(user: StaffUser, grievance: Grievance) -> list[CaseAction]:
 
 
 def find_case(session: Session, user: StaffUser, tracking_number: str) -> Grievance | None:
-    """The case, if ``user`` may see it; None answers 404 (whether it exists or not)."""
-    return session.scalar(select(Grievance).where(Grievance.tracking_number == tracking_number.strip(), visible(user)))
+    """The case, if ``user`` may see it; None answers 404 (whether it exists or not). A number
+    that cannot be a tracking number (a NUL byte, which PostgreSQL refuses, or any other
+    text) is not looked up."""
+    number = to_ascii_digits(tracking_number.strip())
+    if not is_valid(number):
+        return None
+    return session.scalar(select(Grievance).where(Grievance.tracking_number == number, visible(user)))
 
 
 def audit(session: Session, user: StaffUser, action: str, grievance: Grievance | None = None, **detail) -> None:
@@ -67,7 +75,8 @@ def perform(
     ActionRefused or TransitionNotAllowed (and changes nothing)."""
     if action not in allowed_actions(user, grievance):
         raise NotAllowed(action.value)
-    note = (note or "").strip()[:500]
+    # PostgreSQL refuses a NUL byte in text; nobody means one in a note.
+    note = (note or "").replace("\x00", "").strip()[:500]
     to_ministry = (to_ministry or "").strip().upper()
     actor = f"staff:{user.id}"
     question_id: int | None = None
@@ -79,7 +88,7 @@ def perform(
         text = note if action is CaseAction.NOTE else f"asked the citizen: {note}"
         record(session, grievance, grievance.status, actor, text, from_status=grievance.status, tell_citizen=False)
     else:
-        if action is CaseAction.TRANSFER and (not to_ministry or session.get(Ministry, to_ministry) is None):
+        if action is CaseAction.TRANSFER and not _is_ministry(session, to_ministry):
             raise ActionRefused("choose the ministry to transfer to", code="ministry_required")
         if action is CaseAction.ACKNOWLEDGE:
             grievance.assigned_to = user.id  # the officer who takes it up may see the phone
@@ -92,6 +101,11 @@ def perform(
         queue_send(question_id)
     else:
         dispatch([("notify_citizen", grievance.id)], coalesce=True)
+
+
+def _is_ministry(session: Session, code: str) -> bool:
+    """Whether ``code`` names a ministry; text that cannot be a code is not looked up."""
+    return bool(re.fullmatch(r"[A-Z0-9_]{1,16}", code, flags=re.ASCII)) and session.get(Ministry, code) is not None
 
 
 def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,7 +46,7 @@ class QueueFilter:
         page = _ascii_number(args.get("page", ""))
         return cls(
             status=status,
-            programme=args.get("programme", "").strip().upper()[:16],
+            programme=_code(args.get("programme", "")),
             category=category if category in {c.value for c in Category} else "",
             district=district or None,
             sla=sla if sla in SLA_STATES else "",
@@ -55,6 +56,13 @@ class QueueFilter:
     def as_args(self, **changes: Any) -> dict[str, Any]:
         values = {**self.__dict__, **changes}
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+
+def _code(value: str) -> str:
+    """A programme code (letters, digits, '_' or '-'), else "": PostgreSQL refuses a NUL byte
+    in a query, and nothing else could match."""
+    code = value.strip().upper()[:16]
+    return code if re.fullmatch(r"[A-Z0-9_-]+", code, flags=re.ASCII) else ""
 
 
 def _ascii_number(value: str) -> int | None:

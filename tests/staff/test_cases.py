@@ -132,3 +132,26 @@ def test_a_note_from_the_also_concerned_ministry_is_audited_and_stays_internal(
         "complaint_received",
         "complaint_routed",
     ]
+
+
+def test_a_nul_byte_in_a_form_is_no_500(staff_client, session, routed_case, officer):
+    # PostgreSQL refuses NUL in text: a note or a ministry code carrying one was a 500 there.
+    grievance = routed_case()
+    client = staff_client(officer)
+    assert act(client, grievance, "note", note="called\x00 the union").status_code == 303
+    assert act(client, grievance, "transfer", to="MO\x00FOOD", note="food card").status_code == 303
+    assert client.post("/staff/queue/acknowledge", {"case": ["\x00"]}).status_code == 302
+    session.refresh(grievance)
+    assert (grievance.ministry_code, grievance.status) == ("MOSW", Status.ROUTED)
+    assert grievance.events[-1].note == "called the union"
+
+
+def test_a_case_number_in_bengali_digits_opens_the_case_and_nonsense_is_404(
+    staff_client, session, routed_case, officer
+):
+    grievance = routed_case()
+    client = staff_client(officer)
+    bengali = grievance.tracking_number.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    assert client.get(f"/staff/cases/{bengali}").status_code == 200
+    for number in ("%00", f"{grievance.tracking_number}%00", "9" * 5000, "١٢٣"):
+        assert client.get(f"/staff/cases/{number}").status_code == 404, number[:20]

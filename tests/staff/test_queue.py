@@ -85,6 +85,16 @@ def test_a_district_in_arabic_indic_digits_is_no_district(staff_client, session,
     assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number]
 
 
+def test_a_nul_byte_in_the_programme_is_ignored(staff_client, session, routed_case, officer):
+    # PostgreSQL refuses NUL in a query parameter: this was a 500 there.
+    wanted = routed_case(category=Category.WRONG_DATA)
+    client = staff_client(officer)
+    for query in ("programme=%00", "programme=OA%00A"):
+        response = client.get(f"/staff/?{query}")
+        assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number], query[:20]
+        assert client.get(f"/staff/queue.csv?{query}").status_code == 200
+
+
 def test_bengali_digits_mean_ascii_ones(staff_client, session, routed_case, officer, monkeypatch):
     monkeypatch.setattr(queue, "PAGE_SIZE", 1)
     made = [routed_case(category=c) for c in (Category.AMOUNT_SHORT, Category.WRONG_DATA)]
