@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 from flask_babel import gettext
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 
@@ -23,3 +24,10 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         code = error.code or 500
         return jsonify(error=_message(code)), code
+
+    @app.errorhandler(RedisError)
+    def _redis_down(error: RedisError):
+        # Sign-in throttles, replay marks and sessions live in Redis: without it the request
+        # cannot be answered safely, but it is an outage to retry, not a fault.
+        app.logger.warning("Redis unavailable: %s", type(error).__name__)
+        return jsonify(error=gettext("Service unavailable. Please try again later.")), 503

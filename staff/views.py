@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 
 from grievance.actions import ActionRefused
 from grievance.labels import category_label, status_label
@@ -40,6 +41,12 @@ def _protect_forms() -> None:
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error: CSRFError):
     return render_template("staff/error.html", message=_("The form has expired. Go back, reload and try again.")), 400
+
+
+@bp.errorhandler(RedisError)
+def _redis_down(error: RedisError):
+    # Sign-in counts failures in Redis; without it no one signs in rather than everyone unthrottled.
+    return render_template("staff/error.html", message=_("Service unavailable. Please try again later.")), 503
 
 
 @bp.errorhandler(404)

@@ -4,6 +4,7 @@ import pytest
 
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
+from sahayata.jobs import redis_connection
 from tests.factories import STAFF_PASSWORD, make_citizen, make_filing, make_staff
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -48,6 +49,22 @@ class StaffClient:
     def sign_in(self, user, password=STAFF_PASSWORD):
         self.get("/staff/login")
         return self.post("/staff/login", {"email": user.email, "password": password})
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_failures(app, production_app):
+    """Failed sign-ins are counted in Redis, which outlives a test (and, on a real server, a
+    run): one test's failures must not throttle the next."""
+
+    def clear():
+        for each in (app, production_app):
+            redis = redis_connection(each)
+            for key in redis.scan_iter("staff:login-failures:*"):
+                redis.delete(key)
+
+    clear()
+    yield
+    clear()
 
 
 @pytest.fixture

@@ -20,21 +20,6 @@ OFFICE = {"REMOTE_ADDR": "203.0.113.20"}
 LOGIN_ERROR = re.compile(r'<p class="error" id="login-error">([^<]*)</p>')
 
 
-@pytest.fixture(autouse=True)
-def no_earlier_failures(app, production_app):
-    """Failure counts live in Redis, which outlives a test (and, on a real server, a run)."""
-
-    def clear():
-        for each in (app, production_app):
-            redis = redis_connection(each)
-            for key in redis.scan_iter("staff:login-failures:*"):
-                redis.delete(key)
-
-    clear()
-    yield
-    clear()
-
-
 @pytest.fixture
 def production_staff_client(production_app):
     def make(user=None, environ=None):
@@ -344,3 +329,12 @@ def test_a_ussd_hop_runs_no_sign_in_hooks(client):
     response = client.post("/ussd/africastalking", data=hop)
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_with_redis_down_sign_in_is_a_polite_503_not_a_500(database_url, session, officer):
+    from sahayata.app import create_app
+
+    down = create_app({"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    response = sign_in(StaffClient(down.test_client()), officer.email, "wrong-password")
+    assert response.status_code == 503
+    assert "সেবাটি" in response.get_data(as_text=True)  # the staff error page, in the default Bangla
