@@ -241,6 +241,7 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "registry.jobs.rescore_new_elders_job",
             "sms.alerts.sweep_alerts",
             "sms.sending.sweep_messages",
+            "staff.opendata.jobs.publish_finished_months_job",
         ]
     finally:
         _kill_tree(scheduler.pid)
