@@ -23,7 +23,7 @@ from registry.services import (
     wallets_for,
 )
 from registry.validation import InvalidValue, parse_nid
-from sahayata.i18n import ROMANIZED_BANGLA, translate
+from sahayata.i18n import ROMANIZED_BANGLA, is_ascii_number, translate
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Option, Restore, Screen
 from ussd_app.state import Frame
@@ -32,12 +32,6 @@ LOOKUPS_PER_DAY = 5
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _is_ascii_number(text: str) -> bool:
-    """Only 0-9 (the engine has already turned Bengali digits into these): str.isdigit()
-    also says yes to ², ١ and ３, which int() then refuses or reads as another number."""
-    return text.isascii() and text.isdigit()
-
-
 def _looked_up(ctx: Context) -> Citizen:
     """The other person found by NID and date of birth (never the caller's own record)."""
     return ctx.db.get_one(Citizen, ctx.params["subject_id"])
@@ -254,7 +248,7 @@ def accept_nid(ctx: Context, text: str):
 
 def birth_date_typed(text: str, today: dt.date) -> dt.date | None:
     """DDMMYYYY as typed on a keypad (8 digits), if it is a real date that has passed."""
-    if len(text) != 8 or not _is_ascii_number(text):
+    if len(text) != 8 or not is_ascii_number(text):
         return None
     try:
         born = dt.date(int(text[4:]), int(text[2:4]), int(text[:2]))
