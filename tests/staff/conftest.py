@@ -81,6 +81,24 @@ def staff_client(app):
 
 
 @pytest.fixture
+def production_staff_client(production_app):
+    """make(user=None, environ=None): a browser on a production start, signed in as ``user``."""
+
+    def make(user=None, environ=None):
+        client = StaffClient(production_app.test_client())
+        if user is not None:
+            environ = environ or {}
+            client.get("/staff/login", environ_base=environ)
+            response = client.post(
+                "/staff/login", {"email": user.email, "password": STAFF_PASSWORD}, environ_base=environ
+            )
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+@pytest.fixture
 def routed_case(session, no_dispatch):
     """make(**filing): a complaint filed by a registered citizen and routed (MOSW for OAA)."""
 

@@ -20,18 +20,6 @@ OFFICE = {"REMOTE_ADDR": "203.0.113.20"}
 LOGIN_ERROR = re.compile(r'<p class="error" id="login-error">([^<]*)</p>')
 
 
-@pytest.fixture
-def production_staff_client(production_app):
-    def make(user=None, environ=None):
-        client = StaffClient(production_app.test_client())
-        if user is not None:
-            response = sign_in(client, user.email, STAFF_PASSWORD, environ)
-            assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return make
-
-
 def sign_in(client: StaffClient, email: str, password: str, environ=None, lang: str | None = None):
     environ = environ or {}
     client.get("/staff/login", environ_base=environ)

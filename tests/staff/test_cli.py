@@ -5,9 +5,7 @@ from sqlalchemy import select
 
 from staff.models import StaffUser
 from tests.factories import STAFF_PASSWORD
-from tests.staff.test_auth import audit_actions, no_earlier_failures, production_staff_client, sign_in
-
-__all__ = ["no_earlier_failures", "production_staff_client"]  # fixtures used by these tests
+from tests.staff.test_auth import audit_actions, sign_in
 
 
 def test_the_staff_create_command(cli, session):
