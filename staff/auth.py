@@ -80,25 +80,33 @@ class LoginThrottle:
             (f"staff:login-failures:address:{address}", FAILURES_PER_ADDRESS),
         )
 
-    def retry_after(self) -> int:
-        """Seconds until another try is allowed; 0 when one is allowed now."""
-        waits = [
-            max(int(self.redis.ttl(key)), 1) for key, limit in self.limits if int(self.redis.get(key) or 0) >= limit
-        ]
-        return max(waits, default=0)
+    def begin(self) -> int:
+        """Count this attempt before its password is checked; the seconds to wait if it is
+        over a limit (then the password must not be checked), else 0.
 
-    def count_failure(self) -> bool:
-        """Count one failure; True when it reaches a limit."""
+        Counting first, in one atomic step per key, is what holds the limit under concurrent
+        tries: a check-then-count would let every try in flight past the limit."""
         pipe = self.redis.pipeline(transaction=True)
         for key, _limit in self.limits:
             pipe.set(key, 0, ex=THROTTLE_WINDOW_SECONDS, nx=True)
             pipe.incr(key)
-        counts = pipe.execute()[1::2]
-        return any(count >= limit for count, (_key, limit) in zip(counts, self.limits, strict=True))
+            pipe.ttl(key)
+        replies = pipe.execute()
+        counts, ttls = replies[1::3], replies[2::3]
+        waits = [
+            max(int(ttl), 1)
+            for count, ttl, (_key, limit) in zip(counts, ttls, self.limits, strict=True)
+            if int(count) > limit
+        ]
+        return max(waits, default=0)
 
-    def forget_account(self) -> None:
-        """A successful sign-in clears its own (address, email) count, not the address's."""
-        self.redis.delete(self.limits[0][0])
+    def succeeded(self) -> None:
+        """A right password: its (address, email) count starts again, and this attempt no
+        longer counts against the address."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self.limits[0][0])
+        pipe.decr(self.limits[1][0])
+        pipe.execute()
 
 
 def throttle_for(address: str | None, email: str) -> LoginThrottle:
@@ -132,23 +140,22 @@ def authenticate(session: Session, email: str, password: str, address: str | Non
     """Check a sign-in from this client address. Every refusal costs one scrypt check, one
     audit row and one throttle count, whichever the reason. Commits."""
     throttle = throttle_for(address, email)
-    wait = throttle.retry_after()
+    wait = throttle.begin()
     if wait:
+        session.add(StaffAudit(staff_id=None, action="login_throttled", detail={"address": address}))
+        session.commit()
         return SignIn(None, retry_after=wait)
     user = find_account(session, email)
     password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     refusal = _refusal(user, password_ok, email, password)
     if refusal is None:
         assert user is not None
-        throttle.forget_account()
+        throttle.succeeded()
         user.last_login_at = utcnow()
         session.add(StaffAudit(staff_id=user.id, action="login", detail={"address": address}))
         session.commit()
         return SignIn(user)
-    reached = throttle.count_failure()
-    action = "login_throttled" if reached else refusal
-    detail = {"address": address, **({"reason": refusal} if reached else {})}
-    session.add(StaffAudit(staff_id=user.id if user else None, action=action, detail=detail))
+    session.add(StaffAudit(staff_id=user.id if user else None, action=refusal, detail={"address": address}))
     session.commit()
     return SignIn(None)
 
@@ -187,14 +194,14 @@ def change_own_password(
     """The staff page's change: the current password (throttled like a sign-in), then the new
     one twice. On success every session ends; the caller signs this browser in again."""
     throttle = throttle_for(address, user.email)
-    wait = throttle.retry_after()
+    wait = throttle.begin()
     if wait:
         return PasswordChange(_("Too many failed attempts. Wait 15 minutes and try again."), wait)
     if not check_password_hash(user.password_hash, current):
-        throttle.count_failure()
         session.add(StaffAudit(staff_id=user.id, action="password_change_failed", detail={"address": address}))
         session.commit()
         return PasswordChange(_("The current password is wrong."))
+    throttle.succeeded()
     if len(new) < MIN_PASSWORD_LENGTH:
         count = format_number(MIN_PASSWORD_LENGTH, str(get_locale()))  # ১২ on a Bangla page
         return PasswordChange(_("The new password needs at least %(count)s characters.", count=count))

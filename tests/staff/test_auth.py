@@ -107,7 +107,7 @@ def test_an_attacker_slows_only_themselves(production_staff_client, session, off
     assert sign_in(own, officer.email, STAFF_PASSWORD, OFFICE).status_code == 302
     assert own.get("/staff/", environ_base=OFFICE).status_code == 200
     actions = audit_actions(session, officer)
-    assert actions == ["login_failed"] * 4 + ["login_throttled", "login"]
+    assert actions == ["login_failed"] * 5 + ["login"]  # the throttled try never reached the account
     assert "locked" not in " ".join(actions)
 
 
@@ -134,10 +134,25 @@ def test_a_successful_sign_in_forgets_that_address_and_accounts_failures(staff_c
 def test_one_address_trying_many_accounts_is_throttled(production_app, production_staff_client, officer):
     with production_app.app_context():
         for n in range(FAILURES_PER_ADDRESS):
-            LoginThrottle(redis_connection(), ATTACKER["REMOTE_ADDR"], f"guess{n}@example.gov.bd").count_failure()
+            LoginThrottle(redis_connection(), ATTACKER["REMOTE_ADDR"], f"guess{n}@example.gov.bd").begin()
     client = production_staff_client()
     assert sign_in(client, officer.email, STAFF_PASSWORD, ATTACKER).status_code == 429
     assert sign_in(client, officer.email, STAFF_PASSWORD, OFFICE).status_code == 302
+
+
+def test_concurrent_tries_get_no_more_password_checks_than_the_limit(production_app, session, officer):
+    """Each try is counted before its password is checked, so tries in flight together
+    cannot all slip under the limit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(n: int) -> int:
+        client = StaffClient(production_app.test_client())
+        return sign_in(client, officer.email, f"guess number {n}", ATTACKER).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(attempt, range(24)))
+    assert statuses.count(401) == 5 and statuses.count(429) == 19
+    assert audit_actions(session, officer).count("login_failed") == 5
 
 
 # Demo accounts
