@@ -40,6 +40,11 @@ REFERENCE = re.compile(r"([0-9]{1,18})\.[0-9]{1,20}")
 REPORT_TYPE = re.compile(r"[0-9]{1,3}")
 
 
+# What smsbox reports in %C for a message it did not recode to UTF-8: UCS-2 as UTF-16BE,
+# GSM-7 and 8-bit text as a single-byte set.
+KANNEL_CHARSETS = frozenset({"UTF-16BE", "UTF-16", "ISO-8859-1", "WINDOWS-1252", "US-ASCII"})
+
+
 def _check_inbound_key() -> None:
     """Kannel's sms-service carries a shared key in its URL; without one configured, refuse."""
     expected = current_app.config["KANNEL_INBOUND_KEY"]
@@ -54,6 +59,9 @@ def _inbound_text() -> str:
     charset = (request.args.get("charset") or "UTF-8").strip()
     if charset.upper().replace("-", "") == "UTF8":
         return request.args.get("text", "")
+    if charset.upper() not in KANNEL_CHARSETS:
+        # Python would decode with any of its codecs (unicode_escape makes lone surrogates).
+        abort(400, description="charset is not one Kannel reports")
     raw = parse_qs(request.query_string.decode("ascii", "replace"), encoding="latin-1").get("text", [""])[0]
     try:
         return raw.encode("latin-1").decode(charset)

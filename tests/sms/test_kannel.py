@@ -239,3 +239,12 @@ def test_reports_signed_before_a_secret_key_rotation_are_still_believed(session,
     assert rotated.get("/sms/kannel/dlr", query_string={**query, "sig": signed_before}).status_code == 204
     session.expire_all()
     assert message.status is MessageStatus.DELIVERED
+
+
+def test_a_charset_kannel_never_reports_is_a_400(client, session, inbound_key):
+    for charset in ("unicode_escape", "utf-7", "rot13", "base64", "x" * 1000):
+        url = (
+            f"{INBOUND}?key={quote(inbound_key)}&id={kannel_id()}&sender=%2B8801712345678"
+            f"&text=COMPLAIN%20bad%20%5Cud800&charset={charset}"
+        )
+        assert client.get(url).status_code == 400, charset

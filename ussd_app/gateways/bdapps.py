@@ -13,7 +13,7 @@ from rq import Retry
 
 from registry.masking import mask_mobile
 from sahayata.jobs import PERSONAL_DATA_TTL, enqueue, with_app_context
-from ussd_app.gateways.common import caller, guarded, json_object, run
+from ussd_app.gateways.common import caller, guarded, json_object, run, text_field
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ def hop():
     if not isinstance(address, str) or (message is not None and not isinstance(message, str)):
         abort(400)
     phone = caller(address.removeprefix("tel:"))
-    session_id = str(body.get("sessionId") or "")
-    request_id = str(body.get("requestId") or "")
+    session_id = text_field(body, "sessionId")
+    request_id = text_field(body, "requestId")
     reply = run(
         config,
         session_id,

@@ -87,7 +87,28 @@ def json_object() -> dict:
         abort(400)
     if not isinstance(body, dict):
         abort(400)
+    if any(isinstance(value, str) and not _encodable(value) for value in body.values()):
+        abort(400)  # a lone surrogate ("\\ud800") decodes from JSON but can be neither stored nor sent
     return body
+
+
+def text_field(body: dict, name: str) -> str:
+    """A JSON field that should be a short text or number (an id, a phone): as text, or 400
+    for a list or an object (which str() would turn into an "id")."""
+    value = body.get(name)
+    if value is None or isinstance(value, bool):
+        return ""
+    if not isinstance(value, str | int):
+        abort(400)
+    return str(value)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def small_form() -> Mapping[str, str]:

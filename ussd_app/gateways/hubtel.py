@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify
 
 from sahayata.i18n import is_ascii_number
-from ussd_app.gateways.common import caller, engine, guarded, json_object, run
+from ussd_app.gateways.common import caller, engine, guarded, json_object, run, text_field
 
 bp = Blueprint("ussd_hubtel", __name__)
 
@@ -17,7 +17,7 @@ def hop():
     config = guarded(NAME)
     body = json_object()
     kind = str(body.get("Type") or "").lower()
-    session_id = str(body.get("SessionId") or "")
+    session_id = text_field(body, "SessionId")
     if kind in ("release", "timeout"):
         engine().session_ended(NAME, session_id, status=kind)
         return jsonify(Type="Release", Message="")
@@ -32,7 +32,7 @@ def hop():
     reply = run(
         config,
         session_id,
-        caller(str(body.get("Mobile") or "")),
+        caller(text_field(body, "Mobile")),
         None if kind == "initiation" else message,
         hop_key=f"seq:{sequence}",  # Hubtel numbers each hop; a retry repeats the number
     )

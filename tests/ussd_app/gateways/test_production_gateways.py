@@ -89,3 +89,33 @@ def test_deeply_nested_json_is_a_400(make_production_app, caller):
         assert response.status_code == 400, path
     deep_object = '{"Type": ' + "[" * 5000 + "]" * 5000 + "}"
     assert client.post("/ussd/hubtel", data=deep_object, content_type="application/json").status_code == 400
+
+
+def test_a_lone_surrogate_in_a_field_is_a_400_not_a_traceback(make_production_app, caller, caplog):
+    client = make_production_app(USSD_HUBTEL_OPEN="1", USSD_BDAPPS_OPEN="1").test_client()
+    bodies = {
+        "/ussd/hubtel": [
+            '{"Type": "Release", "SessionId": "\\udfff"}',
+            '{"Type": "Initiation", "Mobile": "+8801712000001", "SessionId": "\\ud800", "Sequence": 1}',
+            '{"Type": "Response", "Mobile": "+8801712000001", "SessionId": "s", "Message": "a\\ud800b", "Sequence": 2}',
+        ],
+        "/ussd/bdapps": [
+            '{"ussdOperation": "mo-init", "sourceAddress": "tel:8801712000001", "sessionId": "\\ud800"}',
+            '{"ussdOperation": "mo-cont", "sourceAddress": "tel:8801712000001", "sessionId": "b", "message": "\\udfff"}',  # noqa: E501
+        ],
+    }
+    for path, cases in bodies.items():
+        for body in cases:
+            assert client.post(path, data=body, content_type="application/json").status_code == 400, body
+    assert "Traceback" not in caplog.text
+
+
+def test_an_id_that_is_a_list_or_an_object_is_a_400(make_production_app, caller):
+    client = make_production_app(USSD_HUBTEL_OPEN="1", USSD_BDAPPS_OPEN="1").test_client()
+    hubtel = {"Type": "Initiation", "Mobile": "+8801712000001", "SessionId": {"a": 1}, "Sequence": 1}
+    assert client.post("/ussd/hubtel", json=hubtel).status_code == 400
+    assert (
+        client.post("/ussd/hubtel", json={**hubtel, "SessionId": "s", "Mobile": ["+8801712000001"]}).status_code == 400
+    )
+    bdapps = {"ussdOperation": "mo-init", "sourceAddress": "tel:8801712000001", "sessionId": "b", "requestId": [1]}
+    assert client.post("/ussd/bdapps", json=bdapps).status_code == 400
