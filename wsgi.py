@@ -6,10 +6,15 @@ import sys
 from sahayata.app import create_app
 from sahayata.config import UnsafeStart
 
+# gunicorn halts on a worker that exits with its "app failed to load" code (4); any other
+# code and the arbiter would start the worker again, three times a second, for ever.
+APP_LOAD_ERROR = 4
+
 try:
     app = create_app()
 except UnsafeStart as refusal:
-    sys.exit(f"sahayata: not starting: {refusal}")
+    print(f"sahayata: not starting: {refusal}", file=sys.stderr)
+    sys.exit(APP_LOAD_ERROR)
 
 # Everything loaded so far (models, catalogs, reference data) lives as long as the process:
 # move it out of the collector's sight, so the full collections that every few thousand

@@ -59,9 +59,20 @@ def test_wsgi_refuses_in_one_line_naming_the_variable(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", "import wsgi"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 1
+    assert done.returncode == 4
     last = done.stderr.strip().splitlines()
     assert len(last) == 1 and "SECRET_KEY" in last[0] and "Traceback" not in done.stderr
+
+
+def test_gunicorn_stops_instead_of_restarting_a_refused_worker(tmp_path):
+    from tests.helpers import free_port
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SAHAYATA_ENV")}
+    env["SAHAYATA_ENV"] = "production"  # and no key
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{free_port()}", "--workers", "1", "wsgi:app"]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.count("sahayata: not starting: production mode needs SECRET_KEY") == 1
 
 
 def test_production_defaults(production_app):
