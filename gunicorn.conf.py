@@ -6,3 +6,14 @@ and the message (?sender=…&text=…), and logs must never hold a full phone nu
 
 # remote address, method, path without the query, status, bytes, seconds
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(L)s'
+
+
+def on_starting(server):
+    """Refuse several workers on the embedded Redis stand-in: each worker would keep its own
+    USSD sessions (hop 2 landing on another worker loses the caller), sign-in throttles,
+    look-up limits and replay marks, so each limit would count once per worker."""
+    import os
+    import sys
+
+    if server.cfg.workers > 1 and not os.environ.get("REDIS_URL"):
+        sys.exit("sahayata: not starting: REDIS_URL is unset, so run --workers 1 (or set REDIS_URL)")

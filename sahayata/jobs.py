@@ -39,6 +39,11 @@ def init_app(app: Flask) -> None:
     else:
         connection = fakeredis.FakeRedis()
         inline = True
+        if app.config.get("SAHAYATA_ENV") == "production":
+            log.warning(
+                "REDIS_URL is unset: USSD sessions, sign-in throttles, look-up limits and SMS replay marks "
+                "live in this process only and are forgotten when it restarts; set REDIS_URL"
+            )
     app.extensions["sahayata.redis"] = connection
     app.extensions["sahayata.jobs_inline"] = inline
 

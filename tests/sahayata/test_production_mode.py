@@ -86,3 +86,8 @@ def test_production_defaults(production_app):
 def test_the_simulator_stays_off_in_production_even_when_asked(make_production_app):
     made = make_production_app(SAHAYATA_SIMULATOR="1")
     assert made.test_client().get("/simulator").status_code == 404
+
+
+def test_production_on_the_embedded_redis_says_what_it_forgets(database_url, caplog):
+    create_app({"DATABASE_URL": database_url, "REDIS_URL": None}, env={"SECRET_KEY": "k" * 40})
+    assert "REDIS_URL is unset" in caplog.text and "sign-in throttles" in caplog.text
