@@ -8,6 +8,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "sahayata.db"
 DEV_SECRET_KEY = "dev-only-insecure-key"
+# A key anyone could guess in a few tries signs sessions anyone can forge.
+MIN_SECRET_KEY_LENGTH = 32
 PRODUCTION = "production"
 DEVELOPMENT = "development"
 
@@ -43,6 +45,8 @@ def refuse_unsafe_start(config: dict[str, object] | object, env: os._Environ[str
     if config["SAHAYATA_ENV"] == PRODUCTION:
         if not key or key == DEV_SECRET_KEY:
             raise UnsafeStart("production mode needs SECRET_KEY: set it to a long random value")
+        if len(str(key)) < MIN_SECRET_KEY_LENGTH:
+            raise UnsafeStart(f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters")
         return
     declared = (env.get("SAHAYATA_ENV") or "").strip().lower() == DEVELOPMENT
     external = not str(config["DATABASE_URL"]).startswith("sqlite") or bool(config["REDIS_URL"])

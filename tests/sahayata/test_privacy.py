@@ -24,7 +24,7 @@ from tests.factories import make_filing
 
 PHONE = "+8801712345678"
 OTHER_PHONE = "+8801999000111"
-OLD_SECRET, NEW_SECRET = "the-secret-key-before", "the-secret-key-after"
+OLD_SECRET, NEW_SECRET = "the-secret-key-before-" + "b" * 32, "the-secret-key-after-" + "a" * 32
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,11 @@ def test_an_explicit_development_machine_may_use_postgresql_without_a_key(databa
     assert made.config["SECRET_KEY"] == DEV_SECRET_KEY
 
 
+def test_a_short_key_is_refused_in_production():
+    with pytest.raises(UnsafeStart, match="too short"):
+        create_app(env={"SECRET_KEY": "x" * 31})
+
+
 def test_an_unknown_mode_is_refused():
     with pytest.raises(UnsafeStart, match="SAHAYATA_ENV"):
         settings_from_env({"SAHAYATA_ENV": "prod"})
