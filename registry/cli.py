@@ -109,9 +109,15 @@ def check_command(nid: str, programme: str | None, lang: str) -> None:
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Anchor date (default 2026-11-01).")
 def demo_data_command(count: int, seed: int, if_empty: bool, as_of: dt.datetime | None) -> None:
     """Generate a synthetic registry (the same for the same seed) through the importers."""
+    from flask import current_app
+
     from registry.demo import DEMO_AS_OF, generate_demo_data
     from registry.models import Citizen
+    from sahayata.config import is_production
 
+    if is_production(current_app.config):
+        # Invented people with real-looking NIDs and phones would mix with the real registry.
+        raise click.ClickException("production mode: demo data is for development machines only")
     session = db_session()
     existing = session.scalar(select(func.count()).select_from(Citizen))
     if if_empty and existing:

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from sahayata import db, errors, headers, i18n, jobs, privacy
+from sahayata import db, errors, headers, i18n, jobs, privacy, proxies
 from sahayata.config import refuse_unsafe_start, settings_from_env
 from sahayata.sessions import SessionOnlyWhenSent
 
@@ -31,10 +30,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     app.extensions["sahayata.env"] = env
-    if app.config["SAHAYATA_PROXY_HOPS"] > 0:
-        # Only the proxies we run may say who the client is; anyone can send X-Forwarded-For.
-        hops = app.config["SAHAYATA_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
+    proxies.init_app(app)
 
     import grievance.models  # noqa: F401  (every table on Base.metadata, for migrations and checks)
     import registry.models  # noqa: F401

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 def _message(code: int) -> str:
     messages = {
         400: gettext("The request could not be understood."),
+        403: gettext("Access denied."),
         404: gettext("Not found."),
         405: gettext("This method is not allowed here."),
         413: gettext("The request is too large."),

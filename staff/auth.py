@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from flask import Flask, current_app, flash, request
@@ -55,7 +56,14 @@ _LAST_SEEN_RESOLUTION = 60
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if has_control_characters(password):
+        raise ValueError("a password may not contain control characters (NUL, tab, new line)")
     return generate_password_hash(password, method="scrypt")
+
+
+def has_control_characters(text: str) -> bool:
+    """Twelve NUL bytes are twelve characters, but no one can type them at a sign-in."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def normalise_email(email: str) -> str:
@@ -205,6 +213,8 @@ def change_own_password(
     if len(new) < MIN_PASSWORD_LENGTH:
         count = format_number(MIN_PASSWORD_LENGTH, str(get_locale()))  # ১২ on a Bangla page
         return PasswordChange(_("The new password needs at least %(count)s characters.", count=count))
+    if has_control_characters(new):
+        return PasswordChange(_("The new password may not contain control characters."))
     if new != again:
         return PasswordChange(_("The two new passwords differ."))
     set_password(session, user, new, "password_changed")

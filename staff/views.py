@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -105,7 +106,17 @@ def language():
     if request.form.get("language") in ("bn", "en"):
         current_user.language = request.form["language"]
         db_session().commit()
-    return redirect(request.referrer or url_for("staff.home"))
+    return redirect(_same_site_path(request.referrer) or url_for("staff.home"))
+
+
+def _same_site_path(referrer: str | None) -> str | None:
+    """Back to the page the switch was pressed on, never to another site a Referer names."""
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or not parts.path.startswith("/staff"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @bp.get("/")

@@ -53,3 +53,14 @@ def test_demo_data_command_prints_phones_and_respects_if_empty(cli, session):
     again = cli.invoke(args=["demo-data", "--citizens", "300", "--if-empty"])
     assert "already has 300 citizens" in again.output
     assert session.scalar(select(func.count()).select_from(Citizen)) == 300
+
+
+def test_demo_data_is_refused_in_production(production_app):
+    from registry.models import Citizen
+    from sahayata.db import db_session
+
+    # No app context of the development app may be open: the command would run in it.
+    result = production_app.test_cli_runner().invoke(args=["demo-data", "--citizens", "5"])
+    assert result.exit_code != 0 and "development machines only" in result.output
+    with production_app.app_context():
+        assert db_session().query(Citizen).count() == 0

@@ -341,3 +341,20 @@ def test_with_redis_down_sign_in_is_a_polite_503_not_a_500(database_url, session
     response = sign_in(StaffClient(down.test_client()), officer.email, "wrong-password")
     assert response.status_code == 503
     assert "সেবাটি" in response.get_data(as_text=True)  # the staff error page, in the default Bangla
+
+
+def test_the_language_switch_returns_only_to_a_staff_page_of_this_site(staff_client, officer):
+    client = staff_client(officer)
+    elsewhere = client.post("/staff/language", {"language": "en"}, headers={"Referer": "https://evil.example/phish"})
+    assert elsewhere.status_code == 302 and elsewhere.headers["Location"] == "/staff/"
+    back = client.post("/staff/language", {"language": "bn"}, headers={"Referer": "http://localhost/staff/?page=2"})
+    assert back.headers["Location"] == "/staff/?page=2"
+
+
+def test_a_new_password_of_control_characters_is_refused_on_the_page(staff_client, officer):
+    client = staff_client(officer)
+    client.get("/staff/password?lang=en")
+    form = {"current_password": STAFF_PASSWORD, "new_password": "\x00" * 12, "new_password_again": "\x00" * 12}
+    response = client.post("/staff/password?lang=en", form)
+    assert response.status_code == 400
+    assert "control characters" in response.get_data(as_text=True)

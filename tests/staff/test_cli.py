@@ -62,3 +62,8 @@ def test_the_commands_name_an_unknown_email(cli):
     for command in ("disable", "enable"):
         result = cli.invoke(args=["staff", command, "nobody@example.gov.bd"])
         assert result.exit_code != 0 and "no account for nobody@example.gov.bd" in result.output
+
+
+def test_a_password_of_control_characters_is_refused(cli, officer):
+    result = cli.invoke(args=["staff", "reset-password", officer.email, "--password", "\x00" * 12])
+    assert result.exit_code != 0 and "control characters" in result.output

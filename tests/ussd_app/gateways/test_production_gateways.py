@@ -25,6 +25,7 @@ HOPS = {
 def test_every_gateway_is_closed_with_nothing_configured(production_client, caller, gateway, caplog):
     response = HOPS[gateway](production_client)
     assert response.status_code == 403
+    assert response.json["error"] == "অনুমতি নেই।"  # not "something went wrong"
     assert "Rahima" not in response.get_data(as_text=True)
     assert f"USSD_{gateway.upper()}_SECRET" in caplog.text
 
@@ -119,3 +120,10 @@ def test_an_id_that_is_a_list_or_an_object_is_a_400(make_production_app, caller)
     )
     bdapps = {"ussdOperation": "mo-init", "sourceAddress": "tel:8801712000001", "sessionId": "b", "requestId": [1]}
     assert client.post("/ussd/bdapps", json=bdapps).status_code == 400
+
+
+def test_a_forwarded_request_without_trusted_proxies_is_warned_about_once(make_production_app, caller, caplog):
+    client = make_production_app(USSD_AFRICASTALKING_OPEN="1").test_client()
+    for _ in range(3):
+        HOPS["africastalking"](client, headers={"X-Forwarded-For": "10.1.1.1"})
+    assert caplog.text.count("SAHAYATA_PROXY_HOPS is 0") == 1
