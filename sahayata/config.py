@@ -45,8 +45,14 @@ def refuse_unsafe_start(config: dict[str, object] | object, env: os._Environ[str
     if config["SAHAYATA_ENV"] == PRODUCTION:
         if not key or key == DEV_SECRET_KEY:
             raise UnsafeStart("production mode needs SECRET_KEY: set it to a long random value")
-        if len(str(key)) < MIN_SECRET_KEY_LENGTH:
-            raise UnsafeStart(f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters")
+        keys = [("SECRET_KEY", key), *(("SECRET_KEY_FALLBACKS", k) for k in config["SECRET_KEY_FALLBACKS"])]
+        phone_keys = [config["SAHAYATA_PHONE_HASH_KEY"], *config["SAHAYATA_PHONE_HASH_KEY_PREVIOUS"]]
+        keys += [("SAHAYATA_PHONE_HASH_KEY", k) for k in phone_keys if k]
+        for name, value in keys:  # a fallback signs as much as the key itself
+            if value == DEV_SECRET_KEY or len(str(value)) < MIN_SECRET_KEY_LENGTH:
+                raise UnsafeStart(
+                    f"{name} is too short or public: use at least {MIN_SECRET_KEY_LENGTH} random characters"
+                )
         return
     declared = (env.get("SAHAYATA_ENV") or "").strip().lower() == DEVELOPMENT
     external = not str(config["DATABASE_URL"]).startswith("sqlite") or bool(config["REDIS_URL"])

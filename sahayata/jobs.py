@@ -17,6 +17,8 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job
 
+from sahayata.config import is_production
+
 # "sms" is separate so that a slow or rate-limited SMS provider never holds up routing,
 # escalation or USSD work; `flask worker` serves both unless told otherwise.
 QUEUE_NAMES = ("default", "sms")
@@ -39,7 +41,7 @@ def init_app(app: Flask) -> None:
     else:
         connection = fakeredis.FakeRedis()
         inline = True
-        if app.config.get("SAHAYATA_ENV") == "production":
+        if is_production(app.config):
             log.warning(
                 "REDIS_URL is unset: USSD sessions, sign-in throttles, look-up limits and SMS replay marks "
                 "live in this process only and are forgotten when it restarts; set REDIS_URL"

@@ -111,9 +111,12 @@ class LoginThrottle:
     def succeeded(self) -> None:
         """A right password: its (address, email) count starts again, and this attempt no
         longer counts against the address."""
+        address_key = self.limits[1][0]
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.limits[0][0])
-        pipe.decr(self.limits[1][0])
+        pipe.decr(address_key)
+        # Had the window ended since begin(), DECR made a fresh key without an expiry.
+        pipe.expire(address_key, THROTTLE_WINDOW_SECONDS, nx=True)
         pipe.execute()
 
 

@@ -61,19 +61,28 @@ def _stored_opt_outs(session) -> set[str]:
 
 def test_the_phone_key_is_never_the_secret_key_itself(make_production_app):
     derived = make_production_app(SECRET_KEY=OLD_SECRET)
-    pinned = make_production_app(SECRET_KEY=OLD_SECRET, SAHAYATA_PHONE_HASH_KEY="the-phone-key")
+    pinned = make_production_app(
+        SECRET_KEY=OLD_SECRET, SAHAYATA_PHONE_HASH_KEY="the-phone-key-0123456789abcdef0123456789"
+    )
     with derived.app_context():
         assert derived_phone_key(OLD_SECRET) != OLD_SECRET.encode()
         assert phone_hash(PHONE) == hmac.new(derived_phone_key(OLD_SECRET), PHONE.encode(), hashlib.sha256).hexdigest()
     with pinned.app_context():
-        assert phone_hash(PHONE) == hmac.new(b"the-phone-key", PHONE.encode(), hashlib.sha256).hexdigest()
+        assert (
+            phone_hash(PHONE)
+            == hmac.new(b"the-phone-key-0123456789abcdef0123456789", PHONE.encode(), hashlib.sha256).hexdigest()
+        )
 
 
 def test_rotating_the_secret_key_keeps_every_stop_and_duplicate_when_the_phone_key_is_set(
     make_production_app, session, no_dispatch
 ):
-    before = make_production_app(SECRET_KEY=OLD_SECRET, SAHAYATA_PHONE_HASH_KEY="the-phone-key")
-    after = make_production_app(SECRET_KEY=NEW_SECRET, SAHAYATA_PHONE_HASH_KEY="the-phone-key")
+    before = make_production_app(
+        SECRET_KEY=OLD_SECRET, SAHAYATA_PHONE_HASH_KEY="the-phone-key-0123456789abcdef0123456789"
+    )
+    after = make_production_app(
+        SECRET_KEY=NEW_SECRET, SAHAYATA_PHONE_HASH_KEY="the-phone-key-0123456789abcdef0123456789"
+    )
     _say(before, "STOP")
     first = _file(before)
     assert _opted_out(after)
@@ -82,9 +91,12 @@ def test_rotating_the_secret_key_keeps_every_stop_and_duplicate_when_the_phone_k
 
 
 def test_rotating_the_phone_key_keeps_them_while_the_old_key_is_listed(make_production_app, session, no_dispatch):
-    before = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-1")
-    after = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-2", SAHAYATA_PHONE_HASH_KEY_PREVIOUS="phone-key-1")
-    later = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-2")  # the old key dropped
+    before = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-1-0123456789abcdef0123456789")
+    after = make_production_app(
+        SAHAYATA_PHONE_HASH_KEY="phone-key-2-0123456789abcdef0123456789",
+        SAHAYATA_PHONE_HASH_KEY_PREVIOUS="phone-key-1-0123456789abcdef0123456789",
+    )
+    later = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-2-0123456789abcdef0123456789")  # the old key dropped
     _say(before, "STOP")
     _say(before, "STOP", phone=OTHER_PHONE)
     first = _file(before)
@@ -124,8 +136,11 @@ def test_a_stop_hashed_under_the_secret_key_itself_is_kept(production_app, sessi
 
 def test_whose_complaint_it_is_survives_a_rotation(make_production_app, session, no_dispatch):
     """INFO and the 1/2 answer recognise the phone that filed the complaint."""
-    before = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-1")
-    after = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-2", SAHAYATA_PHONE_HASH_KEY_PREVIOUS="phone-key-1")
+    before = make_production_app(SAHAYATA_PHONE_HASH_KEY="phone-key-1-0123456789abcdef0123456789")
+    after = make_production_app(
+        SAHAYATA_PHONE_HASH_KEY="phone-key-2-0123456789abcdef0123456789",
+        SAHAYATA_PHONE_HASH_KEY_PREVIOUS="phone-key-1-0123456789abcdef0123456789",
+    )
     grievance = _file(before).grievance
     number = grievance.tracking_number
     assert _say(after, f"INFO {number} I collect at Debidwar").startswith(("Thank you", "ধন্যবাদ"))
@@ -145,5 +160,5 @@ def test_production_warns_at_start_when_the_phone_key_rides_on_the_secret_key(ma
     assert [r for r in caplog.records if "SAHAYATA_PHONE_HASH_KEY is not set" in r.getMessage()]
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        make_production_app(SAHAYATA_PHONE_HASH_KEY="the-phone-key")
+        make_production_app(SAHAYATA_PHONE_HASH_KEY="the-phone-key-0123456789abcdef0123456789")
     assert not [r for r in caplog.records if "SAHAYATA_PHONE_HASH_KEY" in r.getMessage()]

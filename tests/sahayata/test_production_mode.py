@@ -52,6 +52,20 @@ def test_a_short_key_is_refused_in_production():
         create_app(env={"SECRET_KEY": "x" * 31})
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"SECRET_KEY_FALLBACKS": DEV_SECRET_KEY},
+        {"SECRET_KEY_FALLBACKS": "old"},
+        {"SAHAYATA_PHONE_HASH_KEY": "short"},
+        {"SAHAYATA_PHONE_HASH_KEY": "p" * 40, "SAHAYATA_PHONE_HASH_KEY_PREVIOUS": "x"},
+    ],
+)
+def test_a_public_or_short_fallback_or_phone_key_is_refused_in_production(extra):
+    with pytest.raises(UnsafeStart, match="too short or public"):
+        create_app(env={"SECRET_KEY": "k" * 40, **extra})
+
+
 def test_an_unknown_mode_is_refused():
     with pytest.raises(UnsafeStart, match="SAHAYATA_ENV"):
         settings_from_env({"SAHAYATA_ENV": "prod"})

@@ -358,3 +358,14 @@ def test_a_new_password_of_control_characters_is_refused_on_the_page(staff_clien
     response = client.post("/staff/password?lang=en", form)
     assert response.status_code == 400
     assert "control characters" in response.get_data(as_text=True)
+
+
+def test_a_success_after_the_window_ended_leaves_no_counter_without_an_expiry(production_app, officer):
+    with production_app.app_context():
+        throttle = LoginThrottle(redis_connection(), ATTACKER["REMOTE_ADDR"], officer.email)
+        assert throttle.begin() == 0
+        redis = redis_connection()
+        address_key = throttle.limits[1][0]
+        redis.delete(address_key)  # the window ran out between the try and its success
+        throttle.succeeded()
+        assert 0 < redis.ttl(address_key) <= 15 * 60
