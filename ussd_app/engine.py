@@ -260,6 +260,20 @@ class Engine:
             event = "timeouts" if status.lower() in ("timeout", "timedout") else "dropoffs"
             self.analytics.count([(state.frame.screen, event)])
 
+    def hang_up(self, gateway: str, session_id: str) -> None:
+        """The caller ended the session on purpose (the simulator's hang-up, a gateway's
+        "cancelled by user"): counted as a drop-off, and no resume offer on the next dial,
+        since a caller who hung up meant to stop."""
+        try:
+            state = self.store.load(gateway, session_id)
+            if state is None:
+                return
+            if not (state.last_reply and state.last_reply.end):
+                self.analytics.count([(state.frame.screen, "dropoffs")])
+            self.store.forget(gateway, session_id, state.phone)
+        except RedisError:
+            log.warning("USSD hang-up for %s not recorded: Redis unavailable", "a caller")
+
     # -- input --------------------------------------------------------------------------
     def _handle(self, context: Context, text: str) -> None:
         state = context.state

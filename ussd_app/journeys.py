@@ -13,6 +13,7 @@ from grievance.tracking import is_valid
 from registry.eligibility.engine import Decision, EligibilityResult, check, check_citizen, facts_for_citizen
 from registry.eligibility.explain import programme_name, summarise, summarise_decision
 from registry.labels import channel_label, payment_status_label, wallet_sentence
+from registry.lookups import count_lookup, over_limit
 from registry.models import Citizen, PaymentStatus
 from registry.services import (
     PaymentView,
@@ -27,8 +28,6 @@ from sahayata.i18n import ROMANIZED_BANGLA, is_ascii_number, translate
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Option, Restore, Screen
 from ussd_app.state import Frame
-
-LOOKUPS_PER_DAY = 5
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -265,7 +264,7 @@ def accept_birth_date(ctx: Context, text: str):
         return Invalid(ctx._("Enter a real date in 8 digits: day, month, year."))
     # Counted before the look-up and whatever it finds: a wrong guess costs a look-up too,
     # else the date of birth could be guessed 365 days at a time.
-    if ctx.store.count_lookup(ctx.state.phone, ctx.today.isoformat()) > LOOKUPS_PER_DAY:
+    if over_limit(count_lookup(ctx.store.redis, ctx.state.phone, ctx.today)):
         return Go("lookup_limit", replace=True)
     person = citizen_by_nid_and_date_of_birth(ctx.db, ctx.params["nid"], born)
     if person is None:

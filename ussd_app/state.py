@@ -114,11 +114,6 @@ class SessionStore:
         commands.append(("SET", self._key(gateway, session_id), state.to_json(), "EX", self.ttl))
         return commands
 
-    def count_lookup(self, phone: str, day: str) -> int:
-        """Count one look-up of another person by this phone today; returns today's count."""
-        key = f"ussd:lookups:{phone}:{day}"
-        with self.redis.pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 2 * 24 * 3600)
-            count, _ = pipe.execute()
-        return int(count)
+    def forget(self, gateway: str, session_id: str, phone: str) -> None:
+        """Drop the session and the phone's resume point."""
+        self.redis.delete(self._key(gateway, session_id), self._resume_key(phone))
