@@ -6,11 +6,13 @@ Bangla script has its digits converted here.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from decimal import Decimal
 
 import flask_babel
 from babel import support
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import Babel
@@ -63,6 +65,32 @@ def format_number(value: int | Decimal | float, locale: str) -> str:
     """12,34,567 style grouping; Bengali digits when the locale is Bangla script."""
     formatted = format_decimal(value, format="#,##,##0.##", locale="bn_BD" if locale == "bn" else "en_IN")
     return to_bengali_digits(formatted) if locale == "bn" else formatted
+
+
+def _calendar_locale(locale: str) -> str:
+    # Romanized Bangla writes the months as they are said in Bangla, which are the English
+    # names ("November"); Babel has no bn_Latn data.
+    return "bn" if locale == "bn" else "en"
+
+
+@functools.lru_cache(maxsize=1024)
+def format_month(year: int, month: int, locale: str) -> str:
+    """ "নভেম্বর ২০২৬" / "November 2026": month names from Babel's CLDR data, never "11/2026"."""
+    text = format_date(dt.date(year, month, 1), "MMMM y", locale=_calendar_locale(locale))
+    return to_bengali_digits(text) if locale == "bn" else text
+
+
+def format_cycle(cycle: str, locale: str) -> str:
+    """A payment cycle written "2026-11" in the registry, as a month and year."""
+    year, month = cycle.split("-")
+    return format_month(int(year), int(month), locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def format_day(day: dt.date, locale: str, short: bool = False) -> str:
+    """ "৫ নভেম্বর ২০২৬" (or with the short month, "৫ নভে ২০২৬", where a screen is tight)."""
+    text = format_date(day, "d MMM y" if short else "d MMMM y", locale=_calendar_locale(locale))
+    return to_bengali_digits(text) if locale == "bn" else text
 
 
 def _select_locale() -> str:
