@@ -4,6 +4,8 @@ committed together before the citizen is told "received"."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +19,43 @@ from sahayata.privacy import phone_hashes
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 MAX_TEXT = 200
+
+# Words that say someone asked for money or a bribe, in Bangla, romanized Bangla and English.
+# Bangla letters are not "word" characters to \b (vowel signs are combining marks), hence
+# the explicit spaces. "টাকার চেয়ে কম" (less than ... taka) and "টাকা চাই" (I want my money)
+# are a citizen's underpayment, not a demand, and do not match.
+_MONEY_DEMANDED = re.compile(
+    unicodedata.normalize(
+        "NFC",
+        r"""
+        ঘুষ | ঘুস | উৎকোচ | bribe | kickback | speed\s+money | \bgh(?:u|oo)s
+        | (?<![^\s\d০-৯]) (?:টাকা|taka|tk|money) \S* \s+ (?:\S+\s+){0,2}?
+          (?: চেয়ে(?:ছে|ছেন|ছিল|ছিলেন) | চায় | চাচ্ছে | চাইছে | চাইল | চাইলো | চাইলেন | দাবি | দিতে\s+বল
+            | নিয়েছে | নিয়েছেন | নিল | নিলো
+            | chey(?:ech|s|ic|il) | cha(?:y|i\S) | chacche | dabi | dite\s+bol | nise | niyeche | nilo
+            | demanded | asked )
+        | \b(?:ask|asks|asked|asking|demand|demands|demanded|demanding|took|takes|taking) \s+ (?:for\s+)?
+          (?:a\s+|some\s+|extra\s+|more\s+)? (?:[\d,]+\s*)? (?:money|taka|tk|cash|fee|commission)\b
+        """,
+    ),
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def mentions_money_demanded(text: str | None) -> bool:
+    """Whether a complaint's own words report a demand for money (a bribe, "speed money")."""
+    return bool(text) and _MONEY_DEMANDED.search(unicodedata.normalize("NFC", text)) is not None
+
+
+def category_for(chosen: Category, text: str | None) -> Category:
+    """The category a complaint is filed under: the citizen's choice, unless its words report
+    a demand for money, which makes it a bribe report on every channel (an SMS complaint
+    comes as "other"; a citizen asked for a cut may choose "paid less"). Misreading an
+    underpayment costs it a slower answer from the ministry's redress officer; misreading a
+    bribe report puts the complainant's name before the office that asked for the bribe."""
+    if chosen.sensitive or not mentions_money_demanded(text):
+        return chosen
+    return Category.BRIBE_OR_HARASSMENT
 
 
 @dataclass(frozen=True)
@@ -44,9 +83,11 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     # Written under the current key; a twin filed under an earlier key (before a key
     # rotation) still counts as the same complaint.
     hashed, *earlier = phone_hashes(filing.phone)
+    text = (filing.text or "").strip()[:MAX_TEXT] or None
+    category = category_for(filing.category, text)
     existing = session.scalars(
         select(Grievance)
-        .where(Grievance.phone_hash.in_([hashed, *earlier]), Grievance.category == filing.category)
+        .where(Grievance.phone_hash.in_([hashed, *earlier]), Grievance.category == category)
         .where(
             Grievance.programme_code.is_(None)
             if filing.programme_code is None
@@ -59,14 +100,13 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     if existing is not None:
         return Filed(existing, duplicate=True)
     citizen = session.get(Citizen, filing.citizen_id) if filing.citizen_id else None
-    text = (filing.text or "").strip()[:MAX_TEXT] or None
     grievance = Grievance(
         tracking_number=_free_tracking_number(session),
         citizen_id=filing.citizen_id,
         phone_hash=hashed,
         contact_phone=filing.phone,
         programme_code=filing.programme_code,
-        category=filing.category,
+        category=category,
         text=text,
         channel=filing.channel,
         locale=filing.locale,
@@ -77,7 +117,10 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     )
     session.add(grievance)
     session.flush()
-    record(session, grievance, Status.RECEIVED, actor)
+    note = None
+    if category is not filing.category:
+        note = f"filed as {filing.category.value}; its text reports a demand for money: a bribe report"
+    record(session, grievance, Status.RECEIVED, actor, note)
     session.add(OutboxEntry(kind="route_grievance", grievance_id=grievance.id, payload={}))
     session.commit()
     # Only now, after the commit, may a worker see it (and if Redis is down, the sweeper will).

@@ -10,12 +10,13 @@ from sahayata.i18n import translate
 def category_label(locale: str, category: Category) -> str:
     return {
         Category.PAYMENT_NOT_RECEIVED: translate(locale, "Payment not received"),
-        Category.AMOUNT_SHORT: translate(locale, "Less money, or money asked"),
+        Category.AMOUNT_SHORT: translate(locale, "Paid less than due"),
+        # "Asked for money" is a bribe report: with "paid less" it reached the accused office.
+        Category.BRIBE_OR_HARASSMENT: translate(locale, "Bribe or money asked, or harassed"),
         Category.EXCLUDED: translate(locale, "Left out of a programme"),
         Category.ETOKEN_REFUSED: translate(locale, "Dealer refused e-token"),
         Category.DEALER_MISCONDUCT: translate(locale, "Dealer misconduct"),
         Category.WRONG_DATA: translate(locale, "Wrong personal data"),
-        Category.BRIBE_OR_HARASSMENT: translate(locale, "Bribe or harassment"),
         Category.OTHER: translate(locale, "Other"),
     }[Category(category)]
 

@@ -16,19 +16,32 @@ __all__ = ["as_utc", "utcnow"]  # re-exported for the grievance package
 
 
 class Category(enum.StrEnum):
+    """What a complaint is about. The order is the order of the USSD menu: "paid less" and
+    "asked for money" sit side by side, so a citizen who was asked for a bribe finds their
+    choice next to the one it was once merged with."""
+
     PAYMENT_NOT_RECEIVED = "payment_not_received"
-    AMOUNT_SHORT = "amount_short"  # less than entitled, or money demanded
+    AMOUNT_SHORT = "amount_short"  # paid less than entitled (a demand for money is a bribe report)
+    # A bribe or any other demand for money by an official, or harassment by one. One
+    # sensitive category, not two: both must skip the office that may be accused and reach
+    # the ministry's redress officer alone, and a citizen asked for "speed money" should not
+    # have to decide whether that was a bribe. Its stored value predates the label.
+    BRIBE_OR_HARASSMENT = "bribe_or_harassment"
     EXCLUDED = "excluded"  # wrongly excluded or not enrolled
     ETOKEN_REFUSED = "etoken_refused"  # e-token not honoured by the dealer
     DEALER_MISCONDUCT = "dealer_misconduct"  # or bad quality
     WRONG_DATA = "wrong_data"  # wrong personal data
-    BRIBE_OR_HARASSMENT = "bribe_or_harassment"  # by an official: sensitive
     OTHER = "other"
 
     @property
     def sensitive(self) -> bool:
-        """Must never be routed to the office of the accused (DESIGN.md, grievance facts)."""
-        return self is Category.BRIBE_OR_HARASSMENT
+        """Must never be routed to the office of the accused, nor shown to it or to an
+        also-concerned ministry (DESIGN.md, grievance facts). The one definition: routing
+        and staff scope read it."""
+        return self in SENSITIVE_CATEGORIES
+
+
+SENSITIVE_CATEGORIES: frozenset[Category] = frozenset({Category.BRIBE_OR_HARASSMENT})
 
 
 class Status(enum.StrEnum):

@@ -64,6 +64,13 @@ def resolve(session: Session, programme_code: str | None, category: Category, ha
         level = rule.office_level or level
         also = rule.also_ministry_code or also
         reasons.append(rule.note or f"{category.value} rule")
+    if category.sensitive:
+        # The rules file says so too; this holds if a rule is closed or mistyped. Only the
+        # lead ministry's redress officer: no local office, no second ministry.
+        if level is not OfficeLevel.MINISTRY_GRO:
+            level = OfficeLevel.MINISTRY_GRO
+            reasons.append("sensitive: never to the local office that may be accused")
+        also = None
     if not has_place and level is not OfficeLevel.MINISTRY_GRO:
         # Without a district or upazila (an unregistered caller) no local office can take it.
         level = OfficeLevel.MINISTRY_GRO

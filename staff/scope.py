@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from grievance.models import Category, Grievance
 from staff.models import Role, StaffUser
 
-SENSITIVE = (Category.BRIBE_OR_HARASSMENT,)
+# Which categories are sensitive is the model's decision (Category.sensitive), not this module's.
+SENSITIVE = tuple(category for category in Category if category.sensitive)
 MINISTRY_ROLES = (Role.OFFICER, Role.GRO)
 
 
