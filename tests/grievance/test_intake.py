@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from grievance.intake import file_grievance, find_by_tracking_number
-from grievance.models import Category, Grievance, GrievanceEvent, OutboxEntry, Status
+from grievance.intake import file_grievance, find_by_tracking_number, mentions_money_demanded
+from grievance.models import Category, Channel, Grievance, GrievanceEvent, OutboxEntry, Status
 from grievance.status import TransitionNotAllowed, change_status
 from grievance.tracking import check_digit
 from sahayata.privacy import phone_hash
@@ -96,3 +96,65 @@ def test_a_tracking_number_already_taken_is_drawn_again(session, monkeypatch):
     draws = iter([taken, fresh])
     monkeypatch.setattr("grievance.intake.new_tracking_number", lambda: next(draws))
     assert file_grievance(session, filing(category=Category.OTHER)).grievance.tracking_number == fresh
+
+
+# How citizens report a demand for money: Bangla (both encodings of য়), romanized Bangla as
+# typed on feature phones, English.
+MONEY_DEMANDED = [
+    "চেয়ারম্যান ৫০০ টাকা চেয়েছে",
+    "কার্ড করতে মেম্বার ১০০০ টাকা নিয়েছে",
+    "ঘুষ ছাড়া ভাতা দেয় না",
+    "৫০০টাকা দাবি করেছে",
+    "টাকা দিতে বলেছে",
+    "\u099f\u09be\u0995\u09be \u099a\u09c7\u09df\u09c7\u099b\u09c7",  # টাকা চেয়েছে, য় as one code point
+    "\u099f\u09be\u0995\u09be \u099a\u09c7\u09af\u09bc\u09c7\u099b\u09c7",  # and as য + nukta
+    "member 500 taka chaise",
+    "ghush na dile card dibe na",
+    "taka chay",
+    "the officer asked for 500 taka",
+    "they demanded money for the card",
+]
+UNDERPAID = [
+    "৫০০ টাকা কম দিয়েছে",
+    "টাকার চেয়ে কম পেয়েছি",  # "less than ... taka"
+    "আমার টাকা চাই",  # "I want my money"
+    "taka cheye kom paisi",
+    "taka chai",
+    "got 500 taka less than due",
+    "no money since July",
+]
+
+
+@pytest.mark.parametrize("text", MONEY_DEMANDED)
+def test_words_that_report_a_demand_for_money(text):
+    assert mentions_money_demanded(text)
+
+
+@pytest.mark.parametrize("text", [*UNDERPAID, "", None])
+def test_words_of_an_underpayment_are_not_a_demand_for_money(text):
+    assert not mentions_money_demanded(text)
+
+
+@pytest.mark.parametrize(
+    ("channel", "chosen"),
+    [
+        (Channel.USSD, Category.AMOUNT_SHORT),  # "paid less", then the words tell of a bribe
+        (Channel.SMS, Category.OTHER),  # an SMS complaint has no category of its own
+        (Channel.STAFF, Category.PAYMENT_NOT_RECEIVED),
+    ],
+)
+def test_a_complaint_whose_words_report_a_demand_for_money_is_a_bribe_report(session, channel, chosen):
+    filed = file_grievance(session, filing(channel=channel, category=chosen, text="মেম্বার ৫০০ টাকা চেয়েছে")).grievance
+    assert filed.category is Category.BRIBE_OR_HARASSMENT and filed.category.sensitive
+    [event] = filed.events
+    assert event.note == f"filed as {chosen.value}; its text reports a demand for money: a bribe report"
+    # Filed again the same day, it is the same complaint, not a second one under "paid less".
+    again = file_grievance(session, filing(channel=channel, category=chosen, text="ঘুষ চেয়েছে"))
+    assert again.duplicate and again.grievance.id == filed.id
+
+
+@pytest.mark.parametrize("text", UNDERPAID)
+def test_paid_less_stays_paid_less(session, text):
+    grievance = file_grievance(session, filing(category=Category.AMOUNT_SHORT, text=text)).grievance
+    assert grievance.category is Category.AMOUNT_SHORT and not grievance.category.sensitive
+    assert grievance.events[0].note is None

@@ -59,3 +59,26 @@ def test_a_programme_that_moved_is_routed_by_the_date(session):
 def test_no_rule_at_all_is_an_error(session):
     with pytest.raises(NoRoute):
         resolve(session, "OAA", Category.OTHER, True, dt.date(1990, 1, 1))
+
+
+def test_paid_less_goes_to_the_local_office(session):
+    route = resolve(session, "OAA", Category.AMOUNT_SHORT, has_place=True, day=TODAY)
+    assert (route.ministry_code, route.office_level, route.also_ministry_code) == ("MOSW", OfficeLevel.UPAZILA, None)
+
+
+def test_a_sensitive_complaint_skips_the_local_office_whatever_the_rules_say(session):
+    """A bribe rule closed by mistake, or one that names a local office and a second
+    ministry, still leaves a bribe report with the lead ministry's redress officer alone."""
+    rule = session.scalar(select(RoutingRule).where(RoutingRule.category == Category.BRIBE_OR_HARASSMENT))
+    rule.office_level, rule.also_ministry_code = OfficeLevel.UPAZILA, "FD"
+    session.flush()
+    try:
+        route = resolve(session, "OAA", Category.BRIBE_OR_HARASSMENT, has_place=True, day=TODAY)
+        assert (route.ministry_code, route.office_level, route.also_ministry_code) == (
+            "MOSW",
+            OfficeLevel.MINISTRY_GRO,
+            None,
+        )
+        assert route.reason.endswith("sensitive: never to the local office that may be accused")
+    finally:
+        session.rollback()

@@ -1,9 +1,12 @@
 """Every role sees exactly what it should; another ministry's case answers 404."""
 
 import pytest
+from sqlalchemy import select
 
-from grievance.models import Category
-from tests.factories import make_staff, place
+from grievance.jobs import route_grievance
+from grievance.models import Category, Channel, Grievance
+from sms.replies import answer
+from tests.factories import make_citizen, make_staff, place
 
 
 def page(client, grievance):
@@ -212,3 +215,72 @@ def test_sensitive_cases_stay_with_the_lead_ministrys_redress_officer(signed_in,
         client = signed_in(user)
         assert [page(client, g).status_code for g in (bribe, escalated_bribe)] == [404, 404]
         assert csv_numbers(client) == []
+
+
+# A bribe report, however it arrives, is for the lead ministry's redress officer alone: the
+# local office may be the one that asked for the money.
+
+
+def _bribe_report_readers(session, signed_in, grievance):
+    lead_officer = make_staff(session, "officer")
+    lead_gro = make_staff(session, "gro")
+    finance_officer = make_staff(session, "officer", ministry_code="FD")
+    finance_gro = make_staff(session, "gro", ministry_code="FD")
+    session.commit()
+    return {
+        user.email: (page(client, grievance).status_code, grievance.tracking_number in csv_numbers(client))
+        for user in (lead_officer, lead_gro, finance_officer, finance_gro)
+        for client in [signed_in(user)]
+    }, lead_gro.email
+
+
+@pytest.mark.parametrize(
+    ("channel", "category", "text"),
+    [
+        (Channel.USSD, Category.BRIBE_OR_HARASSMENT, None),  # the menu's "bribe or money asked"
+        (Channel.USSD, Category.AMOUNT_SHORT, "মেম্বার ৫০০ টাকা চেয়েছে"),  # "paid less", in its words a bribe
+        (Channel.SMS, Category.OTHER, "member taka chaise card er jonno"),
+        (Channel.STAFF, Category.PAYMENT_NOT_RECEIVED, "ঘুষ ছাড়া ভাতা দেয় না"),  # payments also concern FD
+    ],
+)
+def test_a_bribe_report_from_any_channel_reaches_only_the_lead_redress_officer(
+    signed_in, session, routed_case, channel, category, text
+):
+    grievance = routed_case(channel=channel, category=category, text=text)
+    assert grievance.category is Category.BRIBE_OR_HARASSMENT and grievance.upazila_id is not None
+    assert (grievance.ministry_code, grievance.office_level, grievance.also_ministry_code) == (
+        "MOSW",
+        "ministry_gro",
+        None,
+    )
+    readers, lead_gro = _bribe_report_readers(session, signed_in, grievance)
+    assert readers.pop(lead_gro) == (200, True)
+    assert set(readers.values()) == {(404, False)}  # the local officer and the Finance Division
+
+
+def test_a_bribe_report_by_sms_reaches_only_the_lead_redress_officer(signed_in, session, no_dispatch):
+    """Through the SMS command itself, from a registered citizen whose upazila is known."""
+    citizen = make_citizen(session, mobile="+8801712345678")
+    session.commit()
+    assert answer(session, citizen.mobile, "অভিযোগ চেয়ারম্যান কার্ডের জন্য ১০০০ টাকা চেয়েছে").text
+    grievance = session.scalar(select(Grievance))
+    route_grievance(grievance.id)
+    session.refresh(grievance)
+    assert grievance.upazila_id is not None  # a local office could have taken it
+    assert (grievance.channel, grievance.category, grievance.office_level) == (
+        Channel.SMS,
+        Category.BRIBE_OR_HARASSMENT,
+        "ministry_gro",
+    )
+    readers, lead_gro = _bribe_report_readers(session, signed_in, grievance)
+    assert readers.pop(lead_gro) == (200, True)
+    assert set(readers.values()) == {(404, False)}
+
+
+def test_paid_less_stays_with_the_local_officer(staff_client, session, routed_case, officer):
+    grievance = routed_case(category=Category.AMOUNT_SHORT, text="৫০০ টাকা কম দিয়েছে")
+    gro = make_staff(session, "gro")
+    session.commit()
+    assert (grievance.category, grievance.office_level) == (Category.AMOUNT_SHORT, "upazila")
+    assert page(staff_client(officer), grievance).status_code == 200
+    assert page(staff_client(gro), grievance).status_code == 404
