@@ -1,14 +1,17 @@
 """SMS commands in Bangla and English: what a text message asks for.
 
 Case does not matter, Bengali digits are digits, and anything not understood gets help.
+Bangla words count in Bengali script and romanized, as people type them on a Latin keypad.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
 
+from registry.validation import InvalidValue, parse_nid
 from sahayata.i18n import to_ascii_digits
 
 
@@ -23,6 +26,7 @@ class Kind(enum.StrEnum):
     LANGUAGE = "language"
     ANSWER = "answer"  # "1" or "2" after "was your complaint resolved?"
     INFO = "info"  # "INFO 123456789 the answer": the information an office asked for
+    NID = "nid"  # "NID 1234567890 05031960": another person's eligibility, decisions only
 
 
 @dataclass(frozen=True)
@@ -32,38 +36,36 @@ class Command:
     bangla: bool = False  # written in Bangla: answer in Bangla if we do not know the sender
 
 
-KEYWORDS: dict[str, Kind] = {
-    "help": Kind.HELP,
-    "h": Kind.HELP,
-    "?": Kind.HELP,
-    "সাহায্য": Kind.HELP,
-    "balance": Kind.BALANCE,
-    "bal": Kind.BALANCE,
-    "token": Kind.BALANCE,
-    "ব্যালেন্স": Kind.BALANCE,
-    "টোকেন": Kind.BALANCE,
-    "payment": Kind.PAYMENT,
-    "pay": Kind.PAYMENT,
-    "ভাতা": Kind.PAYMENT,
-    "পেমেন্ট": Kind.PAYMENT,
-    "status": Kind.STATUS,
-    "অবস্থা": Kind.STATUS,
-    "info": Kind.INFO,
-    "তথ্য": Kind.INFO,
-    "complain": Kind.COMPLAIN,
-    "complaint": Kind.COMPLAIN,
-    "অভিযোগ": Kind.COMPLAIN,
-    "stop": Kind.STOP,
-    "বন্ধ": Kind.STOP,
-    "start": Kind.START,
-    "চালু": Kind.START,
-    "language": Kind.LANGUAGE,
-    "lang": Kind.LANGUAGE,
-    "ভাষা": Kind.LANGUAGE,
+# The one table of keywords: per command, its English words, then its Bangla words. Bangla
+# words are in Bengali script and romanized as commonly spelt on a Latin keypad (b/bh/v for
+# ভ, o/a for the inherent vowel, with or without the h of a aspirate); a Bangla word gets a
+# Bangla answer. A word that is English as well as romanized Bangla ("token", "nid") stays
+# English: the answer is then in the sender's registered language.
+_WORDS: dict[Kind, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    Kind.HELP: (("help", "h", "?"), ("সাহায্য", "sahajjo", "shahajjo", "sahajyo")),
+    Kind.BALANCE: (("balance", "bal", "token"), ("ব্যালেন্স", "টোকেন")),
+    Kind.PAYMENT: (("payment", "pay"), ("ভাতা", "পেমেন্ট", "bhata", "vata")),
+    Kind.STATUS: (("status",), ("অবস্থা", "obostha", "obosta", "abostha")),
+    Kind.INFO: (("info",), ("তথ্য", "totho", "tottho")),
+    Kind.COMPLAIN: (("complain", "complaint"), ("অভিযোগ", "obhijog", "ovijog", "abhijog")),
+    Kind.STOP: (("stop",), ("বন্ধ", "bondho", "bondo")),
+    Kind.START: (("start",), ("চালু", "chalu")),
+    Kind.LANGUAGE: (("language", "lang"), ("ভাষা", "bhasha", "vasha")),
+    Kind.NID: (("nid",), ("এনআইডি",)),
+}
+KEYWORDS: dict[str, tuple[Kind, bool]] = {
+    word: (kind, bangla)
+    for kind, (english, bangla_words) in _WORDS.items()
+    for bangla, words in ((False, english), (True, bangla_words))
+    for word in words
 }
 LANGUAGES = {"bn": "bn", "bangla": "bn", "bengali": "bn", "বাংলা": "bn", "en": "en", "english": "en", "ইংরেজি": "en"}
 _BANGLA = re.compile(r"[\u0980-\u09FF]")
-_NUMBER_THEN_TEXT = re.compile(r"^((?:\d ?){9})\s*(.*)$", re.S)
+_NUMBER_THEN_TEXT = re.compile(r"^((?:[0-9] ?){9})\s*(.*)$", re.S)
+# A date of birth as typed: DDMMYYYY, or day, month and year split by - / or . ([0-9], never
+# \d, which matches the digits of every script).
+_DATE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})|([0-9]{1,2})([-/.])([0-9]{1,2})\5([0-9]{4})")
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 
 def parse(text: str) -> Command:
@@ -76,9 +78,10 @@ def parse(text: str) -> Command:
     word = first.lower().strip(".,!:")
     if word in LANGUAGES and not rest:  # "bn" or "English" alone switches language
         return Command(Kind.LANGUAGE, LANGUAGES[word], bangla)
-    kind = KEYWORDS.get(word)
-    if kind is None:
+    if word not in KEYWORDS:
         return Command(Kind.HELP, "", bangla)
+    kind, bangla_word = KEYWORDS[word]
+    bangla = bangla or bangla_word
     argument = rest.strip()
     if kind is Kind.LANGUAGE:
         argument = LANGUAGES.get(argument.lower(), "")
@@ -89,4 +92,24 @@ def parse(text: str) -> Command:
     if kind is Kind.INFO:  # a 9-digit number, perhaps typed in groups, then the answer
         match = _NUMBER_THEN_TEXT.match(argument)
         argument = f"{match.group(1).replace(' ', '')} {match.group(2)}" if match else ""
+    if kind is Kind.NID:
+        argument = nid_and_birth_date(argument)
     return Command(kind, argument, bangla)
+
+
+def nid_and_birth_date(text: str) -> str:
+    """ "<NID> <date of birth>" as "<NID digits> <ISO date>", or "" if either is malformed or
+    the date is no real date (whether it has passed is for the answer, which knows today)."""
+    *nid_parts, typed_date = text.split() or [""]
+    match = _DATE.fullmatch(typed_date)
+    if not nid_parts or match is None:
+        return ""
+    day, month, year = (match.group(1), match.group(2), match.group(3)) if match.group(1) else match.group(4, 6, 7)
+    try:
+        nid = parse_nid(" ".join(nid_parts))  # the NID may be typed in groups
+        born = dt.date(int(year), int(month), int(day))
+    except (InvalidValue, ValueError):  # a wrong length; 31 February, month 13
+        return ""
+    if born < EARLIEST_BIRTH_DATE:
+        return ""
+    return f"{nid} {born.isoformat()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
@@ -12,11 +13,13 @@ from grievance.intake import Filing, file_grievance, find_by_tracking_number
 from grievance.labels import status_label
 from grievance.models import Category, Channel, Grievance, Status
 from grievance.status import change_status, record
+from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.labels import payment_status_label, wallet_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sahayata.i18n import format_number, to_bengali_digits, translate
+from sahayata.jobs import redis_connection
 from sahayata.privacy import phone_hashes
 from sms.commands import Command, Kind, parse
 from sms.encoding import segments
@@ -52,15 +55,21 @@ class _Reply:
     def sentence(self, text: str) -> str:
         return text + ("।" if self.locale == "bn" else ".")
 
+    def more(self) -> str:
+        return self._("More: dial %(code)s.", code=current_app.config["SAHAYATA_USSD_CODE"])
+
+    def fits(self, text: str) -> bool:
+        return segments(text).segments <= MAX_SEGMENTS
+
     def fit(self, parts: list[str]) -> str:
         """As many whole parts as fit in 2 segments; if some must go, say where to see them."""
         text = " ".join(parts)
-        if segments(text).segments <= MAX_SEGMENTS:
+        if self.fits(text):
             return text
-        more = self._("More: dial %(code)s.", code=current_app.config["SAHAYATA_USSD_CODE"])
+        more = self.more()
         kept: list[str] = []
         for part in parts:
-            if segments(" ".join([*kept, part, more])).segments > MAX_SEGMENTS:
+            if not self.fits(" ".join([*kept, part, more])):
                 break
             kept.append(part)
         return " ".join([*kept, more])
@@ -80,12 +89,16 @@ def answer(session: Session, phone: str, text: str) -> Answer:
         Kind.LANGUAGE: _language,
         Kind.ANSWER: _resolution_answer,
         Kind.INFO: _information,
+        Kind.NID: _eligibility_by_nid,
     }.get(command.kind, _help)
     return Answer(handler(r), r.locale)
 
 
 def _help(r: _Reply) -> str:
-    return r._("Send: BALANCE, PAYMENT, STATUS number, COMPLAIN and a few words, STOP, START, LANG bn or en.")
+    return r._(
+        "Send: BALANCE, PAYMENT, STATUS number, COMPLAIN and a few words, NID number DDMMYYYY, "
+        "STOP, START, LANG bn or en."
+    )
 
 
 def _not_registered(r: _Reply) -> str:
@@ -175,6 +188,52 @@ def _information(r: _Reply) -> str:
     record(r.session, grievance, grievance.status, "citizen", note, from_status=grievance.status, tell_citizen=False)
     r.session.commit()
     return r._("Thank you. Your answer is added to complaint %(number)s.", number=r.digits(grievance.tracking_number))
+
+
+def _eligibility_by_nid(r: _Reply) -> str:
+    """Another person's (or one's own) decisions per programme, for any phone, within the
+    look-ups a phone has a day; nothing of the facts behind them."""
+    nid, _, typed_date = r.command.argument.partition(" ")
+    today = dt.date.today()  # the day USSD counts look-ups by: both channels share the count
+    born = dt.date.fromisoformat(typed_date) if typed_date else None
+    if born is None or born > today:
+        return r._("Send NID, the NID number and the date of birth as DDMMYYYY, e.g. NID 1234567890 05031960.")
+    lookup = look_up_decisions(r.session, redis_connection(), r.phone, nid, born, today)
+    if lookup.outcome is LookupOutcome.LIMIT_REACHED:
+        return r._("You have used today's 5 look-ups. Please try again tomorrow.")
+    if lookup.decisions is None:
+        return r._(
+            "No registered person with this NID and date of birth. To enrol, visit the Upazila "
+            "Social Services Office with the NID card."
+        )
+    return _decisions_text(r, lookup.decisions)
+
+
+def _decisions_text(r: _Reply, decisions: ProgrammeDecisions) -> str:
+    """Eligible programmes first, then those that need verification, then one sentence for the
+    rest; names that do not fit in 2 segments give way to where to see them."""
+    eligible = [r.name(code) for code in decisions.eligible]
+    verify = [r.name(code) for code in decisions.needs_verification]
+
+    def text(complete: bool) -> str:
+        parts = []
+        if eligible:
+            parts.append(r._("Eligible: %(list)s.", list=", ".join(eligible)))
+        if verify:
+            parts.append(r._("Needs verification: %(list)s.", list=", ".join(verify)))
+        if not complete:
+            parts.append(r.more())
+        elif not decisions.eligible and not decisions.needs_verification:
+            parts.append(r._("Not eligible for any programme."))
+        elif decisions.not_eligible:
+            parts.append(r._("Not eligible for the others."))
+        return " ".join(parts)
+
+    answer = text(complete=True)
+    while not r.fits(answer) and (eligible or verify):
+        (verify or eligible).pop()
+        answer = text(complete=False)
+    return answer
 
 
 def _stop(r: _Reply) -> str:

@@ -1,10 +1,13 @@
+from decimal import Decimal
+
 import pytest
 
 from grievance.models import Status
+from registry.models import PaymentChannel
 from sms.encoding import segments
 from sms.models import MessageStatus as S
 from sms.status import may_advance
-from sms.templates import complaint_update
+from sms.templates import complaint_update, payment_credited, payment_failed, payment_returned, payment_sent
 
 
 def test_status_only_moves_forward():
@@ -28,7 +31,11 @@ def test_bangla_update_is_in_bangla_with_bengali_digits():
 
 
 REPLIES = [
-    "Send: BALANCE, PAYMENT, STATUS number, COMPLAIN and a few words, STOP, START, LANG bn or en.",
+    "Send: BALANCE, PAYMENT, STATUS number, COMPLAIN and a few words, NID number DDMMYYYY, STOP, START, LANG bn or en.",
+    "Send NID, the NID number and the date of birth as DDMMYYYY, e.g. NID 1234567890 05031960.",
+    "You have used today's 5 look-ups. Please try again tomorrow.",
+    "No registered person with this NID and date of birth. To enrol, visit the Upazila Social Services Office with "
+    "the NID card.",
     "This number is not in the registry. To enrol, visit your Upazila Social Services Office.",
     "You will get no more alerts. Send START to get them again.",
     "Complaint received. Number %(number)s. Keep it to check the status.",
@@ -45,3 +52,21 @@ def test_fixed_replies_fit_two_segments(locale, message):
 
     text = translate(locale, message, number="৯৮৭৬৫৪৩২১") if "%(number)s" in message else translate(locale, message)
     assert segments(text).segments <= 2, text
+
+
+def test_an_account_is_called_as_on_ussd():
+    oaa, tk, cycle = "বয়স্ক ভাতা", Decimal(600), "2026-10"
+    texts = [
+        payment_credited("bn", oaa, tk, cycle, None),
+        payment_credited("bn", oaa, tk, cycle, PaymentChannel.NAGAD),
+        payment_failed("bn", oaa, tk, cycle),
+        payment_returned("bn", oaa, tk, cycle),
+        payment_sent("bn", oaa, tk, cycle, PaymentChannel.NAGAD),
+    ]
+    for text in texts:
+        assert "অ্যাকাউন্ট" in text and "হিসাব" not in text, text
+
+
+def test_whether_is_written_ki_na():
+    text = payment_failed("bn", "বয়স্ক ভাতা", Decimal(600), "2026-10")
+    assert "কি না" in text and "কিনা" not in text

@@ -73,6 +73,19 @@ def test_commands_in_both_languages(channel, session, caller_with_money, languag
         assert channel.reply("what?").startswith("Send: BALANCE")
 
 
+def test_romanized_keywords_are_commands_answered_in_bangla(channel, session, caller_with_money):
+    caller_with_money.language = Language.ENGLISH  # the romanized word, not the registration, says Bangla
+    session.commit()
+    assert channel.reply("bhata").startswith("বয়স্ক ভাতা: সর্বশেষ")
+    assert channel.reply("Vata").startswith("বয়স্ক ভাতা: সর্বশেষ")
+    assert channel.reply("sahajjo").startswith("লিখুন:")
+
+
+def test_help_names_the_nid_command(channel, session):
+    assert "NID number DDMMYYYY" in channel.reply("help")
+    assert "এনআইডি নম্বর জন্মতারিখ" in channel.reply("সাহায্য")
+
+
 def test_language_command_switches_and_is_saved(channel, session, caller_with_money):
     assert channel.reply("lang en") == "Language set."
     assert channel.reply("balance").startswith("Food Friendly:")
