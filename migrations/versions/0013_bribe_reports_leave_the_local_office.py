@@ -1,4 +1,4 @@
-"""grievances: bribe reports filed as "less money, or money asked" go to the redress officer
+"""grievances: complaints whose words report a bribe demand go to the redress officer
 
 The category ``amount_short`` used to mean "paid less, or asked for money" and was routed to
 the local office, so a citizen reporting a bribe demand put their name before the office
@@ -6,21 +6,26 @@ that may have asked for it. It now means "paid less than due"; a demand for mone
 ``bribe_or_harassment`` (sensitive: the ministry's grievance redress officer alone). The
 stored values do not change, so the VARCHAR(20) column needs no change either.
 
-Existing ``amount_short`` complaints whose own words report a demand for money (ঘুষ, "টাকা
-চেয়েছে", "taka chaise", "asked for money", ...) become ``bribe_or_harassment``:
+Which old complaints move: every one not already sensitive whose own words report a demand
+for money (ঘুষ, "টাকা চেয়েছে", "taka chaise", "asked for money", ...), whatever its category.
+Most are ``amount_short``; but an SMS complaint was always filed as ``other``, and a citizen
+told "no payment without a bribe" may have chosen "payment not received". Intake now files
+such words as a bribe report on every channel; this gives old complaints the same reading.
+Each moved complaint:
 
-- the office level becomes the ministry's redress officer, and no second ministry sees it;
-- one a local officer had taken up (acknowledged, in progress at tier 1) goes back to "routed" and
-  loses its assigned officer, for the redress officer to take up;
-- one the local office already resolved, closed or rejected keeps its status (no person has
-  decided to reopen it), and its trail says why it now sits with the redress officer, who
-  sees every sensitive case of the ministry and may review what the local office decided;
-- each moved complaint gets a trail entry (actor "migration 0013") saying so.
+- becomes ``bribe_or_harassment``, with the ministry's redress officer as its office and no
+  second ministry (a payment failure's Finance Division no longer sees it);
+- if a local officer had taken it up (acknowledged, in progress at tier 1), goes back to
+  "routed" without an assigned officer, for the redress officer to take up;
+- if the local office already resolved, closed or rejected it, keeps that status (no person
+  has decided to reopen it): the redress officer sees every sensitive case of the ministry
+  and may review what the office that may be accused decided;
+- gets a trail entry (actor "migration 0013") saying what moved it and from which category.
 
-Every other ``amount_short`` complaint stays one: its words describe an underpayment or
-nothing, and the local office is the one that can pay what is missing. A complaint without
-words is ambiguous, and a person, not this migration, should weigh it: its citizen chose a
-label that named both.
+Every other complaint keeps its category. An ``amount_short`` one whose words describe an
+underpayment, or that has no words, stays with the local office, which is the one that can
+pay what is missing: this migration cannot tell a bribe report from an underpayment without
+words, and moving every one would leave each underpaid citizen waiting on the ministry.
 
 The words are those of grievance.intake at the time of writing, copied here because a
 migration must give the same result whenever it runs, whatever the intake later learns.
@@ -49,7 +54,7 @@ depends_on = None
 ACTOR = "migration 0013"
 TAKEN_UP = ("acknowledged", "in_progress")
 NOTE = (
-    "moved from amount_short: its text reports a demand for money, so it is a bribe report "
+    "moved from {category}: its text reports a demand for money, so it is a bribe report "
     "for the ministry's grievance redress officer, not the local office"
 )
 
@@ -96,13 +101,13 @@ events = sa.table(
 def upgrade() -> None:
     connection = op.get_bind()
     candidates = connection.execute(
-        sa.select(grievances.c.id, grievances.c.text, grievances.c.status, grievances.c.tier).where(
-            grievances.c.category == "amount_short", grievances.c.text.is_not(None)
-        )
+        sa.select(
+            grievances.c.id, grievances.c.category, grievances.c.text, grievances.c.status, grievances.c.tier
+        ).where(grievances.c.category != "bribe_or_harassment", grievances.c.text.is_not(None))
     ).all()
     moved = [row for row in candidates if MONEY_DEMANDED.search(unicodedata.normalize("NFC", row.text))]
     now = sa.func.now()
-    for id_, _text, status, tier in moved:
+    for id_, category, _text, status, tier in moved:
         changes = {"category": "bribe_or_harassment", "also_ministry_code": None, "updated_at": now}
         if status != "received":  # a received one is routed by the router, by the new category
             changes["office_level"] = "ministry_gro"
@@ -113,7 +118,12 @@ def upgrade() -> None:
         connection.execute(sa.update(grievances).where(grievances.c.id == id_).values(**changes))
         connection.execute(
             sa.insert(events).values(
-                grievance_id=id_, at=now, actor=ACTOR, from_status=status, to_status=to_status, note=NOTE
+                grievance_id=id_,
+                at=now,
+                actor=ACTOR,
+                from_status=status,
+                to_status=to_status,
+                note=NOTE.format(category=category),
             )
         )
 
