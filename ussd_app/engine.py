@@ -28,6 +28,8 @@ from registry.services import caller_by_mobile
 from sahayata.db import is_lost_connection
 from sahayata.i18n import (
     ROMANIZED_BANGLA,
+    format_cycle,
+    format_day,
     format_number,
     is_ascii_number,
     to_ascii_digits,
@@ -37,8 +39,8 @@ from sahayata.i18n import (
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
 from ussd_app.redis_link import HopConnections, RedisLink
-from ussd_app.render import BACK, HOME, MORE, NavLabels, Page, paginate, words
-from ussd_app.screens import Finish, Go, Input, Invalid, Menu, Restore, Screen
+from ussd_app.render import BACK, HOME, MORE, Footer, Page, option_tokens, paginate, text_tokens
+from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Restore, Screen
 from ussd_app.state import Frame, Reply, SessionState, SessionStore
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,27 @@ class GatewayConfig:
     @property
     def ascii_only(self) -> bool:
         return self.budget.ascii_only
+
+
+@dataclass(frozen=True)
+class NavLabels:
+    """The navigation keys as the caller reads them ("৯৮ আরও" in Bangla)."""
+
+    more: str
+    back_home: str
+
+    @classmethod
+    def of(cls, context: Context) -> NavLabels:
+        return _nav_labels(context.locale)
+
+
+@functools.lru_cache(maxsize=8)
+def _nav_labels(locale: str) -> NavLabels:
+    def key(digits: str) -> str:
+        return to_bengali_digits(digits) if locale == "bn" else digits
+
+    more, back, home = translate(locale, "More"), translate(locale, "Back"), translate(locale, "Menu")
+    return NavLabels(f"{key(MORE)} {more}", f"{key(BACK)} {back} {key(HOME)} {home}")
 
 
 @dataclass(frozen=True)
@@ -128,12 +151,13 @@ class Context:
     def number(self, value: int | Decimal) -> str:
         return format_number(value, "bn" if self.locale == "bn" else "en")
 
-    def date(self, day: dt.date) -> str:
-        return self.digits(day.strftime("%d/%m/%Y"))
+    def date(self, day: dt.date, short: bool = False) -> str:
+        """ "৫ নভেম্বর ২০২৬": the month by name, digits in the caller's script."""
+        return format_day(day, self.locale, short=short)
 
     def cycle(self, cycle: str) -> str:
-        year, month = cycle.split("-")
-        return self.digits(f"{month}/{year}")
+        """A payment cycle ("2026-11") as "নভেম্বর ২০২৬"."""
+        return format_cycle(cycle, self.locale)
 
     def sentence(self, text: str) -> str:
         """End a sentence the way the script does: দাঁড়ি (।) in Bangla, a full stop otherwise."""
@@ -294,11 +318,8 @@ class Engine:
             state.invalid = 0
             return
         if text == MORE:
-            if frame.page + 1 < len(self._pages(context)):
-                frame.page += 1
-                state.invalid = 0
-            else:
-                self._invalid(context, context._("No more pages."))
+            # On the last page "98" shows that page again: nothing was wrong with pressing it.
+            frame.page = min(frame.page + 1, len(self._current_pages(context)) - 1)
             return
         screen = self.journeys[frame.screen]
         if isinstance(screen, Menu):
@@ -311,8 +332,14 @@ class Engine:
         elif isinstance(screen, Input):
             action = screen.accept(context, text)
         else:
-            action = Invalid(context._("Choose a number from the list."))
+            action = Invalid(self._info_keys(context))
         self._apply(context, action)
+
+    def _info_keys(self, context: Context) -> str:
+        """What works on an information screen, said when another key was pressed ("98 More"
+        stays below the text on a page that has a next one)."""
+        wrong = context._("Wrong number.")
+        return f"{wrong} {self._labels(context).back_home}"
 
     def _apply(self, context: Context, action: Any) -> None:
         state = context.state
@@ -339,34 +366,72 @@ class Engine:
             state.notice = reason
 
     # -- output -------------------------------------------------------------------------
-    def _labels(self, context: Context) -> NavLabels:
-        return NavLabels(more=context._("More"), back=context._("Back"), home=context._("Menu"))
+    def _current_pages(self, context: Context) -> list[Page]:
+        """The current screen's pages: cut when the screen is first shown, then kept."""
+        frame = context.state.frame
+        if frame.pages is None:
+            pages = self._cut(context)
+            frame.pages = [page.as_list() for page in pages]
+            return list(pages)
+        return [Page(*page) for page in frame.pages]
 
-    def _pages(self, context: Context) -> list[Page]:
+    def _cut(self, context: Context) -> tuple[Page, ...]:
         state = context.state
         screen = self.journeys[state.frame.screen]
-        deep = len(state.stack) > 1
         if isinstance(screen, Menu):
+            header = screen.title(context)
             options = screen.options(context)
-            header, items, joiner = screen.title(context), [f"{i} {o.label}" for i, o in enumerate(options, 1)], "\n"
+            tokens = option_tokens([f"{context.digits(str(i))} {o.label}" for i, o in enumerate(options, 1)])
         elif isinstance(screen, Input):
-            header, items, joiner = screen.prompt(context), [], "\n"
+            header, tokens = screen.prompt(context), ()
         else:
-            header, items, joiner = "", words(screen.text(context)), " "
-        if state.notice:
-            # A re-prompt shows the reason instead of a menu's title (both rarely fit in 80
-            # units beside the options); an input keeps its prompt under the reason.
-            header = f"{state.notice}\n{header}" if isinstance(screen, Input) else state.notice
-        return paginate(
-            header, items, context.gateway.budget, self._labels(context), back=deep, home=deep, joiner=joiner
-        )
+            header, tokens = "", text_tokens(screen.text(context))
+        footer = self._footer(context, screen)
+        return paginate(header, tokens, context.gateway.budget, footer, self._short_notices(context, screen))
+
+    def _labels(self, context: Context) -> NavLabels:
+        return NavLabels.of(context)
+
+    def _footer(self, context: Context, screen: Screen) -> Footer:
+        """The navigation line. "98" only where a next page exists. "0 Back 00 Menu" where
+        the caller must choose a way on (the end of a text) and on the first menu or prompt
+        below the main menu, where it is taught; after that the keys work without the words,
+        which go to the answer instead."""
+        labels = self._labels(context)
+        state = context.state
+        if len(state.stack) <= 1 or not screen.navigation:
+            return Footer(labels.more, "")
+        if isinstance(screen, Info):
+            return Footer(labels.more, labels.back_home)
+        if state.taught:
+            return Footer(labels.more, "")
+        state.taught = True
+        return Footer(labels.more, labels.back_home)
+
+    def _short_notices(self, context: Context, screen: Screen) -> Footer:
+        """The shortest wrong-key notices, for which every page keeps room. An information
+        screen's last page has no options: its notice says which keys work."""
+        wrong = context._("Wrong number.")
+        if isinstance(screen, Info) and len(context.state.stack) > 1:
+            return Footer(wrong, self._info_keys(context))
+        return Footer(wrong, wrong)
 
     def _render(self, context: Context) -> Reply:
-        pages = self._pages(context)
+        pages = self._current_pages(context)
         frame = context.state.frame
         frame.page = min(frame.page, len(pages) - 1)
-        return Reply(pages[frame.page].text, end=False)
+        page = pages[frame.page]
+        notice = context.state.notice
+        if not notice:
+            return Reply(page.text, end=False)
+        notices = self._short_notices(context, self.journeys[frame.screen])
+        shortest = notices.more if page.has_more else notices.last
+        for candidate in (notice, shortest):
+            text = page.with_notice(candidate)
+            if context.gateway.budget.fits(text):
+                return Reply(text, end=False)
+        return Reply(page.with_notice(shortest), end=False)  # the cut kept room for it
 
     def render_all_pages(self, context: Context) -> list[Page]:
         """Every page of the current screen (for the budget test and the simulator)."""
-        return self._pages(context)
+        return self._current_pages(context)

@@ -1,14 +1,26 @@
-"""Packing a screen's text into pages that fit the gateway's budget.
+"""Cutting a screen into pages that fit the gateway's budget: a pure function.
 
-A screen is a header, a list of items (options, or the words of a long text) and the
-navigation lines. Items are never cut: a page takes as many whole items as fit, and
-"98 More" leads to the next page. Text is split at spaces only, so a word (or a Bangla
-conjunct) is never broken.
+A screen is a header (a menu's title or an input's prompt, first page only), a body of
+tokens (a menu's options, or the word groups of a text) and a navigation footer. A page
+takes as many whole tokens as fit; "98" leads to the next page and is shown only where one
+exists.
+
+What a page may never do:
+- cut inside a token: a menu option, a word, or a number together with the words beside it
+  ("Tk 600", "৬০০ টাকা", "অ্যাকাউন্ট ****১৭৩৩", "৫ নভেম্বর ২০২৬", a tracking number);
+- cut inside a sentence, unless that sentence alone is longer than a page;
+- lose or repeat anything: the pages' bodies, joined, are the text.
+
+Every page must also fit with a wrong-key notice in place of its header (the engine shows
+the same page again with the notice), so the shortest notices are part of the cut: one for a
+page with a next page (its "98" line stays) and one for the last page, where the notice
+takes the back/menu line's place too.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,94 +31,205 @@ MORE, BACK, HOME = "98", "0", "00"
 
 
 @dataclass(frozen=True)
-class NavLabels:
+class Token:
+    text: str
+    joiner: str = " "  # what joins it to the token before it on the same page
+    breakable: bool = True  # a page may end just before this token
+    sentence_start: bool = True  # ...and preferably does so here
+    divisible: bool = True  # False: shown whole or not at all (a menu option)
+
+
+@dataclass(frozen=True)
+class Footer:
+    """The navigation line: ``more`` on a page with a next page, ``last`` on the last page
+    (either may be empty: a line is shown only when it says something)."""
+
     more: str
-    back: str
-    home: str
+    last: str
 
 
 @dataclass(frozen=True)
 class Page:
-    text: str
+    header: str
+    body: str
+    footer: str
     has_more: bool
+
+    @property
+    def text(self) -> str:
+        return _lines(self.header, self.body, self.footer)
+
+    def with_notice(self, notice: str) -> str:
+        """The same page again after a wrong key: the notice stands where the header was,
+        and on the last page where the back/menu line was too (the notice says the keys)."""
+        return _lines(notice, self.body, self.footer if self.has_more else "")
+
+    def as_list(self) -> list:
+        return [self.header, self.body, self.footer, self.has_more]
 
 
 class ScreenTooLarge(Exception):
-    """One indivisible item does not fit even on a page of its own: a content bug."""
+    """The header and footer alone leave no room: a content bug."""
 
 
-def _footer(labels: NavLabels, more: bool, back: bool, home: bool) -> list[str]:
-    parts = []
-    if more:
-        parts.append(f"{MORE} {labels.more}")
-    if back:
-        parts.append(f"{BACK} {labels.back}")
-    if home:
-        parts.append(f"{HOME} {labels.home}")
-    return [" ".join(parts)] if parts else []
+def _lines(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
 
 
 def paginate(
-    header: str,
-    items: Sequence[str],
-    budget: ScreenBudget,
-    labels: NavLabels,
-    *,
-    back: bool,
-    home: bool,
-    joiner: str = "\n",
-) -> list[Page]:
-    """Split into pages; the header goes on the first page only."""
-    return list(_paginate(header, tuple(items), budget, labels, back, home, joiner))
+    header: str, tokens: Sequence[Token], budget: ScreenBudget, footer: Footer, notices: Footer | None = None
+) -> tuple[Page, ...]:
+    """Cut into pages; each fits with its header, and with its notice (``notices.more`` on a
+    page with a next page, ``notices.last`` on the last) in the header's place."""
+    return _paginate(header, tuple(tokens), budget, footer, notices or Footer("", ""))
 
 
-# Most hops render a screen some earlier hop already packed (the main menu above all), and
-# packing measures the text once per item tried: remember the recent results. The key is
-# the whole text, so a cached page is exactly what packing would give again.
+# Pages are cut once per screen state and kept in the session, but many sessions see the
+# same screens (the main menu above all): remember recent cuts. The key is the whole input,
+# so a remembered cut is exactly what cutting would give again.
 @functools.lru_cache(maxsize=2048)
 def _paginate(
-    header: str, items: tuple[str, ...], budget: ScreenBudget, labels: NavLabels, back: bool, home: bool, joiner: str
+    header: str, tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, notices: Footer
 ) -> tuple[Page, ...]:
+    tokens = _fitting(tokens, budget, footer, notices)
+    count = len(tokens)
+
+    def body(start: int, end: int) -> str:
+        parts = [tokens[start].text] if end > start else []
+        parts += [tokens[i].joiner + tokens[i].text for i in range(start + 1, end)]
+        return "".join(parts)
+
+    def page(first: bool, start: int, end: int) -> Page:
+        more = end < count
+        return Page(header if first else "", body(start, end), footer.more if more else footer.last, more)
+
+    def fits(first: bool, start: int, end: int) -> bool:
+        candidate = page(first, start, end)
+        notice = notices.more if candidate.has_more else notices.last
+        return budget.fits(candidate.text) and budget.fits(candidate.with_notice(notice))
+
     pages: list[Page] = []
-    index = 0
+    start = 0
     while True:
-        lines = [header] if header and not pages else []
-        body: list[str] = []
-        start = index
-        while index < len(items):
-            candidate = [*body, items[index]]
-            more_after = index + 1 < len(items)
-            text = "\n".join([*lines, joiner.join(candidate), *_footer(labels, more_after, back, home)])
-            if not budget.fits(text):
-                break
-            body = candidate
-            index += 1
-        if index == start and index < len(items):
-            # Even alone the item does not fit with a "more" line: nothing sensible to send.
-            raise ScreenTooLarge(items[index])
-        has_more = index < len(items)
-        text = "\n".join(line for line in [*lines, joiner.join(body), *_footer(labels, has_more, back, home)] if line)
-        if not budget.fits(text):
-            raise ScreenTooLarge(text)
-        pages.append(Page(text, has_more))
-        if not has_more:
+        first = not pages
+        if fits(first, start, count):
+            pages.append(page(first, start, count))
             return tuple(pages)
+        end, sentence = _furthest_cut(tokens, start, functools.partial(fits, first, start))
+        if end is None:
+            if first and start == 0 and fits(True, 0, 0):
+                pages.append(page(True, 0, 0))  # a header that leaves no room: it stands alone
+                continue
+            raise ScreenTooLarge(header or tokens[start].text)
+        if sentence is not None and sentence > start and sentence != end:
+            # The cut would fall inside a sentence: end the page before that sentence
+            # instead, if the sentence fits whole on a page of its own.
+            sentence_end = next((i for i in range(sentence + 1, count) if tokens[i].sentence_start), count)
+            if fits(False, sentence, sentence_end):
+                end = sentence
+        pages.append(page(first, start, end))
+        start = end
 
 
-LONGEST_WORD = 30  # code units; a longer "word" (a URL, a reference) is split
+def _furthest_cut(tokens: tuple[Token, ...], start: int, fits) -> tuple[int | None, int | None]:
+    """The furthest allowed page end after ``start`` that fits (None if none does), and the
+    furthest sentence start up to it."""
+    best = sentence = None
+    for end in range(start + 1, len(tokens)):
+        if not fits(end):
+            break
+        if tokens[end].breakable:
+            best = end
+            if tokens[end].sentence_start:
+                sentence = end
+    return best, sentence
 
 
-def words(text: str) -> list[str]:
-    """Words to pack into pages; an over-long one is cut between whole characters."""
-    result: list[str] = []
-    for word in text.split():
-        while len(word) > LONGEST_WORD:
-            cut = LONGEST_WORD
-            # Never separate a Bangla vowel sign or mark from its letter, nor cut after a
-            # hasanta (্), which joins two letters into one conjunct.
-            while cut > 1 and (unicodedata.category(word[cut])[0] == "M" or word[cut - 1] == "\u09cd"):
-                cut -= 1
-            result.append(word[:cut])
-            word = word[cut:]
-        result.append(word)
-    return result
+def _fitting(tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, notices: Footer) -> tuple[Token, ...]:
+    """Tokens such that every group between two allowed cuts fits on a page of its own: a
+    group too long for that is opened up between its words, and a word too long (no real
+    word is) between its characters."""
+    room = _room(budget, footer, notices)
+    groups: list[list[Token]] = []
+    for token in tokens:
+        if token.breakable or not groups:
+            groups.append([token])
+        else:
+            groups[-1].append(token)
+    result: list[Token] = []
+    for group in groups:
+        text = "".join((t.joiner if i else "") + t.text for i, t in enumerate(group))
+        if room(text):
+            result += group
+            continue
+        for i, token in enumerate(group):
+            if not token.divisible and not room(token.text):
+                raise ScreenTooLarge(token.text)
+            opened = Token(token.text, token.joiner, True, token.sentence_start and i == 0, token.divisible)
+            result += _split_word(opened, room)
+    return tuple(result)
+
+
+def _room(budget: ScreenBudget, footer: Footer, notices: Footer):
+    def room(text: str) -> bool:
+        forms = (
+            _lines(text, footer.more),
+            _lines(text, footer.last),
+            _lines(notices.more, text, footer.more),
+            _lines(notices.last, text),
+        )
+        return all(budget.fits(form) for form in forms)
+
+    return room
+
+
+def _split_word(token: Token, room) -> list[Token]:
+    if room(token.text):
+        return [token]
+    pieces: list[Token] = []
+    word, joiner, sentence_start = token.text, token.joiner, token.sentence_start
+    while word and not room(word):
+        cut = len(word) - 1
+        while cut > 1 and not room(word[:cut]):
+            cut -= 1
+        # Never separate a Bangla vowel sign or mark from its letter, nor cut after a
+        # hasanta (্), which joins two letters into one conjunct.
+        while cut > 1 and (unicodedata.category(word[cut])[0] == "M" or word[cut - 1] == "\u09cd"):
+            cut -= 1
+        pieces.append(Token(word[:cut], joiner, True, sentence_start))
+        word, joiner, sentence_start = word[cut:], "", False
+    if word:
+        pieces.append(Token(word, joiner, True, sentence_start))
+    return pieces
+
+
+# -- a text as tokens ---------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[.?!।][)\"'’”]*$")
+_CLAUSE_END = re.compile(r"[,;:.?!।][)\"'’”]*$")
+_NUMERIC = re.compile(r"[0-9০-৯*]")
+
+
+def text_tokens(text: str) -> tuple[Token, ...]:
+    """The words of a text, as tokens that keep a number with the words around it (an
+    amount with its currency, a date's parts, a masked account with its label) and mark
+    where sentences start."""
+    return _text_tokens(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_tokens(text: str) -> tuple[Token, ...]:
+    words = text.split()
+    tokens: list[Token] = []
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        sentence_start = i == 0 or bool(_SENTENCE_END.search(before))
+        # No cut next to a number, except after the punctuation that closes its phrase.
+        numeric = bool(_NUMERIC.search(before) or _NUMERIC.search(word))
+        bound = bool(before) and numeric and not _CLAUSE_END.search(before)
+        tokens.append(Token(word, " ", breakable=not bound, sentence_start=sentence_start and not bound))
+    return tuple(tokens)
+
+
+def option_tokens(lines: Sequence[str]) -> tuple[Token, ...]:
+    """A menu's numbered options, one per line; a page may end after any of them."""
+    return tuple(Token(line, "\n", divisible=False) for line in lines)

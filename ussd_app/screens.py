@@ -56,6 +56,7 @@ class Menu:
 
     title: Callable[[Context], str]
     options: Callable[[Context], list[Option]]
+    navigation: bool = True  # False: no back/menu hint (the resume offer is its own way back)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Input:
 
     prompt: Callable[[Context], str]
     accept: Callable[[Context, str], Action]
+    navigation: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Info:
     """Read-only text, paged at word boundaries."""
 
     text: Callable[[Context], str]
+    navigation: bool = True
 
 
 Screen = Menu | Input | Info

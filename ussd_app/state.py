@@ -16,11 +16,14 @@ class Frame:
     screen: str
     params: dict[str, Any] = field(default_factory=dict)
     page: int = 0
+    # The screen's pages as first shown ([header, body, footer, has_more] each): cut once,
+    # so "98", "0" and a wrong key move through the same pages whatever happens meanwhile.
+    pages: list[list[Any]] | None = None
 
 
 def frame_dict(frame: Frame) -> dict[str, Any]:
     # Written out rather than dataclasses.asdict, which deep-copies: this runs every hop.
-    return {"screen": frame.screen, "params": frame.params, "page": frame.page}
+    return {"screen": frame.screen, "params": frame.params, "page": frame.page, "pages": frame.pages}
 
 
 @dataclass
@@ -40,6 +43,7 @@ class SessionState:
     last_hop: str | None = None
     last_reply: Reply | None = None
     resume_saved: bool = False  # whether the phone's resume point may exist (it needs deleting)
+    taught: bool = False  # whether "0 Back 00 Menu" has been shown on a menu this session
 
     @property
     def frame(self) -> Frame:
@@ -58,6 +62,7 @@ class SessionState:
             "last_hop": self.last_hop,
             "last_reply": {"text": self.last_reply.text, "end": self.last_reply.end} if self.last_reply else None,
             "resume_saved": self.resume_saved,
+            "taught": self.taught,
         }
         return orjson.dumps(data)
 

@@ -70,7 +70,7 @@ class Phone:
     def read_on(self, screen: str) -> str:
         """Follow "98 More" to the end; the body text of every page, joined."""
         pages = [screen]
-        while "\n98 " in pages[-1]:
+        while "\n98 " in pages[-1] or "\n৯৮ " in pages[-1]:
             pages.append(self.press("98"))
         return " ".join(page.removeprefix("CON ").rsplit("\n", 1)[0] for page in pages)
 
