@@ -128,7 +128,8 @@ def _payment(r: _Reply) -> str:
             status = payment_status_label(r.locale, p.last.status)
             amount = r._("Tk %(amount)s", amount=format_number(p.last.amount_bdt, r.locale))
             when = r.digits(p.last.paid_on.strftime("%d/%m") if p.last.paid_on else p.last.cycle)
-            line += f"{r._('Last')} {amount} {status} {when}"
+            last = r._("Last")  # outside the f-string: Babel does not extract calls inside one
+            line += f"{last} {amount} {status} {when}"
         if p.next:
             year, month = p.next.cycle.split("-")
             line += "; " + r._(

@@ -17,6 +17,7 @@ from grievance.jobs import route_grievance
 from grievance.models import Grievance, Status
 from grievance.status import change_status
 from registry.models import Language
+from sahayata.i18n import translate
 from sms.models import Message, MessageStatus
 from sms.opt_outs import opted_out
 from tests.factories import make_citizen, make_filing
@@ -25,6 +26,14 @@ from tests.sms.conftest import message_id
 from tests.sms.twilio_peer import signed_post
 
 PHONE = "+8801712345678"
+HELP = (
+    "Send: BALANCE, PAYMENT, STATUS number, COMPLAIN and a few words, NID number DDMMYYYY, STOP, START, LANG bn or en."
+)
+
+
+def bangla_help() -> str:
+    """The help text as the Bangla catalog words it (its copy is reviewed apart from the code)."""
+    return translate("bn", HELP)
 
 
 class TwilioChannel:
@@ -66,7 +75,7 @@ def test_commands_in_both_languages(channel, session, caller_with_money, languag
     if language == "bn":
         assert channel.reply("ভাতা").startswith("বয়স্ক ভাতা: সর্বশেষ")
         assert channel.reply("টোকেন").startswith("খাদ্যবান্ধব: ৩০ কেজি চাল")
-        assert channel.reply("কি?").startswith("লিখুন:")
+        assert channel.reply("কি?") == bangla_help()
     else:
         assert channel.reply("payment").startswith("Old Age Allowance: Last")
         assert channel.reply("BALANCE").startswith("Food Friendly: 30 kg rice")
@@ -78,7 +87,7 @@ def test_romanized_keywords_are_commands_answered_in_bangla(channel, session, ca
     session.commit()
     assert channel.reply("bhata").startswith("বয়স্ক ভাতা: সর্বশেষ")
     assert channel.reply("Vata").startswith("বয়স্ক ভাতা: সর্বশেষ")
-    assert channel.reply("sahajjo").startswith("লিখুন:")
+    assert channel.reply("sahajjo") == bangla_help()
 
 
 def test_help_names_the_nid_command(channel, session):
@@ -144,7 +153,7 @@ def test_a_resolved_complaint_asks_and_2_reopens_it_on_appeal(channel, session, 
 
     deliver_complaint_updates(resolved.id)
     asked = session.scalar(select(Message.text).where(Message.template == "complaint_resolved"))
-    assert "সত্যি? হ্যাঁ হলে ১, না হলে ২ লিখে উত্তর দিন।" in asked
+    assert "হ্যাঁ হলে ১, না হলে ২" in asked
     assert "আপিল কর্মকর্তার কাছে" in channel.reply("2")
     session.expire_all()
     assert (resolved.status, resolved.tier) == (Status.APPEALED, 3)
