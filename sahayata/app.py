@@ -58,6 +58,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
 
     staff.init_app(app)
 
+    from sahayata.home import bp as home_bp
+
+    app.register_blueprint(home_bp)
+
     from sahayata.cli import register_commands
 
     register_commands(app)
