@@ -7,6 +7,7 @@ verification per programme, never the facts behind them (age, income, land, disa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from dataclasses import dataclass
@@ -14,7 +15,15 @@ from dataclasses import dataclass
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from registry.eligibility.engine import Decision, RuleBook, check, facts_for_citizen, rulebook
+from registry.eligibility.engine import (
+    CitizenFacts,
+    Decision,
+    Outcome,
+    RuleBook,
+    check,
+    facts_for_citizen,
+    rulebook,
+)
 from registry.lookups import count_lookup, over_limit
 from registry.models import Citizen
 from registry.services import citizen_by_nid_and_date_of_birth
@@ -29,16 +38,35 @@ class ProgrammeDecisions:
     not_eligible: tuple[str, ...]
 
 
-def decisions_for(citizen: Citizen, book: RuleBook, as_of: dt.date) -> ProgrammeDecisions:
+def decisions_for(citizen: Citizen, book: RuleBook, as_of: dt.date, *, someone_else: bool) -> ProgrammeDecisions:
+    """Every programme's decision; ``someone_else`` for a look-up of another person, whose
+    decisions must not tell what they already receive (see ``_decision_for_someone_else``)."""
     facts = facts_for_citizen(citizen, as_of)
+    decide = _decision_for_someone_else if someone_else else _decision
     by_decision: dict[Decision, list[str]] = {decision: [] for decision in Decision}
     for code in sorted(book.rules):
-        by_decision[check(facts, code, book).decision].append(code)
+        by_decision[decide(facts, code, book)].append(code)
     return ProgrammeDecisions(
         tuple(by_decision[Decision.ELIGIBLE]),
         tuple(by_decision[Decision.NEEDS_VERIFICATION]),
         tuple(by_decision[Decision.NOT_ELIGIBLE]),
     )
+
+
+def _decision(facts: CitizenFacts, code: str, book: RuleBook) -> Decision:
+    return check(facts, code, book).decision
+
+
+def _decision_for_someone_else(facts: CitizenFacts, code: str, book: RuleBook) -> Decision:
+    """A criterion about other programmes ("no government pension") is left to the office:
+    "not eligible", or even "eligible", would tell whether the person receives that programme."""
+    result = check(dataclasses.replace(facts, active_programmes=frozenset()), code, book)
+    outcomes = {Outcome.UNKNOWN if r.criterion == "not_enrolled_in" else r.outcome for r in result.criteria}
+    if Outcome.FAIL in outcomes:
+        return Decision.NOT_ELIGIBLE
+    if Outcome.UNKNOWN in outcomes:
+        return Decision.NEEDS_VERIFICATION
+    return Decision.ELIGIBLE
 
 
 class LookupOutcome(enum.StrEnum):
@@ -56,7 +84,9 @@ class Lookup:
 def look_up_decisions(
     session: Session, redis: Redis, phone: str, nid: str, date_of_birth: dt.date, today: dt.date
 ) -> Lookup:
-    """What ``phone`` may learn about the person with this NID and date of birth."""
+    """What ``phone`` may learn about the person with this NID and date of birth: the
+    decisions for someone else, even when it is the caller's own record (the phone is no
+    proof of who is asking)."""
     # Counted before the look-up and whatever it finds: a wrong guess costs a look-up too,
     # else the date of birth could be guessed 365 days at a time.
     if over_limit(count_lookup(redis, phone, today)):
@@ -64,4 +94,4 @@ def look_up_decisions(
     person = citizen_by_nid_and_date_of_birth(session, nid, date_of_birth)
     if person is None:
         return Lookup(LookupOutcome.NOT_FOUND)
-    return Lookup(LookupOutcome.FOUND, decisions_for(person, rulebook(session), today))
+    return Lookup(LookupOutcome.FOUND, decisions_for(person, rulebook(session), today, someone_else=True))

@@ -11,7 +11,7 @@ from registry.eligibility.decisions import LookupOutcome, decisions_for, look_up
 from registry.eligibility.engine import Decision, check_citizen, rulebook
 from registry.lookups import LOOKUPS_PER_DAY
 from sahayata.jobs import redis_connection
-from tests.factories import make_citizen, make_household
+from tests.factories import make_citizen, make_enrolment, make_household
 
 PHONE = "+8801999000444"
 TODAY = dt.date(2026, 11, 1)
@@ -37,7 +37,7 @@ def person(session):
 
 def test_decisions_group_every_programme_as_the_engine_decides(session, person):
     book = rulebook(session)
-    decisions = decisions_for(person, book, TODAY)
+    decisions = decisions_for(person, book, TODAY, someone_else=False)
     expected = {r.programme_code: r.decision for r in check_citizen(session, person, as_of=TODAY)}
     assert decisions.eligible == tuple(c for c in sorted(expected) if expected[c] is Decision.ELIGIBLE)
     assert decisions.needs_verification == tuple(
@@ -50,7 +50,7 @@ def test_decisions_group_every_programme_as_the_engine_decides(session, person):
 def test_a_look_up_finds_the_person_only_with_both_nid_and_date_of_birth(session, person):
     redis = redis_connection()
     found = look_up_decisions(session, redis, PHONE, person.nid, person.date_of_birth, TODAY)
-    assert found.outcome is LookupOutcome.FOUND and "OAA" in found.decisions.eligible
+    assert found.outcome is LookupOutcome.FOUND and "FFP" in found.decisions.eligible
     wrong_day = person.date_of_birth + dt.timedelta(days=1)
     missed = look_up_decisions(session, redis, PHONE, person.nid, wrong_day, TODAY)
     assert missed.outcome is LookupOutcome.NOT_FOUND and missed.decisions is None
@@ -65,3 +65,19 @@ def test_every_look_up_counts_found_or_not_and_the_sixth_is_refused(session, per
     assert refused.outcome is LookupOutcome.LIMIT_REACHED and refused.decisions is None
     tomorrow = look_up_decisions(session, redis, PHONE, person.nid, person.date_of_birth, TODAY + dt.timedelta(1))
     assert tomorrow.outcome is LookupOutcome.FOUND
+
+
+def test_a_look_up_does_not_tell_what_the_person_already_receives(session, person):
+    """The Old Age Allowance is not for government pensioners: "not eligible" would tell a
+    stranger that she draws a pension, so a look-up leaves that criterion to the office."""
+    make_enrolment(session, person, "GPEN")
+    session.commit()
+    book = rulebook(session)
+    assert "OAA" in decisions_for(person, book, TODAY, someone_else=False).not_eligible  # she may know
+    found = look_up_decisions(session, redis_connection(), PHONE, person.nid, person.date_of_birth, TODAY)
+    assert "OAA" in found.decisions.needs_verification and "WDA" not in found.decisions.eligible
+    session.delete(person.enrolments[0])
+    session.commit()
+    session.expire_all()
+    again = look_up_decisions(session, redis_connection(), PHONE, person.nid, person.date_of_birth, TODAY)
+    assert again.decisions == found.decisions  # with or without the pension, the same answer
