@@ -336,10 +336,11 @@ class Engine:
         self._apply(context, action)
 
     def _info_keys(self, context: Context) -> str:
-        """What works on an information screen, said when another key was pressed ("98 More"
-        stays below the text on a page that has a next one)."""
-        wrong = context._("Wrong number.")
-        return f"{wrong} {self._labels(context).back_home}"
+        """What works on an information screen, said when another key was pressed."""
+        labels, wrong = self._labels(context), context._("Wrong key.")
+        if self._current_pages(context)[context.state.frame.page].has_more:
+            return f"{wrong} {labels.more} {labels.back_home}"
+        return f"{wrong} {labels.back_home}"
 
     def _apply(self, context: Context, action: Any) -> None:
         state = context.state
@@ -409,11 +410,13 @@ class Engine:
         return Footer(labels.more, labels.back_home)
 
     def _short_notices(self, context: Context, screen: Screen) -> Footer:
-        """The shortest wrong-key notices, for which every page keeps room. An information
-        screen's last page has no options: its notice says which keys work."""
-        wrong = context._("Wrong number.")
+        """The shortest wrong-key notices (for a page with a next page, and for the last),
+        for which every page keeps room. They stand in the navigation line's place, so an
+        information screen's carry its keys."""
+        labels, wrong = self._labels(context), context._("Wrong key.")
         if isinstance(screen, Info) and len(context.state.stack) > 1:
-            return Footer(wrong, self._info_keys(context))
+            return Footer(f"{wrong} {labels.more}", f"{wrong} {labels.back_home}")
+        # A menu's options say what to press; "98 More" joins the notice where it fits.
         return Footer(wrong, wrong)
 
     def _render(self, context: Context) -> Reply:
@@ -426,7 +429,8 @@ class Engine:
             return Reply(page.text, end=False)
         notices = self._short_notices(context, self.journeys[frame.screen])
         shortest = notices.more if page.has_more else notices.last
-        for candidate in (notice, shortest):
+        more = f" {self._labels(context).more}" if page.has_more and self._labels(context).more not in notice else ""
+        for candidate in (notice + more, shortest):
             text = page.with_notice(candidate)
             if context.gateway.budget.fits(text):
                 return Reply(text, end=False)

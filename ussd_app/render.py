@@ -11,10 +11,9 @@ What a page may never do:
 - cut inside a sentence, unless that sentence alone is longer than a page;
 - lose or repeat anything: the pages' bodies, joined, are the text.
 
-Every page must also fit with a wrong-key notice in place of its header (the engine shows
-the same page again with the notice), so the shortest notices are part of the cut: one for a
-page with a next page (its "98" line stays) and one for the last page, where the notice
-takes the back/menu line's place too.
+Every page must also fit with a wrong-key notice in place of its header and footer (the
+engine shows the same page again with the notice, which says the keys itself), so the
+shortest notices are part of the cut: one for a page with a next page, one for the last.
 """
 
 from __future__ import annotations
@@ -60,9 +59,9 @@ class Page:
         return _lines(self.header, self.body, self.footer)
 
     def with_notice(self, notice: str) -> str:
-        """The same page again after a wrong key: the notice stands where the header was,
-        and on the last page where the back/menu line was too (the notice says the keys)."""
-        return _lines(notice, self.body, self.footer if self.has_more else "")
+        """The same page again after a wrong key: the notice stands where the header and the
+        navigation line were (it says the keys itself)."""
+        return _lines(notice, self.body)
 
     def as_list(self) -> list:
         return [self.header, self.body, self.footer, self.has_more]
@@ -175,7 +174,7 @@ def _room(budget: ScreenBudget, footer: Footer, notices: Footer):
         forms = (
             _lines(text, footer.more),
             _lines(text, footer.last),
-            _lines(notices.more, text, footer.more),
+            _lines(notices.more, text),
             _lines(notices.last, text),
         )
         return all(budget.fits(form) for form in forms)

@@ -2,6 +2,8 @@
 fail on any page over its gateway's budget (or any Bangla script on an ASCII gateway)."""
 
 import datetime as dt
+import itertools
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,14 +21,15 @@ from registry.eligibility.engine import (
 )
 from registry.eligibility.explain import programme_name, summarise_decision
 from registry.etokens import post_entry
+from registry.labels import payment_status_label
 from registry.models import District, Gender, MaritalStatus, PaymentStatus, Programme, Upazila
-from sahayata.i18n import ROMANIZED_BANGLA, translate
+from sahayata.i18n import ROMANIZED_BANGLA, format_number, translate
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
 from ussd_app.budget import ScreenBudget
-from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig, HopDatabase
+from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig, HopDatabase, NavLabels
 from ussd_app.journeys import JOURNEYS
-from ussd_app.render import NavLabels, paginate, words
-from ussd_app.screens import Input, Invalid
+from ussd_app.render import Footer, paginate, text_tokens
+from ussd_app.screens import Info, Input, Invalid
 from ussd_app.state import Frame, SessionState
 
 MAX_AMOUNT = Decimal("9999999")
@@ -39,7 +42,19 @@ GATEWAYS = {
 
 @pytest.fixture
 def worst_case(session):
-    """A caller in every programme, with 7-digit amounts, the longest place, failed payments."""
+    """A caller in every programme, with 7-digit amounts, the longest place, failed payments,
+    and every programme renamed to the longest name any programme has."""
+    yield from _worst_case(session, longest_names=True)
+
+
+@pytest.fixture
+def worst_case_real_names(session):
+    """The same caller with the programmes' own names: how long a list of them is depends on
+    the names (14 copies of the longest one fill 5 pages whatever the layout)."""
+    yield from _worst_case(session, longest_names=False)
+
+
+def _worst_case(session, longest_names: bool):
     longest_district = session.scalar(select(District.name_en).order_by(func.length(District.name_en).desc()))
     household = make_household(session, monthly_income_bdt=MAX_AMOUNT, land_decimal=Decimal("99999"), size=12)
     citizen = make_citizen(
@@ -79,7 +94,8 @@ def worst_case(session):
     # The longest names any programme has, in every script, on every programme.
     for column in (Programme.short_name_en, Programme.short_name_bn, Programme.short_name_bn_latn):
         longest = session.scalar(select(column).order_by(func.length(column).desc()))
-        session.execute(update(Programme).values({column: longest}))
+        if longest_names:
+            session.execute(update(Programme).values({column: longest}))
     session.commit()
     forget_cached_rulebook()
     yield citizen
@@ -113,6 +129,7 @@ def _params(session, citizen) -> dict[str, list[dict]]:
         "other_eligibility_all": [{"subject_id": citizen.id}],
         "other_eligibility_result": [{"programme": code, "subject_id": citizen.id} for code in codes],
         "payment": [{"programme": code} for code in codes],
+        "enrol_office": [{"programme": code} for code in codes],
         "other_birth_date": [{"nid": "19581234567890123"}],
         RESUME_SCREEN: [{"frames": deep}],
         "complaint_programme": [{"category": c.value} for c in Category],
@@ -124,47 +141,156 @@ def _params(session, citizen) -> dict[str, list[dict]]:
     }
 
 
+def _context(engine, session, citizen, config, locale, stack, registered=True) -> Context:
+    state = SessionState(
+        phone=citizen.mobile, locale=locale, citizen_id=citizen.id if registered else None, stack=stack
+    )
+    return Context(HopDatabase(lambda: session, session.connection, session.rollback), state, config, engine.store)
+
+
+def _locale(language: str, config: GatewayConfig) -> str:
+    return ROMANIZED_BANGLA if (language == "bn" and config.ascii_only) else language
+
+
 @pytest.mark.parametrize("gateway", GATEWAYS)
 @pytest.mark.parametrize("language", ["bn", "en"])
 @pytest.mark.parametrize("registered", [True, False])
 def test_every_page_of_every_screen_fits(app, session, worst_case, gateway, language, registered):
+    """Each page as shown, and again with the longest wrong-entry notice its screen can give
+    (or the shortest, which the cut keeps room for, where the longest does not fit)."""
     engine = app.extensions["sahayata.ussd"]
     config = GATEWAYS[gateway]
-    locale = ROMANIZED_BANGLA if (language == "bn" and config.ascii_only) else language
+    locale = _locale(language, config)
     params = _params(session, worst_case)
     checked = 0
     for screen_id in JOURNEYS:
         for screen_params in params.get(screen_id, [{}]):
             if not registered and screen_id in CALLER_ONLY:
                 continue  # an unregistered phone cannot reach these
-            for notice in (None, "longest"):
-                state = SessionState(
-                    phone=worst_case.mobile,
-                    locale=locale,
-                    citizen_id=worst_case.id if registered else None,
-                    stack=[Frame(HOME_SCREEN), Frame(screen_id, screen_params)],
-                )
-                context = Context(
-                    HopDatabase(lambda: session, session.connection, session.rollback), state, config, engine.store
-                )
-                if notice:
-                    state.notice = _longest_notice(context, screen_id)
+            for taught in (False, True):
+                stack = [Frame(HOME_SCREEN), Frame(screen_id, screen_params)]
+                context = _context(engine, session, worst_case, config, locale, stack, registered)
+                context.state.taught = taught
+                notice = _longest_notice(context, screen_id)
                 for page in engine.render_all_pages(context):
-                    measure = config.budget.measure(page.text)
-                    assert config.budget.fits(page.text), (screen_id, locale, str(measure), page.text)
+                    assert config.budget.fits(page.text), (screen_id, locale, str(config.budget.measure(page.text)))
+                    context.state.notice = notice
+                    shown = engine._render(context).text
+                    context.state.notice = None
+                    assert config.budget.fits(shown), (screen_id, locale, shown)
+                    context.state.frame.page += 1
                     checked += 1
     assert checked > len(JOURNEYS)
 
 
 def _longest_notice(context: Context, screen_id: str) -> str:
     """The longest re-prompt reason this screen can show."""
-    reasons = [context._("Choose a number from the list."), context._("No more pages.")]
+    reasons = [context._("Choose a number from the list."), context._("Wrong key.")]
     screen = JOURNEYS[screen_id]
     if isinstance(screen, Input):
         answer = screen.accept(context, "12")  # too short for an NID, a date or a tracking number
         if isinstance(answer, Invalid):
             reasons.append(answer.reason)
     return max(reasons, key=len)
+
+
+# -- the answer before the chrome ---------------------------------------------------------
+def _pages_after(engine, context, keys: list[str]) -> list[str]:
+    """Press ``keys`` from the current screen; every page of the screen reached."""
+    engine._render(context)
+    for key in keys:
+        engine._handle(context, key)
+        engine._render(context)
+    return [page.text for page in engine.render_all_pages(context)]
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_my_payments_shows_the_last_payment_on_its_first_page(app, session, worst_case, gateway, language):
+    engine = app.extensions["sahayata.ussd"]
+    config = GATEWAYS[gateway]
+    locale = _locale(language, config)
+    context = _context(engine, session, worst_case, config, locale, [Frame(HOME_SCREEN)])
+    first_page = _pages_after(engine, context, ["2"])[0]
+    amount = format_number(MAX_AMOUNT, "bn" if locale == "bn" else "en")
+    status = payment_status_label(locale, PaymentStatus.RETURNED)
+    assert amount in first_page and status in first_page, first_page
+    assert context.cycle("2026-10") in first_page or "2026" in first_page or "২০২৬" in first_page, first_page
+    programmes = [programme_name(code, locale, rulebook(session), short=True) for code in rulebook(session).rules]
+    assert any(name in first_page for name in programmes), first_page
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_the_resume_offer_shows_continue_and_start_over_on_one_screen(app, session, worst_case, gateway, language):
+    engine = app.extensions["sahayata.ussd"]
+    config = GATEWAYS[gateway]
+    locale = _locale(language, config)
+    deep = _params(session, worst_case)[RESUME_SCREEN][0]
+    context = _context(engine, session, worst_case, config, locale, [Frame(HOME_SCREEN), Frame(RESUME_SCREEN, deep)])
+    pages = engine.render_all_pages(context)
+    assert len(pages) == 1, [p.text for p in pages]
+    assert context._("Continue") in pages[0].text and context._("Start over") in pages[0].text
+
+
+# Each list as a caller reaches it from the main menu (the keys are taught on the first
+# screen below it, so the complaint's programme list, two screens down, no longer shows them).
+PROGRAMME_LISTS = {"eligibility": ["1"], "complaint_programme": ["4", "1"]}
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+@pytest.mark.parametrize("screen_id", PROGRAMME_LISTS)
+def test_every_programme_list_fits_four_pages(app, session, worst_case_real_names, gateway, language, screen_id):
+    engine = app.extensions["sahayata.ussd"]
+    config = GATEWAYS[gateway]
+    locale = _locale(language, config)
+    context = _context(engine, session, worst_case_real_names, config, locale, [Frame(HOME_SCREEN)])
+    pages = _pages_after(engine, context, PROGRAMME_LISTS[screen_id])
+    assert context.state.frame.screen == screen_id
+    assert len(pages) <= 4, pages
+    shown = [line for page in pages for line in page.split("\n") if line[:1].isdigit() or line[:1] in "০১২৩৪৫৬৭৮৯"]
+    assert len(shown) >= len(rulebook(session).rules)
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+@pytest.mark.parametrize("registered", [True, False])
+def test_no_sentence_is_cut_unless_it_alone_is_longer_than_a_page(
+    app, session, worst_case, gateway, language, registered
+):
+    engine = app.extensions["sahayata.ussd"]
+    config = GATEWAYS[gateway]
+    locale = _locale(language, config)
+    params = _params(session, worst_case)
+    labels = NavLabels.of(_context(engine, session, worst_case, config, locale, [Frame(HOME_SCREEN)]))
+    for screen_id, screen in JOURNEYS.items():
+        if not isinstance(screen, Info) or (not registered and screen_id in CALLER_ONLY):
+            continue
+        for screen_params in params.get(screen_id, [{}]):
+            stack = [Frame(HOME_SCREEN), Frame(screen_id, screen_params)]
+            context = _context(engine, session, worst_case, config, locale, stack, registered)
+            pages = engine.render_all_pages(context)
+            # The room every page keeps for a wrong-key notice, as the engine cuts.
+            notices = engine._short_notices(context, screen)
+            for page, following in itertools.pairwise(pages):
+                if _SENTENCE_END.search(page.body.split()[-1]):
+                    continue
+                sentence = _sentence_across(page.body, following.body)
+                ends_text = following is pages[-1] and following.body.endswith(sentence.split()[-1])
+                line, notice = (labels.back_home, notices.last) if ends_text else (labels.more, notices.more)
+                alone = config.budget.fits(f"{sentence}\n{line}") and config.budget.fits(f"{notice}\n{sentence}")
+                assert not alone, (screen_id, locale, [p.text for p in pages])
+
+
+_SENTENCE_END = re.compile(r"[.?!।][)\"'’”]*$")
+
+
+def _sentence_across(before: str, after: str) -> str:
+    """The sentence a cut between two pages falls in."""
+    head = re.split(r"(?<=[.?!।])\s", before)[-1]
+    tail = re.split(r"(?<=[.?!।])\s", after)[0]
+    return f"{head} {tail}"
 
 
 @pytest.mark.parametrize("gateway", GATEWAYS)
@@ -185,7 +311,7 @@ def test_another_persons_answer_fits_one_page_whatever_decided_it(app, session, 
     config = GATEWAYS[gateway]
     locale = ROMANIZED_BANGLA if (language == "bn" and config.ascii_only) else language
     book = rulebook(session)
-    labels = NavLabels(*(translate(locale, label) for label in ("More", "Back", "Menu")))
+    wrong = translate(locale, "Wrong key.")
     longest = max((programme_name(code, locale, book, short=True) for code in book.rules), key=len)
     rules = [(criterion, params) for code in book.rules for criterion, params in book.rules[code]]
     for criterion, params in rules:
@@ -194,5 +320,8 @@ def test_another_persons_answer_fits_one_page_whatever_decided_it(app, session, 
         decision = Decision.NEEDS_VERIFICATION if outcome is Outcome.UNKNOWN else Decision.NOT_ELIGIBLE
         result = EligibilityResult("X", decision, (CriterionResult(criterion, outcome, None, required),))
         text = f"{longest}: {summarise_decision(result, locale)}"
-        pages = paginate("", words(text), config.budget, labels, back=True, home=True, joiner=" ")
+        more = "98 " + translate(locale, "More")
+        back_home = "0 {} 00 {}".format(translate(locale, "Back"), translate(locale, "Menu"))
+        footer, notices = Footer(more, back_home), Footer(f"{wrong} {more}", f"{wrong} {back_home}")
+        pages = paginate("", text_tokens(text), config.budget, footer, notices)
         assert len(pages) == 1, (criterion, locale, [p.text for p in pages])

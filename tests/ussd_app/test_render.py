@@ -12,8 +12,7 @@ from ussd_app.render import Footer, ScreenTooLarge, option_tokens, paginate, tex
 
 BANGLA = Footer("৯৮ আরও", "০ পিছে ০০ মেনু")
 ENGLISH = Footer("98 More", "0 Back 00 Menu")
-NOTICE = "ভুল নম্বর।"
-NOTICES = Footer(NOTICE, f"{NOTICE} ০ পিছে ০০ মেনু")
+NOTICES = Footer("ভুল। ৯৮ আরও", "ভুল। ০ পিছে ০০ মেনু")
 
 
 def _bodies(pages) -> list[str]:
@@ -22,7 +21,7 @@ def _bodies(pages) -> list[str]:
 
 def test_short_menu_is_one_page_without_more():
     [page] = paginate(
-        "Title", option_tokens(["1 One", "2 Two"]), ScreenBudget(), ENGLISH, Footer("Wrong number.", "Wrong number.")
+        "Title", option_tokens(["1 One", "2 Two"]), ScreenBudget(), ENGLISH, Footer("Wrong key. 98 More", "Wrong key.")
     )
     assert page.text == "Title\n1 One\n2 Two\n0 Back 00 Menu"
     assert not page.has_more
@@ -56,7 +55,7 @@ def test_a_sentence_moves_whole_to_the_next_page_rather_than_being_cut():
 
 def test_a_header_that_leaves_no_room_is_an_error_not_a_cut():
     with pytest.raises(ScreenTooLarge):
-        paginate("x" * 170, text_tokens("one two"), ScreenBudget(), ENGLISH, Footer("Wrong number.", "Wrong number."))
+        paginate("x" * 170, text_tokens("one two"), ScreenBudget(), ENGLISH, Footer("Wrong key. 98 More", "Wrong key."))
 
 
 def test_a_word_longer_than_a_page_is_split_between_whole_characters():
@@ -151,10 +150,10 @@ def test_no_cut_beside_a_number_or_inside_a_sentence_that_fits_a_page(text, budg
 
 def _fits_alone(text, budget, footer, last: bool) -> bool:
     """Whether ``text`` fits a page of its own, as a last page or not, and with the notice
-    (which keeps a "more" line but replaces the last page's line)."""
+    in place of the navigation line."""
     line = footer.last if last else footer.more
     notice = NOTICES.last if last else NOTICES.more
-    forms = ["\n".join(p for p in (text, line) if p), "\n".join(p for p in (notice, text, "" if last else line) if p)]
+    forms = ["\n".join(p for p in (text, line) if p), f"{notice}\n{text}"]
     return all(budget.fits(form) for form in forms)
 
 
