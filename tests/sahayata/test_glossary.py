@@ -14,6 +14,10 @@ from sms.commands import KEYWORDS
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 # A match must start a word: after the start, a space, punctuation or a hyphen ("office-e").
 WORD_START = r"(?<![\u0980-\u09FFA-Za-z0-9]){}"
+# Where the English names a concept the translation rightly does not: (term, msgid) -> why.
+NOT_SAID = {
+    ("programme", "Not about a programme"): "the complaint menu's last option says 'another matter' (অন্য বিষয়)",
+}
 
 
 def _compiled(locale: str) -> dict[str, str]:
@@ -71,6 +75,8 @@ def test_catalog_says_each_concept_with_the_glossary_word(locale):
     missing = []
     for msgid, msgstr in _compiled(locale).items():
         for t in _concepts_in(msgid):
+            if (t.key, msgid) in NOT_SAID:
+                continue
             if not any(_uses(msgstr, form, ignore_case=locale == "bn_Latn") for form in t.forms(locale)):
                 missing.append((t.key, t.words[locale], msgid, msgstr))
     assert missing == []
