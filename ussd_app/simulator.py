@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import click
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
 from flask.cli import AppGroup
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from registry.validation import InvalidValue, normalise_mobile
 from sahayata.jobs import jobs_run_inline, redis_connection
@@ -299,11 +299,25 @@ def dial(phone: str, gateway: str) -> None:
             click.echo(text)
             if end:
                 return
-            answer = click.prompt(">", default="", show_default=False, prompt_suffix=" ").strip()
+            answer = _typed_answer()
             if not answer:
                 app.extensions["sahayata.ussd"].hang_up(gateway, session_id)
                 click.echo("(hung up)")
                 return
+
+
+def _typed_answer() -> str:
+    """The next answer; end of input (EOF, Ctrl-C) is a hang-up like an empty line."""
+    try:
+        return click.prompt(">", default="", show_default=False, prompt_suffix=" ").strip()
+    except click.exceptions.Abort:
+        click.echo()
+        return ""
+
+
+class _QuietRequests(WSGIRequestHandler):
+    def log_request(self, *_args: object) -> None:
+        pass  # the terminal shows screens, not the receiver's access log
 
 
 class AfricasTalkingDial:
@@ -348,7 +362,7 @@ class BdappsDial:
         if not jobs_run_inline(self.app):
             yield
             return
-        server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietRequests)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         saved = self.app.config["BDAPPS_USSD_SEND_URL"]

@@ -258,6 +258,12 @@ def test_terminal_empty_line_hangs_up_on_the_server(app, cli, caller):
     assert MAIN_MENU in again.output and RESUME_OFFER not in again.output
 
 
+def test_terminal_end_of_input_hangs_up_too(app, cli, caller):
+    result = cli.invoke(args=["ussd", "dial", caller.mobile], input="1\n")
+    assert result.exit_code == 0 and result.output.rstrip().endswith("(hung up)")
+    assert dropoffs(app) == 1
+
+
 def test_terminal_dial_as_bdapps_shows_romanized_ascii_screens(app, cli, caller, bdapps_to_simulator):
     # Embedded: the command serves its own receiver. With real Redis a worker (here: this
     # thread) sends the screens to the configured send URL, the running server's receiver.
