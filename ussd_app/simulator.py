@@ -29,6 +29,7 @@ import click
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
 from flask.cli import AppGroup
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.test import TestResponse
 
 from registry.validation import InvalidValue, normalise_mobile
 from sahayata.jobs import jobs_run_inline, redis_connection
@@ -242,7 +243,7 @@ def simulator_sms_send():
     return "", 204
 
 
-def kannel_inbound(app: Flask, key: str, sender: str, text: str):
+def kannel_inbound(app: Flask, key: str, sender: str, text: str) -> TestResponse:
     """GET the inbound endpoint with the query Kannel's sms-service sends (deploy/kannel's
     get-url: key, id=%I, sender=%p, receiver=%P, text=%a, charset=%C, coding=%c; smsbox
     recodes to UTF-8)."""
