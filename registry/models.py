@@ -87,6 +87,24 @@ class Ministry(Base):
     name_bn: Mapped[str] = mapped_column(String(160))
 
 
+class BenefitUnit(enum.StrEnum):
+    """Whom one enrolment serves: the person, or their whole household (a family ration card)."""
+
+    PERSON = "person"
+    HOUSEHOLD = "household"
+
+
+class Office(Base):
+    """An upazila office citizens go to (to enrol, after a failed payment); seed/offices.csv."""
+
+    __tablename__ = "offices"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_bn: Mapped[str] = mapped_column(String(120))
+    name_bn_latn: Mapped[str] = mapped_column(String(120))
+
+
 class Programme(Base):
     __tablename__ = "programmes"
 
@@ -105,8 +123,14 @@ class Programme(Base):
     frequency: Mapped[str | None] = mapped_column(String(80))
     eligibility_summary: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The order of every programme list (the seed file's), the same in every language.
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"))
+    benefit_unit: Mapped[str] = mapped_column(String(16), server_default=BenefitUnit.PERSON.value)
+    paid_to: Mapped[str | None] = mapped_column(String(16))  # "mother": paid to the child's mother
 
     lead_ministry: Mapped[Ministry] = relationship()
+    office: Mapped[Office | None] = relationship()
     cluster: Mapped[Cluster] = relationship()
     rules: Mapped[list[EligibilityRule]] = relationship(
         order_by="EligibilityRule.position", cascade="all, delete-orphan"

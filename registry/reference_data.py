@@ -15,7 +15,17 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from registry.models import Cluster, District, Division, EligibilityRule, Ministry, Programme, Upazila
+from registry.models import (
+    BenefitUnit,
+    Cluster,
+    District,
+    Division,
+    EligibilityRule,
+    Ministry,
+    Office,
+    Programme,
+    Upazila,
+)
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 
@@ -85,6 +95,15 @@ def sync_reference_data(session: Session) -> None:
     )
     _upsert(
         session,
+        Office,
+        "code",
+        [
+            {"code": r["code"], "name_en": r["name_en"], "name_bn": r["name_bn"], "name_bn_latn": r["name_bn_latn"]}
+            for r in _rows("offices.csv")
+        ],
+    )
+    _upsert(
+        session,
         Programme,
         "code",
         [
@@ -103,8 +122,12 @@ def sync_reference_data(session: Session) -> None:
                 "frequency": r["frequency"] or None,
                 "eligibility_summary": r["eligibility_summary"] or None,
                 "notes": r["notes"] or None,
+                "position": position,
+                "office_code": r["office_code"] or None,
+                "benefit_unit": BenefitUnit(r["benefit_unit"]).value,
+                "paid_to": r["paid_to"] or None,
             }
-            for r in _rows("programmes.csv")
+            for position, r in enumerate(_rows("programmes.csv"))
         ],
     )
     _sync_rules(session)

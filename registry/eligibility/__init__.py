@@ -1,27 +1,41 @@
 """Explainable eligibility: programme rules as data, decisions with every criterion's outcome."""
 
 from registry.eligibility.engine import (
+    Answer,
     CitizenFacts,
     CriterionResult,
     Decision,
     EligibilityResult,
+    EnrolmentFact,
     Outcome,
+    ProgrammeInfo,
     RuleBook,
+    Standing,
+    answer,
     check,
     check_citizen,
+    check_for_someone_else,
+    facts_by_id,
     facts_for_citizen,
     rulebook,
 )
 
 __all__ = [
+    "Answer",
     "CitizenFacts",
     "CriterionResult",
     "Decision",
     "EligibilityResult",
+    "EnrolmentFact",
     "Outcome",
+    "ProgrammeInfo",
     "RuleBook",
+    "Standing",
+    "answer",
     "check",
     "check_citizen",
+    "check_for_someone_else",
+    "facts_by_id",
     "facts_for_citizen",
     "rulebook",
 ]

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Connection, and_, bindparam, join, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from registry.eligibility.criteria import CRITERIA, FAIL, REQUIRED_PARAMS, UNKNOWN
-from registry.models import Citizen, EligibilityRule, EnrolmentStatus, Programme
+from registry.models import (
+    BenefitUnit,
+    Citizen,
+    District,
+    EligibilityRule,
+    Enrolment,
+    EnrolmentStatus,
+    Household,
+    Programme,
+)
 from registry.vulnerability import age_on
+from sahayata.db import connection_of
+from sahayata.hot_select import HotSelect
 from sahayata.i18n import ROMANIZED_BANGLA
 
 
@@ -33,6 +45,13 @@ class Decision(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class EnrolmentFact:
+    programme_code: str
+    status: EnrolmentStatus  # active or suspended (an exited enrolment is no longer one)
+    since: dt.date
+
+
+@dataclass(frozen=True)
 class CitizenFacts:
     age: int
     gender: str
@@ -44,6 +63,18 @@ class CitizenFacts:
     district_name: str
     upazila_id: int
     active_programmes: frozenset[str]
+    enrolments: tuple[EnrolmentFact, ...] = ()  # the person's own, active or suspended
+    # Programmes another member of the household receives (active): a household programme
+    # (Food Friendly, VGF) serves the whole family through one member's enrolment.
+    household_programmes: frozenset[str] = frozenset()
+
+    def enrolment(self, programme_code: str) -> EnrolmentFact | None:
+        return next((e for e in self.enrolments if e.programme_code == programme_code), None)
+
+    @property
+    def own_programmes(self) -> frozenset[str]:
+        """What the person (or, for household programmes, their household) receives."""
+        return frozenset(e.programme_code for e in self.enrolments) | self.household_programmes
 
 
 @dataclass(frozen=True)
@@ -69,12 +100,54 @@ class EligibilityResult:
                     return result
         return None
 
+    @property
+    def main_reason_met(self) -> CriterionResult | None:
+        """The passed criterion that says most about why the person qualifies: what the
+        programme is for (widowhood, a disability, old age) before the means tests, which
+        many programmes share, and never a mere "no conflicting programme"."""
+        passed = [r for r in self.criteria if r.outcome is Outcome.PASS and r.criterion in _TELLING]
+        return min(passed, key=lambda r: _TELLING.index(r.criterion), default=None)
+
+
+_TELLING = (
+    "marital_status_in",
+    "disability_required",
+    "age_min_by_gender",
+    "age_min",
+    "age_range",
+    "household_income_max",
+    "vulnerability_min",
+    "land_max",
+    "area_in",
+)
+
+
+@dataclass(frozen=True)
+class ProgrammeInfo:
+    """What the answers need to know of a programme besides its rules."""
+
+    code: str
+    benefit_unit: BenefitUnit
+    paid_to: str | None  # "mother": paid to the child's mother, whoever asks
+    office: dict[str, str]  # locale -> the office citizens go to for it
+
+    @property
+    def paid_to_mother(self) -> bool:
+        return self.paid_to == "mother"
+
 
 @dataclass(frozen=True)
 class RuleBook:
+    # Every dictionary is in the programmes' fixed order (the seed file's): the order of
+    # every programme list, the same on every gateway and in every language.
     rules: dict[str, tuple[tuple[str, dict[str, Any]], ...]]
     programme_names: dict[str, dict[str, str]]  # code -> {locale: full name}
     short_names: dict[str, dict[str, str]]  # code -> {locale: name that fits a USSD line}
+    programmes: dict[str, ProgrammeInfo] = dataclasses.field(default_factory=dict)
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return tuple(self.rules)
 
     @classmethod
     def load(cls, session: Session) -> RuleBook:
@@ -84,13 +157,26 @@ class RuleBook:
         ):
             validate_rule(rule.criterion, rule.params)
             rules.setdefault(rule.programme_code, []).append((rule.criterion, rule.params))
-        programmes = session.scalars(select(Programme)).all()
+        programmes = session.scalars(
+            select(Programme).options(joinedload(Programme.office)).order_by(Programme.position, Programme.code)
+        ).all()
         names = {p.code: {"en": p.name_en, "bn": p.name_bn} for p in programmes}
         short = {
             p.code: {"en": p.short_name_en, "bn": p.short_name_bn, ROMANIZED_BANGLA: p.short_name_bn_latn}
             for p in programmes
         }
-        return cls({code: tuple(rules.get(code, ())) for code in names}, names, short)
+        info = {p.code: _programme_info(p) for p in programmes}
+        return cls({code: tuple(rules.get(code, ())) for code in names}, names, short, info)
+
+
+def _programme_info(programme: Programme) -> ProgrammeInfo:
+    office = programme.office
+    names = (
+        {"en": office.name_en, "bn": office.name_bn, ROMANIZED_BANGLA: office.name_bn_latn}
+        if office
+        else {}  # explain.office_name falls back to a translated generic office
+    )
+    return ProgrammeInfo(programme.code, BenefitUnit(programme.benefit_unit), programme.paid_to, names)
 
 
 def validate_rule(criterion: str, params: dict[str, Any]) -> None:
@@ -132,38 +218,175 @@ def check(facts: CitizenFacts, programme_code: str, book: RuleBook) -> Eligibili
     for criterion, params in book.rules[programme_code]:
         outcome, value, required = CRITERIA[criterion](facts, params)
         results.append(CriterionResult(criterion, Outcome(outcome), value, required))
+    return EligibilityResult(programme_code, _decision(results), tuple(results))
+
+
+def _decision(results: Iterable[CriterionResult]) -> Decision:
     outcomes = {r.outcome.value for r in results}
     if FAIL in outcomes:
-        decision = Decision.NOT_ELIGIBLE
-    elif UNKNOWN in outcomes:
-        decision = Decision.NEEDS_VERIFICATION
-    else:
-        decision = Decision.ELIGIBLE
-    return EligibilityResult(programme_code, decision, tuple(results))
+        return Decision.NOT_ELIGIBLE
+    if UNKNOWN in outcomes:
+        return Decision.NEEDS_VERIFICATION
+    return Decision.ELIGIBLE
 
 
 def facts_for_citizen(citizen: Citizen, as_of: dt.date) -> CitizenFacts:
+    """The facts from ORM objects (the CLI, look-ups that loaded the person already);
+    ``facts_by_id`` reads the same facts in one select for USSD and SMS."""
     household = citizen.household
-    return CitizenFacts(
-        age=age_on(citizen.date_of_birth, as_of),
-        gender=citizen.gender.value,
-        marital_status=citizen.marital_status.value,
-        disability=citizen.disability,
-        household_income=household.monthly_income_bdt,
-        land=household.land_decimal,
-        vulnerability=household.vulnerability_score,
-        district_name=citizen.district.name_en,
-        upazila_id=citizen.upazila_id,
-        active_programmes=frozenset(e.programme_code for e in citizen.enrolments if e.status is EnrolmentStatus.ACTIVE),
+    own = [(e.programme_code, e.status, e.enrolled_on) for e in citizen.enrolments]
+    others = [
+        (e.programme_code, e.status)
+        for member in household.members
+        if member.id != citizen.id
+        for e in member.enrolments
+    ]
+    return _facts(
+        as_of,
+        (citizen.date_of_birth, citizen.gender, citizen.marital_status, citizen.disability, citizen.upazila_id),
+        (household.monthly_income_bdt, household.land_decimal, household.vulnerability_score),
+        citizen.district.name_en,
+        own,
+        others,
     )
+
+
+def _facts(
+    as_of: dt.date,
+    person: tuple[dt.date, Any, Any, bool, int],
+    household: tuple[Decimal, Decimal, int],
+    district_name: str,
+    own: list[tuple[str, EnrolmentStatus, dt.date]],
+    others: list[tuple[str, EnrolmentStatus]],
+) -> CitizenFacts:
+    date_of_birth, gender, marital_status, disability, upazila_id = person
+    income, land, vulnerability = household
+    enrolments = tuple(
+        EnrolmentFact(code, status, since)
+        for code, status, since in sorted(own)
+        if status is not EnrolmentStatus.EXITED
+    )
+    return CitizenFacts(
+        age=age_on(date_of_birth, as_of),
+        gender=gender.value,
+        marital_status=marital_status.value,
+        disability=bool(disability),
+        household_income=income,
+        land=land,
+        vulnerability=vulnerability,
+        district_name=district_name,
+        upazila_id=upazila_id,
+        active_programmes=frozenset(e.programme_code for e in enrolments if e.status is EnrolmentStatus.ACTIVE),
+        enrolments=enrolments,
+        household_programmes=frozenset(code for code, status in others if status is EnrolmentStatus.ACTIVE),
+    )
+
+
+# The person, their household and district, and every enrolment in the household, in one
+# round trip on the driver's cursor (sahayata.hot_select): loading a Citizen with its
+# relationships through the ORM cost several times what applying every programme's rules
+# does. One row per enrolment in the household; a household without any gives one row with
+# NULL enrolment columns.
+_member = aliased(Citizen)
+_household_enrolments = join(
+    _member, Enrolment, and_(Enrolment.citizen_id == _member.id, Enrolment.status != EnrolmentStatus.EXITED)
+)
+_FACTS_BY_ID = HotSelect(
+    select(
+        Citizen.date_of_birth,
+        Citizen.gender,
+        Citizen.marital_status,
+        Citizen.disability,
+        Citizen.upazila_id,
+        Household.monthly_income_bdt,
+        Household.land_decimal,
+        Household.vulnerability_score,
+        District.name_en,
+        _member.id,
+        Enrolment.programme_code,
+        Enrolment.status,
+        Enrolment.enrolled_on,
+    )
+    .join(Household, Household.id == Citizen.household_id)
+    .join(District, District.id == Citizen.district_id)
+    .outerjoin(_household_enrolments, _member.household_id == Citizen.household_id)
+    .where(Citizen.id == bindparam("citizen_id"))
+    .order_by(Enrolment.programme_code),
+    "citizen_id",
+)
+
+
+def facts_by_id(db: Session | Connection, citizen_id: int, as_of: dt.date) -> CitizenFacts | None:
+    """What an eligibility check needs of one citizen, in one prepared select."""
+    rows = _FACTS_BY_ID.rows(connection_of(db), citizen_id=citizen_id)
+    if not rows:
+        return None
+    first = rows[0]
+    own, others = [], []
+    for *_, member_id, code, status, since in rows:
+        if code is None:
+            continue
+        if member_id == citizen_id:
+            own.append((code, status, since))
+        else:
+            others.append((code, status))
+    return _facts(as_of, tuple(first[:5]), tuple(first[5:8]), first[8], own, others)  # type: ignore[arg-type]
 
 
 def load_citizen_for_check(session: Session, nid: str) -> Citizen | None:
     return session.scalars(
         select(Citizen)
         .where(Citizen.nid == nid)
-        .options(joinedload(Citizen.household), joinedload(Citizen.district), selectinload(Citizen.enrolments))
+        .options(
+            joinedload(Citizen.household).selectinload(Household.members).selectinload(Citizen.enrolments),
+            joinedload(Citizen.district),
+            selectinload(Citizen.enrolments),
+        )
     ).first()
+
+
+def check_for_someone_else(facts: CitizenFacts, programme_code: str, book: RuleBook) -> EligibilityResult:
+    """The rules for a look-up of another person, which must not reveal what they receive:
+    a criterion about other programmes (no government pension) is always left to the
+    office (needs verification), since "not eligible" or even "eligible" would tell."""
+    result = check(dataclasses.replace(facts, active_programmes=frozenset()), programme_code, book)
+    criteria = tuple(
+        dataclasses.replace(r, outcome=Outcome.UNKNOWN, value=None) if r.criterion == "not_enrolled_in" else r
+        for r in result.criteria
+    )
+    return EligibilityResult(programme_code, _decision(criteria), criteria)
+
+
+class Standing(enum.StrEnum):
+    """How an answer for the person themselves begins."""
+
+    RECEIVES = "receives"  # enrolled (active or suspended): the enrolment, not a re-assessment
+    HOUSEHOLD_RECEIVES = "household_receives"  # a household programme another member receives
+    PAID_TO_MOTHER = "paid_to_mother"  # asked by someone who is not the mother it is paid to
+    ASSESSED = "assessed"  # the rules decide: see ``result.decision``
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A programme's answer fitted to the person asking about themselves."""
+
+    programme_code: str
+    standing: Standing
+    result: EligibilityResult  # the rules on today's facts, whatever the standing
+    enrolment: EnrolmentFact | None = None
+
+
+def answer(facts: CitizenFacts, programme_code: str, book: RuleBook) -> Answer:
+    result = check(facts, programme_code, book)
+    enrolment = facts.enrolment(programme_code)
+    if enrolment is not None:
+        return Answer(programme_code, Standing.RECEIVES, result, enrolment)
+    info = book.programmes.get(programme_code)
+    if info and info.benefit_unit is BenefitUnit.HOUSEHOLD and programme_code in facts.household_programmes:
+        return Answer(programme_code, Standing.HOUSEHOLD_RECEIVES, result)
+    if info and info.paid_to_mother and facts.gender != "F":
+        return Answer(programme_code, Standing.PAID_TO_MOTHER, result)
+    return Answer(programme_code, Standing.ASSESSED, result)
 
 
 def check_citizen(
@@ -172,5 +395,5 @@ def check_citizen(
     """One programme's result, or every programme's when none is named."""
     book = rulebook(session)
     facts = facts_for_citizen(citizen, as_of or dt.date.today())
-    codes = [programme_code] if programme_code else sorted(book.rules)
+    codes = [programme_code] if programme_code else list(book.order)
     return [check(facts, code, book) for code in codes]

@@ -1,14 +1,29 @@
 """Every programme's seed rules, with the decision and the reason a citizen would hear."""
 
 import dataclasses
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
 
-from registry.eligibility import CitizenFacts, Decision, Outcome, RuleBook, check, check_citizen
-from registry.eligibility.explain import describe_criterion, summarise
-from registry.models import Gender, MaritalStatus, Programme
+from registry.eligibility import (
+    CitizenFacts,
+    Decision,
+    EnrolmentFact,
+    Outcome,
+    RuleBook,
+    Standing,
+    answer,
+    check,
+    check_citizen,
+    check_for_someone_else,
+    facts_by_id,
+    facts_for_citizen,
+)
+from registry.eligibility.engine import load_citizen_for_check
+from registry.eligibility.explain import describe_criterion, explain_answer, office_name, summarise
+from registry.models import EnrolmentStatus, Gender, MaritalStatus, Programme
 from tests.factories import AS_OF, make_citizen, make_enrolment, make_household
 
 
@@ -169,3 +184,168 @@ def test_unknown_criterion_in_rules_is_refused():
         validate_rule("age_minimum", {})
     with pytest.raises(ValueError, match="lacks parameters"):
         validate_rule("age_range", {"min": 5})
+
+
+# -- the facts, through the ORM and through the one prepared select --------------------------
+@pytest.fixture
+def family(session):
+    """A mother (Old Age Allowance since 2019, a suspended widow allowance, an exited
+    disability allowance) and her son, who holds the household's Food Friendly card."""
+    household = make_household(session, monthly_income_bdt=Decimal(4000), land_decimal=Decimal(3), size=3)
+    mother = make_citizen(
+        session, age=68, gender=Gender.FEMALE, marital_status=MaritalStatus.WIDOWED, household=household
+    )
+    son = make_citizen(session, age=40, gender=Gender.MALE, household=household)
+    make_enrolment(session, mother, "OAA", enrolled_on=dt.date(2019, 7, 1))
+    make_enrolment(session, mother, "WDA", status=EnrolmentStatus.SUSPENDED, enrolled_on=dt.date(2020, 1, 1))
+    make_enrolment(session, mother, "PDA", status=EnrolmentStatus.EXITED, enrolled_on=dt.date(2018, 1, 1))
+    make_enrolment(session, son, "FFP", enrolled_on=dt.date(2021, 8, 1), payment_channel=None, account_number=None)
+    session.commit()
+    return mother, son
+
+
+def test_the_prepared_select_reads_the_same_facts_as_the_orm(session, family):
+    for person in family:
+        session.expire_all()
+        orm = facts_for_citizen(load_citizen_for_check(session, person.nid), AS_OF)
+        assert facts_by_id(session, person.id, AS_OF) == orm
+        assert facts_by_id(session.connection(), person.id, AS_OF) == orm
+
+
+def test_facts_carry_own_enrolments_and_the_households_programmes(session, family):
+    mother, son = family
+    facts = facts_by_id(session, mother.id, AS_OF)
+    assert facts.enrolments == (
+        EnrolmentFact("OAA", EnrolmentStatus.ACTIVE, dt.date(2019, 7, 1)),
+        EnrolmentFact("WDA", EnrolmentStatus.SUSPENDED, dt.date(2020, 1, 1)),
+    )  # an exited enrolment is none
+    assert facts.active_programmes == {"OAA"}
+    assert facts.household_programmes == {"FFP"}
+    assert facts_by_id(session, son.id, AS_OF).household_programmes == {"OAA"}
+    assert facts.age == 68 and facts.household_income == Decimal(4000) and facts.district_name == "Cumilla"
+
+
+def test_facts_of_someone_without_enrolments_or_of_no_one(session):
+    citizen = make_citizen(session, age=30)
+    session.commit()
+    facts = facts_by_id(session, citizen.id, AS_OF)
+    assert (facts.enrolments, facts.household_programmes, facts.active_programmes) == ((), frozenset(), frozenset())
+    assert facts_by_id(session, citizen.id + 1000, AS_OF) is None
+
+
+# -- answers that fit the person ----------------------------------------------------------------
+def test_an_enrolment_answers_instead_of_the_rules(book, session, family):
+    mother, son = family
+    facts = facts_by_id(session, mother.id, AS_OF)
+    oaa = answer(facts, "OAA", book)
+    assert (oaa.standing, oaa.enrolment.since.year) == (Standing.RECEIVES, 2019)
+    assert answer(facts, "WDA", book).enrolment.status is EnrolmentStatus.SUSPENDED
+    assert answer(facts, "PDA", book).standing is Standing.ASSESSED  # exited: assessed again
+    assert answer(facts, "FFP", book).standing is Standing.HOUSEHOLD_RECEIVES
+    # The mother's Old Age Allowance is hers alone: her son is assessed for it.
+    assert answer(facts_by_id(session, son.id, AS_OF), "OAA", book).standing is Standing.ASSESSED
+
+
+def test_a_programme_paid_to_the_mother_answers_a_man_so(book):
+    assert answer(facts(gender="M"), "PESP", book).standing is Standing.PAID_TO_MOTHER
+    assert answer(facts(gender="F"), "PESP", book).standing is Standing.ASSESSED
+
+
+def test_programmes_come_in_the_seed_files_order(book):
+    assert book.order == ("OAA", "WDA", "PDA", "SSD", "MCBP", "VWB", "FFP", "VGF", "EGPP", "PESP", "MHV", "FFH", "GPEN")
+
+
+def test_every_programme_names_its_office_in_every_locale(book):
+    for code in book.order:
+        office = book.programmes[code].office
+        assert set(office) == {"bn", "en", "bn_Latn"} and office["bn_Latn"].isascii(), code
+    assert office_name("FFP", "bn", book) == "উপজেলা খাদ্য অফিস"
+    assert office_name("EGPP", "en", book) == "Upazila Project Implementation Office"
+
+
+def test_the_main_reason_of_an_eligible_person_is_what_the_programme_is_for(book):
+    assert check(facts(marital_status="widowed"), "WDA", book).main_reason_met.criterion == "marital_status_in"
+    assert check(facts(age=70), "OAA", book).main_reason_met.criterion == "age_min_by_gender"
+    assert check(facts(disability=True), "PDA", book).main_reason_met.criterion == "disability_required"
+
+
+NEXT_STEPS = [
+    # programme, facts, English answer
+    (
+        "OAA",
+        facts(age=64, gender="M"),
+        "Old Age Allowance: not eligible: age 64 years; you may apply at 65 years. "
+        "Where to apply: Upazila Social Services Office.",
+    ),
+    (
+        "EGPP",
+        facts(age=61),
+        "EGPP work: not eligible: age 61 years; it is for ages 18-60 years. "
+        "For other programmes, choose All programmes.",
+    ),
+    (
+        "FFP",
+        facts(household_income=Decimal(9000)),
+        "Food Friendly: not eligible: household income Tk 9,000 a month, limit Tk 8,000. "
+        "If this has changed, tell the Upazila Food Office.",
+    ),
+    (
+        "VWB",
+        facts(land=Decimal(20)),
+        "VWB (VGD): not eligible: land 20 decimal, limit 15 decimal. "
+        "If this has changed, tell the Upazila Women Affairs Office.",
+    ),
+    (
+        "VGF",
+        facts(vulnerability=40),
+        "VGF: not eligible: poverty score 40 of 100, needed 50. "
+        "If this has changed, tell the Upazila Project Implementation Office.",
+    ),
+    (
+        "PDA",
+        facts(),
+        "Disability Allowance: not eligible: a registered disability is required. "
+        "To register a disability, contact the Upazila Social Services Office.",
+    ),
+    (
+        "OAA",
+        facts(age=70, active_programmes=frozenset({"GPEN"})),
+        "Old Age Allowance: not eligible: you receive Govt Pension, which rules it out. "
+        "Ask the Upazila Social Services Office.",
+    ),
+    (
+        "MHV",
+        facts(district_name="Cumilla"),
+        "Maternal Voucher: not eligible: not run in your district. For other programmes, choose All programmes.",
+    ),
+    (
+        "FFH",
+        facts(),
+        "Freedom Fighter: needs verification: the freedom fighters list. Ask the Upazila Nirbahi Officer's Office.",
+    ),
+    (
+        "WDA",
+        facts(marital_status="widowed"),
+        "Widow Allowance: eligible (widowed). To enrol, take your NID card to the Upazila Social Services Office.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "citizen_facts", "text"), NEXT_STEPS)
+def test_an_answer_names_what_decided_with_its_unit_and_the_next_step(book, code, citizen_facts, text):
+    assert explain_answer(answer(citizen_facts, code, book), "en", book) == text
+
+
+def test_an_answer_in_bangla_has_bengali_digits_and_units_in_words(app, book):
+    text = explain_answer(answer(facts(household_income=Decimal(9000)), "FFP", book), "bn", book)
+    assert text.startswith("খাদ্যবান্ধব: যোগ্য নন: পরিবারের আয় মাসে ৯,০০০ টাকা, সীমা ৮,০০০ টাকা।")
+    assert not any(ch.isascii() and ch.isalnum() for ch in text), text
+
+
+def test_someone_elses_decision_never_depends_on_what_they_receive(book):
+    pensioner = facts(age=70, gender="M", active_programmes=frozenset({"GPEN"}))
+    for code in book.order:
+        with_pension = check_for_someone_else(pensioner, code, book)
+        without = check_for_someone_else(dataclasses.replace(pensioner, active_programmes=frozenset()), code, book)
+        assert with_pension == without, code
+    assert check_for_someone_else(pensioner, "OAA", book).decision is Decision.NEEDS_VERIFICATION
