@@ -10,13 +10,18 @@ from grievance.intake import MAX_TEXT, Filing, file_grievance, find_by_tracking_
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
 from grievance.tracking import is_valid
-from registry.eligibility.engine import Decision, EligibilityResult, check, check_citizen, facts_for_citizen
-from registry.eligibility.explain import programme_name, summarise, summarise_decision
-from registry.labels import channel_label, payment_status_label, wallet_sentence
+from registry.eligibility.engine import CitizenFacts, answer, check_for_someone_else, facts_by_id
+from registry.eligibility.explain import (
+    explain_answer,
+    office_name,
+    overview,
+    overview_of_decisions,
+    programme_name,
+    summarise_decision,
+)
+from registry.labels import channel_label, payment_advice, payment_status_label, wallet_sentence
 from registry.lookups import count_lookup, over_limit
-from registry.models import Citizen, PaymentStatus
 from registry.services import (
-    PaymentView,
     ProgrammePayments,
     citizen_by_nid_and_date_of_birth,
     payments_for,
@@ -24,16 +29,30 @@ from registry.services import (
     wallets_for,
 )
 from registry.validation import InvalidValue, parse_nid
-from sahayata.i18n import ROMANIZED_BANGLA, is_ascii_number, translate
+from sahayata.i18n import ROMANIZED_BANGLA, format_cycle, format_day, is_ascii_number, translate
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Option, Restore, Screen
 from ussd_app.state import Frame
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _looked_up(ctx: Context) -> Citizen:
+def _facts(ctx: Context, citizen_id: int | None) -> CitizenFacts | None:
+    """What an eligibility check needs of a person, in one prepared select, once per hop."""
+    if citizen_id is None:
+        return None
+    return ctx.memo(f"facts:{citizen_id}", lambda: facts_by_id(ctx.reads, citizen_id, ctx.today))
+
+
+def _own_facts(ctx: Context) -> CitizenFacts | None:
+    return _facts(ctx, ctx.state.citizen_id)
+
+
+def _looked_up(ctx: Context) -> CitizenFacts:
     """The other person found by NID and date of birth (never the caller's own record)."""
-    return ctx.db.get_one(Citizen, ctx.params["subject_id"])
+    facts = _facts(ctx, ctx.params["subject_id"])
+    if facts is None:
+        raise LookupError("the looked-up person is no longer in the registry")
+    return facts
 
 
 def _short_name(ctx: Context, code: str) -> str:
@@ -78,22 +97,22 @@ def _main_options(locale: str, registered: bool) -> tuple[Option, ...]:
 
 
 # -- eligibility --------------------------------------------------------------------------
-# The caller's own eligibility explains each answer with their values ("age 58, must be 65
-# or older"). Another person's (looked up by NID and date of birth) gives the decision and
-# the name of the deciding criterion only: knowing someone's NID and birthday must not
-# reveal their income, land or disability.
+# The caller's own eligibility fits the person: what they (or their household) receive, or
+# the decision with its reason, its unit and a next step. Another person's (looked up by NID
+# and date of birth) gives the decision and the name of the deciding criterion only: knowing
+# someone's NID and birthday must not reveal their income, land, disability or enrolments.
 def eligibility_options(ctx: Context) -> list[Option]:
     options = [Option(ctx._("All programmes"), Go("eligibility_all"))]
     options += [
         Option(_short_name(ctx, code), Go("eligibility_result", {"programme": code}))
-        for code in _programmes_own_first(ctx, ctx.citizen)
+        for code in _programmes_own_first(ctx, _own_facts(ctx))
     ]
     return options
 
 
 def other_eligibility_options(ctx: Context) -> list[Option]:
-    # By name only: the caller's own programmes come first on their menu, and the same
-    # order here would tell which programmes the other person receives.
+    # In the fixed order only: the caller's own programmes come first on their menu, and the
+    # other person's first here would tell which programmes they receive.
     subject = {"subject_id": ctx.params["subject_id"]}
     options = [Option(ctx._("All programmes"), Go("other_eligibility_all", subject))]
     options += [
@@ -103,61 +122,78 @@ def other_eligibility_options(ctx: Context) -> list[Option]:
     return options
 
 
-def _programmes_own_first(ctx: Context, person: Citizen | None) -> list[str]:
-    """Every programme; the person's own first, then the rest by name as the caller reads it."""
-    own = {e.programme_code for e in person.enrolments} if person else set()
-    return sorted(ctx.rulebook.rules, key=lambda code: (code not in own, _short_name(ctx, code)))
-
-
-def _result(ctx: Context, person: Citizen) -> EligibilityResult:
-    [result] = check_citizen(ctx.db, person, ctx.params["programme"], as_of=ctx.today)
-    return result
+def _programmes_own_first(ctx: Context, person: CitizenFacts | None) -> list[str]:
+    """Every programme: the person's own (and their household's) first, then the rest, each
+    in the programmes' fixed order, so a number means the same programme on every gateway
+    and in every language (never sorted by a translated or romanized name)."""
+    own = person.own_programmes if person else frozenset()
+    order = ctx.rulebook.order
+    return [code for code in order if code in own] + [code for code in order if code not in own]
 
 
 def eligibility_result_text(ctx: Context) -> str:
-    result = _result(ctx, ctx.citizen)
-    return f"{_short_name(ctx, result.programme_code)}: {summarise(result, ctx.locale, ctx.rulebook)}"
+    facts = _own_facts(ctx)
+    if facts is None:
+        return ctx._("This number is not registered.")
+    return explain_answer(answer(facts, ctx.params["programme"], ctx.rulebook), ctx.locale, ctx.rulebook)
 
 
 def other_eligibility_result_text(ctx: Context) -> str:
-    result = _result(ctx, _looked_up(ctx))
-    return f"{_short_name(ctx, result.programme_code)}: {summarise_decision(result, ctx.locale)}"
-
-
-def _all_programmes_text(ctx: Context, person: Citizen) -> str:
-    """Which programmes the person is eligible for, and which need verification: decisions only."""
-    book = ctx.rulebook
-    facts = facts_for_citizen(person, ctx.today)
-    results = [check(facts, code, book) for code in sorted(book.rules)]
-    eligible = [_short_name(ctx, r.programme_code) for r in results if r.decision is Decision.ELIGIBLE]
-    verify = [_short_name(ctx, r.programme_code) for r in results if r.decision is Decision.NEEDS_VERIFICATION]
-    parts = [
-        ctx._("Eligible: %(list)s.", list=", ".join(eligible)) if eligible else ctx._("Not eligible for any programme.")
-    ]
-    if verify:
-        parts.append(ctx._("Needs verification: %(list)s.", list=", ".join(verify)))
-    parts.append(ctx._("Choose a programme for the reason."))
-    return " ".join(parts)
+    result = check_for_someone_else(_looked_up(ctx), ctx.params["programme"], ctx.rulebook)
+    return f"{_short_name(ctx, result.programme_code)}: {summarise_decision(result, ctx.locale, ctx.rulebook)}"
 
 
 def eligibility_all_text(ctx: Context) -> str:
-    return _all_programmes_text(ctx, ctx.citizen)
+    """What the caller receives first ("You receive: ..."), then the decisions on the rest."""
+    facts = _own_facts(ctx)
+    if facts is None:
+        return ctx._("This number is not registered.")
+    book = ctx.rulebook
+    return overview((answer(facts, code, book) for code in book.order), ctx.locale, book)
 
 
 def other_eligibility_all_text(ctx: Context) -> str:
-    return _all_programmes_text(ctx, _looked_up(ctx))
+    book, facts = ctx.rulebook, _looked_up(ctx)
+    return overview_of_decisions((check_for_someone_else(facts, code, book) for code in book.order), ctx.locale, book)
 
 
 # -- payments -----------------------------------------------------------------------------
 def _payments(ctx: Context) -> list[ProgrammePayments]:
-    return ctx.memo("payments", lambda: payments_for(ctx.reads, ctx.state.citizen_id))
+    """The caller's cash programmes in the programmes' fixed order."""
+
+    def load() -> list[ProgrammePayments]:
+        order = {code: i for i, code in enumerate(ctx.rulebook.order)}
+        found = payments_for(ctx.reads, ctx.state.citizen_id)
+        return sorted(found, key=lambda p: order.get(p.programme_code, len(order)))
+
+    return ctx.memo("payments", load)
+
+
+def _most_recent(programmes: list[ProgrammePayments]) -> ProgrammePayments:
+    """The programme whose last payment is the latest (the first in order if none was paid)."""
+    attempted = [p for p in programmes if p.last]
+    if not attempted:
+        return programmes[0]
+    return max(attempted, key=lambda p: (p.last.cycle, p.last.paid_on or dt.date.min))  # type: ignore[union-attr]
 
 
 def _payments_entry(ctx: Context):
+    """ "My payments" is one keypress from the dial to a payment.
+
+    With one cash programme it is that programme's payment. With several it is the most
+    recent payment, with the list of the others one "Back" away (a stack restored as
+    main menu > list > payment): a list whose title carried the latest payment (programme,
+    amount, status, date) cannot fit beside even one option in 80 Bangla units with a long
+    programme name and a 7-digit amount, and the most recent payment is what callers dial
+    for (it is the one that changed).
+    """
     programmes = _payments(ctx)
+    if not programmes:
+        return Go("payments")
+    latest = _most_recent(programmes)
     if len(programmes) == 1:
-        return Go("payment", {"programme": programmes[0].programme_code})
-    return Go("payments")
+        return Go("payment", {"programme": latest.programme_code})
+    return Restore([Frame(HOME_SCREEN), Frame("payments"), Frame("payment", {"programme": latest.programme_code})])
 
 
 def payments_options(ctx: Context) -> list[Option]:
@@ -173,50 +209,59 @@ def payments_title(ctx: Context) -> str:
     return ctx._("Payments: choose a programme")
 
 
-def _payment_line(ctx: Context, label: str, payment: PaymentView) -> str:
-    parts = [_money(ctx, payment.amount_bdt)]
-    if payment.channel:
-        parts.append(channel_label(ctx.locale, payment.channel))
-    parts.append(payment_status_label(ctx.locale, payment.status))
-    parts.append(ctx.date(payment.paid_on) if payment.paid_on else ctx.cycle(payment.cycle))
-    return ctx.sentence(f"{label}: {', '.join(parts)}")
-
-
 def payment_text(ctx: Context) -> str:
+    """The last payment's programme, amount, status and date first (the first page must
+    show them), then what went wrong and whom to contact, the next payment, the channel and
+    the masked account."""
     code = ctx.params["programme"]
-    summary: ProgrammePayments | None = next((p for p in _payments(ctx) if p.programme_code == code), None)
+    programmes = _payments(ctx)
+    summary: ProgrammePayments | None = next((p for p in programmes if p.programme_code == code), None)
+    name = _short_name(ctx, code)
     if summary is None:
         return ctx._("No payment found.")
-    lines = [ctx.sentence(_short_name(ctx, code))]
-    if summary.last:
-        lines.append(_payment_line(ctx, ctx._("Last"), summary.last))
-        if summary.last.status is PaymentStatus.FAILED:
-            lines.append(
-                ctx._("It failed: check that your account is active, then contact the Upazila Social Services Office.")
+    lines = []
+    last = summary.last
+    if last:
+        day = format_day(last.paid_on, ctx.locale, short=True) if last.paid_on else format_cycle(last.cycle, ctx.locale)
+        lines.append(
+            ctx._(
+                "%(programme)s: %(amount)s, %(status)s, %(date)s.",
+                programme=name,
+                amount=_money(ctx, last.amount_bdt),
+                status=payment_status_label(ctx.locale, last.status),
+                date=day,
             )
-        elif summary.last.status is PaymentStatus.RETURNED:
-            lines.append(
-                ctx._(
-                    "It was returned: your account could not take it. Update your account at the "
-                    "Upazila Social Services Office."
-                )
-            )
-        if summary.last.failure_reason and ctx.locale == "en":
-            lines.append(f"({summary.last.failure_reason})")
+        )
+        advice = payment_advice(ctx.locale, last, ctx.rulebook.programmes.get(code))
+        if advice:
+            lines.append(advice)
     else:
-        lines.append(ctx._("No payment yet."))
+        lines.append(ctx._("%(programme)s: no payment yet.", programme=name))
     if summary.next:
+        # Quarterly programmes publish no schedule: the month the next payment is due, as imported.
         lines.append(
             ctx._(
                 "Next: %(amount)s in %(cycle)s.",
                 amount=_money(ctx, summary.next.amount_bdt),
-                cycle=ctx.cycle(summary.next.cycle),
+                cycle=format_cycle(summary.next.cycle, ctx.locale),
             )
         )
     else:
         lines.append(ctx._("Next payment not scheduled yet."))
-    if summary.masked_account:
-        lines.append(ctx._("Account %(account)s.", account=summary.masked_account))
+    channel = summary.channel or (last.channel if last else None)
+    account = ctx.digits(summary.masked_account) if summary.masked_account else None
+    if channel and account:
+        lines.append(
+            ctx._(
+                "Paid to %(channel)s account %(account)s.", channel=channel_label(ctx.locale, channel), account=account
+            )
+        )
+    elif account:
+        lines.append(ctx._("Account %(account)s.", account=account))
+    elif channel:
+        lines.append(ctx._("Paid through %(channel)s.", channel=channel_label(ctx.locale, channel)))
+    if len(programmes) > 1:
+        lines.append(ctx._("For your other programmes, press 0."))
     return " ".join(lines)
 
 
@@ -272,6 +317,25 @@ def accept_birth_date(ctx: Context, text: str):
     return Go("other_eligibility", {"subject_id": person.id}, replace=True)
 
 
+# -- enrolling ----------------------------------------------------------------------------
+def enrol_options(ctx: Context) -> list[Option]:
+    return [
+        Option(_short_name(ctx, code), Go("enrol_office", {"programme": code}))
+        for code in _programmes_own_first(ctx, None)
+    ]
+
+
+def enrol_office_text(ctx: Context) -> str:
+    """Each programme enrols at its own office (seed/offices.csv)."""
+    code = ctx.params["programme"]
+    return ctx._(
+        "%(programme)s: to enrol, take your NID card and mobile number to the %(office)s. "
+        "Staff there check whether you can join.",
+        programme=_short_name(ctx, code),
+        office=office_name(code, ctx.locale, ctx.rulebook),
+    )
+
+
 # -- complaints ---------------------------------------------------------------------------
 def complaint_category_options(ctx: Context) -> list[Option]:
     return [Option(category_label(ctx.locale, c), Go("complaint_programme", {"category": c.value})) for c in Category]
@@ -281,7 +345,7 @@ def complaint_programme_options(ctx: Context) -> list[Option]:
     chosen = {"category": ctx.params["category"]}
     options = [
         Option(_short_name(ctx, code), Go("complaint_text", {**chosen, "programme": code}))
-        for code in _programmes_own_first(ctx, ctx.citizen)
+        for code in _programmes_own_first(ctx, _own_facts(ctx))
     ]
     options.append(Option(ctx._("Not about a programme"), Go("complaint_text", {**chosen, "programme": None})))
     return options
@@ -366,7 +430,7 @@ def _frame(data: dict) -> Frame:
 
 JOURNEYS: dict[str, Screen] = {
     HOME_SCREEN: Menu(main_title, main_options),
-    RESUME_SCREEN: Menu(lambda ctx: ctx._("Continue where you left off?"), resume_options),
+    RESUME_SCREEN: Menu(lambda ctx: ctx._("Continue where you left off?"), resume_options, navigation=False),
     "eligibility": Menu(lambda ctx: ctx._("Eligibility: choose"), eligibility_options),
     "eligibility_all": Info(eligibility_all_text),
     "eligibility_result": Info(eligibility_result_text),
@@ -383,16 +447,12 @@ JOURNEYS: dict[str, Screen] = {
     "lookup_limit": Info(lambda ctx: ctx._("You have used today's 5 look-ups. Please try again tomorrow.")),
     "not_found": Info(
         lambda ctx: ctx._(
-            "No registered person with this NID and date of birth. To enrol, visit the Upazila "
-            "Social Services Office with the NID card."
+            "No registered person with this NID and date of birth. To enrol, take the NID card "
+            "to the programme's upazila office: see How to enrol in the menu."
         )
     ),
-    "enrol": Info(
-        lambda ctx: ctx._(
-            "To enrol, visit your Upazila Social Services Office with your NID card and mobile "
-            "number. Staff there will check which programmes you can join."
-        )
-    ),
+    "enrol": Menu(lambda ctx: ctx._("To enrol: which programme?"), enrol_options),
+    "enrol_office": Info(enrol_office_text),
     "language": Menu(lambda ctx: ctx._("Choose language"), language_options),
     "complaint_category": Menu(lambda ctx: ctx._("Complaint: what happened?"), complaint_category_options),
     "complaint_programme": Menu(lambda ctx: ctx._("About which programme?"), complaint_programme_options),

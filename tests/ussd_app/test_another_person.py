@@ -9,14 +9,31 @@ from decimal import Decimal
 import pytest
 
 from registry.models import Gender
+from sahayata.i18n import to_ascii_digits, translate
 from tests.factories import make_citizen, make_enrolment, make_household
 from tests.ussd_app.conftest import Phone
+from ussd_app.budget import ScreenBudget
+from ussd_app.engine import HOME_SCREEN, Context, GatewayConfig, HopDatabase
+from ussd_app.journeys import JOURNEYS
+from ussd_app.state import Frame, SessionState
 
 LOOKUP_LIMIT = "আজকের ৫টি খোঁজ শেষ"
 NOT_FOUND = "কেউ নিবন্ধিত নেই"
-DATE_PROMPT = "জন্মতারিখ দিন-মাস-বছর, যেমন ০৫০৩১৯৬০:"
-NOT_A_DATE = "৮ অঙ্কে সঠিক তারিখ দিন।"
-OPTION = re.compile(r"([0-9]+) (.+)")
+# The screens' own catalog texts, whatever the copy review makes of them.
+DATE_PROMPT = translate("bn", "Date of birth as DDMMYYYY, e.g. 05031960 for 5 March 1960:")
+NOT_A_DATE = translate("bn", "Enter a real date in 8 digits: day, month, year.")
+NOT_AN_NID = translate("bn", "An NID has 10, 13 or 17 digits.")
+OPTION = re.compile(r"([0-9০-৯]+) (.+)")
+NAVIGATION = {"98", "0", "00"}
+
+
+def ascii_digits(screen: str) -> str:
+    """Option numbers are in Bengali digits in Bangla."""
+    return to_ascii_digits(screen)
+
+
+def has_more(page: str) -> bool:
+    return "\n98 " in ascii_digits(page)
 
 
 @pytest.fixture
@@ -52,7 +69,7 @@ def _in_english(phone: Phone) -> None:
 def test_the_second_question_asks_for_the_full_date_of_birth_in_the_callers_language(stranger, karim):
     stranger.dial_fresh()
     stranger.press("1")
-    assert stranger.press(karim.nid) == f"CON {DATE_PROMPT}\n0 পিছে 00 মেনু"
+    assert stranger.press(karim.nid).startswith(f"CON {DATE_PROMPT}")
     _in_english(stranger)
     stranger.press("1")
     assert stranger.press(karim.nid).startswith("CON Date of birth as DDMMYYYY, e.g. 05031960 for 5 March 1960:")
@@ -60,11 +77,11 @@ def test_the_second_question_asks_for_the_full_date_of_birth_in_the_callers_lang
 
 def test_the_year_of_birth_the_nid_begins_with_is_no_longer_enough(stranger, karim):
     screen = _look_up(stranger, karim.nid, karim.nid[:4])
-    assert screen.startswith(f"CON {NOT_A_DATE}\n{DATE_PROMPT}")
+    assert screen.startswith(f"CON {NOT_A_DATE}")
 
 
 def test_nid_and_date_of_birth_find_the_person(stranger, karim):
-    assert _look_up(stranger, karim.nid, _ddmmyyyy(karim.date_of_birth)).startswith("CON যোগ্যতা: বাছুন\n1 সব কর্মসূচি")
+    assert _look_up(stranger, karim.nid, _ddmmyyyy(karim.date_of_birth)).startswith("CON যোগ্যতা: বাছুন\n১ সব কর্মসূচি")
 
 
 def test_the_date_may_be_typed_in_bengali_digits(stranger, karim):
@@ -91,7 +108,7 @@ def test_a_date_of_birth_one_day_off_finds_no_one(stranger, karim):
     ],
 )
 def test_what_is_not_a_real_date_is_refused_with_the_fields_message(stranger, karim, typed):
-    assert _look_up(stranger, karim.nid, typed).startswith(f"CON {NOT_A_DATE}\n{DATE_PROMPT}")
+    assert _look_up(stranger, karim.nid, typed).startswith(f"CON {NOT_A_DATE}")
 
 
 def test_a_date_in_the_future_is_refused(stranger, karim):
@@ -111,7 +128,7 @@ def test_a_date_in_the_future_is_refused(stranger, karim):
 def test_digits_of_other_scripts_are_refused_like_any_other_bad_date(stranger, karim, typed):
     screen = _look_up(stranger, karim.nid, typed)
     assert stranger.status == 200
-    assert screen.startswith(f"CON {NOT_A_DATE}\n{DATE_PROMPT}")
+    assert screen.startswith(f"CON {NOT_A_DATE}")
 
 
 @pytest.mark.parametrize("typed", ["١٢٣٤٥٦٧٨٩٠", "５０００００００１２", "123456789²"])
@@ -120,20 +137,21 @@ def test_an_nid_in_digits_of_other_scripts_is_refused_with_the_nid_message(stran
     stranger.press("1")
     screen = stranger.press(typed)
     assert stranger.status == 200
-    assert screen.startswith("CON এনআইডি ১০, ১৩ বা ১৭ অঙ্কের।\nএনআইডি নম্বর লিখুন:")
+    assert screen.startswith(f"CON {NOT_AN_NID}")
 
 
 # -- the answer -------------------------------------------------------------------------------
 def _options(page: str) -> list[tuple[str, str]]:
     """(number, label) of each option on one page of a menu (the last line is navigation)."""
-    lines = page.removeprefix("CON ").split("\n")[:-1]
-    return [(m[1], m[2]) for m in map(OPTION.fullmatch, lines) if m]
+    lines = page.removeprefix("CON ").split("\n")
+    options = [(ascii_digits(m[1]), m[2]) for m in map(OPTION.fullmatch, lines) if m]
+    return [(number, label) for number, label in options if number not in NAVIGATION]
 
 
 def _page_with(phone: Phone, page: str, label: str) -> str:
     """Follow "98 More" until the option called ``label`` shows."""
     while label not in [text for _, text in _options(page)]:
-        assert "\n98 " in page, (label, page)
+        assert has_more(page), (label, page)
         page = phone.press("98")
     return page
 
@@ -147,10 +165,10 @@ def _answers(phone: Phone, menu: str) -> dict[str, str]:
             if label in ("All programmes", "সব কর্মসূচি"):
                 continue
             result = phone.press(number)
-            assert "\n98 " not in result, result  # one line fits on one page
+            assert not has_more(result), result  # one line fits on one page
             answers[label] = result.removeprefix("CON ").rsplit("\n", 1)[0]
             page = phone.press("0")
-        if "\n98 " not in page:
+        if not has_more(page):
             return answers
         page = phone.press("98")
 
@@ -195,7 +213,7 @@ def test_the_callers_own_eligibility_keeps_its_detail(client, session):
     session.commit()
     own.dial_fresh()
     menu = _page_with(own, own.press("1"), "বয়স্ক ভাতা")  # Am I eligible?
-    assert own.choose("বয়স্ক ভাতা", menu).startswith("CON বয়স্ক ভাতা: যোগ্য নন: বয়স ৫৮, হতে হবে ৬৫ বা বেশি")
+    assert own.choose("বয়স্ক ভাতা", menu).startswith("CON বয়স্ক ভাতা: যোগ্য নন: বয়স ৫৮ বছর, ৬৫ বছর হলে আবেদন")
 
 
 def test_a_registered_caller_checking_someone_else_sees_the_decision_only(phone, karim):
@@ -206,6 +224,75 @@ def test_a_registered_caller_checking_someone_else_sees_the_decision_only(phone,
     answers = _answers(phone, phone.press(_ddmmyyyy(karim.date_of_birth)))
     assert answers["বয়স্ক ভাতা"] == "বয়স্ক ভাতা: যোগ্য নন: বয়স"
     assert not [text for text in answers.values() if re.search(r"[0-9০-৯]", text)]
+
+
+def _screen_text(app, session, screen: str, params: dict, locale: str = "en") -> str:
+    """What an information screen of the look-up says (a caller without a registered phone)."""
+    state = SessionState(phone="+8801999000111", locale=locale, citizen_id=None, stack=[Frame(HOME_SCREEN)])
+    state.stack.append(Frame(screen, params))
+    database = HopDatabase(lambda: session, session.connection, session.rollback)
+    context = Context(
+        database, state, GatewayConfig("africastalking", ScreenBudget()), app.extensions["sahayata.ussd"].store
+    )
+    return JOURNEYS[screen].text(context)
+
+
+@pytest.fixture
+def pensioner(session):
+    """70, a man of a poor household: the Old Age Allowance's rules hold but for the pension
+    check, which only an enrolment decides."""
+    household = make_household(session, monthly_income_bdt=Decimal(3000), land_decimal=Decimal(0), size=2)
+    citizen = make_citizen(session, age=70, gender=Gender.MALE, household=household)
+    session.commit()
+    return citizen
+
+
+def test_an_enrolment_of_the_other_person_is_not_revealed(app, session, pensioner):
+    screens = [("other_eligibility_result", {"programme": code}) for code in ("OAA", "GPEN", "FFP", "VGF")]
+    screens.append(("other_eligibility_all", {}))
+
+    def answers() -> list[str]:
+        return [_screen_text(app, session, s, {**p, "subject_id": pensioner.id}) for s, p in screens]
+
+    before = answers()
+    for code in ("GPEN", "FFP", "VGF"):
+        make_enrolment(session, pensioner, code)
+    session.commit()
+    assert answers() == before
+    assert before[0] == "Old Age Allowance: needs verification: another programme"
+    assert not any("receive" in text for text in before)
+
+
+def test_the_primary_stipend_of_another_man_is_paid_to_the_mother(app, session, karim):
+    text = _screen_text(app, session, "other_eligibility_result", {"programme": "PESP", "subject_id": karim.id})
+    assert text == "Primary Stipend: paid to the mother"
+
+
+def test_the_other_persons_list_is_in_the_fixed_order_whatever_they_receive(app, session, karim):
+    state = SessionState(phone="+8801999000111", locale="bn_Latn", citizen_id=None, stack=[Frame(HOME_SCREEN)])
+    state.stack.append(Frame("other_eligibility", {"subject_id": karim.id}))
+    make_enrolment(session, karim, "VGF")
+    session.commit()
+    database = HopDatabase(lambda: session, session.connection, session.rollback)
+    bdapps = GatewayConfig("bdapps", ScreenBudget(ascii_only=True))
+    context = Context(database, state, bdapps, app.extensions["sahayata.ussd"].store)
+    codes = [o.action.params.get("programme") for o in JOURNEYS["other_eligibility"].options(context)]
+    assert codes == [
+        None,
+        "OAA",
+        "WDA",
+        "PDA",
+        "SSD",
+        "MCBP",
+        "VWB",
+        "FFP",
+        "VGF",
+        "EGPP",
+        "PESP",
+        "MHV",
+        "FFH",
+        "GPEN",
+    ]
 
 
 # -- five a day -------------------------------------------------------------------------------
