@@ -7,7 +7,6 @@ verification per programme, never the facts behind them (age, income, land, disa
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 from dataclasses import dataclass
@@ -16,11 +15,10 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from registry.eligibility.engine import (
-    CitizenFacts,
     Decision,
-    Outcome,
     RuleBook,
     check,
+    check_for_someone_else,
     facts_for_citizen,
     rulebook,
 )
@@ -31,7 +29,7 @@ from registry.services import citizen_by_nid_and_date_of_birth
 
 @dataclass(frozen=True)
 class ProgrammeDecisions:
-    """Programme codes by decision, each group in code order."""
+    """Programme codes by decision, each group in the programmes' fixed order."""
 
     eligible: tuple[str, ...]
     needs_verification: tuple[str, ...]
@@ -40,33 +38,17 @@ class ProgrammeDecisions:
 
 def decisions_for(citizen: Citizen, book: RuleBook, as_of: dt.date, *, someone_else: bool) -> ProgrammeDecisions:
     """Every programme's decision; ``someone_else`` for a look-up of another person, whose
-    decisions must not tell what they already receive (see ``_decision_for_someone_else``)."""
+    decisions must not tell what they already receive (``check_for_someone_else``)."""
     facts = facts_for_citizen(citizen, as_of)
-    decide = _decision_for_someone_else if someone_else else _decision
+    decide = check_for_someone_else if someone_else else check
     by_decision: dict[Decision, list[str]] = {decision: [] for decision in Decision}
-    for code in sorted(book.rules):
-        by_decision[decide(facts, code, book)].append(code)
+    for code in book.order:
+        by_decision[decide(facts, code, book).decision].append(code)
     return ProgrammeDecisions(
         tuple(by_decision[Decision.ELIGIBLE]),
         tuple(by_decision[Decision.NEEDS_VERIFICATION]),
         tuple(by_decision[Decision.NOT_ELIGIBLE]),
     )
-
-
-def _decision(facts: CitizenFacts, code: str, book: RuleBook) -> Decision:
-    return check(facts, code, book).decision
-
-
-def _decision_for_someone_else(facts: CitizenFacts, code: str, book: RuleBook) -> Decision:
-    """A criterion about other programmes ("no government pension") is left to the office:
-    "not eligible", or even "eligible", would tell whether the person receives that programme."""
-    result = check(dataclasses.replace(facts, active_programmes=frozenset()), code, book)
-    outcomes = {Outcome.UNKNOWN if r.criterion == "not_enrolled_in" else r.outcome for r in result.criteria}
-    if Outcome.FAIL in outcomes:
-        return Decision.NOT_ELIGIBLE
-    if Outcome.UNKNOWN in outcomes:
-        return Decision.NEEDS_VERIFICATION
-    return Decision.ELIGIBLE
 
 
 class LookupOutcome(enum.StrEnum):
