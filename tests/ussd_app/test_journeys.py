@@ -13,9 +13,10 @@ from registry.eligibility.engine import forget_cached_rulebook
 from registry.etokens import post_entry
 from registry.models import Citizen, EnrolmentStatus, Gender, Language, MaritalStatus, PaymentStatus
 from sahayata.gsm7 import utf16_units
-from sahayata.i18n import ROMANIZED_BANGLA
+from sahayata.i18n import ROMANIZED_BANGLA, translate
 from sahayata.jobs import redis_connection
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
+from tests.ussd_app.conftest import Phone
 from ussd_app.budget import ScreenBudget
 from ussd_app.engine import HOME_SCREEN, Context, GatewayConfig, HopDatabase
 from ussd_app.journeys import JOURNEYS
@@ -439,3 +440,15 @@ def test_how_to_enrol_names_each_programmes_office(app, session, code, office):
     options = options_of(app, session, None, "enrol", locale="en")
     assert [o.action.params["programme"] for o in options][:3] == ["OAA", "WDA", "PDA"]
     assert f"to the {office}." in text_of(app, session, None, "enrol_office", {"programme": code}, "en")
+
+
+def test_back_from_the_latest_payment_lists_every_cash_programme(client, session, worst_payer):
+    citizen, _ = worst_payer
+    phone = Phone(client, citizen.mobile)
+    phone.dial()
+    latest = phone.press("2")  # paid on 28 October, the latest
+    assert latest.startswith("CON মুক্তিযোদ্ধা ভাতা: ৯৯,৯৯,৯৯৯ টাকা, ফেরত এসেছে, ২৮ অক্টো ২০২৬।")
+    listing = ascii_digits(phone.press("0"))
+    title = translate("bn", "Payments: choose a programme")
+    assert listing.startswith(f"CON {title}\n1 বয়স্ক ভাতা\n2 বিধবা ভাতা")
+    assert ascii_digits(phone.press("0")).startswith("CON সহায়তা\n1 ")
