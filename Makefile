@@ -33,8 +33,15 @@ run: setup
 	@echo "  try: curl http://$(HOST):$(PORT)/healthz"
 	@echo "       http://$(HOST):$(PORT)/staff/ (a demo account above), http://$(HOST):$(PORT)/simulator"
 	@echo "       $(BIN)/flask --app wsgi registry check <NID> --lang bn"
-	@echo "  (DATABASE_URL unset: SQLite in var/; REDIS_URL unset: embedded Redis, jobs run inline)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
+	@echo "  (DATABASE_URL unset: SQLite in var/; REDIS_URL unset: embedded Redis, jobs run inline;"
+	@echo "   bdapps screens and Kannel SMS replies go to the simulator unless their URLs are set)"
+	@# In development the simulator stands in for bdapps and Kannel (never with SECRET_KEY set).
+	if [ -z "$$SECRET_KEY" ]; then \
+	  export BDAPPS_USSD_SEND_URL=$${BDAPPS_USSD_SEND_URL:-http://$(HOST):$(PORT)/simulator/bdapps/send}; \
+	  export KANNEL_SENDSMS_URL=$${KANNEL_SENDSMS_URL:-http://$(HOST):$(PORT)/simulator/kannel/sendsms}; \
+	  export KANNEL_INBOUND_KEY=$${KANNEL_INBOUND_KEY:-development-only}; \
+	fi; \
+	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
 
 test: setup
 	scripts/ensure-test-peers
