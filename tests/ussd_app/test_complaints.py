@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from grievance.models import Category, Grievance
-from sahayata.i18n import to_ascii_digits
+from sahayata.i18n import to_ascii_digits, translate
 
 
 def file(phone, category_key="1", programme_key="2", text="1"):
@@ -17,7 +17,7 @@ def file(phone, category_key="1", programme_key="2", text="1"):
 
 def test_complaint_is_filed_and_the_number_shown_in_bengali_digits(phone, session, caller):
     confirm, done = file(phone)
-    assert confirm.startswith("CON ভাতা পাইনি। পাঠাবেন?\n1 পাঠান\n2 বাদ দিন")
+    assert confirm.startswith("CON ভাতা পাইনি। পাঠাবেন?\n১ পাঠান\n২ বাদ দিন")
     assert done.startswith("END অভিযোগ গৃহীত। নম্বর ")
     grievance = session.scalar(select(Grievance))
     assert to_ascii_digits(done.split("নম্বর ")[1].split("।")[0]) == grievance.tracking_number
@@ -51,12 +51,11 @@ def test_status_by_number_and_a_mistyped_number_is_refused(phone, session):
 def test_an_unregistered_phone_can_complain(stranger, session):
     stranger.dial()
     stranger.press("3")  # Make a complaint (unregistered menu)
-    stranger.press("2")  # Less money, or money asked
+    stranger.press("2")  # Paid less than due
     page = stranger.press("98")
-    while "\n98 " in page:
+    while "\n৯৮ " in page:
         page = stranger.press("98")
-    last = page.split("\n")[-2].split(" ")[0]  # the last option: not about a programme
-    stranger.press(last)
+    stranger.choose(translate("bn", "Not about a programme"), page)  # the last option
     stranger.press("1")
     assert stranger.press("1").startswith("END অভিযোগ গৃহীত।")
     grievance = session.scalar(select(Grievance))

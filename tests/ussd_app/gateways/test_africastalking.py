@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
+from sahayata.i18n import translate
 from sahayata.jobs import redis_connection
 from ussd_app.analytics import ScreenAnalytics
 
-WRONG_CHOICE = "তালিকা থেকে একটি নম্বর দিন।"  # "Choose a number from the list."
+WRONG_CHOICE = translate("bn", "Wrong key.")
 
 
 def post(client, content_type=None, **fields):

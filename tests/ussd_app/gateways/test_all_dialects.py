@@ -11,17 +11,17 @@ from tests.ussd_app.gateways.test_bdapps import Platform
 _ids = itertools.count(1)
 JOURNEY = ["2", "0", "3", "00"]  # payments, back, e-tokens, main menu
 EXPECTED = {  # what each screen of the journey starts with, per locale
-    "bn": ["সহায়তা\n1 আমি কি যোগ্য?", "বয়স্ক ভাতা। সর্বশেষ", "সহায়তা\n1 ", "খাদ্যবান্ধব: ৩০ কেজি চাল", "সহায়তা\n1 "],
+    "bn": ["সহায়তা\n১ আমি কি যোগ্য?", "বয়স্ক ভাতা: ৬০০ টাকা", "সহায়তা\n১ ", "খাদ্যবান্ধব: ৩০ কেজি চাল", "সহায়তা\n১ "],
     "en": [
         "Sahayata\n1 Am I eligible?",
-        "Old Age Allowance. Last",
+        "Old Age Allowance: Tk 600",
         "Sahayata\n1 ",
         "Food Friendly: 30 kg rice",
         "Sahayata\n1 ",
     ],
     "bn_Latn": [
         "Sohayota\n1 Ami ki joggo?",
-        "Boyosko bhata. Sorbshesh",
+        "Boyosko bhata: 600 taka",
         "Sohayota\n1 ",
         "Khaddobandhob: 30 kg chal",
         "Sohayota\n1 ",
