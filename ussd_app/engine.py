@@ -387,8 +387,17 @@ class Engine:
             header, tokens = screen.prompt(context), ()
         else:
             header, tokens = "", text_tokens(screen.text(context))
+        budget, notices = context.gateway.budget, self._short_notices(context, screen)
         footer = self._footer(context, screen)
-        return paginate(header, tokens, context.gateway.budget, footer, self._short_notices(context, screen))
+        pages = paginate(header, tokens, budget, footer, notices)
+        if footer.last and not isinstance(screen, Info):
+            # Teaching "0 Back 00 Menu" may not cost the caller a page: a long list is left
+            # to the next screen that has the room.
+            untaught = paginate(header, tokens, budget, Footer(footer.more, ""), notices)
+            if len(untaught) < len(pages):
+                context.state.taught = False
+                return untaught
+        return pages
 
     def _labels(self, context: Context) -> NavLabels:
         return NavLabels.of(context)
@@ -396,8 +405,8 @@ class Engine:
     def _footer(self, context: Context, screen: Screen) -> Footer:
         """The navigation line. "98" only where a next page exists. "0 Back 00 Menu" where
         the caller must choose a way on (the end of a text) and on the first menu or prompt
-        below the main menu, where it is taught; after that the keys work without the words,
-        which go to the answer instead."""
+        below the main menu that has room for it, where it is taught; after that the keys
+        work without the words, which go to the answer instead."""
         labels = self._labels(context)
         state = context.state
         if len(state.stack) <= 1 or not screen.navigation:

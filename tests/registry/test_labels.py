@@ -83,7 +83,7 @@ def test_every_reason_has_its_own_translation_in_every_locale():
 def test_payment_advice_gives_the_reason_in_bangla_and_the_programmes_office(app, book):
     failed = _payment(PaymentStatus.FAILED, "wallet account inactive")
     assert payment_advice("bn", failed, book.programmes["OAA"]) == (
-        "ব্যর্থ হয়েছে: অ্যাকাউন্ট সক্রিয় নয়। যোগাযোগ করুন: উপজেলা সমাজসেবা অফিস।"
+        "কারণ: অ্যাকাউন্ট সক্রিয় নয়; যোগাযোগ করুন: উপজেলা সমাজসেবা অফিস।"
     )
     assert payment_advice("en", failed, book.programmes["EGPP"]) == (
         "It failed: the account is inactive. Contact the Upazila Project Implementation Office."

@@ -17,7 +17,8 @@ def file(phone, category_key="1", programme_key="2", text="1"):
 
 def test_complaint_is_filed_and_the_number_shown_in_bengali_digits(phone, session, caller):
     confirm, done = file(phone)
-    assert confirm.startswith("CON ভাতা পাইনি। পাঠাবেন?\n১ পাঠান\n২ বাদ দিন")
+    label = translate("bn", "Payment not received")
+    assert confirm.startswith(f"CON {label}। {translate('bn', 'Send?')}\n১ {translate('bn', 'Send')}\n২ ")
     assert done.startswith("END অভিযোগ গৃহীত। নম্বর ")
     grievance = session.scalar(select(Grievance))
     assert to_ascii_digits(done.split("নম্বর ")[1].split("।")[0]) == grievance.tracking_number

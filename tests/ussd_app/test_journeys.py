@@ -109,9 +109,9 @@ def test_my_payments_with_one_programme_goes_straight_to_it(phone):
     phone.dial()
     text = phone.read_on(phone.press("2"))
     assert text.startswith("বয়স্ক ভাতা: ৬০০ টাকা, ব্যর্থ, ১২ অক্টো ২০২৬।")
-    assert "ব্যর্থ হয়েছে: অ্যাকাউন্ট সক্রিয় নয়। যোগাযোগ করুন: উপজেলা সমাজসেবা অফিস।" in text
+    assert "কারণ: অ্যাকাউন্ট সক্রিয় নয়; যোগাযোগ করুন: উপজেলা সমাজসেবা অফিস।" in text
     assert "নভেম্বর ২০২৬" in text and "১১/২০২৬" not in text
-    assert "*******০০০১" in text and "01712000001" not in text  # masked, in Bengali digits
+    assert "**০০০১" in text and "01712000001" not in text  # masked, in Bengali digits
 
 
 def test_etokens_with_a_bangla_unit_and_the_month_by_name(phone):
@@ -328,11 +328,11 @@ def test_option_seven_is_the_same_programme_on_bdapps_and_in_bangla(app, session
 
 # -- payments -----------------------------------------------------------------------------
 PAYMENT = {
-    "bn": "বয়স্ক ভাতা: ৬০০ টাকা, ব্যর্থ, ১২ অক্টো ২০২৬। ব্যর্থ হয়েছে: অ্যাকাউন্ট সক্রিয় নয়। যোগাযোগ করুন: উপজেলা সমাজসেবা অফিস।",
+    "bn": "বয়স্ক ভাতা: ৬০০ টাকা, ব্যর্থ, ১২ অক্টো ২০২৬। কারণ: অ্যাকাউন্ট সক্রিয় নয়; যোগাযোগ করুন: উপজেলা সমাজসেবা অফিস।",
     "en": "Old Age Allowance: Tk 600, failed, 12 Oct 2026. It failed: the account is inactive. "
     "Contact the Upazila Social Services Office.",
 }
-ACCOUNT = {"bn": "*******০০০১", "en": "*******0001", ROMANIZED_BANGLA: "*******0001"}
+ACCOUNT = {"bn": "**০০০১", "en": "**0001", ROMANIZED_BANGLA: "**0001"}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -355,7 +355,7 @@ def test_an_unknown_failure_reason_reads_as_a_translated_generic_one(app, sessio
     make_payment(session, citizen, "EGPP", status=PaymentStatus.RETURNED, failure_reason="ERR-4711 beneficiary blocked")
     session.commit()
     text = text_of(app, session, citizen.id, "payment", {"programme": "EGPP"})
-    assert "ফেরত এসেছে: প্রদানকারী টাকা পাঠাতে পারেনি। অ্যাকাউন্ট ঠিক করতে যোগাযোগ করুন: উপজেলা প্রকল্প বাস্তবায়ন অফিস।" in text
+    assert "কারণ: প্রদানকারী টাকা পাঠাতে পারেনি; অ্যাকাউন্ট ঠিক করতে: উপজেলা প্রকল্প বাস্তবায়ন অফিস।" in text
     assert "ERR" not in text and "blocked" not in text
 
 
