@@ -17,6 +17,8 @@ WORD_START = r"(?<![\u0980-\u09FFA-Za-z0-9]){}"
 # Where the English names a concept the translation rightly does not: (term, msgid) -> why.
 NOT_SAID = {
     ("programme", "Not about a programme"): "the complaint menu's last option says 'another matter' (অন্য বিষয়)",
+    ("failed", "It failed: %(reason)s. Contact the %(office)s."): "the payment line before it says ব্যর্থ",
+    ("returned", "It was returned: %(reason)s. Update your account at the %(office)s."): "the line before: ফেরত",
 }
 
 
