@@ -130,7 +130,8 @@ def failure_reason_label(locale: str, reason: str | None) -> str:
     }.get(failure_reason_code(reason) or "", translate(locale, "the provider could not pay it"))
 
 
-def _office(locale: str, programme: ProgrammeInfo | None) -> str:
+def office_name(locale: str, programme: ProgrammeInfo | None) -> str:
+    """The office a programme's citizens go to, in their language."""
     names = programme.office if programme else {}
     return names.get(locale) or names.get("en") or translate(locale, "your Upazila office")
 
@@ -140,7 +141,7 @@ def payment_advice(locale: str, payment: PaymentView, programme: ProgrammeInfo |
     ("It failed: the account is inactive. Contact the Upazila Food Office."), for USSD and
     SMS alike; None for a payment that did not fail."""
     reason = failure_reason_label(locale, payment.failure_reason)
-    office = _office(locale, programme)
+    office = office_name(locale, programme)
     if payment.status is PaymentStatus.FAILED:
         return translate(locale, "It failed: %(reason)s. Contact the %(office)s.", reason=reason, office=office)
     if payment.status is PaymentStatus.RETURNED:

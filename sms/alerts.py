@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from registry.bulk import in_rows, insert_new
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
+from registry.labels import failure_reason_label, office_name
 from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus
 from sahayata.clock import utcnow
 from sahayata.db import transaction
@@ -127,12 +128,18 @@ def _payment_drafts(session: Session, alerts: Sequence[Alert]) -> list[NewMessag
         programme = _short_name(session, payment.programme_code, locale)
         if alert.kind is AlertKind.PAYMENT_CREDITED:
             text = templates.payment_credited(locale, programme, payment.amount_bdt, payment.cycle, payment.channel)
-        elif alert.kind is AlertKind.PAYMENT_FAILED:
-            text = templates.payment_failed(locale, programme, payment.amount_bdt, payment.cycle)
         else:
-            text = templates.payment_returned(locale, programme, payment.amount_bdt, payment.cycle)
+            reason, office = _why_and_where(session, payment, locale)
+            compose = templates.payment_failed if alert.kind is AlertKind.PAYMENT_FAILED else templates.payment_returned
+            text = compose(locale, programme, payment.amount_bdt, payment.cycle, reason, office)
         drafts.append(NewMessage(mobile, text, locale, alert.kind.value, f"alert:{alert.id}"))
     return drafts
+
+
+def _why_and_where(session: Session, payment: Payment, locale: str) -> tuple[str, str]:
+    """The reason, translated, and the programme's own office: the same words as on USSD."""
+    programme = rulebook(session).programmes.get(payment.programme_code)
+    return failure_reason_label(locale, payment.failure_reason), office_name(locale, programme)
 
 
 def _etoken_drafts(session: Session, alerts: Sequence[Alert]) -> list[NewMessage]:

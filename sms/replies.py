@@ -18,7 +18,7 @@ from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.labels import payment_status_label, wallet_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
-from sahayata.i18n import format_number, to_bengali_digits, translate
+from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 from sahayata.jobs import redis_connection
 from sahayata.privacy import phone_hashes
 from sms.commands import Command, Kind, parse
@@ -127,14 +127,17 @@ def _payment(r: _Reply) -> str:
         if p.last:
             status = payment_status_label(r.locale, p.last.status)
             amount = r._("Tk %(amount)s", amount=format_number(p.last.amount_bdt, r.locale))
-            when = r.digits(p.last.paid_on.strftime("%d/%m") if p.last.paid_on else p.last.cycle)
+            when = (
+                format_day(p.last.paid_on, r.locale, short=True)
+                if p.last.paid_on
+                else format_cycle(p.last.cycle, r.locale)
+            )
             last = r._("Last")  # outside the f-string: Babel does not extract calls inside one
             line += f"{last} {amount} {status} {when}"
         if p.next:
-            year, month = p.next.cycle.split("-")
             line += "; " + r._(
                 "Next: %(amount)s in %(cycle)s.",
-                cycle=r.digits(f"{month}/{year}"),
+                cycle=format_cycle(p.next.cycle, r.locale),
                 amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
             )
         parts.append(line if line.endswith((".", "।")) else r.sentence(line))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from grievance.labels import status_label
 from registry.labels import channel_label, unit_label
 from registry.models import PaymentChannel
-from sahayata.i18n import format_number, to_bengali_digits, translate
+from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 
 
 def _digits(text: str, locale: str) -> str:
@@ -35,8 +35,7 @@ def _money(locale: str, amount: Decimal) -> str:
 
 
 def _cycle(locale: str, cycle: str) -> str:
-    year, month = cycle.split("-")
-    return _digits(f"{month}/{year}", locale)
+    return format_cycle(cycle, locale)
 
 
 def payment_credited(locale: str, programme: str, amount: Decimal, cycle: str, channel: PaymentChannel | None) -> str:
@@ -51,25 +50,29 @@ def payment_credited(locale: str, programme: str, amount: Decimal, cycle: str, c
     )
 
 
-def payment_failed(locale: str, programme: str, amount: Decimal, cycle: str) -> str:
+def payment_failed(locale: str, programme: str, amount: Decimal, cycle: str, reason: str, office: str) -> str:
+    """``reason`` and ``office`` as registry.labels says them on every channel
+    (failure_reason_label, office_name); the sentence is shorter than on USSD to keep 2 parts."""
     return translate(
         locale,
-        "%(programme)s: the payment of %(amount)s for %(cycle)s failed. Check that your account is active, "
-        "then contact the Upazila Social Services Office.",
+        "%(programme)s: %(amount)s for %(cycle)s did not arrive (%(reason)s). Contact the %(office)s.",
         programme=programme,
         amount=_money(locale, amount),
         cycle=_cycle(locale, cycle),
+        reason=reason,
+        office=office,
     )
 
 
-def payment_returned(locale: str, programme: str, amount: Decimal, cycle: str) -> str:
+def payment_returned(locale: str, programme: str, amount: Decimal, cycle: str, reason: str, office: str) -> str:
     return translate(
         locale,
-        "%(programme)s: the payment of %(amount)s for %(cycle)s was returned. Update your account at the "
-        "Upazila Social Services Office.",
+        "%(programme)s: %(amount)s for %(cycle)s was returned (%(reason)s). Contact the %(office)s.",
         programme=programme,
         amount=_money(locale, amount),
         cycle=_cycle(locale, cycle),
+        reason=reason,
+        office=office,
     )
 
 
@@ -89,7 +92,7 @@ def etoken_credited(
     return translate(
         locale,
         "%(programme)s: %(amount)s %(unit)s e-token credited. Balance %(balance)s %(unit)s, valid until %(date)s.",
-        date=_digits(expires_on.strftime("%d/%m/%Y"), locale),
+        date=format_day(expires_on, locale, short=True),
         **values,
     )
 

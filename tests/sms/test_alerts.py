@@ -72,7 +72,7 @@ def test_a_payments_import_queues_alerts_in_batches_not_calls(app, session, writ
     assert count(session, Message) == 1_200
     assert session.scalar(select(func.count()).where(Alert.done_at.is_(None))) == 0
     texts = {m.phone: m.text for m in session.scalars(select(Message))}
-    assert texts[people[0].mobile] == "বয়স্ক ভাতা: ০৭/২০২৬-এর ৬০০ টাকা আপনার বিকাশ হিসাবে জমা হয়েছে।"
+    assert texts[people[0].mobile] == "বয়স্ক ভাতা: জুলাই ২০২৬-এর ৬০০ টাকা আপনার বিকাশ অ্যাকাউন্টে জমা হয়েছে।"
 
 
 def test_reimporting_the_same_file_alerts_nobody_twice(app, session, write_csv, beneficiaries):
@@ -85,13 +85,16 @@ def test_reimporting_the_same_file_alerts_nobody_twice(app, session, write_csv, 
 
 
 def test_a_failed_payment_says_what_to_do_in_english_too(app, session, write_csv, beneficiaries):
+    from registry.labels import failure_reason_label
+
     [person] = beneficiaries(1, language=Language("en"))
     row = payment_row(person, status="failed", paid_on="", txn_id="", failure_reason="wallet closed")
     run_import(session, "payments", write_csv("payments", [row]), today=TODAY)
     drain(app)
     message = session.scalar(select(Message))
     assert message.template == "payment_failed" and message.locale == "en"
-    assert "failed" in message.text and "Upazila Social Services Office" in message.text
+    assert "did not arrive" in message.text and "Upazila Social Services Office" in message.text
+    assert failure_reason_label("en", "wallet closed") in message.text  # a reason a citizen reads
     # Later the payment goes through: that is news again.
     run_import(session, "payments", write_csv("payments", [payment_row(person)]), today=TODAY)
     drain(app)
@@ -154,6 +157,17 @@ def test_the_sweeper_queues_alerts_whose_job_never_ran(app, session, write_csv, 
     assert len(queued) == 1 and sorted(queued[0]) == sorted(session.scalars(select(Alert.id)))
 
 
+def _longest_reason_and_office(locale: str) -> tuple[str, str]:
+    """The longest failure reason and the longest programme office any alert can carry."""
+    from registry.eligibility.engine import rulebook
+    from registry.labels import FAILURE_REASONS, failure_reason_label, office_name
+    from sahayata.db import db_session
+
+    reasons = [failure_reason_label(locale, reason) for reason in [*FAILURE_REASONS, "something new"]]
+    offices = [office_name(locale, programme) for programme in rulebook(db_session()).programmes.values()]
+    return max(reasons, key=len), max(offices, key=len)
+
+
 @pytest.mark.parametrize("locale", ["bn", "en"])
 def test_every_alert_fits_two_segments_with_worst_case_values(app, app_context, session, locale):
     from registry.eligibility.engine import rulebook
@@ -163,9 +177,25 @@ def test_every_alert_fits_two_segments_with_worst_case_values(app, app_context, 
     longest_channel = PaymentChannel.AGENT_BANKING
     texts = [
         payment_credited(locale, longest, amount, "2026-12", longest_channel),
-        payment_failed(locale, longest, amount, "2026-12"),
-        payment_returned(locale, longest, amount, "2026-12"),
+        payment_failed(locale, longest, amount, "2026-12", *_longest_reason_and_office(locale)),
+        payment_returned(locale, longest, amount, "2026-12", *_longest_reason_and_office(locale)),
         etoken_credited(locale, longest, amount, "kg rice", amount, dt.date(2026, 12, 31)),
     ]
     for text in texts:
         assert segments(text).segments <= 2, (segments(text), text)
+
+
+def test_a_failed_payment_alert_gives_the_reason_and_the_programmes_office_in_bangla(
+    app, session, write_csv, beneficiaries
+):
+    from registry.labels import failure_reason_label
+    from sms.encoding import segments
+
+    [person] = beneficiaries(1, language=Language("bn"))
+    row = payment_row(person, status="failed", paid_on="", txn_id="", failure_reason="wallet account inactive")
+    run_import(session, "payments", write_csv("payments", [row]), today=TODAY)
+    drain(app)
+    message = session.scalar(select(Message))
+    assert failure_reason_label("bn", "wallet account inactive") in message.text
+    assert "উপজেলা সমাজসেবা অফিস" in message.text and "inactive" not in message.text
+    assert segments(message.text).segments <= 2

@@ -62,7 +62,7 @@ def test_the_filter_picks_recipients_and_skips_opted_out_phones(app, session, pa
     assert sent_to(app) == Counter(p.mobile for p in [*cumilla[1:], *dhaka, english])
     texts = {m.phone: m.text for m in session.scalars(select(Message))}
     assert texts[english.mobile].startswith("Old Age Allowance: Tk ")
-    assert texts[cumilla[1].mobile].startswith("বয়স্ক ভাতা: ০৭/২০২৬-এর ")
+    assert texts[cumilla[1].mobile].startswith("বয়স্ক ভাতা: জুলাই ২০২৬-এর ")
 
 
 def test_a_district_filter(app, session, paid):

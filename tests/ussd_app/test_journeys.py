@@ -355,7 +355,7 @@ def test_an_unknown_failure_reason_reads_as_a_translated_generic_one(app, sessio
     make_payment(session, citizen, "EGPP", status=PaymentStatus.RETURNED, failure_reason="ERR-4711 beneficiary blocked")
     session.commit()
     text = text_of(app, session, citizen.id, "payment", {"programme": "EGPP"})
-    assert "কারণ: প্রদানকারী টাকা পাঠাতে পারেনি; অ্যাকাউন্ট ঠিক করতে: উপজেলা প্রকল্প বাস্তবায়ন অফিস।" in text
+    assert "কারণ: প্রদানকারী পাঠায়নি; অ্যাকাউন্ট ঠিক করতে: উপজেলা প্রকল্প বাস্তবায়ন অফিস।" in text
     assert "ERR" not in text and "blocked" not in text
 
 
