@@ -66,7 +66,7 @@ def test_work_a_complaint_from_received_to_resolved(app, site, page, session, ro
     deliver_complaint_updates(grievance.id)
     drain(app)
     sent = [entry["text"] for entry in ConsoleProvider(redis_connection(app)).recent(20)]
-    asked = [text for text in sent if "সত্যি? হ্যাঁ হলে ১, না হলে ২" in text]
+    asked = [text for text in sent if "সমাধান হয়েছে কি? হ্যাঁ হলে ১, না হলে ২" in text]  # a question, not a doubt
     assert asked and grievance.tracking_number not in asked[0]  # the number in Bengali digits
 
 
