@@ -8,13 +8,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from grievance.models import Category, Channel, Grievance, OutboxEntry, Status, utcnow
 from grievance.status import record
 from grievance.tracking import is_valid, new_tracking_number
 from registry.models import Citizen
+from sahayata.db import connection_of
+from sahayata.hot_select import HotSelect
 from sahayata.privacy import phone_hashes
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
@@ -138,6 +140,32 @@ def _free_tracking_number(session: Session) -> str:
         if session.scalar(select(Grievance.id).where(Grievance.tracking_number == number)) is None:
             return number
     raise RuntimeError("could not draw a free tracking number")
+
+
+@dataclass(frozen=True)
+class ComplaintStatus:
+    tracking_number: str
+    status: Status
+    filed_at: dt.datetime
+
+
+# A citizen asks "where is my complaint?" on USSD and SMS: one prepared select
+# (sahayata.hot_select), not the whole complaint through the ORM.
+_STATUS_BY_NUMBER = HotSelect(
+    select(Grievance.tracking_number, Grievance.status, Grievance.created_at)
+    .where(Grievance.tracking_number == bindparam("number"))
+    .limit(1),
+    "number",
+)
+
+
+def status_by_tracking_number(db: Session | Connection, number: str) -> ComplaintStatus | None:
+    """What a citizen may be told of a complaint by its number; None for a number whose
+    check digit is wrong, as for one that does not exist."""
+    if not is_valid(number):
+        return None
+    row = _STATUS_BY_NUMBER.first(connection_of(db), number=number)
+    return ComplaintStatus(*row) if row else None
 
 
 def find_by_tracking_number(session: Session, number: str) -> Grievance | None:

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grievance.intake import Filing, file_grievance, find_by_tracking_number
+from grievance.intake import Filing, file_grievance, find_by_tracking_number, status_by_tracking_number
 from grievance.labels import status_label
 from grievance.models import Category, Channel, Grievance, Status
 from grievance.status import change_status, record
@@ -145,13 +145,13 @@ def _payment(r: _Reply) -> str:
 
 
 def _status(r: _Reply) -> str:
-    grievance = find_by_tracking_number(r.session, r.command.argument)
-    if grievance is None:
+    complaint = status_by_tracking_number(r.session, r.command.argument)
+    if complaint is None:
         return r._("No complaint has this number.")
     return r._(
         "Complaint %(number)s: %(status)s.",
-        number=r.digits(grievance.tracking_number),
-        status=status_label(r.locale, grievance.status),
+        number=r.digits(complaint.tracking_number),
+        status=status_label(r.locale, complaint.status),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from grievance.intake import MAX_TEXT, Filing, file_grievance, find_by_tracking_number
+from grievance.intake import MAX_TEXT, ComplaintStatus, Filing, file_grievance, status_by_tracking_number
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
 from grievance.tracking import is_valid
@@ -23,7 +23,7 @@ from registry.labels import channel_label, payment_advice, payment_status_label,
 from registry.lookups import count_lookup, over_limit
 from registry.services import (
     ProgrammePayments,
-    citizen_by_nid_and_date_of_birth,
+    citizen_id_by_nid_and_date_of_birth,
     payments_for,
     set_language,
     wallets_for,
@@ -311,10 +311,10 @@ def accept_birth_date(ctx: Context, text: str):
     # else the date of birth could be guessed 365 days at a time.
     if over_limit(count_lookup(ctx.store.redis, ctx.state.phone, ctx.today)):
         return Go("lookup_limit", replace=True)
-    person = citizen_by_nid_and_date_of_birth(ctx.db, ctx.params["nid"], born)
+    person = citizen_id_by_nid_and_date_of_birth(ctx.reads, ctx.params["nid"], born)
     if person is None:
         return Go("not_found", replace=True)
-    return Go("other_eligibility", {"subject_id": person.id}, replace=True)
+    return Go("other_eligibility", {"subject_id": person}, replace=True)
 
 
 # -- enrolling ----------------------------------------------------------------------------
@@ -387,18 +387,25 @@ def accept_tracking_number(ctx: Context, text: str):
     number = text.replace(" ", "")
     if not is_valid(number):
         return Invalid(ctx._("Not a valid number. Check it and try again."))
-    if find_by_tracking_number(ctx.db, number) is None:
+    if _complaint(ctx, number) is None:
         return Go("complaint_not_found", replace=True)
     return Go("complaint_status_result", {"number": number}, replace=True)
 
 
+def _complaint(ctx: Context, number: str) -> ComplaintStatus | None:
+    # Once per hop: the hop that takes the number also shows the answer.
+    return ctx.memo(f"complaint:{number}", lambda: status_by_tracking_number(ctx.reads, number))
+
+
 def complaint_status_text(ctx: Context) -> str:
-    grievance = find_by_tracking_number(ctx.db, ctx.params["number"])
+    complaint = _complaint(ctx, ctx.params["number"])
+    if complaint is None:  # gone since the number was taken (not something a citizen can do)
+        return ctx._("No complaint has this number.")
     return ctx._(
         "Complaint %(number)s: %(status)s. Filed %(date)s.",
-        number=ctx.digits(grievance.tracking_number),
-        status=status_label(ctx.locale, grievance.status),
-        date=ctx.date(grievance.created_at.date()),
+        number=ctx.digits(complaint.tracking_number),
+        status=status_label(ctx.locale, complaint.status),
+        date=ctx.date(complaint.filed_at.date()),
     )
 
 

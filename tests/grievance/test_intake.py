@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from grievance.intake import file_grievance, find_by_tracking_number, mentions_money_demanded
+from grievance.intake import file_grievance, find_by_tracking_number, mentions_money_demanded, status_by_tracking_number
 from grievance.models import Category, Channel, Grievance, GrievanceEvent, OutboxEntry, Status
 from grievance.status import TransitionNotAllowed, change_status
 from grievance.tracking import check_digit
@@ -67,6 +67,16 @@ def test_wrong_check_digit_finds_nothing(session):
     number = file_grievance(session, filing()).grievance.tracking_number
     wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
     assert find_by_tracking_number(session, wrong) is None
+
+
+def test_a_complaints_status_by_its_number_tells_what_a_citizen_may_know(session):
+    filed = file_grievance(session, filing()).grievance
+    session.commit()
+    found = status_by_tracking_number(session, filed.tracking_number)
+    assert (found.tracking_number, found.status) == (filed.tracking_number, Status.RECEIVED)
+    assert found.filed_at.replace(tzinfo=None) == filed.created_at.replace(tzinfo=None)
+    wrong = filed.tracking_number[:-1] + str((int(filed.tracking_number[-1]) + 1) % 10)
+    assert status_by_tracking_number(session, wrong) is None
 
 
 def test_status_moves_only_along_allowed_transitions_and_keeps_a_trail(session):

@@ -82,3 +82,11 @@ def test_a_look_up_does_not_tell_what_the_person_already_receives(session, perso
     session.expire_all()
     again = look_up_decisions(session, redis_connection(), PHONE, person.nid, person.date_of_birth, TODAY)
     assert again.decisions == found.decisions  # with or without the pension, the same answer
+
+
+def test_whom_a_look_up_finds_needs_both_nid_and_date_of_birth(session, person):
+    from registry.services import citizen_id_by_nid_and_date_of_birth
+
+    assert citizen_id_by_nid_and_date_of_birth(session, person.nid, person.date_of_birth) == person.id
+    assert citizen_id_by_nid_and_date_of_birth(session, person.nid, person.date_of_birth.replace(day=1)) is None
+    assert citizen_id_by_nid_and_date_of_birth(session, "1234567890", person.date_of_birth) is None
