@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from registry.validation import InvalidValue, parse_nid
+from sahayata.glossary import glossary
 from sahayata.i18n import to_ascii_digits
 
 
@@ -53,12 +54,37 @@ _WORDS: dict[Kind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Kind.LANGUAGE: (("language", "lang"), ("ভাষা", "bhasha", "vasha")),
     Kind.NID: (("nid",), ("এনআইডি",)),
 }
-KEYWORDS: dict[str, tuple[Kind, bool]] = {
-    word: (kind, bangla)
-    for kind, (english, bangla_words) in _WORDS.items()
-    for bangla, words in ((False, english), (True, bangla_words))
-    for word in words
+# The glossary's own words for these concepts (locales/glossary.csv), in Bengali script and
+# romanized: a keyword is written the way every screen and message writes the concept.
+_GLOSSARY_TERMS: dict[Kind, tuple[str, ...]] = {
+    Kind.PAYMENT: ("allowance", "payment"),
+    Kind.BALANCE: ("balance", "e-token"),
+    Kind.STATUS: ("status",),
+    Kind.COMPLAIN: ("complaint",),
+    Kind.LANGUAGE: ("language",),
 }
+
+
+def _keywords() -> dict[str, tuple[Kind, bool]]:
+    words = {
+        word: (kind, bangla)
+        for kind, (english, bangla_words) in _WORDS.items()
+        for bangla, words in ((False, english), (True, bangla_words))
+        for word in words
+    }
+    for kind, terms in _GLOSSARY_TERMS.items():
+        for key in terms:
+            term = glossary()[key]
+            english = {form.lower() for form in term.english_forms}
+            for locale in ("bn", "bn_Latn"):
+                for form in term.forms(locale):
+                    # A romanized word that is also English ("payment", "e-token") says
+                    # nothing about the sender's language.
+                    words.setdefault(form.lower(), (kind, form.lower() not in english))
+    return words
+
+
+KEYWORDS: dict[str, tuple[Kind, bool]] = _keywords()
 LANGUAGES = {"bn": "bn", "bangla": "bn", "bengali": "bn", "বাংলা": "bn", "en": "en", "english": "en", "ইংরেজি": "en"}
 _BANGLA = re.compile(r"[\u0980-\u09FF]")
 _NUMBER_THEN_TEXT = re.compile(r"^((?:[0-9] ?){9})\s*(.*)$", re.S)

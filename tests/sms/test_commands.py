@@ -81,3 +81,13 @@ def test_words_that_are_english_too_leave_the_language_to_the_sender(text, kind)
 def test_a_romanized_command_keeps_its_argument():
     assert parse("obhijog dealer gave 20 kg") == Command(Kind.COMPLAIN, "dealer gave 20 kg", bangla=True)
     assert parse("bhasha en") == Command(Kind.LANGUAGE, "en", bangla=True)
+
+
+def test_the_glossarys_words_are_keywords_in_bengali_script_and_romanized():
+    from sahayata.glossary import term
+
+    assert parse(term("complaint", "bn_Latn") + " taka pai nai").kind is Kind.COMPLAIN
+    assert parse(term("status", "bn_Latn") + " 123456789").kind is Kind.STATUS
+    assert parse(term("e-token", "bn")).kind is Kind.BALANCE
+    assert parse(term("payment", "bn")) == Command(Kind.PAYMENT, "", bangla=True)
+    assert parse("e-token") == Command(Kind.BALANCE, "", bangla=False)  # English too: no language
