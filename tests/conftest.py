@@ -86,6 +86,24 @@ def database_url(tmp_path_factory) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def scratch_app(database_url, tmp_path):
+    """A second, empty database of the same kind as the suite's (SQLite or PostgreSQL), for
+    migrating step by step."""
+    if database_url.startswith("sqlite"):
+        yield create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'scratch.db'}", "REDIS_URL": None})
+        return
+    url = make_url(database_url)
+    name = f"sahayata_scratch_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    app = create_app({"DATABASE_URL": url.set(database=name).render_as_string(hide_password=False), "REDIS_URL": None})
+    yield app
+    database(app).engine.dispose()
+    with psycopg.connect(_admin_dsn(url), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str | None:
     configured = os.environ.get("REDIS_URL")
