@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import ColumnElement, Connection, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from grievance.models import Category, Channel, Grievance, OutboxEntry, Status, utcnow
@@ -95,11 +95,17 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
             if filing.programme_code is None
             else Grievance.programme_code == filing.programme_code
         )
+        .where(_same_words(text) if _only_words_tell(category, filing.programme_code) else true())
         .where(Grievance.created_at >= utcnow() - DUPLICATE_WINDOW)
         .order_by(Grievance.id)
         .limit(1)
     ).first()
     if existing is not None:
+        if text and text != existing.text:
+            # The same complaint told again in other words: the words join its trail, so
+            # nothing the citizen wrote is lost (the office reads them on the case page).
+            record(session, existing, existing.status, actor, f"the citizen wrote again: {text}", tell_citizen=False)
+            session.commit()
         return Filed(existing, duplicate=True)
     citizen = session.get(Citizen, filing.citizen_id) if filing.citizen_id else None
     grievance = Grievance(
@@ -130,6 +136,16 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
 
     dispatch([("notify_citizen", grievance.id), ("route_grievance", grievance.id)])
     return Filed(grievance, duplicate=False)
+
+
+def _only_words_tell(category: Category, programme_code: str | None) -> bool:
+    """A complaint about no programme under "other" (every SMS complaint) is told apart from
+    another only by its words: two of them the same day with other words are two complaints."""
+    return category is Category.OTHER and programme_code is None
+
+
+def _same_words(text: str | None) -> ColumnElement[bool]:
+    return Grievance.text.is_(None) if text is None else Grievance.text == text
 
 
 def _free_tracking_number(session: Session) -> str:

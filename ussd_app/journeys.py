@@ -10,7 +10,13 @@ from grievance.intake import MAX_TEXT, ComplaintStatus, Filing, file_grievance, 
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
 from grievance.tracking import is_valid
-from registry.eligibility.engine import CitizenFacts, answer, check_for_someone_else, facts_by_id
+from registry.eligibility.engine import (
+    CitizenFacts,
+    answer,
+    check_for_someone_else,
+    facts_by_id,
+    programmes_received,
+)
 from registry.eligibility.explain import (
     explain_answer,
     office_name,
@@ -126,7 +132,7 @@ def _programmes_own_first(ctx: Context, person: CitizenFacts | None) -> list[str
     """Every programme: the person's own (and their household's) first, then the rest, each
     in the programmes' fixed order, so a number means the same programme on every gateway
     and in every language (never sorted by a translated or romanized name)."""
-    own = person.own_programmes if person else frozenset()
+    own = programmes_received(person, ctx.rulebook) if person else frozenset()
     order = ctx.rulebook.order
     return [code for code in order if code in own] + [code for code in order if code not in own]
 
@@ -260,8 +266,6 @@ def payment_text(ctx: Context) -> str:
         lines.append(ctx._("Account %(account)s.", account=account))
     elif channel:
         lines.append(ctx._("Paid through %(channel)s.", channel=channel_label(ctx.locale, channel)))
-    if len(programmes) > 1:
-        lines.append(ctx._("For your other programmes, press 0."))
     return " ".join(lines)
 
 

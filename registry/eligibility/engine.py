@@ -71,11 +71,6 @@ class CitizenFacts:
     def enrolment(self, programme_code: str) -> EnrolmentFact | None:
         return next((e for e in self.enrolments if e.programme_code == programme_code), None)
 
-    @property
-    def own_programmes(self) -> frozenset[str]:
-        """What the person (or, for household programmes, their household) receives."""
-        return frozenset(e.programme_code for e in self.enrolments) | self.household_programmes
-
 
 @dataclass(frozen=True)
 class CriterionResult:
@@ -387,6 +382,18 @@ def answer(facts: CitizenFacts, programme_code: str, book: RuleBook) -> Answer:
     if info and info.paid_to_mother and facts.gender != "F":
         return Answer(programme_code, Standing.PAID_TO_MOTHER, result)
     return Answer(programme_code, Standing.ASSESSED, result)
+
+
+def programmes_received(facts: CitizenFacts, book: RuleBook) -> frozenset[str]:
+    """What the person receives: their own enrolments, and a household programme (Food
+    Friendly, VGF) another member is enrolled in for the family. Another member's personal
+    programme (a parent's Old Age Allowance) is not the person's, nor theirs to be told of."""
+    household = {
+        code
+        for code in facts.household_programmes
+        if (info := book.programmes.get(code)) is not None and info.benefit_unit is BenefitUnit.HOUSEHOLD
+    }
+    return frozenset(e.programme_code for e in facts.enrolments) | household
 
 
 def check_citizen(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from registry import labels
 from registry.eligibility.engine import (
     Answer,
     CriterionResult,
@@ -170,9 +171,7 @@ def _paid_to_mother(book: RuleBook, code: str) -> bool:
 
 def office_name(code: str, locale: str, book: RuleBook) -> str:
     """The office citizens go to for this programme (seed/offices.csv), in their script."""
-    info = book.programmes.get(code)
-    names = info.office if info else {}
-    return names.get(locale) or names.get("en") or translate(locale, "your Upazila office")
+    return labels.office_name(locale, book.programmes.get(code))
 
 
 def explain_answer(answer: Answer, locale: str, book: RuleBook) -> str:

@@ -56,6 +56,27 @@ def test_same_phone_category_and_programme_within_24_hours_gets_the_same_number(
     assert count(session, Grievance) == 4
 
 
+def test_an_sms_complaint_in_other_words_the_same_day_is_another_complaint(session):
+    def sms(text):
+        return filing(category=Category.OTHER, programme_code=None, channel=Channel.SMS, text=text)
+
+    first = file_grievance(session, sms("dealer chal kom dilo"))
+    second = file_grievance(session, sms("member amar nam kete dise"))
+    again = file_grievance(session, sms("member amar nam kete dise"))
+    assert not second.duplicate and second.grievance.tracking_number != first.grievance.tracking_number
+    assert again.duplicate and again.grievance.id == second.grievance.id
+    assert count(session, Grievance) == 2
+
+
+def test_the_same_complaint_told_again_keeps_the_new_words_in_its_trail(session):
+    first = file_grievance(session, filing()).grievance
+    again = file_grievance(session, filing(text="still nothing, the office says wait"))
+    assert again.duplicate and again.grievance.id == first.id
+    session.expire_all()
+    notes = [event.note for event in session.get(Grievance, first.id).events]
+    assert "the citizen wrote again: still nothing, the office says wait" in notes
+
+
 def test_after_24_hours_it_is_a_new_complaint(session):
     first = file_grievance(session, filing()).grievance
     first.created_at = first.created_at - dt.timedelta(hours=25)

@@ -225,6 +225,17 @@ def test_facts_carry_own_enrolments_and_the_households_programmes(session, famil
     assert facts.age == 68 and facts.household_income == Decimal(4000) and facts.district_name == "Cumilla"
 
 
+def test_what_a_person_receives_leaves_out_another_members_personal_programme(session, family):
+    from registry.eligibility.engine import programmes_received, rulebook
+
+    mother, son = family
+    book = rulebook(session)
+    # The son's own Food Friendly card serves the household; his mother's Old Age Allowance
+    # is hers alone, and his menu must not put it first (nor tell him of it).
+    assert programmes_received(facts_by_id(session, son.id, AS_OF), book) == {"FFP"}
+    assert programmes_received(facts_by_id(session, mother.id, AS_OF), book) == {"OAA", "WDA", "FFP"}
+
+
 def test_facts_of_someone_without_enrolments_or_of_no_one(session):
     citizen = make_citizen(session, age=30)
     session.commit()

@@ -407,7 +407,6 @@ def test_my_payments_with_several_programmes_opens_the_latest_with_the_others_on
     ]
     text = text_of(app, session, citizen.id, "payment", {"programme": "PDA"})
     assert text.startswith("প্রতিবন্ধী ভাতা: ৬০০ টাকা, জমা হয়েছে, ৩ নভে ২০২৬।")
-    assert text.endswith("অন্য কর্মসূচির জন্য ০ চাপুন।")
     assert _codes(options_of(app, session, citizen.id, "payments")) == codes  # the seed's order
 
 
