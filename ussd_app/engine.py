@@ -438,8 +438,13 @@ class Engine:
             return Reply(page.text, end=False)
         notices = self._short_notices(context, self.journeys[frame.screen])
         shortest = notices.more if page.has_more else notices.last
-        more = f" {self._labels(context).more}" if page.has_more and self._labels(context).more not in notice else ""
-        for candidate in (notice + more, shortest):
+        more = self._labels(context).more if page.has_more else ""
+        # The reason and "98 More" if they fit, else the short notice with "98 More", else
+        # the short notice alone (which every page keeps room for).
+        candidates = [notice, shortest]
+        if more:
+            candidates = [f"{notice} {more}", f"{shortest} {more}" if more not in shortest else shortest, shortest]
+        for candidate in candidates:
             text = page.with_notice(candidate)
             if context.gateway.budget.fits(text):
                 return Reply(text, end=False)

@@ -36,6 +36,7 @@ class Token:
     breakable: bool = True  # a page may end just before this token
     sentence_start: bool = True  # ...and preferably does so here
     divisible: bool = True  # False: shown whole or not at all (a menu option)
+    clause_start: bool = False  # after "," ";" or ":": the next best place inside a sentence
 
 
 @dataclass(frozen=True)
@@ -114,26 +115,40 @@ def _paginate(
         if fits(first, start, count):
             pages.append(page(first, start, count))
             return tuple(pages)
-        end, sentence = _furthest_cut(tokens, start, functools.partial(fits, first, start))
+        end, sentence, clause = _furthest_cut(tokens, start, functools.partial(fits, first, start))
         if end is None:
             if first and start == 0 and fits(True, 0, 0):
                 pages.append(page(True, 0, 0))  # a header that leaves no room: it stands alone
                 continue
             raise ScreenTooLarge(header or tokens[start].text)
-        if sentence is not None and sentence > start and sentence != end:
-            # The cut would fall inside a sentence: end the page before that sentence
-            # instead, if the sentence fits whole on a page of its own.
-            sentence_end = next((i for i in range(sentence + 1, count) if tokens[i].sentence_start), count)
-            if fits(False, sentence, sentence_end):
-                end = sentence
+        if not tokens[end].sentence_start:
+            end = _inside_a_sentence(tokens, start, end, sentence, clause, lambda a, b: fits(False, a, b))
         pages.append(page(first, start, end))
         start = end
 
 
-def _furthest_cut(tokens: tuple[Token, ...], start: int, fits) -> tuple[int | None, int | None]:
+STUB = 3  # words: fewer of a long sentence at a page's end read as a dangling label ("কারণ:")
+
+
+def _inside_a_sentence(tokens, start: int, end: int, sentence: int | None, clause: int | None, fits_alone) -> int:
+    """Where to end a page whose furthest cut falls inside a sentence: before that sentence
+    if it fits a page of its own, or if only a stub of it would stay on this page; else
+    after its last clause ("যান: | উপজেলা সমাজসেবা অফিস") that leaves more than a stub; else
+    at the furthest cut."""
+    begins = sentence if sentence is not None and sentence > start else start
+    if begins > start:
+        sentence_end = next((i for i in range(begins + 1, len(tokens)) if tokens[i].sentence_start), len(tokens))
+        if fits_alone(begins, sentence_end) or end - begins < STUB:
+            return begins
+    if clause is not None and clause - begins >= STUB:
+        return clause
+    return end
+
+
+def _furthest_cut(tokens: tuple[Token, ...], start: int, fits) -> tuple[int | None, int | None, int | None]:
     """The furthest allowed page end after ``start`` that fits (None if none does), and the
-    furthest sentence start up to it."""
-    best = sentence = None
+    furthest sentence start and clause start up to it."""
+    best = sentence = clause = None
     for end in range(start + 1, len(tokens)):
         if not fits(end):
             break
@@ -141,7 +156,9 @@ def _furthest_cut(tokens: tuple[Token, ...], start: int, fits) -> tuple[int | No
             best = end
             if tokens[end].sentence_start:
                 sentence = end
-    return best, sentence
+            if tokens[end].clause_start:
+                clause = end
+    return best, sentence, clause
 
 
 def _fitting(tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, notices: Footer) -> tuple[Token, ...]:
@@ -164,7 +181,9 @@ def _fitting(tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, no
         for i, token in enumerate(group):
             if not token.divisible and not room(token.text):
                 raise ScreenTooLarge(token.text)
-            opened = Token(token.text, token.joiner, True, token.sentence_start and i == 0, token.divisible)
+            opened = Token(
+                token.text, token.joiner, True, token.sentence_start and i == 0, token.divisible, token.clause_start
+            )
             result += _split_word(opened, room)
     return tuple(result)
 
@@ -225,7 +244,12 @@ def _text_tokens(text: str) -> tuple[Token, ...]:
         # No cut next to a number, except after the punctuation that closes its phrase.
         numeric = bool(_NUMERIC.search(before) or _NUMERIC.search(word))
         bound = bool(before) and numeric and not _CLAUSE_END.search(before)
-        tokens.append(Token(word, " ", breakable=not bound, sentence_start=sentence_start and not bound))
+        clause_start = bool(before) and bool(_CLAUSE_END.search(before)) and not sentence_start
+        tokens.append(
+            Token(
+                word, " ", breakable=not bound, sentence_start=sentence_start and not bound, clause_start=clause_start
+            )
+        )
     return tuple(tokens)
 
 

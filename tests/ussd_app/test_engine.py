@@ -46,9 +46,9 @@ def test_bengali_digits_spaces_and_hash_are_accepted(phone):
 def test_invalid_input_reprompts_then_ends_after_three(phone):
     menu = phone.dial()
     wrong = phone.press("9")
-    # The same options again; the notice where the title and the 98 line were.
+    # The same options again; the notice, with "98 More", where the title and the 98 line were.
     assert wrong.split("\n")[1:] == menu.split("\n")[1:-1]
-    assert wrong.startswith(f"CON {_bn('Wrong key.')}\n")
+    assert wrong.startswith(f"CON {_bn('Wrong key.')} ৯৮ {_bn('More')}\n")  # the long notice does not fit
     assert phone.press("x").startswith(f"CON {_bn('Wrong key.')}")
     assert phone.press("77") == "END " + _bn("Too many wrong entries. Please dial again.")
     assert menu.startswith("CON সহায়তা")

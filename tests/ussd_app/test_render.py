@@ -53,6 +53,13 @@ def test_a_sentence_moves_whole_to_the_next_page_rather_than_being_cut():
     assert _bodies(pages) == [first, second]
 
 
+def test_a_sentence_longer_than_a_page_is_cut_after_a_clause_not_inside_a_name():
+    text = "যুক্ত হতে এনআইডি কার্ড ও মোবাইল নম্বর নিয়ে এই অফিসে যান: উপজেলা সমাজসেবা অফিস, সেখানে কর্মীরা দেখবেন।"
+    pages = paginate("", text_tokens(text), ScreenBudget(), BANGLA, NOTICES)
+    assert len(pages) > 1
+    assert pages[0].body.endswith("যান:") and pages[1].body.startswith("উপজেলা সমাজসেবা অফিস")
+
+
 def test_a_header_that_leaves_no_room_is_an_error_not_a_cut():
     with pytest.raises(ScreenTooLarge):
         paginate("x" * 170, text_tokens("one two"), ScreenBudget(), ENGLISH, Footer("Wrong key. 98 More", "Wrong key."))
