@@ -76,6 +76,8 @@ def _keywords() -> dict[str, tuple[Kind, bool]]:
         for key in terms:
             term = glossary()[key]
             english = {form.lower() for form in term.english_forms}
+            for form in english:
+                words.setdefault(form, (kind, False))  # "allowance", "e-tokens"
             for locale in ("bn", "bn_Latn"):
                 for form in term.forms(locale):
                     # A romanized word that is also English ("payment", "e-token") says
@@ -101,7 +103,7 @@ def parse(text: str) -> Command:
     if normalised in ("1", "2"):
         return Command(Kind.ANSWER, normalised, bangla)
     first, _, rest = normalised.partition(" ")
-    word = first.lower().strip(".,!:")
+    word = first.lower().strip(".,!:?।")
     if word in LANGUAGES and not rest:  # "bn" or "English" alone switches language
         return Command(Kind.LANGUAGE, LANGUAGES[word], bangla)
     if word not in KEYWORDS:

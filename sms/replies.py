@@ -16,7 +16,7 @@ from grievance.status import change_status, record
 from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
-from registry.labels import payment_status_label, wallet_sentence
+from registry.labels import payment_advice, payment_status_label, wallet_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 from sahayata.jobs import redis_connection
@@ -56,7 +56,7 @@ class _Reply:
         return text + ("।" if self.locale == "bn" else ".")
 
     def more(self) -> str:
-        return self._("More: dial %(code)s.", code=current_app.config["SAHAYATA_USSD_CODE"])
+        return self._("More: dial %(code)s.", code=self.digits(current_app.config["SAHAYATA_USSD_CODE"]))
 
     def fits(self, text: str) -> bool:
         return segments(text).segments <= MAX_SEGMENTS
@@ -133,7 +133,11 @@ def _payment(r: _Reply) -> str:
                 else format_cycle(p.last.cycle, r.locale)
             )
             last = r._("Last")  # outside the f-string: Babel does not extract calls inside one
-            line += f"{last} {amount} {status} {when}"
+            line += f"{last} {amount}, {status}, {when}"
+            advice = payment_advice(r.locale, p.last, rulebook(r.session).programmes.get(p.programme_code))
+            if advice:  # why it failed and which office to see, in the words USSD uses
+                line += ". " if r.locale != "bn" else "। "
+                line += advice.rstrip(".।")
         if p.next:
             line += "; " + r._(
                 "Next: %(amount)s in %(cycle)s.",
@@ -145,6 +149,8 @@ def _payment(r: _Reply) -> str:
 
 
 def _status(r: _Reply) -> str:
+    if not r.command.argument:
+        return r._("Send STATUS and the complaint's number, e.g. STATUS 123456789.")
     complaint = status_by_tracking_number(r.session, r.command.argument)
     if complaint is None:
         return r._("No complaint has this number.")
@@ -177,6 +183,8 @@ def _complain(r: _Reply) -> str:
 def _information(r: _Reply) -> str:
     """The answer to an office's question, added to the complaint's timeline. Only the phone
     that filed the complaint (or the citizen's registered one) may add to it."""
+    if not r.command.argument:
+        return r._("Send INFO, the complaint's number and your answer, e.g. INFO 123456789 I was paid in July.")
     number, _, text = r.command.argument.partition(" ")
     grievance = find_by_tracking_number(r.session, number)
     ours = grievance is not None and (

@@ -146,7 +146,9 @@ def eligibility_result_text(ctx: Context) -> str:
 
 def other_eligibility_result_text(ctx: Context) -> str:
     result = check_for_someone_else(_looked_up(ctx), ctx.params["programme"], ctx.rulebook)
-    return f"{_short_name(ctx, result.programme_code)}: {summarise_decision(result, ctx.locale, ctx.rulebook)}"
+    return ctx.sentence(
+        f"{_short_name(ctx, result.programme_code)}: {summarise_decision(result, ctx.locale, ctx.rulebook)}"
+    )
 
 
 def eligibility_all_text(ctx: Context) -> str:

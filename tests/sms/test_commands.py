@@ -91,3 +91,8 @@ def test_the_glossarys_words_are_keywords_in_bengali_script_and_romanized():
     assert parse(term("e-token", "bn")).kind is Kind.BALANCE
     assert parse(term("payment", "bn")) == Command(Kind.PAYMENT, "", bangla=True)
     assert parse("e-token") == Command(Kind.BALANCE, "", bangla=False)  # English too: no language
+
+
+def test_a_keyword_with_a_question_mark_or_in_the_glossarys_english_is_still_a_command():
+    assert parse("bhata?") == Command(Kind.PAYMENT, "", bangla=True)
+    assert parse("Allowance").kind is Kind.PAYMENT

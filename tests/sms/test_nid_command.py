@@ -101,7 +101,7 @@ def test_names_that_do_not_fit_give_way_to_ussd(client, twilio, session):
     )
     session.commit()
     answer = sms(client, f"এনআইডি {widow.nid} {ddmmyyyy(widow)}")
-    assert answer.startswith("যোগ্য: ") and answer.endswith("আরও জানতে *123# ডায়াল করুন।")
+    assert answer.startswith("যোগ্য: ") and answer.endswith("আরও জানতে *১২৩# ডায়াল করুন।")
     assert segments(answer).segments == 2
     assert "বাকিগুলোর যোগ্য নন" not in answer  # "the others" would be wrong with names left out
 

@@ -192,7 +192,7 @@ def test_a_long_payment_answer_keeps_to_two_segments_and_points_to_ussd(client, 
     session.commit()
     answer = TwilioChannel(client).reply("payment" if language == "en" else "ভাতা")
     assert segments(answer).segments <= 2
-    assert answer.endswith("More: dial *123#." if language == "en" else "আরও জানতে *123# ডায়াল করুন।")
+    assert answer.endswith("More: dial *123#." if language == "en" else "আরও জানতে *১২৩# ডায়াল করুন।")
 
 
 def test_the_citizen_answers_an_offices_question(channel, session, resolved):
@@ -204,3 +204,35 @@ def test_the_citizen_answers_an_offices_question(channel, session, resolved):
     assert channel.reply(f"INFO {number} spam", sender="+8801999000333").startswith("No complaint")
     session.expire_all()
     assert "spam" not in resolved.events[-1].note
+
+
+def test_a_failed_payment_answer_says_why_and_which_office_to_see(client, session, twilio):
+    import datetime as dt
+
+    from registry.labels import failure_reason_label
+    from registry.models import PaymentStatus
+    from tests.factories import make_enrolment, make_payment
+
+    citizen = make_citizen(session, age=70, mobile=PHONE, language=Language.ENGLISH)
+    make_enrolment(session, citizen, "OAA")
+    make_payment(
+        session,
+        citizen,
+        "OAA",
+        cycle="2026-10",
+        status=PaymentStatus.FAILED,
+        txn_id=None,
+        paid_on=dt.date(2026, 10, 12),
+        failure_reason="wallet account inactive",
+    )
+    session.commit()
+    reply = TwilioChannel(client).reply("payment")
+    assert failure_reason_label("en", "wallet account inactive") in reply
+    assert "Upazila Social Services Office" in reply and "inactive" in reply
+
+
+def test_status_or_info_without_a_number_says_how_to_use_the_command(client, session, twilio):
+    phone = TwilioChannel(client)
+    assert phone.reply("status") == translate("en", "Send STATUS and the complaint's number, e.g. STATUS 123456789.")
+    assert phone.reply("obostha").startswith("অবস্থা ও অভিযোগের নম্বর")
+    assert phone.reply("info").startswith("Send INFO, the complaint's number")

@@ -175,16 +175,16 @@ def _answers(phone: Phone, menu: str) -> dict[str, str]:
 
 def test_the_answer_names_the_deciding_criterion_never_the_persons_values(stranger, karim):
     menu = _look_up(stranger, karim.nid, _ddmmyyyy(karim.date_of_birth))
-    assert _answers(stranger, menu)["বয়স্ক ভাতা"] == "বয়স্ক ভাতা: যোগ্য নন: বয়স"
+    assert _answers(stranger, menu)["বয়স্ক ভাতা"] == "বয়স্ক ভাতা: যোগ্য নন: বয়স।"
 
     _in_english(stranger)
     stranger.press("1")
     stranger.press(karim.nid)
     answers = _answers(stranger, stranger.press(_ddmmyyyy(karim.date_of_birth)))
-    assert answers["Old Age Allowance"] == "Old Age Allowance: not eligible: age"
-    assert answers["Food Friendly"] == "Food Friendly: not eligible: household income"
-    assert answers["Disability Allowance"] == "Disability Allowance: not eligible: disability"
-    assert answers["Widow Allowance"] == "Widow Allowance: not eligible: gender"
+    assert answers["Old Age Allowance"] == "Old Age Allowance: not eligible: age."
+    assert answers["Food Friendly"] == "Food Friendly: not eligible: household income."
+    assert answers["Disability Allowance"] == "Disability Allowance: not eligible: disability."
+    assert answers["Widow Allowance"] == "Widow Allowance: not eligible: gender."
     leaked = [(label, text) for label, text in answers.items() if re.search(r"[0-9]", text)]
     assert not leaked  # no age, income, land, score or threshold, in any programme's answer
 
@@ -222,7 +222,7 @@ def test_a_registered_caller_checking_someone_else_sees_the_decision_only(phone,
     phone.press("6")  # Check another person
     phone.press(karim.nid)
     answers = _answers(phone, phone.press(_ddmmyyyy(karim.date_of_birth)))
-    assert answers["বয়স্ক ভাতা"] == "বয়স্ক ভাতা: যোগ্য নন: বয়স"
+    assert answers["বয়স্ক ভাতা"] == "বয়স্ক ভাতা: যোগ্য নন: বয়স।"
     assert not [text for text in answers.values() if re.search(r"[0-9০-৯]", text)]
 
 
@@ -259,13 +259,13 @@ def test_an_enrolment_of_the_other_person_is_not_revealed(app, session, pensione
         make_enrolment(session, pensioner, code)
     session.commit()
     assert answers() == before
-    assert before[0] == "Old Age Allowance: needs verification: another programme"
+    assert before[0] == "Old Age Allowance: needs verification: another programme."
     assert not any("receive" in text for text in before)
 
 
 def test_the_primary_stipend_of_another_man_is_paid_to_the_mother(app, session, karim):
     text = _screen_text(app, session, "other_eligibility_result", {"programme": "PESP", "subject_id": karim.id})
-    assert text == "Primary Stipend: paid to the mother"
+    assert text == "Primary Stipend: paid to the mother."
 
 
 def test_the_other_persons_list_is_in_the_fixed_order_whatever_they_receive(app, session, karim):
@@ -357,7 +357,7 @@ def test_in_production_the_look_up_needs_the_date_and_shows_decisions_only(produ
     menu = _look_up(phone, karim.nid, _ddmmyyyy(karim.date_of_birth))
     assert phone.status == 200 and menu.startswith("CON যোগ্যতা: বাছুন")
     answers = _answers(phone, menu)
-    assert answers["বয়স্ক ভাতা"] == "বয়স্ক ভাতা: যোগ্য নন: বয়স"
+    assert answers["বয়স্ক ভাতা"] == "বয়স্ক ভাতা: যোগ্য নন: বয়স।"
     assert not [text for text in answers.values() if re.search(r"[0-9০-৯]", text)]
 
 

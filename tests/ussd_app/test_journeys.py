@@ -157,7 +157,7 @@ def couple(session):
 
 ENROLLED = {
     "bn": "খাদ্যবান্ধব: আপনি ২০২১ সাল থেকে পাচ্ছেন, অবস্থা চালু।",
-    "en": "Food Friendly: you receive it since 2021, status active.",
+    "en": "Food Friendly: you have received it since 2021; status active.",
 }
 
 
