@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from registry.eligibility.engine import RuleBook, rulebook_opening
 from registry.masking import mask_mobile
-from registry.models import Citizen
 from registry.services import caller_by_mobile
 from sahayata.db import is_lost_connection
 from sahayata.i18n import (
@@ -39,7 +38,7 @@ from sahayata.i18n import (
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
 from ussd_app.redis_link import HopConnections, RedisLink
-from ussd_app.render import BACK, HOME, MORE, Footer, Page, option_tokens, paginate, text_tokens
+from ussd_app.render import BACK, HOME, MORE, Footer, Page, paginate_options, paginate_text
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Restore, Screen
 from ussd_app.state import Frame, Reply, SessionState, SessionStore
 
@@ -183,9 +182,12 @@ class Context:
             self._memo[key] = compute()
         return self._memo[key]
 
-    @functools.cached_property
-    def citizen(self) -> Citizen | None:
-        return self.db.get(Citizen, self.state.citizen_id) if self.state.citizen_id else None
+    def kept(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute once a session and keep it in the session (a JSON value): for facts that
+        several screens need and that do not change in a 3-minute session."""
+        if key not in self.state.kept:
+            self.state.kept[key] = compute()
+        return self.state.kept[key]
 
     def set_locale(self, language: str) -> None:
         self.state.locale = locale_for(language, self.gateway)
@@ -381,19 +383,19 @@ class Engine:
         screen = self.journeys[state.frame.screen]
         if isinstance(screen, Menu):
             header = screen.title(context)
-            options = screen.options(context)
-            tokens = option_tokens([f"{context.digits(str(i))} {o.label}" for i, o in enumerate(options, 1)])
+            lines = tuple(f"{context.digits(str(i))} {o.label}" for i, o in enumerate(screen.options(context), 1))
+            cut = functools.partial(paginate_options, header, lines)
         elif isinstance(screen, Input):
-            header, tokens = screen.prompt(context), ()
+            cut = functools.partial(paginate_options, screen.prompt(context), ())
         else:
-            header, tokens = "", text_tokens(screen.text(context))
+            cut = functools.partial(paginate_text, "", screen.text(context))
         budget, notices = context.gateway.budget, self._short_notices(context, screen)
         footer = self._footer(context, screen)
-        pages = paginate(header, tokens, budget, footer, notices)
+        pages = cut(budget, footer, notices)
         if footer.last and not isinstance(screen, Info):
             # Teaching "0 Back 00 Menu" may not cost the caller a page: a long list is left
             # to the next screen that has the room.
-            untaught = paginate(header, tokens, budget, Footer(footer.more, ""), notices)
+            untaught = cut(budget, Footer(footer.more, ""), notices)
             if len(untaught) < len(pages):
                 context.state.taught = False
                 return untaught

@@ -111,7 +111,7 @@ def eligibility_options(ctx: Context) -> list[Option]:
     options = [Option(ctx._("All programmes"), Go("eligibility_all"))]
     options += [
         Option(_short_name(ctx, code), Go("eligibility_result", {"programme": code}))
-        for code in _programmes_own_first(ctx, _own_facts(ctx))
+        for code in _programmes_own_first(ctx, callers_own=True)
     ]
     return options
 
@@ -123,16 +123,27 @@ def other_eligibility_options(ctx: Context) -> list[Option]:
     options = [Option(ctx._("All programmes"), Go("other_eligibility_all", subject))]
     options += [
         Option(_short_name(ctx, code), Go("other_eligibility_result", {**subject, "programme": code}))
-        for code in _programmes_own_first(ctx, None)
+        for code in _programmes_own_first(ctx, callers_own=False)
     ]
     return options
 
 
-def _programmes_own_first(ctx: Context, person: CitizenFacts | None) -> list[str]:
-    """Every programme: the person's own (and their household's) first, then the rest, each
-    in the programmes' fixed order, so a number means the same programme on every gateway
-    and in every language (never sorted by a translated or romanized name)."""
-    own = programmes_received(person, ctx.rulebook) if person else frozenset()
+def _callers_programmes(ctx: Context) -> list[str]:
+    """What the caller receives, looked up once a session: every programme list puts it
+    first, and it does not change while a 3-minute session lasts."""
+
+    def received() -> list[str]:
+        facts = _own_facts(ctx)
+        return sorted(programmes_received(facts, ctx.rulebook)) if facts else []
+
+    return ctx.kept("own_programmes", received)
+
+
+def _programmes_own_first(ctx: Context, callers_own: bool) -> list[str]:
+    """Every programme: the caller's own (and their household's) first when ``callers_own``,
+    then the rest, each in the programmes' fixed order, so a number means the same programme
+    on every gateway and in every language (never sorted by a translated or romanized name)."""
+    own = set(_callers_programmes(ctx)) if callers_own else set()
     order = ctx.rulebook.order
     return [code for code in order if code in own] + [code for code in order if code not in own]
 
@@ -327,7 +338,7 @@ def accept_birth_date(ctx: Context, text: str):
 def enrol_options(ctx: Context) -> list[Option]:
     return [
         Option(_short_name(ctx, code), Go("enrol_office", {"programme": code}))
-        for code in _programmes_own_first(ctx, None)
+        for code in _programmes_own_first(ctx, callers_own=False)
     ]
 
 
@@ -351,7 +362,7 @@ def complaint_programme_options(ctx: Context) -> list[Option]:
     chosen = {"category": ctx.params["category"]}
     options = [
         Option(_short_name(ctx, code), Go("complaint_text", {**chosen, "programme": code}))
-        for code in _programmes_own_first(ctx, _own_facts(ctx))
+        for code in _programmes_own_first(ctx, callers_own=True)
     ]
     options.append(Option(ctx._("Not about a programme"), Go("complaint_text", {**chosen, "programme": None})))
     return options

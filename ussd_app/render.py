@@ -85,9 +85,23 @@ def paginate(
 
 
 # Pages are cut once per screen state and kept in the session, but many sessions see the
-# same screens (the main menu above all): remember recent cuts. The key is the whole input,
-# so a remembered cut is exactly what cutting would give again.
+# same screens (the main menu above all): remember recent cuts, keyed by the screen's own
+# strings (whose hashes Python keeps; a tuple of tokens would be hashed afresh each time).
+# The key is the whole input, so a remembered cut is exactly what cutting would give again.
 @functools.lru_cache(maxsize=2048)
+def paginate_text(header: str, text: str, budget: ScreenBudget, footer: Footer, notices: Footer) -> tuple[Page, ...]:
+    """A text's pages (an information screen)."""
+    return _paginate(header, text_tokens(text), budget, footer, notices)
+
+
+@functools.lru_cache(maxsize=2048)
+def paginate_options(
+    header: str, options: tuple[str, ...], budget: ScreenBudget, footer: Footer, notices: Footer
+) -> tuple[Page, ...]:
+    """A menu's pages: its title, then its numbered options."""
+    return _paginate(header, option_tokens(options), budget, footer, notices)
+
+
 def _paginate(
     header: str, tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, notices: Footer
 ) -> tuple[Page, ...]:

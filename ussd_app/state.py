@@ -44,6 +44,7 @@ class SessionState:
     last_reply: Reply | None = None
     resume_saved: bool = False  # whether the phone's resume point may exist (it needs deleting)
     taught: bool = False  # whether "0 Back 00 Menu" has been shown on a menu this session
+    kept: dict[str, Any] = field(default_factory=dict)  # facts looked up once a session (JSON)
 
     @property
     def frame(self) -> Frame:
@@ -63,6 +64,7 @@ class SessionState:
             "last_reply": {"text": self.last_reply.text, "end": self.last_reply.end} if self.last_reply else None,
             "resume_saved": self.resume_saved,
             "taught": self.taught,
+            "kept": self.kept,
         }
         return orjson.dumps(data)
 
