@@ -17,7 +17,7 @@ from grievance.routing import route_for
 from grievance.sla import DHAKA, add_working_days, holidays, tier_limit
 from grievance.status import change_status
 from sahayata.db import autocommit_scalar, transaction
-from sahayata.jobs import SMS_QUEUE, enqueue, redis_connection, with_app_context
+from sahayata.jobs import SMS_QUEUE, enqueue_together, redis_connection, with_app_context
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +146,14 @@ def dispatch(entries: list[tuple[str, int]], *, coalesce: bool = False) -> int:
     enqueued = 0
     try:
         waiting = _mark_notifications_queued([gid for kind, gid in entries if kind == "notify_citizen"], coalesce)
-        for kind, grievance_id in entries:
-            if kind == "notify_citizen" and grievance_id in waiting:
-                enqueued += 1  # the job already waiting will deliver this entry too
-                continue
-            enqueue(HANDLERS[kind], grievance_id, queue_name=QUEUES[kind])
-            enqueued += 1
+        calls = [
+            (HANDLERS[kind], (grievance_id,), QUEUES[kind])
+            for kind, grievance_id in entries
+            # A notify_citizen entry whose job is already waiting rides on that job.
+            if not (kind == "notify_citizen" and grievance_id in waiting)
+        ]
+        enqueue_together(calls)  # one round trip, all or none
+        enqueued = len(entries)
     except RedisError as exc:
         log.warning("outbox work for %d complaints left to the sweeper: %s", len(entries), type(exc).__name__)
     return enqueued

@@ -76,6 +76,21 @@ def enqueue(func: Callable[..., Any], *args: Any, queue_name: str = "default", *
     return job
 
 
+def enqueue_together(calls: list[tuple[Callable[..., Any], tuple[Any, ...], str]]) -> None:
+    """Enqueue ``(func, args, queue_name)`` calls in one Redis round trip (a complaint's
+    routing and its notice are queued as it is filed, on the hop that files it). Inline,
+    each runs as ``enqueue`` would run it."""
+    if jobs_run_inline():
+        for func, args, queue_name in calls:
+            enqueue(func, *args, queue_name=queue_name)
+        return
+    with redis_connection().pipeline() as pipe:
+        for func, args, queue_name in calls:
+            description = f"{func.__module__}.{func.__qualname__}"
+            get_queue(queue_name).enqueue(func, *args, description=description, pipeline=pipe)
+        pipe.execute()
+
+
 _worker_app: Flask | None = None
 
 

@@ -10,7 +10,7 @@ from rq import Queue
 from registry.jobs import queue_rescore
 from registry.models import Household
 from sahayata.config import PROJECT_ROOT
-from sahayata.jobs import enqueue, jobs_run_inline
+from sahayata.jobs import enqueue, enqueue_together, jobs_run_inline
 from tests.factories import AS_OF, make_citizen, make_household
 
 
@@ -71,3 +71,13 @@ def test_a_jobs_description_names_its_function_but_not_its_arguments(app_context
         assert job.description == "tests.sahayata.test_jobs.greet"
     finally:
         job.delete()
+
+
+def test_jobs_enqueued_together_land_each_in_its_own_queue(app_context, real_redis):
+    from rq.job import Job
+
+    enqueue_together([(len, ("abc",), "default"), (len, ("de",), "sms")])
+    default, sms = Queue("default", connection=real_redis), Queue("sms", connection=real_redis)
+    assert (default.count, sms.count) == (1, 1)
+    job = Job.fetch(default.job_ids[0], connection=real_redis)
+    assert job.args == ("abc",) and job.description == "builtins.len"
