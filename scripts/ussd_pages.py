@@ -11,7 +11,6 @@ ASCII only, as bdapps is), follows "98" to the end, and prints the page counts (
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
 import sys
@@ -23,13 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SAHAYATA_ENV", "development")  # a developer's throwaway start
 
 from grievance.reference_data import sync_grievance_reference_data
-from registry.etokens import post_entry
-from registry.models import Gender, Language, PaymentStatus
+from registry.models import Gender, Language
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
 from sahayata.db import db_session
-from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
+from tests.factories import make_citizen, make_household, make_old_age_beneficiary
 
 RAHIMA, KARIM = "+8801712000001", "+8801712000002"
 OLD_AGE = {"bn": "বয়স্ক ভাতা", "bn_Latn": "Boyosko bhata", "en": "Old Age Allowance"}
@@ -64,24 +62,7 @@ class Dialer:
         session = db_session()
         sync_reference_data(session)
         sync_grievance_reference_data(session)
-        rahima = make_citizen(session, age=70, gender=Gender.FEMALE, mobile=RAHIMA, language=language)
-        make_enrolment(session, rahima, "OAA", account_number="01712001733")
-        make_payment(session, rahima, "OAA", cycle="2026-09", status=PaymentStatus.CREDITED, txn_id="T1")
-        make_payment(
-            session,
-            rahima,
-            "OAA",
-            cycle="2026-10",
-            status=PaymentStatus.FAILED,
-            txn_id=None,
-            paid_on=dt.date(2026, 10, 12),
-            failure_reason="wallet account inactive",
-        )
-        make_payment(session, rahima, "OAA", cycle="2026-11", status=PaymentStatus.SCHEDULED, txn_id=None, paid_on=None)
-        make_enrolment(session, rahima, "FFP")
-        post_entry(
-            session, make_wallet(session, rahima, "FFP", expires_on=dt.date(2026, 12, 31)), Decimal(30), "credit"
-        )
+        make_old_age_beneficiary(session, RAHIMA, account_number="01712001733", language=language)
         poor = make_household(session, monthly_income_bdt=Decimal(3000))
         make_citizen(session, age=64, gender=Gender.MALE, mobile=KARIM, language=language, household=poor)
         session.commit()

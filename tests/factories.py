@@ -172,3 +172,31 @@ def _password_hash(hash_password) -> str:
     if STAFF_PASSWORD not in _hashes:
         _hashes[STAFF_PASSWORD] = hash_password(STAFF_PASSWORD)
     return _hashes[STAFF_PASSWORD]
+
+
+def make_old_age_beneficiary(
+    session: Session, mobile: str, account_number: str | None = None, **fields: Any
+) -> Citizen:
+    """Rahima, 70: the Old Age Allowance through Nagad, a credited payment, a failed one
+    ("wallet account inactive", 12 October), the next one scheduled, and 30 kg of Food
+    Friendly rice. Committed."""
+    from registry.etokens import post_entry
+
+    citizen = make_citizen(session, age=70, gender=Gender.FEMALE, mobile=mobile, **fields)
+    make_enrolment(session, citizen, "OAA", account_number=account_number or mobile[-11:])
+    make_payment(session, citizen, "OAA", cycle="2026-09", status=PaymentStatus.CREDITED, txn_id="T1")
+    make_payment(
+        session,
+        citizen,
+        "OAA",
+        cycle="2026-10",
+        status=PaymentStatus.FAILED,
+        txn_id=None,
+        paid_on=dt.date(2026, 10, 12),
+        failure_reason="wallet account inactive",
+    )
+    make_payment(session, citizen, "OAA", cycle="2026-11", status=PaymentStatus.SCHEDULED, txn_id=None, paid_on=None)
+    make_enrolment(session, citizen, "FFP")
+    post_entry(session, make_wallet(session, citizen, "FFP", expires_on=dt.date(2026, 12, 31)), Decimal(30), "credit")
+    session.commit()
+    return citizen

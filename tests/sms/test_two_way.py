@@ -207,25 +207,10 @@ def test_the_citizen_answers_an_offices_question(channel, session, resolved):
 
 
 def test_a_failed_payment_answer_says_why_and_which_office_to_see(client, session, twilio):
-    import datetime as dt
-
     from registry.labels import failure_reason_label
-    from registry.models import PaymentStatus
-    from tests.factories import make_enrolment, make_payment
+    from tests.factories import make_old_age_beneficiary
 
-    citizen = make_citizen(session, age=70, mobile=PHONE, language=Language.ENGLISH)
-    make_enrolment(session, citizen, "OAA")
-    make_payment(
-        session,
-        citizen,
-        "OAA",
-        cycle="2026-10",
-        status=PaymentStatus.FAILED,
-        txn_id=None,
-        paid_on=dt.date(2026, 10, 12),
-        failure_reason="wallet account inactive",
-    )
-    session.commit()
+    make_old_age_beneficiary(session, PHONE, language=Language.ENGLISH)
     reply = TwilioChannel(client).reply("payment")
     assert failure_reason_label("en", "wallet account inactive") in reply
     assert "Upazila Social Services Office" in reply and "inactive" in reply

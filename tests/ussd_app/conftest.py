@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-from decimal import Decimal
 
 import pytest
 
-from registry.etokens import post_entry
-from registry.models import Gender, PaymentStatus
 from sahayata.jobs import redis_connection
-from tests.factories import make_citizen, make_enrolment, make_payment, make_wallet
+from tests.factories import make_old_age_beneficiary
 
 _sessions = itertools.count(1)
 
@@ -27,23 +23,7 @@ def empty_redis(app):
 @pytest.fixture
 def caller(session):
     """Rahima, 70, Old Age Allowance through Nagad with a failed last payment, and FFP rice."""
-    citizen = make_citizen(session, age=70, gender=Gender.FEMALE, mobile="+8801712000001")
-    make_enrolment(session, citizen, "OAA", account_number="01712000001")
-    make_payment(session, citizen, "OAA", cycle="2026-09", status=PaymentStatus.CREDITED, txn_id="T1")
-    make_payment(
-        session,
-        citizen,
-        "OAA",
-        cycle="2026-10",
-        status=PaymentStatus.FAILED,
-        txn_id=None,
-        paid_on=dt.date(2026, 10, 12),
-        failure_reason="wallet account inactive",
-    )
-    make_payment(session, citizen, "OAA", cycle="2026-11", status=PaymentStatus.SCHEDULED, txn_id=None, paid_on=None)
-    make_enrolment(session, citizen, "FFP")
-    post_entry(session, make_wallet(session, citizen, "FFP", expires_on=dt.date(2026, 12, 31)), Decimal(30), "credit")
-    session.commit()
+    citizen = make_old_age_beneficiary(session, "+8801712000001")
     return citizen
 
 
