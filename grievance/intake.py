@@ -87,8 +87,10 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     hashed, *earlier = phone_hashes(filing.phone)
     text = (filing.text or "").strip()[:MAX_TEXT] or None
     category = category_for(filing.category, text)
-    existing = session.scalars(
-        select(Grievance)
+    # The id first, through Core: nearly every filing is new, and loading a whole complaint
+    # to learn that there is none costs more than the query.
+    existing_id = session.execute(
+        select(Grievance.id)
         .where(Grievance.phone_hash.in_([hashed, *earlier]), Grievance.category == category)
         .where(
             Grievance.programme_code.is_(None)
@@ -99,7 +101,8 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
         .where(Grievance.created_at >= utcnow() - DUPLICATE_WINDOW)
         .order_by(Grievance.id)
         .limit(1)
-    ).first()
+    ).scalar()
+    existing = session.get(Grievance, existing_id) if existing_id is not None else None
     if existing is not None:
         if text and text != existing.text:
             # The same complaint told again in other words: the words join its trail, so
