@@ -52,8 +52,3 @@ def glossary() -> dict[str, Term]:
 def term(key: str, locale: str) -> str:
     """The word for a concept in a locale: ``term("complaint", "bn_Latn") == "obhijog"``."""
     return glossary()[key].words[locale]
-
-
-def romanized_forms(key: str) -> tuple[str, ...]:
-    """The romanized word and the inflected forms the glossary accepts beside it."""
-    return glossary()[key].forms("bn_Latn")
