@@ -4,15 +4,16 @@ committed together before the citizen is told "received"."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, bindparam, select, true
+from sqlalchemy import Connection, Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from grievance.models import Category, Channel, Grievance, OutboxEntry, Status, utcnow
-from grievance.status import record
+from grievance.models import Category, Channel, Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
+from grievance.status import citizen_notice, record
 from grievance.tracking import is_valid, new_tracking_number
 from registry.models import Citizen
 from sahayata.db import connection_of
@@ -73,8 +74,15 @@ class Filing:
 
 @dataclass(frozen=True)
 class Filed:
-    grievance: Grievance
+    id: int
+    tracking_number: str
     duplicate: bool  # True: the same complaint was filed in the last 24 hours; this is that one
+    session: Session
+
+    @property
+    def grievance(self) -> Grievance:
+        """The whole complaint, loaded only when asked for: the citizen is told the number."""
+        return self.session.get_one(Grievance, self.id)
 
 
 def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> Filed:
@@ -87,58 +95,70 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     hashed, *earlier = phone_hashes(filing.phone)
     text = (filing.text or "").strip()[:MAX_TEXT] or None
     category = category_for(filing.category, text)
-    # The id first, through Core: nearly every filing is new, and loading a whole complaint
-    # to learn that there is none costs more than the query.
-    existing_id = session.execute(
-        select(Grievance.id)
-        .where(Grievance.phone_hash.in_([hashed, *earlier]), Grievance.category == category)
-        .where(
-            Grievance.programme_code.is_(None)
-            if filing.programme_code is None
-            else Grievance.programme_code == filing.programme_code
-        )
-        .where(_same_words(text) if _only_words_tell(category, filing.programme_code) else true())
-        .where(Grievance.created_at >= utcnow() - DUPLICATE_WINDOW)
-        .order_by(Grievance.id)
-        .limit(1)
+    connection = session.connection()
+    # The id first: nearly every filing is new, and loading a whole complaint to learn that
+    # there is none costs more than the query.
+    existing_id = connection.execute(
+        _twin_query(filing.programme_code is None, _only_words_tell(category, filing.programme_code), text is None),
+        {
+            "hashes": [hashed, *earlier],
+            "category": category,
+            "programme": filing.programme_code,
+            "text": text,
+            "since": utcnow() - DUPLICATE_WINDOW,
+        },
     ).scalar()
-    existing = session.get(Grievance, existing_id) if existing_id is not None else None
-    if existing is not None:
+    if existing_id is not None:
+        existing = session.get_one(Grievance, existing_id)
         if text and text != existing.text:
             # The same complaint told again in other words: the words join its trail, so
             # nothing the citizen wrote is lost (the office reads them on the case page).
             record(session, existing, existing.status, actor, f"the citizen wrote again: {text}", tell_citizen=False)
             session.commit()
-        return Filed(existing, duplicate=True)
-    citizen = session.get(Citizen, filing.citizen_id) if filing.citizen_id else None
-    grievance = Grievance(
-        tracking_number=_free_tracking_number(session),
-        citizen_id=filing.citizen_id,
-        phone_hash=hashed,
-        contact_phone=filing.phone,
-        programme_code=filing.programme_code,
-        category=category,
-        text=text,
-        channel=filing.channel,
-        locale=filing.locale,
-        district_id=citizen.district_id if citizen else None,
-        upazila_id=citizen.upazila_id if citizen else None,
-        status=Status.RECEIVED,
-        tier=1,
-    )
-    session.add(grievance)
-    session.flush()
+        return Filed(existing.id, existing.tracking_number, duplicate=True, session=session)
+    # A new complaint is three plain inserts on the session's connection, each built once (the
+    # ORM's unit of work, and building the statements per call, would cost more than running
+    # them): the complaint, its first trail entry and its outbox work, in one transaction.
+    place = connection.execute(_CITIZEN_PLACE, {"id": filing.citizen_id}).first() if filing.citizen_id else None
+    tracking_number = _free_tracking_number(connection)
+    grievance_id = connection.execute(
+        _INSERT_GRIEVANCE,
+        {
+            "tracking_number": tracking_number,
+            "citizen_id": filing.citizen_id,
+            "phone_hash": hashed,
+            "contact_phone": filing.phone,
+            "programme_code": filing.programme_code,
+            "category": category,
+            "text": text,
+            "channel": filing.channel,
+            "locale": filing.locale,
+            "district_id": place.district_id if place else None,
+            "upazila_id": place.upazila_id if place else None,
+            "status": Status.RECEIVED,
+            "tier": 1,
+        },
+    ).scalar_one()
     note = None
     if category is not filing.category:
         note = f"filed as {filing.category.value}; its text reports a demand for money: a bribe report"
-    record(session, grievance, Status.RECEIVED, actor, note)
-    session.add(OutboxEntry(kind="route_grievance", grievance_id=grievance.id, payload={}))
+    connection.execute(
+        _INSERT_EVENT,
+        {"grievance_id": grievance_id, "actor": actor, "from_status": None, "to_status": Status.RECEIVED, "note": note},
+    )
+    connection.execute(
+        _INSERT_OUTBOX,
+        [
+            citizen_notice(grievance_id, Status.RECEIVED, filing.locale, tracking_number),
+            {"kind": "route_grievance", "grievance_id": grievance_id, "payload": {}},
+        ],
+    )
     session.commit()
     # Only now, after the commit, may a worker see it (and if Redis is down, the sweeper will).
     from grievance.jobs import dispatch
 
-    dispatch([("notify_citizen", grievance.id), ("route_grievance", grievance.id)])
-    return Filed(grievance, duplicate=False)
+    dispatch([("notify_citizen", grievance_id), ("route_grievance", grievance_id)])
+    return Filed(grievance_id, tracking_number, duplicate=False, session=session)
 
 
 def _only_words_tell(category: Category, programme_code: str | None) -> bool:
@@ -147,16 +167,33 @@ def _only_words_tell(category: Category, programme_code: str | None) -> bool:
     return category is Category.OTHER and programme_code is None
 
 
-def _same_words(text: str | None) -> ColumnElement[bool]:
-    return Grievance.text.is_(None) if text is None else Grievance.text == text
+@functools.cache
+def _twin_query(no_programme: bool, words_tell: bool, no_text: bool) -> Select:
+    """The same complaint from the same phone in the last 24 hours: one statement per shape."""
+    query = select(Grievance.id).where(
+        Grievance.phone_hash.in_(bindparam("hashes", expanding=True)),
+        Grievance.category == bindparam("category"),
+        Grievance.programme_code.is_(None) if no_programme else Grievance.programme_code == bindparam("programme"),
+        Grievance.created_at >= bindparam("since"),
+    )
+    if words_tell:
+        query = query.where(Grievance.text.is_(None) if no_text else Grievance.text == bindparam("text"))
+    return query.order_by(Grievance.id).limit(1)
 
 
-def _free_tracking_number(session: Session) -> str:
+_CITIZEN_PLACE = select(Citizen.district_id, Citizen.upazila_id).where(Citizen.id == bindparam("id"))
+_TRACKING_NUMBER_TAKEN = select(Grievance.id).where(Grievance.tracking_number == bindparam("number"))
+_INSERT_GRIEVANCE = insert(Grievance.__table__).returning(Grievance.__table__.c.id)
+_INSERT_EVENT = insert(GrievanceEvent.__table__)
+_INSERT_OUTBOX = insert(OutboxEntry.__table__)
+
+
+def _free_tracking_number(connection: Connection) -> str:
     """A random number not yet used. Two filings drawing the same one of 90 million in the
     same instant would meet the unique constraint, and the second would fail cleanly."""
     for _attempt in range(10):
         number = new_tracking_number()
-        if session.scalar(select(Grievance.id).where(Grievance.tracking_number == number)) is None:
+        if connection.execute(_TRACKING_NUMBER_TAKEN, {"number": number}).first() is None:
             return number
     raise RuntimeError("could not draw a free tracking number")
 

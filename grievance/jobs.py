@@ -7,8 +7,10 @@ already done, so a retried or duplicated job (the sweeper may enqueue one twice)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam, exists, func, select, update
 
@@ -144,19 +146,30 @@ def dispatch(entries: list[tuple[str, int]], *, coalesce: bool = False) -> int:
     enqueues them once Redis is back. Returns how many were enqueued or coalesced.
     """
     enqueued = 0
+    notified = [gid for kind, gid in entries if kind == "notify_citizen"]
     try:
-        waiting = _mark_notifications_queued([gid for kind, gid in entries if kind == "notify_citizen"], coalesce)
+        if coalesce:
+            waiting = _mark_notifications_queued(notified, coalesce=True)
+            marks = None
+        else:
+            # Every entry gets its job: the marks ride in the enqueue's own transaction.
+            waiting, marks = set(), functools.partial(_queue_marks, notified, coalesce=False)
         calls = [
             (HANDLERS[kind], (grievance_id,), QUEUES[kind])
             for kind, grievance_id in entries
             # A notify_citizen entry whose job is already waiting rides on that job.
             if not (kind == "notify_citizen" and grievance_id in waiting)
         ]
-        enqueue_together(calls)  # one round trip, all or none
+        enqueue_together(calls, marks)  # one round trip, all or none
         enqueued = len(entries)
     except RedisError as exc:
         log.warning("outbox work for %d complaints left to the sweeper: %s", len(entries), type(exc).__name__)
     return enqueued
+
+
+def _queue_marks(grievance_ids: list[int], pipe: Pipeline, *, coalesce: bool) -> None:
+    for grievance_id in grievance_ids:
+        pipe.set(notify_queued_key(grievance_id), 1, ex=NOTIFY_QUEUED_SECONDS, nx=coalesce)
 
 
 def _mark_notifications_queued(grievance_ids: list[int], coalesce: bool) -> set[int]:
@@ -165,8 +178,7 @@ def _mark_notifications_queued(grievance_ids: list[int], coalesce: bool) -> set[
     if not grievance_ids:
         return set()
     with redis_connection().pipeline(transaction=False) as pipe:
-        for grievance_id in grievance_ids:
-            pipe.set(notify_queued_key(grievance_id), 1, ex=NOTIFY_QUEUED_SECONDS, nx=coalesce)
+        _queue_marks(grievance_ids, pipe, coalesce=coalesce)
         newly_marked = pipe.execute()
     return {gid for gid, marked in zip(grievance_ids, newly_marked, strict=True) if not marked}
 

@@ -41,18 +41,17 @@ def record(
     if not tell_citizen:  # the citizen caused this change and has been answered already
         return event
     # Every change is queued for the citizen; the SMS channel picks the wording per status.
-    session.add(
-        OutboxEntry(
-            kind="notify_citizen",
-            grievance_id=grievance.id,
-            payload={
-                "status": to.value,
-                "locale": grievance.locale,
-                "tracking_number": grievance.tracking_number,
-            },
-        )
-    )
+    session.add(OutboxEntry(**citizen_notice(grievance.id, to, grievance.locale, grievance.tracking_number)))
     return event
+
+
+def citizen_notice(grievance_id: int, to: Status, locale: str, tracking_number: str) -> dict:
+    """The outbox row that tells the citizen of a change (the SMS channel words it per status)."""
+    return {
+        "kind": "notify_citizen",
+        "grievance_id": grievance_id,
+        "payload": {"status": to.value, "locale": locale, "tracking_number": tracking_number},
+    }
 
 
 def change_status(

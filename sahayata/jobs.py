@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 import fakeredis
 from flask import Flask, current_app, has_app_context
 from redis import Redis
+from redis.client import Pipeline
 from rq import Queue
 from rq.job import Job
 
@@ -76,11 +77,19 @@ def enqueue(func: Callable[..., Any], *args: Any, queue_name: str = "default", *
     return job
 
 
-def enqueue_together(calls: list[tuple[Callable[..., Any], tuple[Any, ...], str]]) -> None:
+def enqueue_together(
+    calls: list[tuple[Callable[..., Any], tuple[Any, ...], str]],
+    also: Callable[[Pipeline], None] | None = None,
+) -> None:
     """Enqueue ``(func, args, queue_name)`` calls in one Redis round trip (a complaint's
-    routing and its notice are queued as it is filed, on the hop that files it). Inline,
-    each runs as ``enqueue`` would run it."""
+    routing and its notice are queued as it is filed, on the hop that files it). ``also``
+    adds commands to the same transaction, so they take effect before any of the jobs can
+    start. Inline, ``also`` runs first, then each call as ``enqueue`` would run it."""
     if jobs_run_inline():
+        if also is not None:
+            with redis_connection().pipeline() as pipe:
+                also(pipe)
+                pipe.execute()
         for func, args, queue_name in calls:
             enqueue(func, *args, queue_name=queue_name)
         return
@@ -88,6 +97,9 @@ def enqueue_together(calls: list[tuple[Callable[..., Any], tuple[Any, ...], str]
         for func, args, queue_name in calls:
             description = f"{func.__module__}.{func.__qualname__}"
             get_queue(queue_name).enqueue(func, *args, description=description, pipeline=pipe)
+        if also is not None:
+            # After the enqueues: RQ opens the transaction (MULTI) on the first of them.
+            also(pipe)
         pipe.execute()
 
 

@@ -174,7 +174,7 @@ def _complain(r: _Reply) -> str:
         citizen_id=r.caller.citizen_id if r.caller else None,
     )
     filed = file_grievance(r.session, filing)
-    number = r.digits(filed.grievance.tracking_number)
+    number = r.digits(filed.tracking_number)
     if filed.duplicate:
         return r._("You filed this complaint today already. Its number is %(number)s.", number=number)
     return r._("Complaint received. Number %(number)s. Keep it to check the status.", number=number)

@@ -390,7 +390,7 @@ def _send_complaint(ctx: Context):
         citizen_id=ctx.state.citizen_id,
     )
     filed = file_grievance(ctx.transactional_db, filing)
-    number = ctx.digits(filed.grievance.tracking_number)
+    number = ctx.digits(filed.tracking_number)
     if filed.duplicate:
         return Finish(ctx._("You filed this complaint today already. Its number is %(number)s.", number=number))
     return Finish(ctx._("Complaint received. Number %(number)s. Keep it to check the status.", number=number))

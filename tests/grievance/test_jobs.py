@@ -64,7 +64,9 @@ def test_routing_and_sms_go_to_their_own_queues(monkeypatch, app_context):
     from grievance import jobs
 
     queued = []
-    monkeypatch.setattr(jobs, "enqueue_together", lambda calls: queued.extend((f.__name__, q) for f, _, q in calls))
+    monkeypatch.setattr(
+        jobs, "enqueue_together", lambda calls, also=None: queued.extend((f.__name__, q) for f, _, q in calls)
+    )
     assert jobs.dispatch([("notify_citizen", 1), ("route_grievance", 1)]) == 2
     assert queued == [("_deliver", "sms"), ("route_grievance", "default")]
 
