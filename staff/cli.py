@@ -17,7 +17,12 @@ def staff_cli() -> None:
 @click.option("--role", type=click.Choice(["officer", "gro", "coordinator", "monitoring", "admin"]), required=True)
 @click.option("--ministry", default=None, help="Ministry code (officer, gro).")
 @click.option("--cluster", default=None, help="Cluster code (coordinator).")
-@click.option("--district", "districts", multiple=True, help="Limit an officer to these districts (name or code).")
+@click.option(
+    "--district",
+    "districts",
+    multiple=True,
+    help="Limit an officer to these districts (code, any spelling of the name, or BBS geo-code).",
+)
 @click.option("--language", type=click.Choice(["bn", "en"]), default="bn", show_default=True)
 @click.password_option(help="At least 12 characters; asked for when not given.")
 @with_appcontext
