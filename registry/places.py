@@ -33,6 +33,7 @@ from pathlib import Path
 GEO_DIR = Path(__file__).resolve().parent / "seed" / "geo"
 LEVELS = ("division", "district", "upazila")
 MAX_SUGGESTIONS = 3
+_FOUND_KEPT = 50_000  # remembered answers; more distinct names than that start afresh
 
 # Words that say what kind of unit a name is, not which one ("Pirgachha Upazila", "Rangpur
 # Zila", "ঢাকা বিভাগ"). Dropped wherever they stand.
@@ -157,6 +158,7 @@ class PlaceIndex:
         # (level, scope) -> key -> ids; scope is the district id for upazilas, 0 otherwise
         self._exact: dict[tuple[str, int], dict[str, set[int]]] = {}
         self._loose: dict[tuple[str, int], dict[str, set[int]]] = {}
+        self._found: dict[tuple[str, str, int | None], int | None] = {}
         spellings: dict[tuple[str, int], set[str]] = {}
         for place in self.places.values():
             spellings.setdefault((place.level, place.id), set()).update({place.name_en, place.name_bn})
@@ -188,6 +190,16 @@ class PlaceIndex:
 
     def find(self, level: str, raw: str, district_id: int | None = None) -> int | None:
         """The one place this name means, or None (unknown, or shared by two places)."""
+        # An import names the same few places on every row, and computing a name's two keys
+        # is most of a look-up's work: answers are remembered.
+        question = (level, raw, district_id)
+        if question not in self._found:
+            if len(self._found) >= _FOUND_KEPT:
+                self._found.clear()
+            self._found[question] = self._find(level, raw, district_id)
+        return self._found[question]
+
+    def _find(self, level: str, raw: str, district_id: int | None) -> int | None:
         scope = (level, (district_id or 0) if level == "upazila" else 0)
         for table, key in ((self._exact, exact_key(raw)), (self._loose, loose_key(raw))):
             ids = table.get(scope, {}).get(key)

@@ -41,7 +41,8 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
     if role is Role.COORDINATOR and (not cluster or session.get(Cluster, cluster.upper()) is None):
         raise click.ClickException("a coordinator needs --cluster with a known cluster code")
     try:
-        district_ids = [Lookups.load(session).district(d) for d in districts]
+        lookups = Lookups.load(session) if districts else None
+        district_ids = [lookups.district(d) for d in districts] if lookups else []
         password_hash = hash_password(password)
     except (InvalidValue, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
