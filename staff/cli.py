@@ -17,7 +17,12 @@ def staff_cli() -> None:
 @click.option("--role", type=click.Choice(["officer", "gro", "coordinator", "monitoring", "admin"]), required=True)
 @click.option("--ministry", default=None, help="Ministry code (officer, gro).")
 @click.option("--cluster", default=None, help="Cluster code (coordinator).")
-@click.option("--district", "districts", multiple=True, help="Limit an officer to these districts (name or code).")
+@click.option(
+    "--district",
+    "districts",
+    multiple=True,
+    help="Limit an officer to these districts (code, any spelling of the name, or BBS geo-code).",
+)
 @click.option("--language", type=click.Choice(["bn", "en"]), default="bn", show_default=True)
 @click.password_option(help="At least 12 characters; asked for when not given.")
 @with_appcontext
@@ -36,7 +41,8 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
     if role is Role.COORDINATOR and (not cluster or session.get(Cluster, cluster.upper()) is None):
         raise click.ClickException("a coordinator needs --cluster with a known cluster code")
     try:
-        district_ids = [Lookups.load(session).district(d) for d in districts]
+        lookups = Lookups.load(session) if districts else None
+        district_ids = [lookups.district(d) for d in districts] if lookups else []
         password_hash = hash_password(password)
     except (InvalidValue, ValueError) as exc:
         raise click.ClickException(str(exc)) from None

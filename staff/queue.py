@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from grievance.jobs import OPEN
 from grievance.models import Category, Grievance, Status
+from registry.places import place_index
 from sahayata.clock import utcnow
 from sahayata.i18n import is_ascii_number, to_ascii_digits
 from staff.models import StaffUser
@@ -42,7 +43,7 @@ class QueueFilter:
             status = "open"
         category = args.get("category", "")
         sla = args.get("sla", "")
-        district = _ascii_number(args.get("district", ""))
+        district = _district(args.get("district", ""))
         page = _ascii_number(args.get("page", ""))
         return cls(
             status=status,
@@ -63,6 +64,18 @@ def _code(value: str) -> str:
     in a query, and nothing else could match."""
     code = value.strip().upper()[:16]
     return code if re.fullmatch(r"[A-Z0-9_-]+", code, flags=re.ASCII) else ""
+
+
+# A district name longer than this is no district (the longest spelling has 24 letters).
+MAX_DISTRICT_NAME = 60
+
+
+def _district(value: str) -> int | None:
+    """A district by its code, or by any spelling of its name or its BBS geo-code, as a
+    ministry's own link or a typed address bar would give it ("Comilla", "BD2019")."""
+    if _ascii_number(value) is not None or len(value) > MAX_DISTRICT_NAME:
+        return _ascii_number(value)
+    return place_index().find("district", value) if value.strip() else None
 
 
 def _ascii_number(value: str) -> int | None:

@@ -1,4 +1,4 @@
-"""Reference lookups an import needs: places by name or code, programmes, citizens by NID."""
+"""Reference lookups an import needs: places by any spelling or code, programmes, citizens by NID."""
 
 from __future__ import annotations
 
@@ -10,50 +10,63 @@ from sqlalchemy.orm import Session
 
 from registry.bulk import in_values
 from registry.models import Citizen, District, Programme, Upazila
+from registry.places import Place, PlaceIndex, UnknownPlace, seed_aliases
 from registry.validation import InvalidValue
 from sahayata.i18n import is_ascii_number, to_ascii_digits
+
+_DISTRICTS = select(District.id, District.name_en, District.name_bn, District.division_id)
+_UPAZILAS = select(Upazila.id, Upazila.name_en, Upazila.name_bn, Upazila.district_id)
+# Our ids are the codes a file may give; longer numbers are no id (a BBS geo-code starts "BD").
+_MAX_CODE_DIGITS = 6
+
+
+def _code(raw: str) -> int | None:
+    digits = to_ascii_digits((raw or "").strip())
+    return int(digits) if is_ascii_number(digits) and len(digits) <= _MAX_CODE_DIGITS else None
 
 
 @dataclass
 class Lookups:
-    districts: dict[str, int]  # lower-case English name or code -> id
-    upazilas_by_name: dict[tuple[int, str], int]  # (district id, lower-case name) -> id
-    upazila_district: dict[int, int]  # upazila id -> district id
+    places: PlaceIndex  # districts and upazilas of the registry, with every alias of seed/geo
     programmes: dict[str, str]  # lower-case code -> code
     citizen_ids: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Lookups:
-        districts: dict[str, int] = {}
-        for district_id, name in session.execute(select(District.id, District.name_en)):
-            districts[name.lower()] = district_id
-            districts[str(district_id)] = district_id
-        upazilas_by_name: dict[tuple[int, str], int] = {}
-        upazila_district: dict[int, int] = {}
-        for upazila_id, district_id, name in session.execute(select(Upazila.id, Upazila.district_id, Upazila.name_en)):
-            upazilas_by_name[(district_id, name.lower())] = upazila_id
-            upazila_district[upazila_id] = district_id
+        places = [
+            *(Place("district", i, en, bn, div) for i, en, bn, div in session.execute(_DISTRICTS)),
+            *(Place("upazila", i, en, bn, dist) for i, en, bn, dist in session.execute(_UPAZILAS)),
+        ]
         programmes = {code.lower(): code for code in session.scalars(select(Programme.code))}
-        return cls(districts, upazilas_by_name, upazila_district, programmes)
+        return cls(PlaceIndex(places, seed_aliases()), programmes)
 
     def district(self, raw: str) -> int:
-        key = (raw or "").strip().lower()
-        if key not in self.districts:
-            raise InvalidValue(f"unknown district {raw!r} (use the English name or the code)")
-        return self.districts[key]
+        """A district by its code (our id), any spelling of its name, or its BBS geo-code."""
+        code = _code(raw)
+        if code is not None:
+            if code not in self.places.ids("district"):
+                raise InvalidValue(f"unknown district code {raw!r}")
+            return code
+        try:
+            return self.places.resolve("district", raw or "")
+        except UnknownPlace as exc:
+            raise InvalidValue(str(exc)) from None
 
     def upazila(self, raw: str, district_id: int) -> int:
-        key = (raw or "").strip().lower()
-        if is_ascii_number(to_ascii_digits(key)):
-            upazila_id = int(to_ascii_digits(key))
-            if upazila_id not in self.upazila_district:
+        """An upazila of this district by code, any spelling of its name, or geo-code: the same
+        name (Kaliganj, Sadar) is a different upazila in another district."""
+        code = _code(raw)
+        if code is not None:
+            upazila = self.places.places.get(("upazila", code))
+            if upazila is None:
                 raise InvalidValue(f"unknown upazila code {raw!r}")
-            if self.upazila_district[upazila_id] != district_id:
+            if upazila.parent_id != district_id:
                 raise InvalidValue(f"upazila {raw!r} is not in the given district")
-            return upazila_id
-        if (district_id, key) not in self.upazilas_by_name:
-            raise InvalidValue(f"no upazila {raw!r} in the given district")
-        return self.upazilas_by_name[(district_id, key)]
+            return code
+        try:
+            return self.places.resolve("upazila", raw or "", district_id)
+        except UnknownPlace as exc:
+            raise InvalidValue(str(exc)) from None
 
     def programme(self, raw: str) -> str:
         key = (raw or "").strip().lower()

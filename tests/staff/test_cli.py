@@ -67,3 +67,15 @@ def test_the_commands_name_an_unknown_email(cli):
 def test_a_password_of_control_characters_is_refused(cli, officer):
     result = cli.invoke(args=["staff", "reset-password", officer.email, "--password", "\x00" * 12])
     assert result.exit_code != 0 and "control characters" in result.output
+
+
+def test_staff_create_takes_any_spelling_of_a_district(cli, session):
+    args = ["staff", "create", "--role", "officer", "--ministry", "mosw", "--password", "a very long secret"]
+    result = cli.invoke(args=[*args, "--email", "a@mosw.gov.bd", "--district", "Jessore", "--district", "BD5585"])
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(StaffUser).where(StaffUser.email == "a@mosw.gov.bd"))
+    from registry.models import District
+
+    assert sorted(session.get(District, i).name_en for i in user.district_ids) == ["Jashore", "Rangpur"]
+    typo = cli.invoke(args=[*args, "--email", "b@mosw.gov.bd", "--district", "Jexore Zila"])
+    assert typo.exit_code != 0 and "did you mean Jashore" in typo.output

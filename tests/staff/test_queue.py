@@ -128,3 +128,22 @@ def test_the_queue_filters_of_a_production_start(production_app, session, routed
         response = client.get(f"/staff/?{query}")
         assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number], query
         assert client.get(f"/staff/queue.csv?{query}").status_code == 200, query
+
+
+def test_the_district_filter_takes_any_spelling_of_the_name(staff_client, session, routed_case, officer):
+    from registry.models import District
+
+    wanted = routed_case(category=Category.WRONG_DATA)  # in Cumilla
+    district = session.get(District, wanted.district_id)
+    client = staff_client(officer)
+    by_code = numbers_in(client.get(f"/staff/?district={district.id}"))
+    assert district.name_en == "Cumilla" and by_code == [wanted.tracking_number]
+    assert numbers_in(client.get("/staff/?district=Dhaka")) == []
+    for spelling in ("Cumilla", "COMILLA", "Comilla District", district.name_bn, "BD2019"):
+        assert queue.QueueFilter.from_args({"district": spelling}).district == district.id, spelling
+        assert numbers_in(client.get("/staff/", query_string={"district": spelling})) == by_code, spelling
+
+
+def test_an_unknown_district_name_filters_nothing_out():
+    for nothing in ("Atlantis", "x" * 1000, "  "):
+        assert queue.QueueFilter.from_args({"district": nothing}).district is None
