@@ -176,10 +176,10 @@ def _record(day: dt.datetime, action: str, name: str | None, name_bn: str | None
     click.echo(f"{len(recorded.moved)} open complaint deadline(s) moved")
 
 
-def _change_command(action: str, help_text: str, name_required: bool):
+def _change_command(action: str, help_text: str):
     @holidays_cli.command(action, help=help_text)
     @click.argument("day", metavar="DATE", type=DAY)
-    @click.option("--name", default=None, required=name_required, help="The holiday's English name.")
+    @click.option("--name", default=None, help="The holiday's English name (needed to add one).")
     @click.option("--name-bn", default=None, help="Its Bangla name (default: the calendar's, or --name).")
     @click.option("--by", "by", default=None, help="Who records it (default: the OS user).")
     def command(day: dt.datetime, name: str | None, name_bn: str | None, by: str | None) -> None:
@@ -188,9 +188,9 @@ def _change_command(action: str, help_text: str, name_required: bool):
     return command
 
 
-_change_command("confirm", "Confirm a holiday's date as the gazette gives it (an estimated Eid, say).", False)
-_change_command("add", "Add a holiday the calendar lacks (a moved Eid, a holiday by executive order).", True)
-_change_command("remove", "Remove a day that is not a holiday after all (an Eid estimated on the wrong day).", False)
+_change_command("confirm", "Confirm a holiday's date as the gazette gives it (an estimated Eid, say).")
+_change_command("add", "Add a holiday the calendar lacks (a moved Eid, a holiday by executive order).")
+_change_command("remove", "Remove a day that is not a holiday after all (an Eid estimated on the wrong day).")
 
 
 @holidays_cli.command("deadline")
@@ -204,4 +204,4 @@ def deadline(start: dt.datetime, working_days: int | None) -> None:
     days = working_days or tier_limit(1)
     begins = dt.datetime.combine(start.date(), dt.time(12), DHAKA)
     due = add_working_days(begins, days, off_days(db_session(), clock_years(start.date()))).astimezone(DHAKA)
-    click.echo(f"{days} working days from {start:%Y-%m-%d} ({start:%a}): due {due:%Y-%m-%d} ({due:%a}) 23:59 Dhaka time")
+    click.echo(f"{days} working days from {start:%Y-%m-%d} ({start:%a}): due {due:%Y-%m-%d} ({due:%a}) 23:59 Dhaka")
