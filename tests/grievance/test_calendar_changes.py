@@ -140,3 +140,12 @@ def test_a_gazette_move_takes_the_day_with_its_names_and_confirms_it():
     assert EID_2027 not in days
     moved = days[dt.date(2027, 3, 13)]
     assert moved.name_en == "Eid-ul-Fitr" and moved.source is Source.GAZETTE and moved.lunar and moved.confirmed
+
+
+def test_a_complaint_from_before_the_clock_start_was_kept_counts_from_its_routing(session, complaint_on_the_clock):
+    grievance = complaint_on_the_clock(dt.date(2027, 3, 1))
+    grievance.routed_at, grievance.sla_started_at = grievance.sla_started_at, None
+    session.commit()
+    record_change(session, EID_2027, HolidayAction.REMOVE, "clerk")
+    session.commit()
+    assert _dhaka(grievance) == dt.date(2027, 4, 15)
