@@ -1,4 +1,4 @@
-"""`flask --app wsgi grievance show|routes|act|sweep|escalate`."""
+"""`flask --app wsgi grievance show|routes|act|sweep|escalate|holidays`."""
 
 from __future__ import annotations
 
@@ -118,3 +118,90 @@ def escalate() -> None:
     from grievance.jobs import escalate_breached
 
     click.echo(f"{escalate_breached()} complaint(s) escalated")
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return "unknown"
+
+
+DAY = click.DateTime(["%Y-%m-%d"])
+
+
+@grievance_cli.group("holidays", invoke_without_command=True)
+@click.option("--year", type=click.IntRange(1990, 2100), default=None, help="Calendar year (default this year).")
+@click.pass_context
+def holidays_cli(ctx: click.Context, year: int | None) -> None:
+    """The SLA calendar: list it, record a gazette change, or work out a deadline."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from grievance.calendar import year_calendar
+    from grievance.sla import DHAKA, WEEKEND
+    from sahayata.clock import utcnow
+
+    year = year or utcnow().astimezone(DHAKA).year
+    days = year_calendar(db_session(), year)
+    click.echo(f"holidays of {year} (Friday and Saturday are the weekend):")
+    for holiday in days:
+        weekend = "  (weekend)" if holiday.day.weekday() in WEEKEND else ""
+        note = f": {holiday.note}" if holiday.note else ""
+        click.echo(
+            f"  {holiday.day} {holiday.day:%a}  {holiday.name_en} / {holiday.name_bn}  [{holiday.source.value}{note}]"
+            + weekend
+        )
+    working = sum(1 for holiday in days if holiday.day.weekday() not in WEEKEND)
+    estimated = sum(1 for holiday in days if not holiday.confirmed)
+    click.echo(f"{len(days)} holiday(s), {working} on a working day, {estimated} still estimated")
+
+
+def _record(day: dt.datetime, action: str, name: str | None, name_bn: str | None, by: str | None) -> None:
+    from grievance.holiday_changes import ChangeRefused, record_change
+    from grievance.models import HolidayAction
+
+    session = db_session()
+    try:
+        recorded = record_change(session, day.date(), HolidayAction(action), by or _who(), name, name_bn)
+    except ChangeRefused as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    change = recorded.change
+    click.echo(f"recorded: {action} {change.day} by {change.recorded_by}")
+    for moved in recorded.moved:
+        click.echo(f"  complaint {moved.tracking_number}: deadline {moved.before} -> {moved.after}")
+    click.echo(f"{len(recorded.moved)} open complaint deadline(s) moved")
+
+
+def _change_command(action: str, help_text: str):
+    @holidays_cli.command(action, help=help_text)
+    @click.argument("day", metavar="DATE", type=DAY)
+    @click.option("--name", default=None, help="The holiday's English name (needed to add one).")
+    @click.option("--name-bn", default=None, help="Its Bangla name (default: the calendar's, or --name).")
+    @click.option("--by", "by", default=None, help="Who records it (default: the OS user).")
+    def command(day: dt.datetime, name: str | None, name_bn: str | None, by: str | None) -> None:
+        _record(day, action, name, name_bn, by)
+
+    return command
+
+
+_change_command("confirm", "Confirm a holiday's date as the gazette gives it (an estimated Eid, say).")
+_change_command("add", "Add a holiday the calendar lacks (a moved Eid, a holiday by executive order).")
+_change_command("remove", "Remove a day that is not a holiday after all (an Eid estimated on the wrong day).")
+
+
+@holidays_cli.command("deadline")
+@click.option("--from", "start", type=DAY, required=True, help="Filing (or routing) date, Dhaka time.")
+@click.option("--working-days", type=click.IntRange(1, 366), default=None, help="Default: the first tier's limit.")
+def deadline(start: dt.datetime, working_days: int | None) -> None:
+    """Print the deadline the SLA clock sets for a complaint whose clock starts on a date."""
+    from grievance.calendar import off_days
+    from grievance.sla import DHAKA, add_working_days, clock_years, tier_limit
+
+    days = working_days or tier_limit(1)
+    begins = dt.datetime.combine(start.date(), dt.time(12), DHAKA)
+    due = add_working_days(begins, days, off_days(db_session(), clock_years(start.date()))).astimezone(DHAKA)
+    click.echo(f"{days} working days from {start:%Y-%m-%d} ({start:%a}): due {due:%Y-%m-%d} ({due:%a}) 23:59 Dhaka")

@@ -108,6 +108,7 @@ def _route_one(session, grievance: Grievance, now: dt.datetime, off: frozenset[d
     grievance.also_ministry_code = route.also_ministry_code
     grievance.cluster_code = route.cluster_code
     grievance.routed_at = now
+    grievance.sla_started_at = now
     grievance.due_at = add_working_days(now, tier_limit(grievance.tier), off)
     note = f"to {route.ministry_code} ({route.office_level.value})"
     if route.also_ministry_code:
@@ -214,6 +215,7 @@ def escalate_breached(now_iso: str | None = None) -> int:
         off = holidays(session)
         for grievance in breached:
             grievance.tier += 1
+            grievance.sla_started_at = now
             grievance.due_at = add_working_days(now, tier_limit(grievance.tier), off)
             session.add(
                 GrievanceEvent(

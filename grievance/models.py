@@ -106,6 +106,8 @@ class Grievance(Base):
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SLA deadline
+    # When the current tier's clock started: a holiday change recounts due_at from here.
+    sla_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # When an office first marked it resolved: resolution time and SLA breach read it.
     first_resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Working days from filing to that first resolution, counted then (holidays as they were).
@@ -183,11 +185,26 @@ class RoutingRule(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class PublicHoliday(Base):
-    """Days the SLA clock does not count, besides the Friday-Saturday weekend."""
+class HolidayAction(enum.StrEnum):
+    ADD = "add"  # a holiday the package's calendar lacks
+    CONFIRM = "confirm"  # an estimated lunar date the gazette fixes on the same day
+    REMOVE = "remove"  # a calendar day that is not a holiday after all
 
-    __tablename__ = "public_holidays"
 
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    name_en: Mapped[str] = mapped_column(String(120))
-    name_bn: Mapped[str] = mapped_column(String(120))
+class HolidayChange(Base):
+    """A change to the SLA calendar recorded by staff, after the gazette: who, when, what.
+
+    The calendar is the pinned `holidays` package plus grievance/seed/holiday_gazette.csv
+    plus these rows, applied in id order. Rows are only ever added: the newest id is the
+    calendar's version, which every process compares before trusting its cached copy.
+    """
+
+    __tablename__ = "holiday_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    action: Mapped[HolidayAction] = mapped_column(value_enum(HolidayAction, "holiday_action"))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    name_bn: Mapped[str | None] = mapped_column(String(120))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,4 +1,5 @@
-"""Routing rules and public holidays, kept in sync with grievance/seed/ by `db upgrade`."""
+"""Routing rules, kept in sync with grievance/seed/ by `db upgrade`, and the holiday gazette
+file checked then (the SLA calendar reads it from the file: see grievance/calendar.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from grievance.models import Category, OfficeLevel, PublicHoliday, RoutingRule
+from grievance.calendar import gazette
+from grievance.models import Category, OfficeLevel, RoutingRule
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 
@@ -55,11 +57,5 @@ def sync_grievance_reference_data(session: Session) -> None:
     if sorted(map(_rule_key, current), key=repr) != sorted(map(_rule_key, wanted), key=repr):
         session.execute(delete(RoutingRule))
         session.add_all(wanted)
-    holidays = {h.day: h for h in session.scalars(select(PublicHoliday))}
-    for row in _rows("public_holidays.csv"):
-        day = _date(row["day"])
-        if day in holidays:
-            holidays[day].name_en, holidays[day].name_bn = row["name_en"], row["name_bn"]
-        else:
-            session.add(PublicHoliday(day=day, name_en=row["name_en"], name_bn=row["name_bn"]))
+    gazette()  # a malformed gazette row stops the upgrade, not the first deadline it touches
     session.flush()

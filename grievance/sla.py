@@ -1,4 +1,5 @@
-"""SLA clocks in working days: Friday and Saturday are the weekend, public holidays are data.
+"""SLA clocks in working days: Friday and Saturday are the weekend, public holidays come
+from grievance/calendar.py (the `holidays` package, the gazette file, recorded changes).
 
 GRS defaults: 30 working days for the responsible officer (tier 1), 30 for the grievance
 redress officer (tier 2), 20 at appeal (tier 3); configurable per deployment.
@@ -10,18 +11,25 @@ import datetime as dt
 from collections.abc import Collection
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grievance.models import PublicHoliday
-from sahayata.cache import cached
+from grievance import calendar
+from sahayata.clock import utcnow
 
 WEEKEND = (4, 5)  # Friday, Saturday (Monday is 0)
 DHAKA = dt.timezone(dt.timedelta(hours=6))  # no daylight saving
+# Years around today the clock knows: a deadline set now ends within months, and resolution
+# times are counted for complaints filed in the last two years.
+YEARS_BEFORE, YEARS_AFTER = 2, 2
+
+
+def clock_years(today: dt.date) -> range:
+    return range(today.year - YEARS_BEFORE, today.year + YEARS_AFTER + 1)
 
 
 def holidays(session: Session) -> frozenset[dt.date]:
-    return cached("public_holidays", lambda: frozenset(session.scalars(select(PublicHoliday.day))))
+    """Every holiday of the years around today (Dhaka), as the SLA clock counts them."""
+    return calendar.off_days(session, clock_years(utcnow().astimezone(DHAKA).date()))
 
 
 def is_working_day(day: dt.date, off: Collection[dt.date]) -> bool:

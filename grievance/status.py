@@ -79,5 +79,6 @@ def change_status(
         from grievance.sla import add_working_days, holidays, tier_limit
 
         grievance.tier = 3
-        grievance.due_at = add_working_days(utcnow(), tier_limit(3), holidays(session))
+        grievance.sla_started_at = utcnow()
+        grievance.due_at = add_working_days(grievance.sla_started_at, tier_limit(3), holidays(session))
     record(session, grievance, to, actor, note, from_status=previous, tell_citizen=tell_citizen)

@@ -20,6 +20,8 @@ PERIODIC_JOBS = (
     ("registry.jobs.rescore_new_elders_job", 86400),
     # A finished month's open data is frozen once, not on the first public download.
     ("staff.opendata.jobs.publish_finished_months_job", 3600),
+    # From 1 December: next year's Eid dates still estimated means January's deadlines are guesses.
+    ("grievance.calendar_watch.warn_unconfirmed_lunar_year", 86400),
 )
 
 
@@ -27,7 +29,8 @@ PERIODIC_JOBS = (
 @with_appcontext
 def scheduler() -> None:
     """Enqueue the periodic jobs: sweeps each minute, SLA escalation every 10 minutes, closing
-    unanswered resolutions every hour, rescoring households with new elderly members daily."""
+    unanswered resolutions every hour, rescoring households with new elderly members and
+    checking that next year's lunar holidays are confirmed daily."""
     from rq.cron import CronScheduler
     from rq.utils import import_attribute
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
+from grievance.calendar_watch import unconfirmed_lunar_year
 from grievance.jobs import OPEN
 from grievance.models import Grievance
 from grievance.sla import DHAKA
@@ -125,6 +126,8 @@ class Dashboard:
     weekly: list[tuple[dt.date, int]] = field(default_factory=list)
     payment_failures: list[tuple[str, int, int, float]] = field(default_factory=list)  # channel, all, failed, rate
     ussd_dropoffs: list[tuple[str, int, int, float]] = field(default_factory=list)  # screen, views, dropped, rate
+    # Next year, when its lunar holidays are all still estimated from 1 December on: a banner.
+    unconfirmed_lunar_year: int | None = None
 
 
 BOARD_SECONDS = 60
@@ -166,6 +169,7 @@ def _build(session: Session, scope: Scope, now: dt.datetime, redis) -> Dashboard
     )
     if redis is not None:
         board.ussd_dropoffs = _ussd_dropoffs(redis, now)
+    board.unconfirmed_lunar_year = unconfirmed_lunar_year(session, now.astimezone(DHAKA).date())
     return board
 
 

@@ -1,4 +1,6 @@
-"""`flask --app wsgi grievance show|routes|act|sweep|escalate`."""
+"""`flask --app wsgi grievance show|routes|act|sweep|escalate|holidays`."""
+
+import pytest
 
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
@@ -57,3 +59,84 @@ def test_act_moves_the_complaint_through_the_same_service(cli, session, no_dispa
     assert done.exit_code == 0 and "is now resolved" in done.output
     wrong = cli.invoke(args=["grievance", "act", number, "acknowledge", "--by", "o@mofood"])
     assert wrong.exit_code != 0 and "cannot become acknowledged" in wrong.output
+
+
+@pytest.fixture
+def no_recorded_holidays(app):
+    yield
+    with app.app_context():
+        from sqlalchemy import delete
+
+        from grievance.models import HolidayChange
+        from sahayata.db import db_session
+
+        db_session().rollback()
+        db_session().execute(delete(HolidayChange))
+        db_session().commit()
+
+
+def test_holidays_lists_the_year_with_each_days_source(cli, session, no_recorded_holidays):
+    result = cli.invoke(args=["grievance", "holidays", "--year", "2027"])
+    assert result.exit_code == 0, result.output
+    assert "2027-03-10 Wed  Eid-ul-Fitr / ঈদুল ফিতর  [estimated]" in result.output
+    assert "2027-12-16 Thu  Victory Day / বিজয় দিবস  [package]" in result.output
+    assert result.output.rstrip().endswith("still estimated")
+    listing_2026 = cli.invoke(args=["grievance", "holidays", "--year", "2026"]).output
+    assert "2026-10-21 Wed  Durga Puja (Bijoya Dashami) / দুর্গাপূজা (বিজয়া দশমী)  [gazette: " in listing_2026
+    assert "Father of the Nation" not in listing_2026 and "2026-03-17 Tue  Shab-e-Qadr" in listing_2026
+
+
+def test_holidays_confirm_records_who_and_shows_it(cli, session, no_recorded_holidays, monkeypatch):
+    monkeypatch.setattr("getpass.getuser", lambda: "clerk-on-the-server")
+    result = cli.invoke(args=["grievance", "holidays", "confirm", "2027-03-10"])
+    assert result.exit_code == 0, result.output
+    assert "recorded: confirm 2027-03-10 by clerk-on-the-server" in result.output
+    listed = cli.invoke(args=["grievance", "holidays", "--year", "2027"]).output
+    assert "2027-03-10 Wed  Eid-ul-Fitr / ঈদুল ফিতর  [recorded: confirm by clerk-on-the-server on " in listed
+    added = cli.invoke(args=["grievance", "holidays", "add", "2027-06-02", "--name", "Extra", "--by", "alice"])
+    assert added.exit_code == 0 and "by alice" in added.output and "deadline(s) moved" in added.output
+
+
+def test_holidays_remove_moves_an_open_complaints_deadline(cli, session, no_dispatch, no_recorded_holidays):
+    import datetime as dt
+
+    from grievance import sla
+    from sahayata.clock import as_utc
+
+    grievance = _routed(session)
+    grievance.sla_started_at = dt.datetime(2027, 3, 1, 5, 0, tzinfo=dt.UTC)
+    grievance.due_at = sla.add_working_days(grievance.sla_started_at, 30, sla.holidays(session))
+    session.commit()
+    result = cli.invoke(args=["grievance", "holidays", "remove", "2027-03-10", "--by", "clerk"])
+    assert result.exit_code == 0, result.output
+    assert f"complaint {grievance.tracking_number}: deadline 2027-04-18 -> 2027-04-15" in result.output
+    session.refresh(grievance)
+    assert as_utc(grievance.due_at).astimezone(sla.DHAKA).date() == dt.date(2027, 4, 15)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["confirm", "2027-02-30"], "does not match the format"),
+        (["remove", "2027-06-01"], "not a holiday in the calendar; use add"),
+        (["add", "2027-03-10", "--name", "Eid"], "already a holiday"),
+        (["add", "2027-06-01"], "an added holiday needs --name"),
+        (["deadline", "--from", "tomorrow"], "does not match the format"),
+        (["deadline", "--from", "2026-12-01", "--working-days", "0"], "0 is not in the range"),
+        (["--year", "20x7"], "is not a valid integer"),
+    ],
+)
+def test_holidays_refuses_bad_input_with_a_message(cli, session, no_recorded_holidays, args, message):
+    result = cli.invoke(args=["grievance", "holidays", *args])
+    assert result.exit_code != 0 and message in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
+def test_holidays_deadline_prints_what_the_clock_sets(cli, session, no_recorded_holidays):
+    # 30 working days (the first tier's) from Tue 1 Dec 2026: Victory Day (Wed 16 Dec) is off.
+    result = cli.invoke(args=["grievance", "holidays", "deadline", "--from", "2026-12-01"])
+    assert result.exit_code == 0, result.output
+    assert "30 working days from 2026-12-01 (Tue): due 2027-01-13 (Wed) 23:59 Dhaka" in result.output
+    # Across Eid-ul-Fitr 2027 (estimated Wed 10 - Fri 12 March).
+    short = cli.invoke(args=["grievance", "holidays", "deadline", "--from", "2027-03-09", "--working-days", "2"])
+    assert "due 2027-03-15 (Mon)" in short.output

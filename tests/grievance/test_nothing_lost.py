@@ -235,6 +235,7 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             time.sleep(0.2)
         names = sorted(job.func_name for job in queue.get_jobs())
         assert names == [
+            "grievance.calendar_watch.warn_unconfirmed_lunar_year",
             "grievance.jobs.close_unconfirmed",
             "grievance.jobs.escalate_breached",
             "grievance.jobs.sweep_outbox",

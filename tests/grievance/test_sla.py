@@ -24,3 +24,12 @@ def test_thirty_working_days_are_six_weeks_without_holidays():
     start = dt.datetime(2026, 11, 1, 10, 0, tzinfo=DHAKA)  # a Sunday
     assert add_working_days(start, 30, set()).astimezone(DHAKA).date() == dt.date(2026, 12, 13)
     assert working_days_between(dt.date(2026, 11, 1), dt.date(2026, 12, 13), set()) == 30
+
+
+def test_the_clock_knows_the_years_a_deadline_can_reach(session):
+    from grievance.sla import holidays
+
+    off = holidays(session)
+    assert dt.date(2026, 3, 22) in off  # Eid-ul-Fitr 2026
+    assert dt.date(2028, 2, 28) in off  # Eid-ul-Fitr 2028 (estimated): deadlines set late in 2027 reach it
+    assert dt.date(2026, 10, 21) in off  # Bijoya Dashami, from the gazette file

@@ -170,3 +170,29 @@ from hypothesis import strategies as st  # noqa: E402
 def test_the_median_from_counts_is_the_median_of_all_cases(counts):
     expanded = [value for value, n in counts.items() for _ in range(n)]
     assert dashboards._weighted_median(counts) == statistics.median(expanded)
+
+
+def test_the_dashboard_warns_when_next_years_lunar_holidays_are_unconfirmed(
+    staff_client, session, officer, monkeypatch
+):
+    from sqlalchemy import delete
+
+    from grievance.holiday_changes import record_change
+    from grievance.models import HolidayAction, HolidayChange
+    from sahayata.cache import clear
+
+    monkeypatch.setattr(dashboards, "utcnow", lambda: dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC))
+    client = staff_client(officer)
+    page = client.get("/staff/dashboard").get_data(as_text=True)
+    assert 'id="calendar-warning"' in page and "lunar holidays are not confirmed yet" in page
+    try:
+        record_change(session, dt.date(2027, 3, 10), HolidayAction.CONFIRM, "clerk")
+        session.commit()
+        clear()  # the board itself is cached for a minute
+        assert 'id="calendar-warning"' not in client.get("/staff/dashboard").get_data(as_text=True)
+    finally:
+        session.execute(delete(HolidayChange))
+        session.commit()
+    monkeypatch.setattr(dashboards, "utcnow", lambda: dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC))
+    clear()
+    assert 'id="calendar-warning"' not in client.get("/staff/dashboard").get_data(as_text=True)

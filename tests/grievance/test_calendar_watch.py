@@ -1,0 +1,48 @@
+"""From 1 December, next year's lunar holidays must be confirmed, or the scheduler warns."""
+
+import datetime as dt
+import logging
+
+import pytest
+from sqlalchemy import delete
+
+from grievance import calendar_watch
+from grievance.calendar_watch import unconfirmed_lunar_year
+from grievance.holiday_changes import record_change
+from grievance.models import HolidayAction, HolidayChange
+from sahayata.scheduler import PERIODIC_JOBS
+
+
+@pytest.fixture(autouse=True)
+def no_recorded_changes(app):
+    yield
+    with app.app_context():
+        from sahayata.db import db_session
+
+        session = db_session()
+        session.rollback()
+        session.execute(delete(HolidayChange))
+        session.commit()
+
+
+def test_2027_with_only_estimated_lunar_dates_warns_from_1_december(session):
+    assert unconfirmed_lunar_year(session, dt.date(2026, 11, 30)) is None
+    assert unconfirmed_lunar_year(session, dt.date(2026, 12, 1)) == 2027
+    assert unconfirmed_lunar_year(session, dt.date(2026, 12, 31)) == 2027
+
+
+def test_a_confirmed_eid_ends_the_warning(session):
+    record_change(session, dt.date(2027, 3, 10), HolidayAction.CONFIRM, "clerk")
+    session.commit()
+    assert unconfirmed_lunar_year(session, dt.date(2026, 12, 1)) is None
+
+
+def test_the_scheduler_runs_the_check_daily_and_it_logs_a_warning(session, monkeypatch, caplog):
+    assert ("grievance.calendar_watch.warn_unconfirmed_lunar_year", 86400) in PERIODIC_JOBS
+    monkeypatch.setattr(calendar_watch, "utcnow", lambda: dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC))
+    with caplog.at_level(logging.WARNING, logger="grievance.calendar_watch"):
+        assert calendar_watch.warn_unconfirmed_lunar_year() == 2027
+    assert "no confirmed lunar holiday for 2027" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(calendar_watch, "utcnow", lambda: dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.UTC))
+    assert calendar_watch.warn_unconfirmed_lunar_year() is None and caplog.text == ""
