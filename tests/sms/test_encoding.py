@@ -12,6 +12,8 @@ EMOJI = "😀"  # outside the BMP: a surrogate pair, 2 UTF-16 units
 KA = "ক"  # 1 unit
 KSSA = "ক্ষ"  # ka, virama, ssa: a conjunct, 3 units and one grapheme cluster
 KSSI = "ক্ষি"  # the conjunct with a vowel sign: 4 units, one cluster
+KI = "কি"  # ka with a vowel sign: 2 units, one cluster
+KIM = "কিং"  # and an anusvara: 3 units, one cluster
 
 
 def test_gsm7_single_and_concatenated():
@@ -61,13 +63,25 @@ UCS2_BOUNDARIES = [
     # The pair at units 67-68 moves whole to part 2, pushing one unit into part 3.
     (KA * 66 + EMOJI + KA * 66, 134, 3, 3),
     (KA * 65 + EMOJI + KA * 67, 134, 2, 2),
-    # A conjunct at units 66-68: the standard cuts it after the virama, Twilio moves it whole.
+    # A vowel sign at units 67-68: the standard cuts before it, Twilio moves the syllable whole.
+    (KA * 66 + KI + KA * 66, 134, 2, 3),
+    (KA * 66 + KI + KA * 65, 133, 2, 2),
+    (KA * 65 + KIM + KA * 65, 133, 2, 3),
+    (KA * 65 + KIM + KA * 66, 134, 2, 3),
+    (EMOJI * 32 + "a" + "👍🏽" + "a" * 64, 133, 2, 3),  # a skin tone stays with its emoji
+    # A conjunct at units 66-68: the standard cuts it after the virama; current Unicode
+    # (regex's \X, rule GB9c) makes it one cluster, so it moves whole. Twilio's published
+    # calculator uses an older grapheme splitter that cuts after the virama and bills these
+    # one part fewer: counting them whole errs towards more parts, never fewer.
     (KA * 65 + KSSA + KA * 66, 134, 2, 3),
     (KA * 65 + KSSA + KA * 65, 133, 2, 3),
     (KA * 64 + KSSA + KA * 67, 134, 2, 2),
     # The conjunct with its vowel sign across the same boundary.
     (KA * 65 + KSSI + KA * 65, 134, 2, 3),
     (KA * 201, 201, 3, 3),
+    (KA * 133 + KI + KA * 66, 201, 3, 4),
+    (KA * 132 + KIM + KA * 65, 200, 3, 4),
+    (KA * 132 + KIM + KA * 66, 201, 3, 4),
     (KA * 133 + EMOJI + KA * 66, 201, 4, 4),
     # Across the end of part 2 (units 134-136): a fourth part for Twilio only.
     (KA * 132 + KSSA + KA * 66, 201, 3, 4),
