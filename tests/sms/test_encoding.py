@@ -116,17 +116,12 @@ def test_kannel_and_the_console_follow_the_standard_and_twilio_bills_clusters():
     assert segments(text, "kannel").segments == 2 and segments(text, "twilio").segments == 3
 
 
-def test_without_a_provider_the_configured_one_counts(app):
+def test_without_a_provider_the_configured_one_counts(app_context, app, monkeypatch):
     text = KA * 65 + KSSA + KA * 66
-    with app.app_context():
-        before = app.config["SMS_PROVIDER"]
-        try:
-            app.config["SMS_PROVIDER"] = "twilio"
-            assert segments(text).segments == 3
-            app.config["SMS_PROVIDER"] = "kannel"
-            assert segments(text).segments == 2
-        finally:
-            app.config["SMS_PROVIDER"] = before
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "twilio")
+    assert segments(text).segments == 3
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "kannel")
+    assert segments(text).segments == 2
 
 
 def test_the_strictest_count_is_never_below_any_providers():
