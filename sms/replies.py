@@ -22,7 +22,7 @@ from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_di
 from sahayata.jobs import redis_connection
 from sahayata.privacy import phone_hashes
 from sms.commands import Command, Kind, parse
-from sms.encoding import segments
+from sms.encoding import strictest
 from sms.opt_outs import record_opt_out, remove_opt_out
 
 MAX_SEGMENTS = 2
@@ -59,7 +59,9 @@ class _Reply:
         return self._("More: dial %(code)s.", code=self.digits(current_app.config["SAHAYATA_USSD_CODE"]))
 
     def fits(self, text: str) -> bool:
-        return segments(text).segments <= MAX_SEGMENTS
+        # A reply goes back through the gateway the command came in on, which this does not
+        # know: it must fit as every provider bills it.
+        return strictest(text).segments <= MAX_SEGMENTS
 
     def fit(self, parts: list[str]) -> str:
         """As many whole parts as fit in 2 segments; if some must go, say where to see them."""

@@ -86,7 +86,7 @@ def create_message(
     came); None means the alerts provider at sending time."""
     now = utcnow()
     values = {
-        **_message_values(phone, text, locale, template, dedupe_key),
+        **_message_values(phone, text, locale, template, dedupe_key, via),
         "provider": via,
         "attempts": 0,
         "created_at": now,
@@ -101,8 +101,11 @@ def create_message(
     return new_id
 
 
-def _message_values(phone: str, text: str, locale: str, template: str | None, dedupe_key: str | None) -> dict:
-    encoded = segments(text)
+def _message_values(
+    phone: str, text: str, locale: str, template: str | None, dedupe_key: str | None, via: str | None = None
+) -> dict:
+    # Parts as the provider that carries it will bill them (None: the alerts provider).
+    encoded = segments(text, via)
     return {
         "dedupe_key": dedupe_key,
         "phone": phone,

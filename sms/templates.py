@@ -122,20 +122,11 @@ def payment_scheduled(locale: str, programme: str, amount: Decimal, cycle: str) 
 
 
 def information_request(locale: str, number: str, question: str) -> str:
-    """An officer's question about a complaint, cut at a word so the SMS stays in 2 segments."""
-    from sms.encoding import segments
-
-    def text(q: str) -> str:
-        return translate(
-            locale,
-            "Complaint %(number)s: the office asks: %(question)s To answer, send INFO %(number)s and your answer.",
-            number=_digits(number, locale),
-            question=q,
-        )
-
-    words = question.split()
-    candidate = " ".join(words)
-    while words and segments(text(candidate)).segments > 2:
-        words.pop()
-        candidate = " ".join(words) + "…"
-    return text(candidate)
+    """An officer's question about a complaint, word for word: nothing is cut, so the officer
+    must see its parts count (sms.encoding) and shorten it when it is too long."""
+    return translate(
+        locale,
+        "Complaint %(number)s: the office asks: %(question)s To answer, send INFO %(number)s and your answer.",
+        number=_digits(number, locale),
+        question=question,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from grievance.status import TransitionNotAllowed, record
 from grievance.tracking import is_valid
 from registry.models import Ministry
 from sahayata.i18n import to_ascii_digits
+from sms.encoding import segments
 from sms.sending import create_message, queue_send
 from sms.templates import information_request
 from staff.models import StaffAudit, StaffUser
@@ -30,6 +32,10 @@ class CaseAction(enum.StrEnum):
     TRANSFER = "transfer"
     RESOLVE = "resolve"
     REJECT = "reject"
+
+
+QUESTION_MAX_PARTS = 2  # a longer question is refused, never cut: the officer shortens it
+NOTE_MAX_CHARS = 500
 
 
 class NotAllowed(Exception):
@@ -57,6 +63,38 @@ def find_case(session: Session, user: StaffUser, tracking_number: str) -> Grieva
     return session.scalar(select(Grievance).where(Grievance.tracking_number == number, visible(user)))
 
 
+def clean_note(note: str | None) -> str:
+    # PostgreSQL refuses a NUL byte in text; nobody means one in a note.
+    return (note or "").replace("\x00", "").strip()[:NOTE_MAX_CHARS]
+
+
+class QuestionTooLong(ActionRefused):
+    """The question would go out in more parts than a citizen's phone is asked to join."""
+
+    def __init__(self, parts: int) -> None:
+        super().__init__(f"the question needs {parts} SMS parts", code="too_long")
+        self.parts = parts
+
+
+@dataclass(frozen=True)
+class QuestionPreview:
+    text: str  # exactly what the citizen will receive
+    encoding: str
+    units: int
+    parts: int  # as the configured provider will bill it
+
+    @property
+    def fits(self) -> bool:
+        return self.parts <= QUESTION_MAX_PARTS
+
+
+def preview_question(grievance: Grievance, question: str) -> QuestionPreview:
+    """The SMS that asking ``question`` would send, in the citizen's language, and its parts."""
+    text = information_request(grievance.locale, grievance.tracking_number, clean_note(question))
+    encoded = segments(text)
+    return QuestionPreview(text, encoded.encoding, encoded.units, encoded.segments)
+
+
 def audit(session: Session, user: StaffUser, action: str, grievance: Grievance | None = None, **detail) -> None:
     session.add(
         StaffAudit(staff_id=user.id, action=action, grievance_id=grievance.id if grievance else None, detail=detail)
@@ -75,8 +113,7 @@ def perform(
     ActionRefused or TransitionNotAllowed (and changes nothing)."""
     if action not in allowed_actions(user, grievance):
         raise NotAllowed(action.value)
-    # PostgreSQL refuses a NUL byte in text; nobody means one in a note.
-    note = (note or "").replace("\x00", "").strip()[:500]
+    note = clean_note(note)
     to_ministry = (to_ministry or "").strip().upper()
     actor = f"staff:{user.id}"
     question_id: int | None = None
@@ -112,9 +149,16 @@ def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:
     phone = contact_phone(session, grievance)
     if phone is None:
         raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
-    text = information_request(grievance.locale, grievance.tracking_number, question)
+    preview = preview_question(grievance, question)
+    if not preview.fits:
+        raise QuestionTooLong(preview.parts)
     return create_message(
-        session, phone=phone, text=text, locale=grievance.locale, template="information_request", dedupe_key=None
+        session,
+        phone=phone,
+        text=preview.text,
+        locale=grievance.locale,
+        template="information_request",
+        dedupe_key=None,
     )
 
 

@@ -15,12 +15,13 @@ from redis.exceptions import RedisError
 
 from grievance.actions import ActionRefused
 from grievance.labels import category_label, status_label
-from grievance.models import Category, Status
+from grievance.models import Category, Grievance, Status
 from grievance.status import TransitionNotAllowed
 from registry.labels import channel_label
 from registry.masking import mask_mobile, mask_nid
 from registry.models import Citizen, District, Ministry, PaymentChannel, Programme
 from sahayata.db import db_session
+from sahayata.i18n import format_number
 from sahayata.jobs import redis_connection
 from staff import cases, charts, dashboards
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
@@ -205,12 +206,22 @@ def _case_or_404(number: str):
 @bp.get("/cases/<number>")
 @login_required
 def case(number: str):
+    return _case_page(_case_or_404(number))
+
+
+def _case_page(
+    grievance: Grievance,
+    note: str = "",
+    action: str = "",
+    preview: cases.QuestionPreview | None = None,
+    status: int = 200,
+):
+    """The case page; after a refused or previewed question, with the officer's text kept."""
     session = db_session()
-    grievance = _case_or_404(number)
     citizen = session.get(Citizen, grievance.citizen_id) if grievance.citizen_id else None
     phone = cases.contact_phone(session, grievance)
     actions = [a.value for a in cases.allowed_actions(current_user, grievance)]
-    return render_template(
+    page = render_template(
         "staff/case.html",
         g=grievance,
         citizen=citizen,
@@ -222,6 +233,59 @@ def case(number: str):
         ministries=session.query(Ministry.code, Ministry.name_en).order_by(Ministry.code).all(),
         actions=actions,
         sla=sla_state(grievance),
+        note=note,
+        chosen_action=action,
+        preview=preview,
+        preview_summary=_parts_summary(preview) if preview else "",
+    )
+    return page, status
+
+
+@bp.post("/cases/<number>/ask/preview")
+@login_required
+def ask_preview(number: str):
+    """The SMS a question would send and its parts, while the officer types (JSON for the
+    page's script; without script, the case page with the preview). Sends nothing."""
+    grievance = _case_or_404(number)
+    if cases.CaseAction.ASK not in cases.allowed_actions(current_user, grievance):
+        abort(403)
+    question = request.form.get("note", "")
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if len(question) > cases.NOTE_MAX_CHARS:
+        reason = _("The question is too long: at most %(count)s characters.", count=_n(cases.NOTE_MAX_CHARS))
+        if wants_json:
+            return {"error": reason}, 413
+        flash(reason, "error")
+        return _case_page(grievance, question[: cases.NOTE_MAX_CHARS], "ask", status=413)
+    preview = cases.preview_question(grievance, question)
+    if wants_json:
+        return {
+            "text": preview.text,
+            "parts": preview.parts,
+            "max_parts": cases.QUESTION_MAX_PARTS,
+            "fits": preview.fits,
+            "encoding": preview.encoding,
+            "units": preview.units,
+            "summary": _parts_summary(preview),
+        }
+    return _case_page(grievance, question, "ask", preview)
+
+
+def _n(number: int) -> str:
+    return format_number(number, str(get_locale()))  # ২ on a Bangla page
+
+
+def _parts_summary(preview: cases.QuestionPreview) -> str:
+    if preview.fits:
+        return _("%(parts)s of at most %(max)s SMS parts.", parts=_n(preview.parts), max=_n(cases.QUESTION_MAX_PARTS))
+    return _too_long(preview.parts)
+
+
+def _too_long(parts: int) -> str:
+    return _(
+        "the question would need %(parts)s SMS parts; at most %(max)s may be sent. Shorten it.",
+        parts=_n(parts),
+        max=_n(cases.QUESTION_MAX_PARTS),
     )
 
 
@@ -243,6 +307,12 @@ def act(number: str):
             )
             return render_template("staff/error.html", message=message), 403
         abort(403)
+    except cases.QuestionTooLong as problem:
+        # Nothing is sent, and the officer's text stays in the form to be shortened.
+        session.rollback()
+        flash(_("Not done: %(reason)s", reason=_too_long(problem.parts)), "error")
+        note = cases.clean_note(request.form.get("note", ""))
+        return _case_page(grievance, note, "ask", cases.preview_question(grievance, note), status=422)
     except (ValueError, ActionRefused, TransitionNotAllowed) as problem:
         session.rollback()
         flash(_("Not done: %(reason)s", reason=_refusal(problem, grievance)), "error")

@@ -171,3 +171,25 @@ def test_a_slow_batch_keeps_its_claim_on_the_messages_it_has_not_reached(app, se
     session.commit()
     send_batch(more)
     assert extended == []
+
+
+def test_a_message_records_the_parts_its_provider_will_bill(app, session, monkeypatch):
+    # 134 units with a conjunct across the first part's end: 2 parts as the standard cuts
+    # it, 3 as Twilio bills it (it never splits a grapheme cluster).
+    text = "ক" * 65 + "ক্ষ" + "ক" * 66
+
+    def recorded(**kwargs) -> int:
+        message_id = sending.create_message(
+            session, phone="+8801712345678", text=text, locale="bn", template="reply", dedupe_key=None, **kwargs
+        )
+        return session.get(Message, message_id).segments
+
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "kannel")
+    assert recorded(via="twilio") == 3 and recorded(via="kannel") == 2 and recorded() == 2
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "twilio")
+    assert recorded() == 3
+    [batch_id] = sending.create_messages(
+        session, [sending.NewMessage("+8801712345679", text, "bn", "payment_sent", "parts-test")]
+    )
+    assert session.get(Message, batch_id).segments == 3
+    session.rollback()

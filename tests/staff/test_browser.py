@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from grievance.models import Category, Status
 from sahayata.jobs import redis_connection
+from sms.models import Message
 from sms.notifications import deliver_complaint_updates
 from sms.providers.console import ConsoleProvider
 from tests.factories import STAFF_PASSWORD, make_staff
@@ -120,3 +122,29 @@ def test_read_the_dashboard(site, page, session, routed_case):
     expect(page.locator("#open-count")).to_have_text("1")
     expect(page.locator("svg").first).to_be_visible()
     expect(page.locator("h1")).to_contain_text("ড্যাশবোর্ড")
+
+
+def test_asking_shows_the_sms_and_its_parts_while_typing_and_keeps_a_refused_question(
+    app, site, page, session, routed_case, officer
+):
+    from playwright.sync_api import expect
+
+    refused_by_policy = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused_by_policy.append(m.text))
+    grievance = routed_case()
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{grievance.tracking_number}")
+    expect(page.locator("#sms-preview")).to_be_hidden()
+    page.select_option("#action", "ask")
+    page.fill("#note", "Since which month?")
+    expect(page.locator("#sms-parts")).to_have_text("2 of at most 2 SMS parts.")
+    expect(page.locator("#sms-text")).to_contain_text("অফিস জানতে চায়: Since which month? উত্তর দিতে")
+    page.fill("#note", "🙏" * 60)
+    expect(page.locator("#sms-parts")).to_contain_text("would need 4 SMS parts")
+    expect(page.locator("#sms-parts")).to_have_class("error")
+    page.click("#do-action")
+    expect(page.locator("[role=status]")).to_contain_text("Not done: the question would need 4 SMS parts")
+    expect(page.locator("#note")).to_have_value("🙏" * 60)
+    assert refused_by_policy == []
+    session.expire_all()
+    assert session.scalars(select(Message).where(Message.template == "information_request")).all() == []

@@ -1,10 +1,14 @@
 """Working a case: each action is audited and tells the citizen by SMS."""
 
+import random
+
+import pytest
 from sqlalchemy import select
 
 from grievance.models import Category, Status
 from sms.models import Message
 from sms.notifications import deliver_complaint_updates
+from staff import cases
 from staff.models import StaffAudit
 from tests.factories import make_staff
 
@@ -63,17 +67,166 @@ def test_the_full_phone_only_for_the_assigned_officer_and_every_reveal_audited(
     assert audited(session, grievance).count("reveal_phone") == 1
 
 
-def test_asking_the_citizen_sends_an_sms_within_two_segments(staff_client, session, routed_case, officer):
-    from sms.encoding import segments
-
+def test_asking_the_citizen_sends_the_question_word_for_word(staff_client, session, routed_case, officer):
     grievance = routed_case()
-    question = "Which union do you collect your allowance in, and since which month is it missing? " * 3
-    act(staff_client(officer), grievance, "ask", note=question)
+    client = staff_client(officer)
+    question = "Which union do you collect your allowance in?"
+    response = act(client, grievance, "ask", note=question)
+    assert response.status_code == 303 and "Done." in client.get(response.location).get_data(as_text=True)
     message = session.scalar(select(Message).where(Message.template == "information_request"))
-    assert message.phone == "+8801712345678" and segments(message.text).segments <= 2
-    assert "Which union do you collect" in message.text and "…" in message.text
+    assert message.phone == "+8801712345678" and question in message.text and "…" not in message.text
+    assert message.text == cases.preview_question(grievance, question).text and message.segments <= 2
     session.refresh(grievance)
     assert grievance.status is Status.ROUTED and grievance.events[-1].note.startswith("asked the citizen:")
+
+
+def test_a_question_needing_three_parts_is_refused_with_the_text_kept(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    question = "Which union do you collect your allowance in, and since which month is it missing? " * 3
+    response = act(client, grievance, "ask", note=question.strip())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Not done: the question would need 5 SMS parts; at most 2 may be sent. Shorten it." in page
+    assert f">{question.strip()}</textarea>" in page  # the officer's text, to shorten
+    assert '<option value="ask" selected>' in page
+    assert session.scalars(select(Message).where(Message.template == "information_request")).all() == []
+    assert audited(session, grievance) == []
+    session.refresh(grievance)
+    assert not any((e.note or "").startswith("asked the citizen") for e in grievance.events)
+
+
+def test_the_refusal_is_in_the_officers_language(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    client.post("/staff/language", {"language": "bn"})
+    question = "প্রশ্ন " * 40
+    response = act(client, grievance, "ask", note=question)
+    assert response.status_code == 422
+    parts = cases.preview_question(grievance, question).parts
+    reason = _("the question would need %(parts)s SMS parts; at most %(max)s may be sent. Shorten it.", "bn", parts)
+    assert "SMS parts" not in reason and reason in response.get_data(as_text=True)
+
+
+def _(msgid, locale, parts):
+    """The page's translation of ``msgid`` with Bengali digits, as the staff page shows it."""
+    from sahayata.i18n import format_number, translate
+
+    return translate(locale, msgid) % {"parts": format_number(parts, locale), "max": format_number(2, locale)}
+
+
+def emoji_questions(count=480):
+    """Officers' questions, some with emoji and some in Bangla, of every length near 2 parts."""
+    rng = random.Random(480)
+    words = ["Which", "union", "office", "month", "payment", "missing", "Nagad", "bKash", "card", "since", "when"]
+    bangla = ["কোন", "ইউনিয়ন", "মাস", "ভাতা", "পাননি", "ক্ষমা", "কার্ড", "নম্বর", "দিন", "কবে"]
+    emoji = ["🙏", "👍", "👍🏽", "📞", "✅", "❓", "🇧🇩"]
+    questions = []
+    for n in range(count):
+        vocabulary = bangla if n % 3 == 0 else words
+        parts = [rng.choice(vocabulary) for _ in range(rng.randint(4, 30))]
+        for _ in range(rng.randint(2, 8)):
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(emoji))
+        questions.append(" ".join(parts) + "?")
+    return questions
+
+
+def old_count(text):
+    """How the old counter saw a text: units divided by 67 (or 153)."""
+    from sms.encoding import count_parts
+
+    encoded = count_parts(text)
+    single, part = (160, 153) if encoded.encoding == "GSM-7" else (70, 67)
+    return 1 if encoded.units <= single else -(-encoded.units // part)
+
+
+def old_trimmed(grievance, question):
+    """What the old "ask the citizen" sent: the question cut word by word until the old
+    counter said 2 parts."""
+    words = question.split()
+    candidate = " ".join(words)
+    while words and old_count(cases.preview_question(grievance, candidate).text) > 2:
+        words.pop()
+        candidate = " ".join(words) + "…"
+    return cases.preview_question(grievance, candidate).text
+
+
+@pytest.mark.parametrize("provider", ["console", "kannel", "twilio"])
+def test_of_480_questions_none_accepted_needs_more_than_two_parts(app, session, routed_case, provider, monkeypatch):
+    from sms.encoding import segments
+
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", provider)
+    grievance = routed_case()
+    previews = [cases.preview_question(grievance, q) for q in emoji_questions()]
+    accepted = [p for p in previews if p.fits]
+    assert all(segments(p.text, provider).segments <= 2 for p in accepted)
+    assert all(segments(p.text, provider).segments > 2 for p in previews if not p.fits)
+    # What the old trimming sent in "2 parts" needed 3 for some of them.
+    assert any(segments(old_trimmed(grievance, q), provider).segments > 2 for q in emoji_questions())
+    assert 0 < len(accepted) < len(previews)  # the sample has both sides of the budget
+
+
+def test_a_conjunct_across_the_part_boundary_is_refused_for_twilio_only(
+    app, session, routed_case, officer, monkeypatch
+):
+    from sms.encoding import Billing, count_parts
+
+    grievance = routed_case()
+    # Find the question whose SMS has the conjunct at units 66-68: 2 parts cut, 3 billed whole.
+    question = next(
+        q
+        for q in ("ক" * n + "ক্ষ" + "ক" * m for n in range(40) for m in range(40))
+        if (lambda text: (count_parts(text).segments, count_parts(text, Billing.TWILIO).segments) == (2, 3))(
+            cases.preview_question(grievance, q).text
+        )
+    )
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "twilio")
+    with pytest.raises(cases.QuestionTooLong):
+        cases.perform(session, officer, grievance, cases.CaseAction.ASK, question)
+    session.rollback()
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", "kannel")
+    cases.perform(session, officer, grievance, cases.CaseAction.ASK, question)
+    assert session.scalar(select(Message.segments).where(Message.template == "information_request")) == 2
+
+
+def preview(client, grievance, note, json=True):
+    headers = {"Accept": "application/json"} if json else {}
+    return client.post(f"/staff/cases/{grievance.tracking_number}/ask/preview", {"note": note}, headers=headers)
+
+
+def test_the_preview_shows_the_exact_text_and_its_parts(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    answer = preview(client, grievance, "  Since which month? 🙏 ").get_json()
+    assert answer["text"] == cases.preview_question(grievance, "Since which month? 🙏").text
+    assert "Since which month? 🙏" in answer["text"] and answer["encoding"] == "UCS-2"
+    assert (answer["parts"], answer["max_parts"], answer["fits"]) == (2, 2, True)
+    assert answer["summary"] == "2 of at most 2 SMS parts."
+    long = preview(client, grievance, "🙏" * 60).get_json()
+    assert long["fits"] is False and long["parts"] == 4 and "would need 4 SMS parts" in long["summary"]
+    assert session.scalars(select(Message).where(Message.template == "information_request")).all() == []
+
+
+def test_the_preview_without_script_is_the_case_page_with_the_text_kept(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    page = preview(staff_client(officer), grievance, "Since which month?", json=False)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and ">Since which month?</textarea>" in html
+    assert '<pre id="sms-text">' + cases.preview_question(grievance, "Since which month?").text in html
+
+
+def test_the_preview_is_scoped_bounded_and_for_signed_in_officers_only(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    elsewhere = make_staff(session, "officer", ministry_code="MOFOOD")
+    finance = make_staff(session, "officer", ministry_code="FD")  # also concerned: notes only
+    session.commit()
+    assert preview(staff_client(elsewhere), grievance, "Since when?").status_code == 404
+    assert preview(staff_client(finance), grievance, "Since when?").status_code == 403
+    assert preview(staff_client(), grievance, "Since when?").status_code in (302, 401)
+    too_big = preview(staff_client(officer), grievance, "a" * 501)
+    assert too_big.status_code == 413 and "at most 500 characters" in too_big.get_json()["error"]
+    assert preview(staff_client(officer), grievance, "a" * 501, json=False).status_code == 413
+    assert preview(staff_client(officer), grievance, "\x00 Since when?").get_json()["fits"] is True
 
 
 def test_transfer_moves_the_case_to_the_other_ministry(staff_client, session, routed_case, officer):
