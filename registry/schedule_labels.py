@@ -9,20 +9,21 @@ from sahayata.i18n import format_cycle, format_number, translate
 
 def frequency_label(locale: str, frequency: PaymentFrequency) -> str:
     return {
-        "monthly": translate(locale, "every month"),
-        "quarterly": translate(locale, "every 3 months"),
+        "monthly": translate(locale, "monthly"),
+        "quarterly": translate(locale, "quarterly"),
         "yearly": translate(locale, "once a year"),
-        "one_off": translate(locale, "once"),
+        "one_off": translate(locale, "one-off"),
         "irregular": translate(locale, "no fixed dates"),
     }[frequency.value]
 
 
-def expected_payment_sentence(locale: str, expected: ExpectedPayment) -> str:
-    """ "Next: Tk 1,800 expected in January 2027 (every 3 months)." The month is the
-    schedule's, not a promise, and the frequency says why it is not next month."""
+def expected_payment_sentence(locale: str, expected: ExpectedPayment, with_amount: bool = True) -> str:
+    """ "Next: Tk 1,800 expected in January 2027 (quarterly)." The month is the schedule's,
+    not a promise, and the frequency says why it is not next month; without ``with_amount``
+    the shorter form an SMS reply has room for."""
     month = format_cycle(expected.cycle, locale)
     frequency = frequency_label(locale, expected.frequency)
-    if expected.amount_bdt is None:
+    if expected.amount_bdt is None or not with_amount:
         return translate(locale, "Next: expected in %(month)s (%(frequency)s).", month=month, frequency=frequency)
     amount = translate(
         locale, "Tk %(amount)s", amount=format_number(expected.amount_bdt, "bn" if locale == "bn" else "en")

@@ -17,6 +17,7 @@ from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, lo
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.labels import payment_advice, payment_status_label, wallet_sentence
+from registry.schedule_labels import expected_payment_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 from sahayata.jobs import redis_connection
@@ -144,6 +145,13 @@ def _payment(r: _Reply) -> str:
                 cycle=format_cycle(p.next.cycle, r.locale),
                 amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
             )
+        elif p.expected:
+            # The month the programme's schedule pays in next, without the amount (the last
+            # payment's is beside it); left to USSD when it would crowd this programme out.
+            expected = ("" if line.endswith(": ") else "; ") + expected_payment_sentence(r.locale, p.expected, False)
+            room = line + expected if len(programmes) == 1 else f"{line}{expected} {r.more()}"
+            if r.fits(room):
+                line += expected
         parts.append(line if line.endswith((".", "।")) else r.sentence(line))
     return r.fit(parts)
 

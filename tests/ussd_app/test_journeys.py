@@ -434,9 +434,9 @@ def quarterly_payee(session):
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        ("en", "Next: Tk 1,800 expected in January 2027 (every 3 months)."),
-        ("bn", "পরবর্তী: সম্ভাব্য জানুয়ারি ২০২৭-এ ১,৮০০ টাকা (প্রতি ৩ মাসে)।"),
-        (ROMANIZED_BANGLA, "Poroborti: sombhabbo January 2027-e 1,800 taka (proti 3 mase)."),
+        ("en", "Next: Tk 1,800 expected in January 2027 (quarterly)."),
+        ("bn", "পরবর্তী: সম্ভবত জানুয়ারি ২০২৭-এ ১,৮০০ টাকা (ত্রৈমাসিক)।"),
+        (ROMANIZED_BANGLA, "Poroborti: sombhoboto January 2027-e 1,800 taka (troimasik)."),
     ],
 )
 def test_a_quarterly_allowance_expects_its_next_quarter_not_next_month(app, session, quarterly_payee, locale, expected):
