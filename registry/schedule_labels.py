@@ -8,12 +8,11 @@ from sahayata.i18n import format_cycle, format_number, translate
 
 
 def frequency_label(locale: str, frequency: PaymentFrequency) -> str:
+    """Only schedules that pay in named months expect a payment, so only they need a word."""
     return {
         "monthly": translate(locale, "monthly"),
         "quarterly": translate(locale, "quarterly"),
         "yearly": translate(locale, "once a year"),
-        "one_off": translate(locale, "one-off"),
-        "irregular": translate(locale, "no fixed dates"),
     }[frequency.value]
 
 

@@ -28,7 +28,7 @@ LEAN_SEASONS = parse_schedule("monthly", "Feb Mar Aug Sep Oct Nov")
 
 
 def test_the_seed_writes_months_by_name_and_the_database_by_number():
-    assert QUARTERLY == PaymentSchedule(PaymentFrequency.QUARTERLY, (1, 4, 7, 10))
+    assert PaymentSchedule(PaymentFrequency.QUARTERLY, (1, 4, 7, 10)) == QUARTERLY
     assert parse_schedule("quarterly", QUARTERLY.to_text()) == QUARTERLY
     assert QUARTERLY.to_text() == "1,4,7,10"
 
