@@ -122,7 +122,7 @@ def _payment(r: _Reply) -> str:
     programmes = payments_for(r.session, r.caller.citizen_id)
     if not programmes:
         return r._("No cash programme found for you.")
-    parts = []
+    answers: list[tuple[str, str]] = []  # per programme: without and with the expected month
     for p in programmes:
         line = r.name(p.programme_code) + ": "
         if p.last:
@@ -145,15 +145,16 @@ def _payment(r: _Reply) -> str:
                 cycle=format_cycle(p.next.cycle, r.locale),
                 amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
             )
-        elif p.expected:
-            # The month the programme's schedule pays in next, without the amount (the last
-            # payment's is beside it); left to USSD when it would crowd this programme out.
-            expected = ("" if line.endswith(": ") else "; ") + expected_payment_sentence(r.locale, p.expected, False)
-            room = line + expected if len(programmes) == 1 else f"{line}{expected} {r.more()}"
-            if r.fits(room):
-                line += expected
-        parts.append(line if line.endswith((".", "।")) else r.sentence(line))
-    return r.fit(parts)
+        lean = line if line.endswith((".", "।")) else r.sentence(line)
+        rich = lean
+        if p.expected and not p.next:  # the month the programme's schedule pays in next, without the amount
+            rich = line + ("" if line.endswith(": ") else "; ") + expected_payment_sentence(r.locale, p.expected, False)
+        answers.append((lean, rich))
+    # Every expected month when the whole answer fits; else each where it still fits beside
+    # the pointer to USSD, so an expected month never crowds a programme's last payment out.
+    if r.fits(" ".join(rich for _, rich in answers)):
+        return " ".join(rich for _, rich in answers)
+    return r.fit([rich if r.fits(f"{rich} {r.more()}") else lean for lean, rich in answers])
 
 
 def _status(r: _Reply) -> str:
