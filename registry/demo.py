@@ -26,6 +26,7 @@ from registry.imports.kinds import CitizensImport, EnrolmentsImport, ETokensImpo
 from registry.imports.runner import ImportReport, run_import
 from registry.models import District, Programme, Upazila
 from registry.reference_data import SEED_DIR
+from registry.schedules import PaymentSchedule, instalment_amount, payment_cycles
 from registry.validation import normalise_mobile
 
 # Fixed so the same seed gives the same data on any day; pass as_of to move it.
@@ -199,14 +200,18 @@ class DemoGenerator:
         }
 
     def _payments(self, person: dict, enrolment: dict) -> list[dict]:
+        """The programme's own schedule: the last CYCLES_PAID payment months attempted, and
+        a scheduled one when this month is a payment month (a quarterly allowance at the
+        start of November has October's instalment paid and January's still to come)."""
         programme = self.programmes[enrolment["programme"]]
         if programme.benefit_type != "cash":
             return []
-        amount = programme.amount_bdt or Decimal(8000 if programme.code == "EGPP" else 1000)
+        schedule = programme.payment_schedule
+        rate = programme.amount_bdt or Decimal(8000 if programme.code == "EGPP" else 1000)
+        amount = instalment_amount(schedule, rate, programme.unit) or rate
         rows = []
-        for back in range(CYCLES_PAID, -1, -1):
-            cycle = _cycle(self.as_of, back)
-            if back == 0:
+        for cycle in self._cycles(schedule):
+            if cycle == _cycle(self.as_of, 0):
                 status = "scheduled"
             else:
                 status = self.rng.choices(["credited", "sent", "failed", "returned"], [90, 3, 5, 2])[0]
@@ -230,6 +235,14 @@ class DemoGenerator:
                 row["failure_reason"] = self.rng.choice(FAILURE_REASONS[status])
             rows.append(row)
         return rows
+
+    def _cycles(self, schedule: PaymentSchedule) -> list[str]:
+        this_month = _cycle(self.as_of, 0)
+        if not schedule.pays_in_months:
+            # Work wages and one-off payments: past months only, nothing promised next.
+            return [_cycle(self.as_of, back) for back in range(CYCLES_PAID, 0, -1)]
+        cycles = payment_cycles(schedule, this_month, CYCLES_PAID + 1)
+        return cycles if cycles[-1] == this_month else cycles[1:]
 
     def _etoken(self, person: dict, code: str) -> dict | None:
         programme = self.programmes[code]
@@ -285,7 +298,8 @@ class DemoGenerator:
             return
         if code == "OAA" and "oaa" not in samples:
             samples["oaa"] = (normalise_mobile(person["mobile"]), "Old Age Allowance beneficiary")
-        if any(p["status"] in ("failed", "returned") for p in payments[-2:-1]) and "failed" not in samples:
+        attempted = [p for p in payments if p["status"] != "scheduled"]
+        if attempted and attempted[-1]["status"] in ("failed", "returned") and "failed" not in samples:
             samples["failed"] = (normalise_mobile(person["mobile"]), f"last {code} payment failed or returned")
         if etoken and int(etoken["balance"]) > 0 and "etoken" not in samples:
             samples["etoken"] = (normalise_mobile(person["mobile"]), f"{code} e-token balance")

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.schedules import PaymentFrequency, PaymentSchedule, parse_schedule
 from sahayata.db import Base, value_enum
 
 
@@ -128,6 +129,9 @@ class Programme(Base):
     office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"))
     benefit_unit: Mapped[str] = mapped_column(String(16), server_default=BenefitUnit.PERSON.value)
     paid_to: Mapped[str | None] = mapped_column(String(16))  # "mother": paid to the child's mother
+    # When it pays (registry.schedules): the frequency and the months paid in ("1,4,7,10").
+    payment_frequency: Mapped[str] = mapped_column(String(16), server_default=PaymentFrequency.MONTHLY.value)
+    payment_months: Mapped[str] = mapped_column(String(40), server_default="")
 
     lead_ministry: Mapped[Ministry] = relationship()
     office: Mapped[Office | None] = relationship()
@@ -135,6 +139,10 @@ class Programme(Base):
     rules: Mapped[list[EligibilityRule]] = relationship(
         order_by="EligibilityRule.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def payment_schedule(self) -> PaymentSchedule:
+        return parse_schedule(self.payment_frequency, self.payment_months)
 
 
 class EligibilityRule(Base):

@@ -26,6 +26,7 @@ from registry.models import (
     Programme,
     Upazila,
 )
+from registry.schedules import parse_schedule
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 
@@ -126,11 +127,18 @@ def sync_reference_data(session: Session) -> None:
                 "office_code": r["office_code"] or None,
                 "benefit_unit": BenefitUnit(r["benefit_unit"]).value,
                 "paid_to": r["paid_to"] or None,
+                **_schedule_columns(r),
             }
             for position, r in enumerate(_rows("programmes.csv"))
         ],
     )
     _sync_rules(session)
+
+
+def _schedule_columns(row: dict[str, str]) -> dict[str, str]:
+    """The payment schedule checked as it is read: a bad seed row fails the upgrade, not a caller's screen."""
+    schedule = parse_schedule(row["payment_frequency"], row["payment_months"])
+    return {"payment_frequency": schedule.frequency.value, "payment_months": schedule.to_text()}
 
 
 def _sync_rules(session: Session) -> None:

@@ -21,6 +21,7 @@ from registry.models import (
     PaymentStatus,
     Programme,
 )
+from registry.schedules import ExpectedPayment, PaymentSchedule, expected_payment, parse_schedule
 from sahayata.db import connection_of
 from sahayata.hot_select import HotSelect
 
@@ -92,15 +93,23 @@ class ProgrammePayments:
     masked_account: str | None
     last: PaymentView | None  # the latest payment that was attempted (not merely scheduled)
     next: PaymentView | None  # the next scheduled one
+    # When nothing is scheduled: the month the schedule pays in next (None for a suspended
+    # enrolment, or a programme with no month to promise).
+    expected: ExpectedPayment | None = None
 
 
-# Each cash enrolment with its payments, newest first, in one round trip (an enrolment
-# without payments comes back once, with NULL payment columns).
+# Each cash enrolment with its programme's schedule and its payments, newest first, in one
+# round trip (an enrolment without payments comes back once, with NULL payment columns).
 _PAYMENTS_FOR = HotSelect(
     select(
         Enrolment.programme_code,
         Enrolment.payment_channel,
         Enrolment.account_number,
+        Enrolment.status,
+        Programme.payment_frequency,
+        Programme.payment_months,
+        Programme.amount_bdt,
+        Programme.unit,
         Payment.cycle,
         Payment.amount_bdt,
         Payment.status,
@@ -120,20 +129,46 @@ _PAYMENTS_FOR = HotSelect(
 )
 
 
-def payments_for(db: Session | Connection, citizen_id: int) -> list[ProgrammePayments]:
-    """Per cash programme the citizen is enrolled in: the last and the next payment."""
-    by_programme: dict[str, tuple[PaymentChannel | None, str | None, list[PaymentView]]] = {}
-    for code, channel, account, cycle, *payment in _PAYMENTS_FOR.rows(connection_of(db), citizen_id=citizen_id):
-        _, _, own = by_programme.setdefault(code, (channel, account, []))
+@dataclass
+class _Enrolled:
+    channel: PaymentChannel | None
+    account: str | None
+    status: EnrolmentStatus
+    schedule: PaymentSchedule
+    rate_bdt: Decimal | None
+    unit: str | None
+    payments: list[PaymentView]
+
+
+def payments_for(db: Session | Connection, citizen_id: int, today: dt.date | None = None) -> list[ProgrammePayments]:
+    """Per cash programme the citizen is enrolled in: the last and the next payment, or when
+    none is scheduled, the one the programme's schedule expects after ``today``."""
+    today = today or dt.date.today()
+    by_programme: dict[str, _Enrolled] = {}
+    rows = _PAYMENTS_FOR.rows(connection_of(db), citizen_id=citizen_id)
+    for code, channel, account, status, frequency, months, rate, unit, cycle, *payment in rows:
+        enrolled = by_programme.get(code)
+        if enrolled is None:
+            schedule = parse_schedule(frequency, months)
+            enrolled = by_programme[code] = _Enrolled(channel, account, status, schedule, rate, unit, [])
         if cycle is not None:
-            own.append(PaymentView(cycle, *payment))
+            enrolled.payments.append(PaymentView(cycle, *payment))
     result = []
-    for code, (channel, account, own) in by_programme.items():
+    for code, enrolled in by_programme.items():
+        own = enrolled.payments
         attempted = next((p for p in own if p.status is not PaymentStatus.SCHEDULED), None)
         scheduled = [p for p in own if p.status is PaymentStatus.SCHEDULED]
         upcoming = min(scheduled, key=lambda p: p.cycle) if scheduled else None
-        result.append(ProgrammePayments(code, channel, mask_account_number(account), attempted, upcoming))
+        expected = None if upcoming else _expected(enrolled, attempted, today)
+        account = mask_account_number(enrolled.account)
+        result.append(ProgrammePayments(code, enrolled.channel, account, attempted, upcoming, expected))
     return result
+
+
+def _expected(enrolled: _Enrolled, last: PaymentView | None, today: dt.date) -> ExpectedPayment | None:
+    if enrolled.status is EnrolmentStatus.SUSPENDED:
+        return None  # a suspended enrolment is paid nothing until the office lifts it
+    return expected_payment(enrolled.schedule, enrolled.rate_bdt, enrolled.unit, today, last.cycle if last else None)
 
 
 @dataclass(frozen=True)

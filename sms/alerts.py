@@ -9,7 +9,7 @@ messages and queue their sending. The sweeper picks up alerts whose job never ra
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,8 @@ from registry.bulk import in_rows, insert_new
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.labels import failure_reason_label, office_name
-from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus
+from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus, Programme
+from registry.schedules import ExpectedPayment, expected_payment, parse_schedule
 from sahayata.clock import utcnow
 from sahayata.db import transaction
 from sahayata.jobs import SMS_QUEUE, enqueue, with_app_context
@@ -123,17 +124,39 @@ def _payment_drafts(session: Session, alerts: Sequence[Alert]) -> list[NewMessag
         .where(Payment.id.in_(list(by_payment)), Citizen.mobile.is_not(None))
     )
     drafts = []
+    next_expected = _next_expected(session, utcnow().date())
     for payment, mobile, language in rows:
         alert, locale = by_payment[payment.id], language.value
         programme = _short_name(session, payment.programme_code, locale)
         if alert.kind is AlertKind.PAYMENT_CREDITED:
-            text = templates.payment_credited(locale, programme, payment.amount_bdt, payment.cycle, payment.channel)
+            expected = next_expected(payment.programme_code, payment.cycle)
+            text = templates.payment_credited(
+                locale, programme, payment.amount_bdt, payment.cycle, payment.channel, expected
+            )
         else:
             reason, office = _why_and_where(session, payment, locale)
             compose = templates.payment_failed if alert.kind is AlertKind.PAYMENT_FAILED else templates.payment_returned
             text = compose(locale, programme, payment.amount_bdt, payment.cycle, reason, office)
         drafts.append(NewMessage(mobile, text, locale, alert.kind.value, f"alert:{alert.id}"))
     return drafts
+
+
+def _next_expected(session: Session, today: dt.date) -> Callable[[str, str], ExpectedPayment | None]:
+    """For a credited payment: the one its programme's schedule pays next (one select of the
+    programmes' schedules per batch)."""
+    columns = (Programme.code, Programme.payment_frequency, Programme.payment_months, Programme.amount_bdt)
+    programmes = {
+        code: (parse_schedule(frequency, months), rate, unit)
+        for code, frequency, months, rate, unit in session.execute(select(*columns, Programme.unit))
+    }
+
+    def expected(code: str, cycle: str) -> ExpectedPayment | None:
+        if code not in programmes:
+            return None
+        schedule, rate, unit = programmes[code]
+        return expected_payment(schedule, rate, unit, today, cycle)
+
+    return expected
 
 
 def _why_and_where(session: Session, payment: Payment, locale: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, lo
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.labels import payment_advice, payment_status_label, wallet_sentence
+from registry.schedule_labels import expected_payment_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 from sahayata.jobs import redis_connection
@@ -123,7 +124,7 @@ def _payment(r: _Reply) -> str:
     programmes = payments_for(r.session, r.caller.citizen_id)
     if not programmes:
         return r._("No cash programme found for you.")
-    parts = []
+    answers: list[tuple[str, str]] = []  # per programme: without and with the expected month
     for p in programmes:
         line = r.name(p.programme_code) + ": "
         if p.last:
@@ -146,8 +147,16 @@ def _payment(r: _Reply) -> str:
                 cycle=format_cycle(p.next.cycle, r.locale),
                 amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
             )
-        parts.append(line if line.endswith((".", "।")) else r.sentence(line))
-    return r.fit(parts)
+        lean = line if line.endswith((".", "।")) else r.sentence(line)
+        rich = lean
+        if p.expected and not p.next:  # the month the programme's schedule pays in next, without the amount
+            rich = line + ("" if line.endswith(": ") else "; ") + expected_payment_sentence(r.locale, p.expected, False)
+        answers.append((lean, rich))
+    # Every expected month when the whole answer fits; else each where it still fits beside
+    # the pointer to USSD, so an expected month never crowds a programme's last payment out.
+    if r.fits(" ".join(rich for _, rich in answers)):
+        return " ".join(rich for _, rich in answers)
+    return r.fit([rich if r.fits(f"{rich} {r.more()}") else lean for lean, rich in answers])
 
 
 def _status(r: _Reply) -> str:

@@ -8,7 +8,10 @@ from decimal import Decimal
 from grievance.labels import status_label
 from registry.labels import channel_label, unit_label
 from registry.models import PaymentChannel
+from registry.schedule_labels import expected_payment_sentence
+from registry.schedules import ExpectedPayment
 from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
+from sms.encoding import segments
 
 
 def _digits(text: str, locale: str) -> str:
@@ -38,16 +41,30 @@ def _cycle(locale: str, cycle: str) -> str:
     return format_cycle(cycle, locale)
 
 
-def payment_credited(locale: str, programme: str, amount: Decimal, cycle: str, channel: PaymentChannel | None) -> str:
+def payment_credited(
+    locale: str,
+    programme: str,
+    amount: Decimal,
+    cycle: str,
+    channel: PaymentChannel | None,
+    expected: ExpectedPayment | None = None,
+) -> str:
+    """The credit, then the month the programme's schedule pays in next when that still fits
+    2 parts (a quarterly allowance's next payment is three months away, not one)."""
     values = {"programme": programme, "amount": _money(locale, amount), "cycle": _cycle(locale, cycle)}
     if channel is None:
-        return translate(locale, "%(programme)s: %(amount)s for %(cycle)s has reached your account.", **values)
-    return translate(
-        locale,
-        "%(programme)s: %(amount)s for %(cycle)s has reached your %(channel)s account.",
-        channel=channel_label(locale, channel),
-        **values,
-    )
+        text = translate(locale, "%(programme)s: %(amount)s for %(cycle)s has reached your account.", **values)
+    else:
+        text = translate(
+            locale,
+            "%(programme)s: %(amount)s for %(cycle)s has reached your %(channel)s account.",
+            channel=channel_label(locale, channel),
+            **values,
+        )
+    if expected is None:
+        return text
+    with_next = f"{text} {expected_payment_sentence(locale, expected)}"
+    return with_next if segments(with_next).segments <= 2 else text
 
 
 def payment_failed(locale: str, programme: str, amount: Decimal, cycle: str, reason: str, office: str) -> str:

@@ -27,6 +27,7 @@ from registry.eligibility.explain import (
 )
 from registry.labels import channel_label, payment_advice, payment_status_label, wallet_sentence
 from registry.lookups import count_lookup, over_limit
+from registry.schedule_labels import expected_payment_sentence
 from registry.services import (
     ProgrammePayments,
     citizen_id_by_nid_and_date_of_birth,
@@ -182,7 +183,7 @@ def _payments(ctx: Context) -> list[ProgrammePayments]:
 
     def load() -> list[ProgrammePayments]:
         order = {code: i for i, code in enumerate(ctx.rulebook.order)}
-        found = payments_for(ctx.reads, ctx.state.citizen_id)
+        found = payments_for(ctx.reads, ctx.state.citizen_id, ctx.today)
         return sorted(found, key=lambda p: order.get(p.programme_code, len(order)))
 
     return ctx.memo("payments", load)
@@ -256,17 +257,7 @@ def payment_text(ctx: Context) -> str:
             lines.append(advice)
     else:
         lines.append(ctx._("%(programme)s: no payment yet.", programme=name))
-    if summary.next:
-        # Quarterly programmes publish no schedule: the month the next payment is due, as imported.
-        lines.append(
-            ctx._(
-                "Next: %(amount)s in %(cycle)s.",
-                amount=_money(ctx, summary.next.amount_bdt),
-                cycle=format_cycle(summary.next.cycle, ctx.locale),
-            )
-        )
-    else:
-        lines.append(ctx._("Next payment not scheduled yet."))
+    lines.append(_next_payment_sentence(ctx, summary))
     channel = summary.channel or (last.channel if last else None)
     account = ctx.digits(summary.masked_account) if summary.masked_account else None
     if channel and account:
@@ -280,6 +271,20 @@ def payment_text(ctx: Context) -> str:
     elif channel:
         lines.append(ctx._("Paid through %(channel)s.", channel=channel_label(ctx.locale, channel)))
     return " ".join(lines)
+
+
+def _next_payment_sentence(ctx: Context, summary: ProgrammePayments) -> str:
+    """A scheduled payment as imported wins; else the month the programme's schedule pays
+    in next (a quarterly allowance is not due next month)."""
+    if summary.next:
+        return ctx._(
+            "Next: %(amount)s in %(cycle)s.",
+            amount=_money(ctx, summary.next.amount_bdt),
+            cycle=format_cycle(summary.next.cycle, ctx.locale),
+        )
+    if summary.expected:
+        return expected_payment_sentence(ctx.locale, summary.expected)
+    return ctx._("Next payment not scheduled yet.")
 
 
 # -- e-tokens -----------------------------------------------------------------------------

@@ -68,3 +68,20 @@ def test_demo_data_can_be_loaded_twice_without_change(session):
     before = snapshot(session, *MODELS)
     generate_demo_data(session, 200, seed=2)
     assert snapshot(session, *MODELS) == before
+
+
+def test_demo_payments_follow_each_programmes_schedule(session):
+    generate_demo_data(session, 1500, seed=5, as_of=dt.date(2026, 11, 1))
+
+    def payments(*codes):
+        return session.execute(
+            select(Payment.cycle, Payment.amount_bdt, Payment.status).where(Payment.programme_code.in_(codes))
+        ).all()
+
+    oaa = payments("OAA")
+    assert oaa and {cycle for cycle, _, _ in oaa} == {"2026-01", "2026-04", "2026-07", "2026-10"}
+    assert {amount for _, amount, _ in oaa} == {1800}  # three months of Tk 600 an instalment
+    assert PaymentStatus.SCHEDULED not in {status for _, _, status in oaa}  # January's is the schedule's to say
+    monthly = payments("MCBP", "FFH", "GPEN")
+    assert monthly and {cycle for cycle, _, _ in monthly} == {"2026-07", "2026-08", "2026-09", "2026-10", "2026-11"}
+    assert {cycle for cycle, _, status in monthly if status is PaymentStatus.SCHEDULED} == {"2026-11"}

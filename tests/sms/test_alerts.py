@@ -60,7 +60,13 @@ def queued(monkeypatch):
     return jobs
 
 
-def test_a_payments_import_queues_alerts_in_batches_not_calls(app, session, write_csv, beneficiaries, queued):
+@pytest.fixture
+def on_today(monkeypatch):
+    """The alerts are delivered on TODAY (the month the next payment is expected from)."""
+    monkeypatch.setattr(alerts, "utcnow", lambda: dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC))
+
+
+def test_a_payments_import_queues_alerts_in_batches_not_calls(app, session, write_csv, beneficiaries, queued, on_today):
     people = beneficiaries(1_200)
     report = run_import(session, "payments", write_csv("payments", [payment_row(p) for p in people]), today=TODAY)
     assert report.committed
@@ -72,7 +78,41 @@ def test_a_payments_import_queues_alerts_in_batches_not_calls(app, session, writ
     assert count(session, Message) == 1_200
     assert session.scalar(select(func.count()).where(Alert.done_at.is_(None))) == 0
     texts = {m.phone: m.text for m in session.scalars(select(Message))}
-    assert texts[people[0].mobile] == "বয়স্ক ভাতা: জুলাই ২০২৬-এর ৬০০ টাকা আপনার বিকাশ অ্যাকাউন্টে জমা হয়েছে।"
+    assert texts[people[0].mobile] == (
+        "বয়স্ক ভাতা: জুলাই ২০২৬-এর ৬০০ টাকা আপনার বিকাশ অ্যাকাউন্টে জমা হয়েছে। পরবর্তী: সম্ভবত অক্টোবর ২০২৬-এ ১,৮০০ টাকা (ত্রৈমাসিক)।"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "expected"),
+    [
+        ("OAA", "en", "Next: Tk 1,800 expected in October 2026 (quarterly)."),
+        ("FFH", "en", "Next: Tk 20,000 expected in August 2026 (monthly)."),
+        ("OAA", "bn", "পরবর্তী: সম্ভবত অক্টোবর ২০২৬-এ ১,৮০০ টাকা (ত্রৈমাসিক)।"),
+    ],
+)
+def test_a_credited_alert_names_the_next_payment_the_programme_pays(
+    app, session, write_csv, beneficiaries, on_today, code, language, expected
+):
+    [person] = beneficiaries(1, language=Language(language))
+    if code != "OAA":  # beneficiaries() enrols everyone in the Old Age Allowance
+        make_enrolment(session, person, code)
+        session.commit()
+    run_import(session, "payments", write_csv("payments", [payment_row(person, programme=code)]), today=TODAY)
+    drain(app)
+    text = session.scalar(select(Message.text))
+    assert text.endswith(expected), text
+    assert segments(text).segments <= 2
+
+
+def test_the_next_payment_is_left_out_of_an_alert_it_would_push_past_two_parts(app_context):
+    from registry.schedules import ExpectedPayment, PaymentFrequency
+
+    longest = "মাতৃস্বাস্থ্য ভাউচার"
+    expected = ExpectedPayment("2026-09", Decimal("29999999.97"), PaymentFrequency.QUARTERLY)
+    bare = payment_credited("bn", longest, Decimal("9999999.99"), "2026-12", PaymentChannel.AGENT_BANKING)
+    text = payment_credited("bn", longest, Decimal("9999999.99"), "2026-12", PaymentChannel.AGENT_BANKING, expected)
+    assert text == bare and segments(text).segments <= 2
 
 
 def test_reimporting_the_same_file_alerts_nobody_twice(app, session, write_csv, beneficiaries):

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from grievance.intake import Filing, file_grievance
 from grievance.models import Category, Channel
@@ -180,6 +180,35 @@ def test_every_page_of_every_screen_fits(app, session, worst_case, gateway, lang
                     context.state.frame.page += 1
                     checked += 1
     assert checked > len(JOURNEYS)
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_every_payment_page_fits_with_the_next_payment_the_schedule_expects(
+    app, session, worst_case, gateway, language
+):
+    """Nothing scheduled: every programme expects a 3-month instalment of the largest rate in
+    September (the longest month name) instead."""
+    session.execute(delete(Payment).where(Payment.status == PaymentStatus.SCHEDULED))
+    session.execute(
+        update(Programme).values(
+            payment_frequency="quarterly", payment_months="3,6,9,12", amount_bdt=MAX_AMOUNT, unit="BDT/month"
+        )
+    )
+    session.commit()
+    engine = app.extensions["sahayata.ussd"]
+    config = GATEWAYS[gateway]
+    locale = _locale(language, config)
+    september = "সেপ্টেম্বর" if locale == "bn" else "September"
+    codes = list(session.scalars(select(Programme.code).where(Programme.benefit_type == "cash")))
+    for code in codes:
+        stack = [Frame(HOME_SCREEN), Frame("payment", {"programme": code})]
+        context = _context(engine, session, worst_case, config, locale, stack)
+        context.today = dt.date(2027, 9, 1)
+        pages = [page.text for page in engine.render_all_pages(context)]
+        for page in pages:
+            assert config.budget.fits(page), (code, locale, str(config.budget.measure(page)))
+        assert september in " ".join(pages), (code, pages)  # the expected month is shown, not cut
 
 
 def _longest_notice(context: Context, screen_id: str) -> str:

@@ -415,6 +415,67 @@ def test_the_next_payment_is_a_month_by_name(app, session, caller):
     assert "Next: Tk 600 in November 2026." in text
 
 
+def _payment_screen_on(app, session, citizen_id, programme, today, locale):
+    context = _context(app, session, citizen_id, "payment", {"programme": programme}, locale)
+    context.today = today
+    return JOURNEYS["payment"].text(context)
+
+
+@pytest.fixture
+def quarterly_payee(session):
+    """An Old Age Allowance beneficiary paid October's quarterly instalment, nothing scheduled."""
+    citizen = make_citizen(session, age=70, gender=Gender.FEMALE)
+    make_enrolment(session, citizen, "OAA")
+    make_payment(session, citizen, "OAA", cycle="2026-10", amount_bdt=Decimal(1800), paid_on=dt.date(2026, 10, 12))
+    session.commit()
+    return citizen
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "Next: Tk 1,800 expected in January 2027 (quarterly)."),
+        ("bn", "পরবর্তী: সম্ভবত জানুয়ারি ২০২৭-এ ১,৮০০ টাকা (ত্রৈমাসিক)।"),
+        (ROMANIZED_BANGLA, "Poroborti: sombhoboto January 2027-e 1,800 taka (troimasik)."),
+    ],
+)
+def test_a_quarterly_allowance_expects_its_next_quarter_not_next_month(app, session, quarterly_payee, locale, expected):
+    text = _payment_screen_on(app, session, quarterly_payee.id, "OAA", dt.date(2026, 11, 20), locale)
+    assert expected in text
+    assert "December" not in text and "ডিসেম্বর" not in text
+    assert "not scheduled" not in text
+
+
+def test_the_quarterly_payments_first_page_still_shows_amount_status_and_date(app, session, quarterly_payee):
+    text = _payment_screen_on(app, session, quarterly_payee.id, "OAA", dt.date(2026, 11, 20), "bn")
+    assert text.startswith("বয়স্ক ভাতা: ১,৮০০ টাকা, জমা হয়েছে, ১২ অক্টো ২০২৬।")
+
+
+def test_a_scheduled_payment_row_still_names_the_next_payment(app, session, quarterly_payee):
+    make_payment(
+        session,
+        quarterly_payee,
+        "OAA",
+        cycle="2026-12",
+        amount_bdt=Decimal(1800),
+        status=PaymentStatus.SCHEDULED,
+        paid_on=None,
+        txn_id=None,
+    )
+    session.commit()
+    text = _payment_screen_on(app, session, quarterly_payee.id, "OAA", dt.date(2026, 11, 20), "en")
+    assert "Next: Tk 1,800 in December 2026." in text and "expected" not in text
+
+
+def test_a_suspended_allowance_promises_no_next_payment(app, session):
+    citizen = make_citizen(session, age=70)
+    make_enrolment(session, citizen, "OAA", status=EnrolmentStatus.SUSPENDED)
+    make_payment(session, citizen, "OAA", cycle="2026-10")
+    session.commit()
+    text = _payment_screen_on(app, session, citizen.id, "OAA", dt.date(2026, 11, 20), "en")
+    assert "Next payment not scheduled yet." in text
+
+
 def test_etokens_in_kilograms_read_in_bangla_words(app, session):
     citizen = make_citizen(session, age=40)
     wallet = make_wallet(session, citizen, "FFP", unit="kg", expires_on=dt.date(2026, 11, 30))
