@@ -162,10 +162,18 @@ def _inside_a_sentence(tokens, start: int, end: int, sentence: int | None, claus
 def _furthest_cut(tokens: tuple[Token, ...], start: int, fits) -> tuple[int | None, int | None, int | None]:
     """The furthest allowed page end after ``start`` that fits (None if none does), and the
     furthest sentence start and clause start up to it."""
+    # A page only grows with its end (more characters, or a switch to the stricter UCS-2
+    # limit), so what fits is a prefix: found by bisection, a long text's pages are cut in
+    # a logarithmic number of trial pages rather than one per token.
+    fitting, too_far = start, len(tokens)
+    while too_far - fitting > 1:
+        middle = (fitting + too_far) // 2
+        if fits(middle):
+            fitting = middle
+        else:
+            too_far = middle
     best = sentence = clause = None
-    for end in range(start + 1, len(tokens)):
-        if not fits(end):
-            break
+    for end in range(start + 1, fitting + 1):
         if tokens[end].breakable:
             best = end
             if tokens[end].sentence_start:
