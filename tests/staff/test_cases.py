@@ -326,3 +326,11 @@ def test_a_case_number_in_bengali_digits_opens_the_case_and_nonsense_is_404(
     assert client.get(f"/staff/cases/{bengali}").status_code == 200
     for number in ("%00", f"{grievance.tracking_number}%00", "9" * 5000, "١٢٣"):
         assert client.get(f"/staff/cases/{number}").status_code == 404, number[:20]
+
+
+def test_the_scripts_unavailable_message_is_translated_on_the_page(staff_client, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    client.post("/staff/language", {"language": "bn"})
+    page = client.get(f"/staff/cases/{grievance.tracking_number}").get_data(as_text=True)
+    assert 'data-unavailable="এসএমএসটি আগে দেখানো যাচ্ছে না। পাতাটি আবার খুলুন।"' in page
