@@ -15,7 +15,9 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 
 def utf16_units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    # A lone surrogate (text sliced through a pair, or decoded with surrogateescape) still
+    # takes one code unit on the air; counting it must not raise. Valid text counts the same.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def gsm7_septets(text: str) -> int | None:

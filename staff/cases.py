@@ -63,9 +63,14 @@ def find_case(session: Session, user: StaffUser, tracking_number: str) -> Grieva
     return session.scalar(select(Grievance).where(Grievance.tracking_number == number, visible(user)))
 
 
+def clean_text(text: str | None) -> str:
+    """The officer's text as typed, never cut (the request size limit bounds it). PostgreSQL
+    refuses a NUL byte in text; nobody means one in a note."""
+    return (text or "").replace("\x00", "").strip()
+
+
 def clean_note(note: str | None) -> str:
-    # PostgreSQL refuses a NUL byte in text; nobody means one in a note.
-    return (note or "").replace("\x00", "").strip()[:NOTE_MAX_CHARS]
+    return clean_text(note)[:NOTE_MAX_CHARS]
 
 
 class QuestionTooLong(ActionRefused):
@@ -90,7 +95,8 @@ class QuestionPreview:
 
 def preview_question(grievance: Grievance, question: str) -> QuestionPreview:
     """The SMS that asking ``question`` would send, in the citizen's language, and its parts."""
-    text = information_request(grievance.locale, grievance.tracking_number, clean_note(question))
+    # The whole question: a cut one would be counted (and shown) as something else than typed.
+    text = information_request(grievance.locale, grievance.tracking_number, clean_text(question))
     encoded = segments(text)
     return QuestionPreview(text, encoded.encoding, encoded.units, encoded.segments)
 
@@ -113,7 +119,9 @@ def perform(
     ActionRefused or TransitionNotAllowed (and changes nothing)."""
     if action not in allowed_actions(user, grievance):
         raise NotAllowed(action.value)
-    note = clean_note(note)
+    # A question is counted whole and refused when too long, never cut: any text over the note
+    # limit also needs more parts than may be sent.
+    note = clean_text(note) if action is CaseAction.ASK else clean_note(note)
     to_ministry = (to_ministry or "").strip().upper()
     actor = f"staff:{user.id}"
     question_id: int | None = None

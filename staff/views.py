@@ -256,7 +256,7 @@ def ask_preview(number: str):
         if wants_json:
             return {"error": reason}, 413
         flash(reason, "error")
-        return _case_page(grievance, question[: cases.NOTE_MAX_CHARS], "ask", status=413)
+        return _case_page(grievance, question, "ask", status=413)
     preview = cases.preview_question(grievance, question)
     if wants_json:
         return {
@@ -311,7 +311,7 @@ def act(number: str):
         # Nothing is sent, and the officer's text stays in the form to be shortened.
         session.rollback()
         flash(_("Not done: %(reason)s", reason=_too_long(problem.parts)), "error")
-        note = cases.clean_note(request.form.get("note", ""))
+        note = cases.clean_text(request.form.get("note", ""))
         return _case_page(grievance, note, "ask", cases.preview_question(grievance, note), status=422)
     except (ValueError, ActionRefused, TransitionNotAllowed) as problem:
         session.rollback()

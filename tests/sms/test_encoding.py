@@ -4,7 +4,7 @@ surrogate pair; Twilio never ends one inside a grapheme cluster."""
 import pytest
 
 from sahayata.gsm7 import utf16_units
-from sms.encoding import Billing, billing_for, count_parts, segments, strictest
+from sms.encoding import Billing, Encoded, billing_for, count_parts, segments, strictest
 
 STANDARD, TWILIO = Billing.STANDARD, Billing.TWILIO
 ESC = "^"  # an extension character: escape septet + character, 2 septets
@@ -131,3 +131,11 @@ def test_the_strictest_count_is_never_below_any_providers():
 
 def test_ussd_screens_still_count_plain_utf16_units():
     assert utf16_units(EMOJI * 3 + KSSA) == 9
+
+
+@pytest.mark.parametrize("billing", list(Billing))
+def test_a_lone_surrogate_is_counted_not_a_crash(billing):
+    # Text decoded with errors="surrogateescape" (or sliced through a pair) can hold one.
+    assert utf16_units("\ud800") == 1
+    assert count_parts("\ud800", billing) == Encoded("UCS-2", 1, 1)
+    assert count_parts("\udc00" + KA * 70, billing) == Encoded("UCS-2", 71, 2)

@@ -148,3 +148,44 @@ def test_asking_shows_the_sms_and_its_parts_while_typing_and_keeps_a_refused_que
     assert refused_by_policy == []
     session.expire_all()
     assert session.scalars(select(Message).where(Message.template == "information_request")).all() == []
+
+
+def test_the_preview_says_it_is_unavailable_when_the_session_has_expired(site, page, routed_case, officer):
+    from playwright.sync_api import expect
+
+    grievance = routed_case()
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{grievance.tracking_number}")
+    page.select_option("#action", "ask")
+    page.fill("#note", "Since which month?")
+    expect(page.locator("#sms-parts")).to_have_text("2 of at most 2 SMS parts.")
+    page.context.clear_cookies()  # signed out elsewhere, or idle too long: the server answers an HTML page
+    page.fill("#note", "🙏" * 60)
+    expect(page.locator("#sms-parts")).to_have_text("SMS preview unavailable. Reload the page.")
+    expect(page.locator("#sms-parts")).to_have_class("error")
+    expect(page.locator("#sms-text")).to_have_text("")  # no stale count or text left standing
+
+
+def test_clearing_the_note_while_a_preview_is_on_its_way_keeps_it_hidden(site, page, routed_case, officer):
+    from playwright.sync_api import expect
+
+    grievance = routed_case()
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{grievance.tracking_number}")
+    held = []
+    page.route("**/ask/preview", lambda route: held.append(route))  # answered only when the test lets it through
+    page.select_option("#action", "ask")
+    page.fill("#note", "Since which month?")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1
+    page.fill("#note", "")
+    page.wait_for_timeout(400)  # longer than the typing pause before the next preview
+    expect(page.locator("#sms-preview")).to_be_hidden()
+    with page.expect_response("**/ask/preview"):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # time for the late answer to be read
+    expect(page.locator("#sms-preview")).to_be_hidden()
+    assert len(held) == 1  # nothing asked for an empty note

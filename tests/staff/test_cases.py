@@ -96,6 +96,24 @@ def test_a_question_needing_three_parts_is_refused_with_the_text_kept(staff_clie
     assert not any((e.note or "").startswith("asked the citizen") for e in grievance.events)
 
 
+def test_a_question_over_the_note_limit_is_refused_whole_and_kept_whole(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    question = "Since which month is the allowance missing? " * 14  # over 500 characters
+    assert len(question.strip()) > cases.NOTE_MAX_CHARS
+    response = act(client, grievance, "ask", note=question)
+    page = response.get_data(as_text=True)
+    parts = cases.preview_question(grievance, question).parts  # of the whole text, not its first 500
+    assert response.status_code == 422 and parts > 8
+    assert f"Not done: the question would need {parts} SMS parts; at most 2 may be sent. Shorten it." in page
+    assert f">{question.strip()}</textarea>" in page
+    without_script = preview(client, grievance, question, json=False)
+    page = without_script.get_data(as_text=True)
+    assert without_script.status_code == 413 and "The question is too long: at most 500 characters." in page
+    assert f">{question}</textarea>" in page
+    assert session.scalars(select(Message).where(Message.template == "information_request")).all() == []
+
+
 def test_the_refusal_is_in_the_officers_language(staff_client, session, routed_case, officer):
     grievance = routed_case()
     client = staff_client(officer)
@@ -308,3 +326,11 @@ def test_a_case_number_in_bengali_digits_opens_the_case_and_nonsense_is_404(
     assert client.get(f"/staff/cases/{bengali}").status_code == 200
     for number in ("%00", f"{grievance.tracking_number}%00", "9" * 5000, "١٢٣"):
         assert client.get(f"/staff/cases/{number}").status_code == 404, number[:20]
+
+
+def test_the_scripts_unavailable_message_is_translated_on_the_page(staff_client, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    client.post("/staff/language", {"language": "bn"})
+    page = client.get(f"/staff/cases/{grievance.tracking_number}").get_data(as_text=True)
+    assert 'data-unavailable="এসএমএসটি আগে দেখানো যাচ্ছে না। পাতাটি আবার খুলুন।"' in page
