@@ -140,3 +140,60 @@ def test_holidays_deadline_prints_what_the_clock_sets(cli, session, no_recorded_
     # Across Eid-ul-Fitr 2027 (estimated Wed 10 - Fri 12 March).
     short = cli.invoke(args=["grievance", "holidays", "deadline", "--from", "2027-03-09", "--working-days", "2"])
     assert "due 2027-03-15 (Mon)" in short.output
+
+
+def _on_the_clock(session, started):
+    import datetime as dt
+
+    from grievance import sla
+
+    grievance = _routed(session)
+    grievance.sla_started_at = dt.datetime.combine(started, dt.time(11), sla.DHAKA).astimezone(dt.UTC)
+    grievance.due_at = sla.add_working_days(grievance.sla_started_at, 30, sla.holidays(session))
+    session.commit()
+    return grievance
+
+
+@pytest.fixture
+def next_gazette(monkeypatch):
+    """next_gazette(): deploy the next gazette file, with one more holiday (Wed 2 June 2027)."""
+    import datetime as dt
+
+    from grievance import calendar
+
+    shipped = calendar.gazette()
+    row = calendar.Correction(dt.date(2027, 6, 2), "add", "Executive order", "নির্বাহী আদেশ", note="next")
+    return lambda: monkeypatch.setattr(calendar, "gazette", lambda: (*shipped, row))
+
+
+def _dhaka(moment):
+    from grievance import sla
+    from sahayata.clock import as_utc
+
+    return as_utc(moment).astimezone(sla.DHAKA).date()
+
+
+@pytest.mark.parametrize("command", [["grievance", "holidays", "recount"], ["db", "upgrade"]])
+def test_recount_and_db_upgrade_move_deadlines_a_new_gazette_file_changes(
+    cli, session, no_dispatch, no_recorded_holidays, next_gazette, command
+):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from grievance.models import GrievanceEvent
+
+    grievance = _on_the_clock(session, dt.date(2027, 6, 1))
+    before = _dhaka(grievance.due_at)
+    next_gazette()
+    result = cli.invoke(args=command)
+    assert result.exit_code == 0, result.output
+    session.refresh(grievance)
+    after = _dhaka(grievance.due_at)
+    assert (before, after) == (dt.date(2027, 7, 14), dt.date(2027, 7, 15))
+    assert f"complaint {grievance.tracking_number}: deadline {before} -> {after}" in result.output
+    assert "1 open complaint deadline(s) moved" in result.output
+    notes = session.scalars(select(GrievanceEvent.note).where(GrievanceEvent.grievance_id == grievance.id)).all()
+    assert notes[-1] == f"deadline moved from {before} to {after}: calendar updated (gazette/package)"
+    again = cli.invoke(args=command)
+    assert again.exit_code == 0 and grievance.tracking_number not in again.output
