@@ -155,22 +155,13 @@ def _echo_moved(moved, what: str) -> None:
     click.echo(f"{len(moved)} open complaint deadline(s) moved{what}")
 
 
-def _who() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return "unknown"
-
-
-def _record(day: dt.datetime, action: str, name: str | None, name_bn: str | None, by: str | None) -> None:
+def _record(day: dt.datetime, action: str, name: str | None, name_bn: str | None, by: str) -> None:
     from grievance.holiday_changes import ChangeRefused, record_change
     from grievance.models import HolidayAction
 
     session = db_session()
     try:
-        recorded = record_change(session, day.date(), HolidayAction(action), by or _who(), name, name_bn)
+        recorded = record_change(session, day.date(), HolidayAction(action), by, name, name_bn)
     except ChangeRefused as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -188,8 +179,9 @@ def _change_command(action: str, help_text: str):
     @click.argument("day", metavar="DATE", type=DAY)
     @click.option("--name", default=None, help="The holiday's English name (needed to add one).")
     @click.option("--name-bn", default=None, help="Its Bangla name (default: the calendar's, or --name).")
-    @click.option("--by", "by", default=None, help="Who records it (default: the OS user).")
-    def command(day: dt.datetime, name: str | None, name_bn: str | None, by: str | None) -> None:
+    # Who recorded a change is the audit trail's point: a person, not the server's login name.
+    @click.option("--by", "by", required=True, help="Who records it (staff e-mail or name).")
+    def command(day: dt.datetime, name: str | None, name_bn: str | None, by: str) -> None:
         _record(day, action, name, name_bn, by)
 
     return command
@@ -205,10 +197,14 @@ _change_command("remove", "Remove a day that is not a holiday after all (an Eid 
 def recount_command(by: str) -> None:
     """Recount every open deadline with the calendar as it is now (after the gazette file or
     the holidays package changed; `db upgrade` runs it too)."""
-    from grievance.holiday_changes import recount
+    from grievance.holiday_changes import ChangeRefused, recount
 
     session = db_session()
-    moved = recount(session, by.strip() or "sla-calendar")
+    try:
+        moved = recount(session, by)
+    except ChangeRefused as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
     session.commit()
     _echo_moved(moved, "")
 

@@ -35,6 +35,9 @@ class MovedDeadline:
     after: dt.date
 
 
+NAME_LENGTH = 120  # holiday_changes.name_en, name_bn and recorded_by are VARCHAR(120)
+
+
 @dataclass
 class Recorded:
     change: HolidayChange
@@ -42,6 +45,16 @@ class Recorded:
     # Deadlines that had not followed an earlier calendar update (the gazette file or the
     # package): recounted first and noted as such, so this change is not blamed for them.
     recounted: list[MovedDeadline] = field(default_factory=list)
+
+
+def _clean(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def _check_lengths(**values: str | None) -> None:
+    for what, value in values.items():
+        if value is not None and len(value) > NAME_LENGTH:
+            raise ChangeRefused(f"{what} is {len(value)} characters long; at most {NAME_LENGTH} are kept")
 
 
 def _check(existing: calendar.Holiday | None, day: dt.date, action: HolidayAction, name_en: str | None) -> None:
@@ -82,6 +95,10 @@ def record_change(
     name_bn: str | None = None,
 ) -> Recorded:
     """Record the change and recount the deadlines it affects; the caller commits."""
+    by, name_en, name_bn = _clean(by), _clean(name_en), _clean(name_bn)
+    if by is None:
+        raise ChangeRefused("say who records the change (--by)")
+    _check_lengths(**{"--by": by, "--name": name_en, "--name-bn": name_bn})
     before = _Calendar(session)
     existing = before.days([day.year]).get(day)
     _check(existing, day, action, name_en)
@@ -103,6 +120,8 @@ def recount(session: Session, by: str = "sla-calendar", *, _calendar: _Calendar 
     """Recount every open complaint's deadline from its clock start with the calendar as it
     is now, moving (and noting in its trail) only those that differ: after the gazette file
     changes or the holidays package is upgraded. `db upgrade` runs it; the caller commits."""
+    by = _clean(by) or "sla-calendar"
+    _check_lengths(**{"--by": by})
     return _recount(session, CALENDAR_UPDATE, by, _calendar or _Calendar(session))
 
 

@@ -213,6 +213,27 @@ def test_a_recorded_change_is_not_blamed_for_an_earlier_gazette_update(session, 
     ]
 
 
+@pytest.mark.parametrize(
+    ("by", "name", "message"),
+    [
+        ("clerk", "   ", "needs --name"),
+        ("  ", "Holiday", "say who records the change"),
+        ("clerk", "x" * 121, "--name is 121 characters long; at most 120"),
+        ("c" * 121, "Holiday", "--by is 121 characters long; at most 120"),
+    ],
+)
+def test_a_blank_or_overlong_name_or_recorder_is_refused(session, by, name, message):
+    with pytest.raises(ChangeRefused, match=message):
+        record_change(session, dt.date(2027, 6, 1), HolidayAction.ADD, by, name)
+    assert session.scalars(select(HolidayChange)).all() == []
+
+
+def test_names_and_recorder_are_kept_without_surrounding_spaces(session):
+    change = record_change(session, dt.date(2027, 6, 1), HolidayAction.ADD, " clerk ", "  Holiday ", " ছুটি ").change
+    session.commit()
+    assert (change.recorded_by, change.name_en, change.name_bn) == ("clerk", "Holiday", "ছুটি")
+
+
 def test_a_transfer_keeps_the_clock_start_and_the_deadline(session, complaint_on_the_clock):
     from grievance.actions import Action, apply_action
     from sahayata.clock import as_utc

@@ -86,13 +86,12 @@ def test_holidays_lists_the_year_with_each_days_source(cli, session, no_recorded
     assert "Father of the Nation" not in listing_2026 and "2026-03-17 Tue  Shab-e-Qadr" in listing_2026
 
 
-def test_holidays_confirm_records_who_and_shows_it(cli, session, no_recorded_holidays, monkeypatch):
-    monkeypatch.setattr("getpass.getuser", lambda: "clerk-on-the-server")
-    result = cli.invoke(args=["grievance", "holidays", "confirm", "2027-03-10"])
+def test_holidays_confirm_records_who_and_shows_it(cli, session, no_recorded_holidays):
+    result = cli.invoke(args=["grievance", "holidays", "confirm", "2027-03-10", "--by", "GRS cell"])
     assert result.exit_code == 0, result.output
-    assert "recorded: confirm 2027-03-10 by clerk-on-the-server" in result.output
+    assert "recorded: confirm 2027-03-10 by GRS cell" in result.output
     listed = cli.invoke(args=["grievance", "holidays", "--year", "2027"]).output
-    assert "2027-03-10 Wed  Eid-ul-Fitr / ঈদুল ফিতর  [recorded: confirm by clerk-on-the-server on " in listed
+    assert "2027-03-10 Wed  Eid-ul-Fitr / ঈদুল ফিতর  [recorded: confirm by GRS cell on " in listed
     added = cli.invoke(args=["grievance", "holidays", "add", "2027-06-02", "--name", "Extra", "--by", "alice"])
     assert added.exit_code == 0 and "by alice" in added.output and "deadline(s) moved" in added.output
 
@@ -117,10 +116,16 @@ def test_holidays_remove_moves_an_open_complaints_deadline(cli, session, no_disp
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["confirm", "2027-02-30"], "does not match the format"),
-        (["remove", "2027-06-01"], "not a holiday in the calendar; use add"),
-        (["add", "2027-03-10", "--name", "Eid"], "already a holiday"),
-        (["add", "2027-06-01"], "an added holiday needs --name"),
+        (["confirm", "2027-02-30", "--by", "clerk"], "does not match the format"),
+        (["remove", "2027-06-01", "--by", "clerk"], "not a holiday in the calendar; use add"),
+        (["add", "2027-03-10", "--name", "Eid", "--by", "clerk"], "already a holiday"),
+        (["add", "2027-06-01", "--by", "clerk"], "an added holiday needs --name"),
+        (["add", "2026-12-10", "--name", "   ", "--by", "clerk"], "an added holiday needs --name"),
+        (["confirm", "2027-03-10"], "Missing option '--by'"),
+        (["confirm", "2027-03-10", "--by", " "], "say who records the change (--by)"),
+        (["add", "2027-06-01", "--name", "x" * 121, "--by", "clerk"], "--name is 121 characters long; at most 120"),
+        (["add", "2027-06-01", "--name", "x", "--name-bn", "ছ" * 121, "--by", "clerk"], "--name-bn is 121"),
+        (["recount", "--by", "c" * 121], "--by is 121 characters long; at most 120"),
         (["deadline", "--from", "tomorrow"], "does not match the format"),
         (["deadline", "--from", "2026-12-01", "--working-days", "0"], "0 is not in the range"),
         (["--year", "20x7"], "is not a valid integer"),
