@@ -1,10 +1,12 @@
-"""The warning that next year's lunar holidays are still the package's estimates.
+"""The warning that next year's holidays are not all known yet.
 
 Eid and the other lunar holidays depend on the moon; the package estimates them, and the
-government lists next year's dates in November or December. From 1 December, a next year
-with none of its lunar dates confirmed (by the gazette file or a recorded change) means the
-SLA clock would count January's deadlines on guesses: the scheduler logs it daily and the
-staff dashboard shows it until someone records the notification.
+government lists next year's dates in November or December, with the Buddhist and Hindu
+holidays the package lacks (the gazette file adds those). From 1 December, while any of
+next year's lunar dates is still an estimate, or neither the gazette file nor a recorded
+change adds a day in next year, the SLA clock would count January's deadlines on guesses:
+the scheduler logs it daily and the staff dashboard shows it until someone records the
+notification.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from grievance.calendar import year_calendar
+from grievance import calendar
 from grievance.sla import DHAKA
 from sahayata.clock import utcnow
 from sahayata.db import transaction
@@ -26,13 +28,28 @@ WARN_FROM = (12, 1)  # month, day
 
 
 def unconfirmed_lunar_year(session: Session, today: dt.date) -> int | None:
-    """Next year, if it is 1 December or later and none of next year's lunar dates is confirmed."""
+    """Next year, if it is 1 December or later and its calendar still guesses: one of its
+    lunar dates is unconfirmed, or nothing from the government's list (the gazette file, a
+    recorded addition) is in it yet."""
     if (today.month, today.day) < WARN_FROM:
         return None
-    lunar = [holiday for holiday in year_calendar(session, today.year + 1) if holiday.lunar]
-    if lunar and not any(holiday.confirmed for holiday in lunar):
-        return today.year + 1
+    year = today.year + 1
+    lunar_unconfirmed = any(
+        holiday.lunar and not holiday.confirmed for holiday in calendar.year_calendar(session, year)
+    )
+    if lunar_unconfirmed or not _gazette_lists(session, year):
+        return year
     return None
+
+
+def _gazette_lists(session: Session, year: int) -> bool:
+    """Whether the government's list of ``year`` has been entered: a row of the gazette file
+    in that year, or a recorded addition (the package has no Buddhist or Hindu holiday, so
+    a list entered by hand adds at least one day)."""
+    in_file = any(year in (row.day.year, row.to_day and row.to_day.year) for row in calendar.gazette())
+    return in_file or any(
+        change.action == "add" and change.day.year == year for change in calendar.recorded_changes(session)
+    )
 
 
 @with_app_context
@@ -41,8 +58,9 @@ def warn_unconfirmed_lunar_year() -> int | None:
         year = unconfirmed_lunar_year(session, utcnow().astimezone(DHAKA).date())
     if year is not None:
         log.warning(
-            "the SLA calendar has no confirmed lunar holiday for %s: deadlines count the holidays "
-            "package's estimated dates; record the government's list with "
+            "the SLA calendar of %s is not confirmed: a lunar holiday is still the holidays "
+            "package's estimate, or the gazette's own holidays are missing; record the "
+            "government's list in grievance/seed/holiday_gazette.csv or with "
             "`flask --app wsgi grievance holidays confirm|add|remove`",
             year,
         )

@@ -120,15 +120,6 @@ def escalate() -> None:
     click.echo(f"{escalate_breached()} complaint(s) escalated")
 
 
-def _who() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return "unknown"
-
-
 DAY = click.DateTime(["%Y-%m-%d"])
 
 
@@ -158,22 +149,29 @@ def holidays_cli(ctx: click.Context, year: int | None) -> None:
     click.echo(f"{len(days)} holiday(s), {working} on a working day, {estimated} still estimated")
 
 
-def _record(day: dt.datetime, action: str, name: str | None, name_bn: str | None, by: str | None) -> None:
+def _echo_moved(moved, what: str) -> None:
+    for each in moved:
+        click.echo(f"  complaint {each.tracking_number}: deadline {each.before} -> {each.after}")
+    click.echo(f"{len(moved)} open complaint deadline(s) moved{what}")
+
+
+def _record(day: dt.datetime, action: str, name: str | None, name_bn: str | None, by: str) -> None:
     from grievance.holiday_changes import ChangeRefused, record_change
     from grievance.models import HolidayAction
 
     session = db_session()
     try:
-        recorded = record_change(session, day.date(), HolidayAction(action), by or _who(), name, name_bn)
+        recorded = record_change(session, day.date(), HolidayAction(action), by, name, name_bn)
     except ChangeRefused as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
     session.commit()
+    if recorded.recounted:
+        click.echo("first, deadlines that had not followed the last calendar update (gazette file or package):")
+        _echo_moved(recorded.recounted, " by that update")
     change = recorded.change
     click.echo(f"recorded: {action} {change.day} by {change.recorded_by}")
-    for moved in recorded.moved:
-        click.echo(f"  complaint {moved.tracking_number}: deadline {moved.before} -> {moved.after}")
-    click.echo(f"{len(recorded.moved)} open complaint deadline(s) moved")
+    _echo_moved(recorded.moved, "")
 
 
 def _change_command(action: str, help_text: str):
@@ -181,8 +179,9 @@ def _change_command(action: str, help_text: str):
     @click.argument("day", metavar="DATE", type=DAY)
     @click.option("--name", default=None, help="The holiday's English name (needed to add one).")
     @click.option("--name-bn", default=None, help="Its Bangla name (default: the calendar's, or --name).")
-    @click.option("--by", "by", default=None, help="Who records it (default: the OS user).")
-    def command(day: dt.datetime, name: str | None, name_bn: str | None, by: str | None) -> None:
+    # Who recorded a change is the audit trail's point: a person, not the server's login name.
+    @click.option("--by", "by", required=True, help="Who records it (staff e-mail or name).")
+    def command(day: dt.datetime, name: str | None, name_bn: str | None, by: str) -> None:
         _record(day, action, name, name_bn, by)
 
     return command
@@ -191,6 +190,23 @@ def _change_command(action: str, help_text: str):
 _change_command("confirm", "Confirm a holiday's date as the gazette gives it (an estimated Eid, say).")
 _change_command("add", "Add a holiday the calendar lacks (a moved Eid, a holiday by executive order).")
 _change_command("remove", "Remove a day that is not a holiday after all (an Eid estimated on the wrong day).")
+
+
+@holidays_cli.command("recount")
+@click.option("--by", "by", default="sla-calendar", show_default=True, help="Who the trail names for the moves.")
+def recount_command(by: str) -> None:
+    """Recount every open deadline with the calendar as it is now (after the gazette file or
+    the holidays package changed; `db upgrade` runs it too)."""
+    from grievance.holiday_changes import ChangeRefused, recount
+
+    session = db_session()
+    try:
+        moved = recount(session, by)
+    except ChangeRefused as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    _echo_moved(moved, "")
 
 
 @holidays_cli.command("deadline")

@@ -15,19 +15,29 @@ db_cli = AppGroup("db", help="Database schema and reference data.")
 @db_cli.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
-    """Migrate the schema, then load/refresh reference data (clusters, ministries, places)."""
+    """Migrate the schema, then load/refresh reference data (clusters, ministries, places)
+    and recount open deadlines with the current holiday calendar."""
+    from grievance.holiday_changes import recount
     from grievance.reference_data import sync_grievance_reference_data
     from registry.eligibility.engine import forget_cached_rulebook
     from registry.reference_data import sync_reference_data
 
     migrate.upgrade(current_app, revision)
+    moved = []
     if revision == "head":
         with transaction() as session:
             sync_reference_data(session)
             sync_grievance_reference_data(session)
+            # A deploy may bring a new gazette file or holidays package: open deadlines
+            # follow it now, each move noted in the complaint's trail.
+            moved = recount(session)
         forget_cached_rulebook()
         cache.clear()
     click.echo(f"database at {revision}, reference data loaded")
+    if moved:
+        for each in moved:
+            click.echo(f"  complaint {each.tracking_number}: deadline {each.before} -> {each.after}")
+        click.echo(f"{len(moved)} open complaint deadline(s) moved to the current holiday calendar")
 
 
 @db_cli.command("downgrade")

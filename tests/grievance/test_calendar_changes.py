@@ -149,3 +149,99 @@ def test_a_complaint_from_before_the_clock_start_was_kept_counts_from_its_routin
     record_change(session, EID_2027, HolidayAction.REMOVE, "clerk")
     session.commit()
     assert _dhaka(grievance) == dt.date(2027, 4, 15)
+
+
+def test_a_change_rolled_back_leaves_nothing_in_the_shared_calendar_cache(session):
+    # SQLite gives a rolled-back row's id to the next row: a calendar cached under the
+    # first would be served for the second.
+    first, second = dt.date(2026, 12, 9), dt.date(2026, 12, 10)
+    record_change(session, first, HolidayAction.ADD, "clerk", "Never committed")
+    session.rollback()
+    record_change(session, second, HolidayAction.ADD, "clerk", "Committed")
+    session.commit()
+    days = calendar.calendar(session, [2026])
+    assert second in days and first not in days
+    assert second in sla.holidays(session) and first not in sla.holidays(session)
+
+
+@pytest.fixture
+def gazette_adds(monkeypatch):
+    """gazette_adds(day, name): the gazette file as deployed, with one more added holiday."""
+    shipped = calendar.gazette()
+
+    def add(day: dt.date, name: str) -> None:
+        row = Correction(day, "add", name, name, note="next gazette")
+        monkeypatch.setattr(calendar, "gazette", lambda: (*shipped, row))
+
+    return add
+
+
+def test_recount_moves_the_deadlines_a_new_gazette_file_changes_and_says_so(
+    session, complaint_on_the_clock, gazette_adds
+):
+    from grievance.holiday_changes import recount
+
+    grievance = complaint_on_the_clock(dt.date(2027, 6, 1))
+    untouched = complaint_on_the_clock(dt.date(2027, 7, 20))
+    before, other = _dhaka(grievance), _dhaka(untouched)
+    gazette_adds(dt.date(2027, 6, 2), "Holiday by executive order")
+    moved = recount(session)
+    session.commit()
+    after = _dhaka(grievance)
+    assert after > before and _dhaka(untouched) == other
+    assert [(m.tracking_number, m.before, m.after) for m in moved] == [(grievance.tracking_number, before, after)]
+    assert calendar_events(session, grievance) == [
+        f"deadline moved from {before} to {after}: calendar updated (gazette/package)"
+    ]
+    assert calendar_events(session, untouched) == []
+    assert recount(session) == []  # once is enough
+
+
+def test_a_recorded_change_is_not_blamed_for_an_earlier_gazette_update(session, complaint_on_the_clock, gazette_adds):
+    grievance = complaint_on_the_clock(dt.date(2027, 6, 1))
+    before = _dhaka(grievance)
+    gazette_adds(dt.date(2027, 6, 2), "Holiday by executive order")  # deployed, never recounted
+    recorded = record_change(session, dt.date(2027, 6, 3), HolidayAction.ADD, "clerk", "Another one")
+    session.commit()
+    updated, final = recorded.recounted[0].after, _dhaka(grievance)
+    assert [(m.before, m.after) for m in recorded.recounted] == [(before, updated)]
+    assert [(m.before, m.after) for m in recorded.moved] == [(updated, final)]
+    assert before < updated < final
+    assert calendar_events(session, grievance) == [
+        f"deadline moved from {before} to {updated}: calendar updated (gazette/package)",
+        f"deadline moved from {updated} to {final}: holiday add on 2027-06-03 by clerk",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("by", "name", "message"),
+    [
+        ("clerk", "   ", "needs --name"),
+        ("  ", "Holiday", "say who records the change"),
+        ("clerk", "x" * 121, "--name is 121 characters long; at most 120"),
+        ("c" * 121, "Holiday", "--by is 121 characters long; at most 120"),
+    ],
+)
+def test_a_blank_or_overlong_name_or_recorder_is_refused(session, by, name, message):
+    with pytest.raises(ChangeRefused, match=message):
+        record_change(session, dt.date(2027, 6, 1), HolidayAction.ADD, by, name)
+    assert session.scalars(select(HolidayChange)).all() == []
+
+
+def test_names_and_recorder_are_kept_without_surrounding_spaces(session):
+    change = record_change(session, dt.date(2027, 6, 1), HolidayAction.ADD, " clerk ", "  Holiday ", " ছুটি ").change
+    session.commit()
+    assert (change.recorded_by, change.name_en, change.name_bn) == ("clerk", "Holiday", "ছুটি")
+
+
+def test_a_transfer_keeps_the_clock_start_and_the_deadline(session, complaint_on_the_clock):
+    from grievance.actions import Action, apply_action
+    from sahayata.clock import as_utc
+
+    grievance = complaint_on_the_clock(dt.date(2027, 6, 1))
+    started, due = as_utc(grievance.sla_started_at), as_utc(grievance.due_at)
+    apply_action(session, grievance, Action.TRANSFER, "o@mosw", "dealer issue", "MOFOOD")
+    session.commit()
+    session.refresh(grievance)
+    assert grievance.status is Status.ROUTED and grievance.ministry_code == "MOFOOD"
+    assert (as_utc(grievance.sla_started_at), as_utc(grievance.due_at)) == (started, due)

@@ -86,13 +86,12 @@ def test_holidays_lists_the_year_with_each_days_source(cli, session, no_recorded
     assert "Father of the Nation" not in listing_2026 and "2026-03-17 Tue  Shab-e-Qadr" in listing_2026
 
 
-def test_holidays_confirm_records_who_and_shows_it(cli, session, no_recorded_holidays, monkeypatch):
-    monkeypatch.setattr("getpass.getuser", lambda: "clerk-on-the-server")
-    result = cli.invoke(args=["grievance", "holidays", "confirm", "2027-03-10"])
+def test_holidays_confirm_records_who_and_shows_it(cli, session, no_recorded_holidays):
+    result = cli.invoke(args=["grievance", "holidays", "confirm", "2027-03-10", "--by", "GRS cell"])
     assert result.exit_code == 0, result.output
-    assert "recorded: confirm 2027-03-10 by clerk-on-the-server" in result.output
+    assert "recorded: confirm 2027-03-10 by GRS cell" in result.output
     listed = cli.invoke(args=["grievance", "holidays", "--year", "2027"]).output
-    assert "2027-03-10 Wed  Eid-ul-Fitr / ঈদুল ফিতর  [recorded: confirm by clerk-on-the-server on " in listed
+    assert "2027-03-10 Wed  Eid-ul-Fitr / ঈদুল ফিতর  [recorded: confirm by GRS cell on " in listed
     added = cli.invoke(args=["grievance", "holidays", "add", "2027-06-02", "--name", "Extra", "--by", "alice"])
     assert added.exit_code == 0 and "by alice" in added.output and "deadline(s) moved" in added.output
 
@@ -117,10 +116,16 @@ def test_holidays_remove_moves_an_open_complaints_deadline(cli, session, no_disp
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["confirm", "2027-02-30"], "does not match the format"),
-        (["remove", "2027-06-01"], "not a holiday in the calendar; use add"),
-        (["add", "2027-03-10", "--name", "Eid"], "already a holiday"),
-        (["add", "2027-06-01"], "an added holiday needs --name"),
+        (["confirm", "2027-02-30", "--by", "clerk"], "does not match the format"),
+        (["remove", "2027-06-01", "--by", "clerk"], "not a holiday in the calendar; use add"),
+        (["add", "2027-03-10", "--name", "Eid", "--by", "clerk"], "already a holiday"),
+        (["add", "2027-06-01", "--by", "clerk"], "an added holiday needs --name"),
+        (["add", "2026-12-10", "--name", "   ", "--by", "clerk"], "an added holiday needs --name"),
+        (["confirm", "2027-03-10"], "Missing option '--by'"),
+        (["confirm", "2027-03-10", "--by", " "], "say who records the change (--by)"),
+        (["add", "2027-06-01", "--name", "x" * 121, "--by", "clerk"], "--name is 121 characters long; at most 120"),
+        (["add", "2027-06-01", "--name", "x", "--name-bn", "ছ" * 121, "--by", "clerk"], "--name-bn is 121"),
+        (["recount", "--by", "c" * 121], "--by is 121 characters long; at most 120"),
         (["deadline", "--from", "tomorrow"], "does not match the format"),
         (["deadline", "--from", "2026-12-01", "--working-days", "0"], "0 is not in the range"),
         (["--year", "20x7"], "is not a valid integer"),
@@ -140,3 +145,60 @@ def test_holidays_deadline_prints_what_the_clock_sets(cli, session, no_recorded_
     # Across Eid-ul-Fitr 2027 (estimated Wed 10 - Fri 12 March).
     short = cli.invoke(args=["grievance", "holidays", "deadline", "--from", "2027-03-09", "--working-days", "2"])
     assert "due 2027-03-15 (Mon)" in short.output
+
+
+def _on_the_clock(session, started):
+    import datetime as dt
+
+    from grievance import sla
+
+    grievance = _routed(session)
+    grievance.sla_started_at = dt.datetime.combine(started, dt.time(11), sla.DHAKA).astimezone(dt.UTC)
+    grievance.due_at = sla.add_working_days(grievance.sla_started_at, 30, sla.holidays(session))
+    session.commit()
+    return grievance
+
+
+@pytest.fixture
+def next_gazette(monkeypatch):
+    """next_gazette(): deploy the next gazette file, with one more holiday (Wed 2 June 2027)."""
+    import datetime as dt
+
+    from grievance import calendar
+
+    shipped = calendar.gazette()
+    row = calendar.Correction(dt.date(2027, 6, 2), "add", "Executive order", "নির্বাহী আদেশ", note="next")
+    return lambda: monkeypatch.setattr(calendar, "gazette", lambda: (*shipped, row))
+
+
+def _dhaka(moment):
+    from grievance import sla
+    from sahayata.clock import as_utc
+
+    return as_utc(moment).astimezone(sla.DHAKA).date()
+
+
+@pytest.mark.parametrize("command", [["grievance", "holidays", "recount"], ["db", "upgrade"]])
+def test_recount_and_db_upgrade_move_deadlines_a_new_gazette_file_changes(
+    cli, session, no_dispatch, no_recorded_holidays, next_gazette, command
+):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from grievance.models import GrievanceEvent
+
+    grievance = _on_the_clock(session, dt.date(2027, 6, 1))
+    before = _dhaka(grievance.due_at)
+    next_gazette()
+    result = cli.invoke(args=command)
+    assert result.exit_code == 0, result.output
+    session.refresh(grievance)
+    after = _dhaka(grievance.due_at)
+    assert (before, after) == (dt.date(2027, 7, 14), dt.date(2027, 7, 15))
+    assert f"complaint {grievance.tracking_number}: deadline {before} -> {after}" in result.output
+    assert "1 open complaint deadline(s) moved" in result.output
+    notes = session.scalars(select(GrievanceEvent.note).where(GrievanceEvent.grievance_id == grievance.id)).all()
+    assert notes[-1] == f"deadline moved from {before} to {after}: calendar updated (gazette/package)"
+    again = cli.invoke(args=command)
+    assert again.exit_code == 0 and grievance.tracking_number not in again.output

@@ -177,6 +177,7 @@ def test_the_dashboard_warns_when_next_years_lunar_holidays_are_unconfirmed(
 ):
     from sqlalchemy import delete
 
+    from grievance.calendar import year_calendar
     from grievance.holiday_changes import record_change
     from grievance.models import HolidayAction, HolidayChange
     from sahayata.cache import clear
@@ -189,6 +190,13 @@ def test_the_dashboard_warns_when_next_years_lunar_holidays_are_unconfirmed(
         record_change(session, dt.date(2027, 3, 10), HolidayAction.CONFIRM, "clerk")
         session.commit()
         clear()  # the board itself is cached for a minute
+        assert 'id="calendar-warning"' in client.get("/staff/dashboard").get_data(as_text=True)  # one of many
+        for holiday in year_calendar(session, 2027):
+            if not holiday.confirmed:
+                record_change(session, holiday.day, HolidayAction.CONFIRM, "clerk")
+        record_change(session, dt.date(2027, 10, 10), HolidayAction.ADD, "clerk", "Durga Puja (Bijoya Dashami)")
+        session.commit()
+        clear()
         assert 'id="calendar-warning"' not in client.get("/staff/dashboard").get_data(as_text=True)
     finally:
         session.execute(delete(HolidayChange))
