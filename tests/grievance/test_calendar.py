@@ -7,26 +7,16 @@ from pathlib import Path
 
 import holidays as holiday_calendars
 import pytest
-from sqlalchemy import delete
 
 from grievance import calendar, sla
 from grievance.calendar import GazetteError, Source
-from grievance.models import HolidayAction, HolidayChange
+from grievance.models import HolidayAction
 
 GAZETTE = Path(__file__).resolve().parents[2] / "grievance" / "seed" / "holiday_gazette.csv"
 FRIDAY, SATURDAY = 4, 5
 
 
-@pytest.fixture(autouse=True)
-def no_recorded_changes(app):
-    yield
-    with app.app_context():
-        from sahayata.db import db_session
-
-        session = db_session()
-        session.rollback()
-        session.execute(delete(HolidayChange))
-        session.commit()
+pytestmark = pytest.mark.usefixtures("no_recorded_changes")
 
 
 def independent_off_days(years) -> set[dt.date]:

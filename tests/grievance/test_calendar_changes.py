@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from grievance import calendar, sla
 from grievance.calendar import Correction, Source
@@ -16,16 +16,7 @@ from tests.factories import make_citizen, make_filing
 EID_2027 = dt.date(2027, 3, 10)  # the package's estimate: Wed 10 - Fri 12 March
 
 
-@pytest.fixture(autouse=True)
-def no_recorded_changes(app):
-    yield
-    with app.app_context():
-        from sahayata.db import db_session
-
-        session = db_session()
-        session.rollback()
-        session.execute(delete(HolidayChange))
-        session.commit()
+pytestmark = pytest.mark.usefixtures("no_recorded_changes")
 
 
 @pytest.fixture

@@ -4,28 +4,18 @@ import datetime as dt
 import logging
 
 import pytest
-from sqlalchemy import delete
 
 from grievance import calendar, calendar_watch
 from grievance.calendar import Correction
 from grievance.calendar_watch import unconfirmed_lunar_year
 from grievance.holiday_changes import record_change
-from grievance.models import HolidayAction, HolidayChange
+from grievance.models import HolidayAction
 from sahayata.scheduler import PERIODIC_JOBS
 
 GAZETTE = calendar.gazette()
 
 
-@pytest.fixture(autouse=True)
-def no_recorded_changes(app):
-    yield
-    with app.app_context():
-        from sahayata.db import db_session
-
-        session = db_session()
-        session.rollback()
-        session.execute(delete(HolidayChange))
-        session.commit()
+pytestmark = pytest.mark.usefixtures("no_recorded_changes")
 
 
 def test_2027_with_only_estimated_lunar_dates_warns_from_1_december(session):
