@@ -305,7 +305,8 @@ class PlaceIndex:
 
     def suggest(self, level: str, raw: str, district_id: int | None = None) -> list[str]:
         """Up to three canonical names whose spellings come closest to ``raw``: first the
-        places a loose or rough key found but did not take, then the nearest loose keys."""
+        places a loose or rough key found but did not take, then those whose name begins
+        with it, then the nearest loose keys."""
         scope = (level, (district_id or 0) if level == "upazila" else 0)
         key = exact_key(raw)
         found = [
@@ -314,8 +315,10 @@ class PlaceIndex:
             if not _DIGIT.search(key) and (kind_key := make(key)) is not None
             for place_id in sorted(self._keys[kind].get(scope, {}).get(kind_key, ()))
         ]
-        keys = self._keys[1].get(scope, {})
-        for near in difflib.get_close_matches(_loosened(key), keys, n=10, cutoff=0.6):
+        keys, loose = self._keys[1].get(scope, {}), _loosened(key)
+        if len(loose) >= 3:  # a shortened name: "Chapai" for Chapainawabganj
+            found += [place_id for other in sorted(keys) if other.startswith(loose) for place_id in sorted(keys[other])]
+        for near in difflib.get_close_matches(loose, keys, n=10, cutoff=0.6):
             found += sorted(keys[near])
         names: list[str] = []
         for place_id in found:
