@@ -3,17 +3,22 @@
 Government files spell one place several ways: the Bureau of Statistics writes "Pirgachha"
 where our list says "Pirgacha", older files keep "Comilla", "Jessore" and "Bogra", some add
 "Upazila" or "Sadar", and Bangla names come with or without a nukta or a joiner. A name is
-looked up by two keys, tried in turn:
+looked up by three keys, tried in turn:
 
 - the exact key: case, spaces, punctuation, accents and the words "Upazila", "Zila",
   "District"... removed, Bangla in NFC without joiners;
 - the loose key: also ``h`` after a consonant, doubled letters and the difference between
   similar vowels dropped (``Gonj``/``Ganj``, ``Jhalokati``/``Jhalakathi``), and in Bangla
-  long and short vowel signs, the three sibilants and the two n's merged.
+  long and short i and u, the nukta, the three sibilants and the two n's merged;
+- the rough key, Bangla only: every vowel sign, aspiration and ড়/র merged as well.
 
-A key that two places of the same scope share (two districts, two upazilas of one district)
-names neither, and a name no key finds gets up to three "did you mean" suggestions. Upazilas
-are always looked up within their district: several districts have a Kaliganj or a Sadar.
+A code (anything with a digit, "BD55850073") has the exact key only. A key that two places
+of the same scope share (two districts, two upazilas of one district) names neither. A
+loose or rough answer is taken only when no other place could be meant (``_doubtful``):
+many real names differ only in what those keys merge (Ramu and Ruma, শেরপুর and শ্রীপুর),
+and a wrong place is worse than a refusal. A name no key finds, or a doubtful one, gets up
+to three "did you mean" suggestions. Upazilas are always looked up within their district:
+several districts have a Kaliganj or a Sadar.
 
 The spellings beyond the canonical ones come from ``seed/geo/aliases.csv`` (see SOURCE.md
 there and ``scripts/build_geo_aliases.py``, which makes it).
@@ -64,10 +69,19 @@ _LATIN_VOWELS = str.maketrans(
 )
 _ASPIRATED_H = re.compile(r"(?<=[bcdgjkpstr])h")
 _DOUBLED = re.compile(r"(.)\1+")
-# The loose key, Bangla: what spellings mix up, as the Latin key merges vowels and drops "h":
-# vowel signs (কালাপারা/কলাপাড়া), the three sibilants, the two n's, aspirated and plain
-# consonants, the nukta (য়/য, ড়/ড), ড় and র, and the virama that joins conjuncts.
+# The loose key, Bangla: only what spellings of one name mix up without making it another
+# name: long and short i and u, the nukta (য়/য, ড়/ড), the three sibilants and the two n's.
+# Vowel signs stay (শেরপুর is not শ্রীপুর, নবাবগঞ্জ is not নবীগঞ্জ), as do aspirated letters.
 _BANGLA_LOOSE = str.maketrans(
+    {
+        "\u09bc": None,  # nukta
+        **dict(zip("ীূঈঊণষশ", "িুইউনসস", strict=True)),
+    }
+)
+# The rough key, Bangla: every vowel sign dropped (কালাপারা/কলাপাড়া), aspirated and plain
+# letters, ড় and র, the virama and chandrabindu merged. Many real names share a rough key,
+# so a rough answer is taken only when no other place is near it (see PlaceIndex._doubtful).
+_BANGLA_ROUGH = str.maketrans(
     {
         **dict.fromkeys(map(ord, "\u09bc\u09cd\u0981"), None),  # nukta, virama, chandrabindu
         **dict.fromkeys(map(ord, "\u09be\u09bf\u09c0\u09c1\u09c2\u09c3\u09c7\u09c8\u09cb\u09cc"), None),
@@ -76,6 +90,7 @@ _BANGLA_LOOSE = str.maketrans(
         "ঙ": "ং",
     }
 )
+_DIGIT = re.compile(r"\d")
 
 
 def _words(text: str) -> list[str]:
@@ -94,11 +109,33 @@ def exact_key(text: str) -> str:
 
 
 def loose_key(text: str) -> str:
-    key = exact_key(text)
+    """The exact key with the differences of spelling above merged; a code (anything with a
+    digit) keeps its exact key: BD20190003 is not BD20190033."""
+    return _loosened(exact_key(text))
+
+
+def rough_key(text: str) -> str | None:
+    """The rough key of a Bangla name; Latin names and codes have none."""
+    return _roughened(exact_key(text))
+
+
+def _loosened(key: str) -> str:
+    if _DIGIT.search(key):
+        return key
     if _BANGLA.search(key):
-        return _DOUBLED.sub(r"\1", key.translate(_BANGLA_LOOSE))
+        return key.translate(_BANGLA_LOOSE)
     key = _DOUBLED.sub(r"\1", key.translate(_LATIN_VOWELS))  # "chh" is "ch", then "c"
     return _DOUBLED.sub(r"\1", _ASPIRATED_H.sub("", key))
+
+
+def _roughened(key: str) -> str | None:
+    if _DIGIT.search(key) or not _BANGLA.search(key):
+        return None
+    return _DOUBLED.sub(r"\1", key.translate(_BANGLA_ROUGH))
+
+
+# The loose and rough keys of an exact key, in the order they are tried.
+_LOOSER = (_loosened, _roughened)
 
 
 def _sadar_abbreviated(words: list[str]) -> list[str]:
@@ -155,9 +192,13 @@ class PlaceIndex:
 
     def __init__(self, places: Iterable[Place], aliases: Iterable[Alias] = ()) -> None:
         self.places: dict[tuple[str, int], Place] = {(p.level, p.id): p for p in places}
-        # (level, scope) -> key -> ids; scope is the district id for upazilas, 0 otherwise
-        self._exact: dict[tuple[str, int], dict[str, set[int]]] = {}
-        self._loose: dict[tuple[str, int], dict[str, set[int]]] = {}
+        # By key kind (exact, loose, rough): (level, scope) -> key -> ids, where scope is the
+        # district for an upazila and 0 otherwise; and level -> key -> ids in every scope.
+        kinds = range(1 + len(_LOOSER))
+        self._keys: list[dict[tuple[str, int], dict[str, set[int]]]] = [{} for _ in kinds]
+        self._anywhere: list[dict[str, dict[str, set[int]]]] = [{} for _ in kinds]
+        self._by_length: list[dict[tuple[str, int, int], set[str]]] = [{} for _ in kinds]
+        self._names: dict[tuple[str, int], set[str]] = {}  # a place's exact keys, bare "Sadar" aside
         self._found: dict[tuple[str, str, int | None], int | None] = {}
         spellings: dict[tuple[str, int], set[str]] = {}
         for place in self.places.values():
@@ -178,8 +219,18 @@ class PlaceIndex:
                 if level == "upazila":
                     keys |= sadar_keys(name, district_keys.get(place.parent_id or 0, set()))
                 for key in filter(None, keys):
-                    self._exact.setdefault((level, scope), {}).setdefault(key, set()).add(place_id)
-                    self._loose.setdefault((level, scope), {}).setdefault(loose_key(key), set()).add(place_id)
+                    if key not in _SADAR:
+                        self._names.setdefault((level, place_id), set()).add(key)
+                    self._add(0, level, scope, key, place_id)
+                    if not _DIGIT.search(key):  # a code is right or wrong, never nearly right
+                        for kind, make in enumerate(_LOOSER, 1):
+                            if (kind_key := make(key)) is not None:
+                                self._add(kind, level, scope, kind_key, place_id)
+
+    def _add(self, kind: int, level: str, scope: int, key: str, place_id: int) -> None:
+        self._keys[kind].setdefault((level, scope), {}).setdefault(key, set()).add(place_id)
+        self._anywhere[kind].setdefault(level, {}).setdefault(key, set()).add(place_id)
+        self._by_length[kind].setdefault((level, scope, len(key)), set()).add(key)
 
     @staticmethod
     def _scope(place: Place) -> int:
@@ -189,9 +240,10 @@ class PlaceIndex:
         return {place_id for (lvl, place_id) in self.places if lvl == level}
 
     def find(self, level: str, raw: str, district_id: int | None = None) -> int | None:
-        """The one place this name means, or None (unknown, or shared by two places)."""
-        # An import names the same few places on every row, and computing a name's two keys
-        # is most of a look-up's work: answers are remembered.
+        """The one place this name means, or None (unknown, shared by two places, or only
+        nearly the name of one and as near to another's)."""
+        # An import names the same few places on every row, and computing a name's keys is
+        # most of a look-up's work: answers are remembered.
         question = (level, raw, district_id)
         if question not in self._found:
             if len(self._found) >= _FOUND_KEPT:
@@ -200,14 +252,48 @@ class PlaceIndex:
         return self._found[question]
 
     def _find(self, level: str, raw: str, district_id: int | None) -> int | None:
-        scope = (level, (district_id or 0) if level == "upazila" else 0)
-        for table, key in ((self._exact, exact_key(raw)), (self._loose, loose_key(raw))):
-            ids = table.get(scope, {}).get(key)
-            if ids and len(ids) == 1:
-                return next(iter(ids))
-            if ids:
+        scope = (district_id or 0) if level == "upazila" else 0
+        keys = [exact_key(raw)]
+        ids = self._keys[0].get((level, scope), {}).get(keys[0])
+        if _DIGIT.search(keys[0]) and not ids:
+            return None
+        for kind, make in enumerate((None, *_LOOSER)):
+            if make is not None:
+                if (kind_key := make(keys[0])) is None:
+                    break
+                keys.append(kind_key)
+                ids = self._keys[kind].get((level, scope), {}).get(kind_key)
+            if not ids:
+                continue
+            if len(ids) > 1:
                 return None  # two places share this spelling: guessing would file it wrongly
+            place_id = next(iter(ids))
+            return place_id if kind == 0 or not self._doubtful(level, scope, place_id, keys) else None
         return None
+
+    def _doubtful(self, level: str, scope: int, place_id: int, keys: list[str]) -> bool:
+        """A name that is only loosely one place's is taken for it when nothing else could be
+        meant: no other place of the level, in any district, has any of its keys (an upazila's
+        name with the wrong district is a wrong row, not a misspelling), none of the same
+        scope is a letter away from it (Mogura: Magura or Bogura?), and no upazila has a
+        district's name. Otherwise it is refused, and the place is a suggestion."""
+        levels = ("district", "upazila") if level == "district" else (level,)
+        rivals = {
+            (lvl, other)
+            for lvl in levels
+            for kind in range(len(keys))
+            for key in {keys[kind], keys[-1]}
+            for other in self._anywhere[kind].get(lvl, {}).get(key, ())
+        }
+        kind, key = len(keys) - 1, keys[-1]
+        here = self._keys[kind].get((level, scope), {})
+        for length in (len(key) - 1, len(key), len(key) + 1):
+            for near in self._by_length[kind].get((level, scope, length), ()):
+                if _one_edit(key, near):
+                    rivals |= {(level, other) for other in here[near]}
+        names = self._names.get((level, place_id), set())
+        # A namesake (Kaliganj of another district; Rangpur Sadar for Rangpur) is no rival.
+        return any(not names & self._names.get(rival, set()) for rival in rivals - {(level, place_id)})
 
     def resolve(self, level: str, raw: str, district_id: int | None = None) -> int:
         """The place's id by name, alias or geo-code, else UnknownPlace with suggestions."""
@@ -218,16 +304,42 @@ class PlaceIndex:
         return place_id
 
     def suggest(self, level: str, raw: str, district_id: int | None = None) -> list[str]:
-        """Up to three canonical names whose spellings come closest to ``raw``."""
+        """Up to three canonical names whose spellings come closest to ``raw``: first the
+        places a loose or rough key found but did not take, then those whose name begins
+        with it, then the nearest loose keys."""
         scope = (level, (district_id or 0) if level == "upazila" else 0)
-        keys = self._loose.get(scope, {})
+        key = exact_key(raw)
+        found = [
+            place_id
+            for kind, make in enumerate(_LOOSER, 1)
+            if not _DIGIT.search(key) and (kind_key := make(key)) is not None
+            for place_id in sorted(self._keys[kind].get(scope, {}).get(kind_key, ()))
+        ]
+        keys, loose = self._keys[1].get(scope, {}), _loosened(key)
+        if len(loose) >= 3:  # a shortened name: "Chapai" for Chapainawabganj
+            found += [place_id for other in sorted(keys) if other.startswith(loose) for place_id in sorted(keys[other])]
+        for near in difflib.get_close_matches(loose, keys, n=10, cutoff=0.6):
+            found += sorted(keys[near])
         names: list[str] = []
-        for key in difflib.get_close_matches(loose_key(raw), keys, n=10, cutoff=0.6):
-            for place_id in sorted(keys[key]):
-                name = self.places[(level, place_id)].name_en
-                if name not in names:
-                    names.append(name)
+        for place_id in found:
+            name = self.places[(level, place_id)].name_en
+            if name not in names:
+                names.append(name)
         return names[:MAX_SUGGESTIONS]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b are at most one insertion, deletion, substitution or swap apart."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    a, b = a[prefix:], b[prefix:]
+    if len(a) == len(b):
+        return len(a) <= 1 or a[1:] == b[1:] or (a[:2] == b[1::-1] and a[2:] == b[2:])
+    shorter, longer = sorted((a, b), key=len)
+    return shorter == longer[1:]
 
 
 def _csv(name: str) -> list[dict[str, str]]:

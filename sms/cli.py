@@ -19,7 +19,9 @@ def sms_cli() -> None:
 @click.option("--programme", required=True, help="Programme code, e.g. OAA.")
 @click.option("--cycle", required=True, help="Payment cycle, YYYY-MM.")
 @click.option("--template", required=True, help="payment_sent or payment_scheduled.")
-@click.option("--district", default=None, help="District by English name or code (default: all).")
+@click.option(
+    "--district", default=None, help="District by any spelling of its name, code or BBS geo-code (default: all)."
+)
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=1000, show_default=True)
 @click.option("--again", is_flag=True, help="Send a campaign that has finished once more.")
 @with_appcontext
@@ -45,6 +47,9 @@ def campaign_command(
         campaign, resumed = campaigns.start_or_resume(session, spec, again=again)
     except (InvalidValue, campaigns.CampaignError) as exc:
         raise click.ClickException(str(exc)) from None
+    if spec.district_id is not None:  # say which district a spelling or code was taken for
+        district_name = lookups.places.places[("district", spec.district_id)].name_en
+        click.echo(f"district: {district_name} (code {spec.district_id})", err=True)
     total = campaigns.remaining(session, campaign)
     click.echo(f"campaign {campaign.id}: {'resuming, ' if resumed else ''}{total} recipient(s) to go", err=True)
     with click.progressbar(length=total, label="queueing", file=sys.stderr) as bar:

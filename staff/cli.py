@@ -63,7 +63,9 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
     except Exception:
         session.rollback()
         raise click.ClickException(f"an account for {email} exists already") from None
-    click.echo(f"{role.value} {email} created")
+    # The district a spelling or code resolved to is shown: an officer sees only its data.
+    where = [lookups.places.places[("district", i)].name_en for i in district_ids] if lookups else []
+    click.echo(f"{role.value} {email} created" + (f" for {', '.join(where)}" if where else ""))
 
 
 def _account(email: str):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
 from grievance.jobs import OPEN
@@ -34,28 +34,41 @@ class QueueFilter:
     district: int | None = None
     sla: str = ""  # one of SLA_STATES, or "" for any
     page: int = 1
+    # A district given that no district is: the queue shows it and no cases, never every
+    # district's (a filter dropped in silence would also export them all).
+    unknown_district: str = ""
 
     @classmethod
     def from_args(cls, args: Any) -> QueueFilter:
-        """Unknown values are ignored rather than refused: a stale bookmark still opens."""
+        """Unknown values are ignored rather than refused: a stale bookmark still opens. An
+        unknown district is kept, to be said, and matches nothing."""
         status = args.get("status", "open")
         if status not in ("open", "all", *(s.value for s in Status)):
             status = "open"
         category = args.get("category", "")
         sla = args.get("sla", "")
-        district = _district(args.get("district", ""))
+        raw_district = args.get("district", "").strip()
+        district = _district(raw_district) if raw_district else None
         page = _ascii_number(args.get("page", ""))
         return cls(
             status=status,
             programme=_code(args.get("programme", "")),
             category=category if category in {c.value for c in Category} else "",
-            district=district or None,
+            district=district,
             sla=sla if sla in SLA_STATES else "",
             page=max(1, page or 1),
+            unknown_district="" if district else raw_district[:MAX_DISTRICT_NAME],
         )
+
+    @property
+    def district_suggestions(self) -> list[str]:
+        return place_index().suggest("district", self.unknown_district) if self.unknown_district else []
 
     def as_args(self, **changes: Any) -> dict[str, Any]:
         values = {**self.__dict__, **changes}
+        unknown = values.pop("unknown_district")
+        if unknown and values["district"] is None:
+            values["district"] = unknown  # the export and the next page match nothing too
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
 
@@ -71,11 +84,13 @@ MAX_DISTRICT_NAME = 60
 
 
 def _district(value: str) -> int | None:
-    """A district by its code, or by any spelling of its name or its BBS geo-code, as a
-    ministry's own link or a typed address bar would give it ("Comilla", "BD2019")."""
-    if _ascii_number(value) is not None or len(value) > MAX_DISTRICT_NAME:
-        return _ascii_number(value)
-    return place_index().find("district", value) if value.strip() else None
+    """A district by its code (the queue's own links), or by any spelling of its name or its
+    BBS geo-code, as a ministry's link or a typed address bar would give it ("Comilla",
+    "BD2019"); None if no district is meant."""
+    index = place_index()
+    if _ascii_number(value) is not None:
+        return _ascii_number(value) if _ascii_number(value) in index.ids("district") else None
+    return index.find("district", value) if len(value) <= MAX_DISTRICT_NAME else None
 
 
 def _ascii_number(value: str) -> int | None:
@@ -114,6 +129,8 @@ def _conditions(user: StaffUser, f: QueueFilter, now: dt.datetime) -> list[Colum
         conditions.append(Grievance.category == Category(f.category))
     if f.district:
         conditions.append(Grievance.district_id == f.district)
+    elif f.unknown_district:
+        conditions.append(false())
     if f.sla == "overdue":
         conditions.append(Grievance.due_at < now)
     elif f.sla == "due_soon":

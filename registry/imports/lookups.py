@@ -20,9 +20,23 @@ _UPAZILAS = select(Upazila.id, Upazila.name_en, Upazila.name_bn, Upazila.distric
 _MAX_CODE_DIGITS = 6
 
 
-def _code(raw: str) -> int | None:
+def _number(raw: str) -> int | None:
     digits = to_ascii_digits((raw or "").strip())
     return int(digits) if is_ascii_number(digits) and len(digits) <= _MAX_CODE_DIGITS else None
+
+
+def _bbs_numbers(places: PlaceIndex) -> dict[tuple[str, int], dict[int, tuple[int, str]]]:
+    """(level, district for an upazila or 0) -> BBS number -> (our id, geo-code): BD2019 is
+    district 19 (Cumilla), BD55850073 upazila 73 of district 85 (Pirgachha of Rangpur)."""
+    numbers: dict[tuple[str, int], dict[int, tuple[int, str]]] = {}
+    for alias in seed_aliases():
+        place = places.places.get((alias.level, alias.id))
+        if alias.kind != "geocode" or place is None or alias.level not in ("district", "upazila"):
+            continue
+        scope = (place.parent_id or 0) if alias.level == "upazila" else 0
+        number = int(alias.alias[6:] if alias.level == "upazila" else alias.alias[4:6])
+        numbers.setdefault((alias.level, scope), {})[number] = (alias.id, alias.alias)
+    return numbers
 
 
 @dataclass
@@ -30,6 +44,10 @@ class Lookups:
     places: PlaceIndex  # districts and upazilas of the registry, with every alias of seed/geo
     programmes: dict[str, str]  # lower-case code -> code
     citizen_ids: dict[str, int] = field(default_factory=dict)
+    bbs_numbers: dict[tuple[str, int], dict[int, tuple[int, str]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bbs_numbers = _bbs_numbers(self.places)
 
     @classmethod
     def load(cls, session: Session) -> Lookups:
@@ -42,10 +60,8 @@ class Lookups:
 
     def district(self, raw: str) -> int:
         """A district by its code (our id), any spelling of its name, or its BBS geo-code."""
-        code = _code(raw)
+        code = self._code("district", raw, 0)
         if code is not None:
-            if code not in self.places.ids("district"):
-                raise InvalidValue(f"unknown district code {raw!r}")
             return code
         try:
             return self.places.resolve("district", raw or "")
@@ -55,18 +71,61 @@ class Lookups:
     def upazila(self, raw: str, district_id: int) -> int:
         """An upazila of this district by code, any spelling of its name, or geo-code: the same
         name (Kaliganj, Sadar) is a different upazila in another district."""
-        code = _code(raw)
+        code = self._code("upazila", raw, district_id)
         if code is not None:
-            upazila = self.places.places.get(("upazila", code))
-            if upazila is None:
-                raise InvalidValue(f"unknown upazila code {raw!r}")
-            if upazila.parent_id != district_id:
-                raise InvalidValue(f"upazila {raw!r} is not in the given district")
             return code
         try:
             return self.places.resolve("upazila", raw or "", district_id)
         except UnknownPlace as exc:
             raise InvalidValue(str(exc)) from None
+
+    def _code(self, level: str, raw: str, district_id: int) -> int | None:
+        """Our id for a bare number, None for a name. Files carry BBS numbers as well as our
+        ids, and 40 of our 64 district ids are another district's BBS number (19 is Cumilla
+        there, Naogaon here): a number is our id only when written as we write ids (ASCII,
+        no leading zero: "04" and "০৪" look like BBS numbers) and, for a district, when it
+        is no other district's BBS number. Otherwise InvalidValue names what it could be."""
+        number = _number(raw)
+        if number is None:
+            return None
+        text = raw.strip()
+        ours = self.places.places.get((level, number))
+        elsewhere = None
+        if ours is not None and level == "upazila" and ours.parent_id != district_id:
+            elsewhere, ours = ours, None
+        bbs = self.bbs_numbers.get((level, district_id), {}).get(number)
+        canonical = text == str(number)
+        # An upazila id is also taken when it is another upazila's BBS number in the district
+        # (8 of 494 are): the registry's own files (demo data) give upazilas by id, and a BBS
+        # upazila number is rarely given bare. A district id never is (40 of 64 are).
+        if ours is not None and canonical and (bbs is None or bbs[0] == number or level == "upazila"):
+            return number
+        where = f" in {self._name('district', district_id)}" if level == "upazila" else ""
+        if bbs is not None and ours is not None and bbs[0] != ours.id:
+            codes = ", ".join(f"{code} {self._name(level, i)}" for i, code in (self._geocode(ours), bbs) if code)
+            raise InvalidValue(
+                f"{level} code {raw!r}{where} is ambiguous: our code for {ours.name_en} and the BBS code of "
+                f"{self._name(level, bbs[0])}; write the name or the geo-code ({codes})"
+            )
+        if ours is not None:
+            raise InvalidValue(f"{level} code {raw!r}{where}: the code of {ours.name_en} is written {number}")
+        if bbs is not None:
+            raise InvalidValue(
+                f"unknown {level} code {raw!r}{where}: it is the BBS code of {self._name(level, bbs[0])}; "
+                f"write its geo-code {bbs[1]} or the name"
+            )
+        if elsewhere is not None:
+            district = self._name("district", elsewhere.parent_id or 0)
+            raise InvalidValue(f"upazila {raw!r} is {elsewhere.name_en} of {district}, not in the given district")
+        raise InvalidValue(f"unknown {level} code {raw!r}{where}")
+
+    def _geocode(self, place: Place) -> tuple[int, str]:
+        scope = (place.parent_id or 0) if place.level == "upazila" else 0
+        codes = [code for i, code in self.bbs_numbers.get((place.level, scope), {}).values() if i == place.id]
+        return place.id, codes[0] if codes else ""
+
+    def _name(self, level: str, place_id: int) -> str:
+        return self.places.places[(level, place_id)].name_en
 
     def programme(self, raw: str) -> str:
         key = (raw or "").strip().lower()

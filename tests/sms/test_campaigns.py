@@ -165,3 +165,13 @@ def test_bad_options_get_a_clear_message(cli, session, option, value, message):
     args[option] = value
     result = cli.invoke(args=["sms", "campaign", *[x for pair in args.items() for x in pair]])
     assert result.exit_code != 0 and message in result.output
+
+
+def test_the_campaign_says_which_district_a_spelling_or_code_meant(app, session, paid, cli):
+    paid(1)  # in Cumilla
+    args = ["sms", "campaign", "--programme", "OAA", "--cycle", "2026-07", "--template", "payment_sent"]
+    result = cli.invoke(args=[*args, "--district", "Comilla Zila"])
+    assert result.exit_code == 0 and "district: Cumilla" in result.output, result.output
+    # 19 is our code for Naogaon and the BBS code of Cumilla: neither is messaged on a guess.
+    refused = cli.invoke(args=[*args, "--district", "19", "--again"])
+    assert refused.exit_code != 0 and "ambiguous" in refused.output and "Naogaon" in refused.output

@@ -79,3 +79,15 @@ def test_staff_create_takes_any_spelling_of_a_district(cli, session):
     assert sorted(session.get(District, i).name_en for i in user.district_ids) == ["Jashore", "Rangpur"]
     typo = cli.invoke(args=[*args, "--email", "b@mosw.gov.bd", "--district", "Jexore Zila"])
     assert typo.exit_code != 0 and "did you mean Jashore" in typo.output
+
+
+def test_staff_create_says_which_district_and_refuses_a_number_that_could_be_two(cli, session):
+    args = ["staff", "create", "--role", "officer", "--ministry", "mosw", "--password", "a very long secret"]
+    result = cli.invoke(args=[*args, "--email", "c@mosw.gov.bd", "--district", "Jessore", "--district", "BD5585"])
+    assert result.exit_code == 0 and "created for Jashore, Rangpur" in result.output, result.output
+    # 19 is our code for Naogaon and the BBS code of Cumilla: the officer would see the wrong one.
+    for code in ("19", "04", "০৪"):
+        refused = cli.invoke(args=[*args, "--email", "d@mosw.gov.bd", "--district", code])
+        assert refused.exit_code != 0 and "ambiguous" in refused.output, code
+    assert "BBS code of Cumilla" in cli.invoke(args=[*args, "--email", "d@mosw.gov.bd", "--district", "19"]).output
+    assert session.scalar(select(StaffUser).where(StaffUser.email == "d@mosw.gov.bd")) is None

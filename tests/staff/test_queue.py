@@ -60,10 +60,7 @@ def test_csv_export_of_the_filtered_queue_has_no_personal_data(staff_client, ses
         "page=²",  # str.isdigit() says yes, int() says no
         "page=٢",  # Arabic-Indic two: int() reads it as page 2
         "page=３",  # full-width three
-        "district=²",
-        "district=３",
         "page=99999999999999999999",  # past any OFFSET the database takes
-        "district=99999999999999999999",  # past the integer column
         "page=" + "9" * 5000,  # past Python's digit limit for int()
     ],
 )
@@ -77,12 +74,47 @@ def test_digits_of_other_scripts_and_huge_numbers_are_ignored(staff_client, sess
     assert exported.status_code == 200 and wanted.tracking_number in exported.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "district",
+    [
+        "²",  # str.isdigit() says yes, int() says no
+        "３",
+        "99999999999999999999",  # past the integer column
+        "999",  # no district has this code
+        "Atlantis",
+    ],
+)
+def test_a_district_that_is_none_is_said_and_matches_nothing(staff_client, session, routed_case, officer, district):
+    routed_case(category=Category.WRONG_DATA)
+    client = staff_client(officer)
+    response = client.get("/staff/", query_string={"district": district})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and numbers_in(response) == [] and 'id="unknown-district"' in page
+    assert f"unknown district {district}" in page
+    exported = client.get("/staff/queue.csv", query_string={"district": district})
+    assert exported.status_code == 200 and exported.get_data(as_text=True).count("\n") == 1  # the header only
+
+
+def test_an_unknown_district_gets_suggestions_and_the_export_keeps_it(staff_client, session, routed_case, officer):
+    routed_case(category=Category.WRONG_DATA)  # in Cumilla
+    client = staff_client(officer)
+    page = client.get("/staff/?district=Chapai").get_data(as_text=True)
+    assert "unknown district Chapai (did you mean Chapainawabganj" in page
+    [export] = [line for line in page.split("\n") if 'id="export-csv"' in line]
+    assert "district=Chapai" in export  # the export is as empty as the page
+    assert '<option value="Chapai" selected>' in page  # the form says what is applied, not "any district"
+    assert client.get("/staff/queue.csv?district=Chapai").get_data(as_text=True).count("\n") == 1
+
+
 def test_a_district_in_arabic_indic_digits_is_no_district(staff_client, session, routed_case, officer):
-    wanted = routed_case(category=Category.WRONG_DATA)  # in Cumilla
+    routed_case(category=Category.WRONG_DATA)  # in Cumilla
+    wanted_in_dhaka = routed_case(category=Category.WRONG_DATA, district="Dhaka")
     dhaka_id, _ = place(session, "Dhaka")
     arabic_indic = str(dhaka_id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     response = staff_client(officer).get(f"/staff/?district={arabic_indic}")  # int() would read it as Dhaka
-    assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number]
+    assert response.status_code == 200 and numbers_in(response) == []
+    assert wanted_in_dhaka.tracking_number not in response.get_data(as_text=True)
+    assert "unknown district" in response.get_data(as_text=True)
 
 
 def test_a_nul_byte_in_the_programme_is_ignored(staff_client, session, routed_case, officer):
@@ -124,9 +156,13 @@ def test_the_queue_filters_of_a_production_start(production_app, session, routed
     client = StaffClient(test_client)
     assert client.sign_in(officer).status_code == 302
     wanted = routed_case(category=Category.WRONG_DATA)
-    for query in ("page=²", "district=١", "page=99999999999999999999", "district=99999999999999999999"):
+    for query in ("page=²", "page=99999999999999999999"):
         response = client.get(f"/staff/?{query}")
         assert response.status_code == 200 and numbers_in(response) == [wanted.tracking_number], query
+        assert client.get(f"/staff/queue.csv?{query}").status_code == 200, query
+    for query in ("district=١", "district=99999999999999999999"):
+        response = client.get(f"/staff/?{query}")
+        assert response.status_code == 200 and numbers_in(response) == [], query
         assert client.get(f"/staff/queue.csv?{query}").status_code == 200, query
 
 
@@ -144,6 +180,9 @@ def test_the_district_filter_takes_any_spelling_of_the_name(staff_client, sessio
         assert numbers_in(client.get("/staff/", query_string={"district": spelling})) == by_code, spelling
 
 
-def test_an_unknown_district_name_filters_nothing_out():
-    for nothing in ("Atlantis", "x" * 1000, "  "):
-        assert queue.QueueFilter.from_args({"district": nothing}).district is None
+def test_an_unknown_district_is_kept_to_match_nothing_and_a_blank_one_is_any():
+    for nothing in ("Atlantis", "x" * 1000, "19x"):
+        parsed = queue.QueueFilter.from_args({"district": nothing})
+        assert parsed.district is None and parsed.unknown_district == nothing[: queue.MAX_DISTRICT_NAME]
+        assert parsed.as_args()["district"] == parsed.unknown_district
+    assert queue.QueueFilter.from_args({"district": "  "}) == queue.QueueFilter()

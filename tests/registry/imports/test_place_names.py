@@ -2,10 +2,14 @@
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from registry.imports import run_import
+from registry.imports.lookups import Lookups
 from registry.models import Citizen, District, Upazila
+from registry.places import place_index
+from registry.validation import InvalidValue
 from tests.registry.conftest import citizen_row
 
 TODAY = dt.date(2026, 11, 1)
@@ -69,3 +73,66 @@ def test_the_cli_report_shows_the_suggestions(cli, write_csv):
     result = cli.invoke(args=["registry", "import", "citizens", str(path)])
     assert result.exit_code != 0
     assert "line 2, column upazila: unknown upazila 'Pirgaxxa' in Rangpur (did you mean" in result.output
+
+
+def _lookups():
+    return Lookups(place_index(), {})
+
+
+def _district_name(place_id):
+    return place_index().places[("district", place_id)].name_en
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("19", ["our code for Naogaon", "BBS code of Cumilla", "BD2019"]),
+        ("04", ["our code for Rangamati", "BBS code of Barguna", "BD1004"]),
+        ("০৪", ["our code for Rangamati", "BBS code of Barguna"]),
+        ("26", ["our code for Magura", "BBS code of Dhaka", "BD3026"]),
+        ("1", ["our code for Cumilla", "BBS code of Bagerhat"]),
+        ("93", ["BBS code of Tangail", "BD3093"]),
+        ("02", ["Feni is written 2"]),
+        ("০২", ["Feni is written 2"]),
+        ("99", ["unknown district code '99'"]),
+    ],
+)
+def test_a_bare_number_that_could_be_a_bbs_code_is_refused_not_guessed(raw, says):
+    with pytest.raises(InvalidValue) as refused:
+        _lookups().district(raw)
+    for words in says:
+        assert words in str(refused.value), (raw, str(refused.value))
+
+
+def test_our_code_as_we_write_it_and_geo_codes_still_resolve():
+    lookups = _lookups()
+    assert _district_name(lookups.district("2")) == "Feni"  # no BBS district is 02
+    assert _district_name(lookups.district(" 2 ")) == "Feni"
+    assert _district_name(lookups.district("BD2019")) == "Cumilla"
+    assert _district_name(lookups.district("BD1004")) == "Barguna"
+
+
+def test_no_bare_number_resolves_to_a_district_whose_bbs_number_it_is_not():
+    """Every number from 0 to 99, in every way a file writes it: either refused, or our id
+    of a district that no other district has as BBS number."""
+    lookups = _lookups()
+    bbs = {n: i for n, (i, _code) in lookups.bbs_numbers[("district", 0)].items()}
+    for number in range(100):
+        for raw in {str(number), f"{number:02d}", str(number).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))}:
+            try:
+                found = lookups.district(raw)
+            except InvalidValue:
+                continue
+            assert raw == str(number) and found == number and bbs.get(number, number) == number, raw
+
+
+def test_an_upazila_number_is_ours_only_as_we_write_it():
+    lookups = _lookups()
+    rangpur = lookups.district("Rangpur")
+    with pytest.raises(InvalidValue, match="BBS code of Pirgacha; write its geo-code BD55850073"):
+        lookups.upazila("73", rangpur)
+    cumilla = lookups.district("Cumilla")
+    assert lookups.upazila("1", cumilla) == 1
+    for padded in ("01", "০১"):
+        with pytest.raises(InvalidValue, match="written 1"):
+            lookups.upazila(padded, cumilla)
