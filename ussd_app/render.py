@@ -236,6 +236,8 @@ def _split_word(token: Token, room) -> list[Token]:
         # hasanta (্), which joins two letters into one conjunct.
         while cut > 1 and (unicodedata.category(word[cut])[0] == "M" or word[cut - 1] == "\u09cd"):
             cut -= 1
+        if cut < 1 or not room(word[:cut]):
+            raise ScreenTooLarge(token.text)  # not even one whole character fits a page
         pieces.append(Token(word[:cut], joiner, True, sentence_start))
         word, joiner, sentence_start = word[cut:], "", False
     if word:

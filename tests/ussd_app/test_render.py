@@ -2,6 +2,7 @@
 
 import itertools
 import re
+import signal
 
 import pytest
 from hypothesis import given, settings
@@ -63,6 +64,18 @@ def test_a_sentence_longer_than_a_page_is_cut_after_a_clause_not_inside_a_name()
 def test_a_header_that_leaves_no_room_is_an_error_not_a_cut():
     with pytest.raises(ScreenTooLarge):
         paginate("x" * 170, text_tokens("one two"), ScreenBudget(), ENGLISH, Footer("Wrong key. 98 More", "Wrong key."))
+
+
+def test_text_no_character_of_which_fits_is_an_error_not_an_endless_cut():
+    # An ASCII-only gateway (bdapps) cannot show a Bangla letter at all; splitting the word
+    # ever finer must end in an error, never loop. The alarm turns a loop into a failure.
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("paging did not end"))
+    signal.alarm(20)
+    try:
+        with pytest.raises(ScreenTooLarge):
+            paginate("", text_tokens("বয়স্ক ভাতা"), ScreenBudget(ascii_only=True), ENGLISH, NOTICES)
+    finally:
+        signal.alarm(0)
 
 
 def test_a_word_longer_than_a_page_is_split_between_whole_characters():
