@@ -3,8 +3,8 @@
 import gc
 import sys
 
+from foundation.config import UnsafeStart
 from sahayata.app import create_app
-from sahayata.config import UnsafeStart
 
 # gunicorn halts on a worker that exits with its "app failed to load" code (4); any other
 # code and the arbiter would start the worker again, three times a second, for ever.

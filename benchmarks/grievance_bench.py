@@ -90,11 +90,11 @@ def main() -> None:
 
 
 def run(database_url: str, env: dict[str, str], args: argparse.Namespace) -> None:
+    from foundation.db import db_session
     from grievance.intake import Filing, file_grievance
     from grievance.models import Category, Channel, Grievance, Status, as_utc
     from registry.demo import generate_demo_data
     from registry.models import Citizen, Programme
-    from sahayata.db import db_session
 
     app = ready_app(database_url, REDIS_URL)
     with app.app_context():

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from benchmarks.scratch import ready_app, scratch_database
+from foundation.db import db_session
 from registry.demo import DEMO_AS_OF, DemoGenerator
 from registry.eligibility.engine import (
     check,
@@ -43,7 +44,6 @@ from registry.eligibility.engine import (
 from registry.imports.kinds import CitizensImport
 from registry.imports.runner import run_import
 from registry.models import Citizen
-from sahayata.db import db_session
 
 
 def main() -> None:

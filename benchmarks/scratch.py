@@ -39,11 +39,11 @@ def scratch_database(label: str) -> Iterator[str]:
 
 def ready_app(database_url: str, redis_url: str | None, **settings: object) -> Flask:
     """The app on ``database_url``, migrated, with the registry and grievance reference data."""
+    from foundation.db import db_session
     from grievance.reference_data import sync_grievance_reference_data
     from registry.reference_data import sync_reference_data
     from sahayata import migrate
     from sahayata.app import create_app
-    from sahayata.db import db_session
 
     app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url, **settings})
     migrate.upgrade(app)

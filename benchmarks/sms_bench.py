@@ -105,10 +105,10 @@ def main() -> None:
 
 
 def run(database_url: str, env: dict[str, str], recipients: int) -> None:
-    from sahayata.clock import as_utc
-    from sahayata.db import db_session
-    from sms import campaigns
-    from sms.models import Message, MessageStatus
+    from foundation.clock import as_utc
+    from foundation.db import db_session
+    from notices import campaigns
+    from outbound_sms.models import Message, MessageStatus
 
     app = ready_app(database_url, REDIS_URL, SMS_PROVIDER="console")
     with app.app_context():

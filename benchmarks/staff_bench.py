@@ -106,7 +106,7 @@ def main() -> None:
 
 
 def run(database_url: str, args: argparse.Namespace) -> None:
-    from sahayata.db import db_session
+    from foundation.db import db_session
     from staff.auth import hash_password
     from staff.models import Role, StaffUser
 

@@ -41,7 +41,7 @@ from sqlalchemy import select  # noqa: E402
 
 from benchmarks.cpu import CpuMeter  # noqa: E402
 from benchmarks.scratch import ready_app, scratch_database  # noqa: E402
-from sahayata.i18n import translate  # noqa: E402
+from foundation.i18n import translate  # noqa: E402
 
 # A journey: its weight in a payday's traffic, and its sessions (a resumed journey has two),
 # each the inputs of its hops; "{nid}", "{dob}" and "{tracking}" are filled per session.
@@ -270,11 +270,11 @@ def main() -> None:
 def prepare(database_url: str, redis_url: str, citizens: int) -> Callers:
     from redis import Redis
 
+    from foundation.db import db_session
     from grievance.intake import Filing, file_grievance
     from grievance.models import Category, Channel
     from registry.demo import generate_demo_data
     from registry.models import Citizen, Enrolment
-    from sahayata.db import db_session
 
     Redis.from_url(redis_url).flushdb()
     app = ready_app(database_url, None)

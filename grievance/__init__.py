@@ -1,1 +1,2 @@
-"""Grievances: intake, routing, SLA clocks and escalation (issue 4; nothing here yet)."""
+"""Grievances: intake, routing, SLA clocks, escalation, the citizen's answers and the
+outbox of work that follows a change."""

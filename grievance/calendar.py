@@ -21,8 +21,8 @@ import holidays as holiday_calendars
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from foundation.cache import cached
 from grievance.models import HolidayAction, HolidayChange, as_utc
-from sahayata.cache import cached
 
 GAZETTE_FILE = Path(__file__).resolve().parent / "seed" / "holiday_gazette.csv"
 COUNTRY = "BD"

@@ -16,11 +16,11 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from foundation.clock import utcnow
+from foundation.db import transaction
+from foundation.jobs import with_app_context
 from grievance import calendar
 from grievance.sla import DHAKA
-from sahayata.clock import utcnow
-from sahayata.db import transaction
-from sahayata.jobs import with_app_context
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from sahayata.db import db_session
+from foundation.db import db_session
 
 grievance_cli = AppGroup("grievance", help="Complaints: inspect, route, act.")
 
@@ -26,7 +26,7 @@ def _load(number: str):
 @click.argument("number")
 def show(number: str) -> None:
     """Print one complaint with its trail."""
-    from registry.masking import mask_nid
+    from foundation.masking import mask_nid
 
     g = _load(number)
     who = f"citizen NID {mask_nid(_nid(g.citizen_id))}" if g.citizen_id else "unregistered phone"
@@ -130,9 +130,9 @@ def holidays_cli(ctx: click.Context, year: int | None) -> None:
     """The SLA calendar: list it, record a gazette change, or work out a deadline."""
     if ctx.invoked_subcommand is not None:
         return
+    from foundation.clock import utcnow
     from grievance.calendar import year_calendar
     from grievance.sla import DHAKA, WEEKEND
-    from sahayata.clock import utcnow
 
     year = year or utcnow().astimezone(DHAKA).year
     days = year_calendar(db_session(), year)

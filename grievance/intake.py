@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from foundation.db import connection_of
+from foundation.hot_select import HotSelect
+from foundation.privacy import phone_hashes
 from grievance.models import Category, Channel, Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
 from grievance.status import citizen_notice, record
 from grievance.tracking import is_valid, new_tracking_number
 from registry.models import Citizen
-from sahayata.db import connection_of
-from sahayata.hot_select import HotSelect
-from sahayata.privacy import phone_hashes
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 MAX_TEXT = 200
@@ -206,7 +206,7 @@ class ComplaintStatus:
 
 
 # A citizen asks "where is my complaint?" on USSD and SMS: one prepared select
-# (sahayata.hot_select), not the whole complaint through the ORM.
+# (foundation.hot_select), not the whole complaint through the ORM.
 _STATUS_BY_NUMBER = HotSelect(
     select(Grievance.tracking_number, Grievance.status, Grievance.created_at)
     .where(Grievance.tracking_number == bindparam("number"))

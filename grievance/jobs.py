@@ -14,12 +14,12 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam, exists, func, select, update
 
+from foundation.db import autocommit_scalar, transaction
+from foundation.jobs import SMS_QUEUE, enqueue_together, redis_connection, with_app_context
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
 from grievance.routing import route_for
 from grievance.sla import DHAKA, add_working_days, holidays, tier_limit
 from grievance.status import change_status
-from sahayata.db import autocommit_scalar, transaction
-from sahayata.jobs import SMS_QUEUE, enqueue_together, redis_connection, with_app_context
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _route_one(session, grievance: Grievance, now: dt.datetime, off: frozenset[d
 
 
 def _deliver(grievance_id: int) -> int:
-    from sms.notifications import deliver_complaint_updates
+    from notices.notifications import deliver_complaint_updates
 
     return deliver_complaint_updates(grievance_id)
 

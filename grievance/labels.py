@@ -3,8 +3,8 @@ USSD, SMS and the staff workspace."""
 
 from __future__ import annotations
 
+from foundation.i18n import translate
 from grievance.models import Category, Status
-from sahayata.i18n import translate
 
 
 def category_label(locale: str, category: Category) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sahayata.clock import as_utc, utcnow
-from sahayata.db import Base, value_enum
+from foundation.clock import as_utc, utcnow
+from foundation.db import Base, value_enum
 
 __all__ = ["as_utc", "utcnow"]  # re-exported for the grievance package
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from foundation.cache import cached
 from grievance.models import Category, Grievance, OfficeLevel, RoutingRule
 from registry.models import Programme
-from sahayata.cache import cached
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from collections.abc import Collection
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from foundation.clock import utcnow
 from grievance import calendar
-from sahayata.clock import utcnow
 
 WEEKEND = (4, 5)  # Friday, Saturday (Monday is 0)
 DHAKA = dt.timezone(dt.timedelta(hours=6))  # no daylight saving
@@ -55,7 +55,7 @@ def working_days_between(start: dt.date, end: dt.date, off: Collection[dt.date])
 
 def resolution_days(session: Session, filed: dt.datetime, resolved: dt.datetime) -> int:
     """Working days from filing to resolution, by the Dhaka calendar."""
-    from sahayata.clock import as_utc
+    from foundation.clock import as_utc
 
     start, end = (as_utc(moment).astimezone(DHAKA).date() for moment in (filed, resolved))
     return working_days_between(start, end, holidays(session))

@@ -6,10 +6,11 @@ from alembic import context
 from sqlalchemy import Connection
 
 import grievance.models  # noqa: F401  (registers the tables on Base.metadata)
+import notices.models  # noqa: F401
+import outbound_sms.models  # noqa: F401
 import registry.models  # noqa: F401
-import sms.models  # noqa: F401
 import staff.models  # noqa: F401
-from sahayata.db import Base
+from foundation.db import Base
 from staff.opendata import models as open_data_models  # noqa: F401
 
 config = context.config
@@ -33,7 +34,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from sahayata.db import make_engine
+    from foundation.db import make_engine
 
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:

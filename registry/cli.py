@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from sahayata.db import db_session
+from foundation.db import db_session
 
 registry_cli = AppGroup("registry", help="The social-protection registry.")
 
@@ -61,8 +61,8 @@ def import_command(kind: str, file: Path, skip_bad: bool, rejects: Path | None) 
 def rescore_command(everything: bool) -> None:
     """Rescore households whose score does not yet count a member who is now elderly
     (the scheduler does this daily), or --all households."""
+    from foundation.db import transaction
     from registry.households import households_with_new_elders, rescore_all_households, rescore_households
-    from sahayata.db import transaction
 
     today = dt.date.today()
     with transaction() as session:
@@ -111,9 +111,9 @@ def demo_data_command(count: int, seed: int, if_empty: bool, as_of: dt.datetime 
     """Generate a synthetic registry (the same for the same seed) through the importers."""
     from flask import current_app
 
+    from foundation.config import is_production
     from registry.demo import DEMO_AS_OF, generate_demo_data
     from registry.models import Citizen
-    from sahayata.config import is_production
 
     if is_production(current_app.config):
         # Invented people with real-looking NIDs and phones would mix with the real registry.

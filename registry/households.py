@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, case, cast, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from registry.bulk import bulk_update, in_values
+from foundation.bulk import bulk_update, in_values
 from registry.models import Citizen, Household
 from registry.vulnerability import score_household_facts
 from registry.vulnerability_sql import member_conditions, score_and_breakdown

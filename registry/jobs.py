@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from foundation.db import transaction
+from foundation.jobs import enqueue, with_app_context
 from registry.households import households_with_new_elders, rescore_households
-from sahayata.db import transaction
-from sahayata.jobs import enqueue, with_app_context
 
 
 @with_app_context

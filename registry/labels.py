@@ -7,8 +7,8 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from foundation.i18n import format_day, format_number, translate
 from registry.models import PaymentChannel, PaymentStatus
-from sahayata.i18n import format_day, format_number, translate
 
 if TYPE_CHECKING:
     from registry.eligibility.engine import ProgrammeInfo

@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from foundation.db import Base, value_enum
 from registry.schedules import PaymentFrequency, PaymentSchedule, parse_schedule
-from sahayata.db import Base, value_enum
 
 
 class Gender(enum.StrEnum):
@@ -253,7 +253,7 @@ class Enrolment(Base):
 
     @property
     def masked_account_number(self) -> str | None:
-        from registry.masking import mask_account_number
+        from foundation.masking import mask_account_number
 
         return mask_account_number(self.account_number)
 

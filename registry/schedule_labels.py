@@ -3,8 +3,8 @@ USSD, the SMS reply and the payment alerts, so no channel calls a quarterly allo
 
 from __future__ import annotations
 
+from foundation.i18n import format_cycle, format_number, translate
 from registry.schedules import ExpectedPayment, PaymentFrequency
-from sahayata.i18n import format_cycle, format_number, translate
 
 
 def frequency_label(locale: str, frequency: PaymentFrequency) -> str:

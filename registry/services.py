@@ -9,7 +9,9 @@ from decimal import Decimal
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from registry.masking import mask_account_number
+from foundation.db import connection_of
+from foundation.hot_select import HotSelect
+from foundation.masking import mask_account_number
 from registry.models import (
     Citizen,
     Enrolment,
@@ -22,8 +24,6 @@ from registry.models import (
     Programme,
 )
 from registry.schedules import ExpectedPayment, PaymentSchedule, expected_payment, parse_schedule
-from sahayata.db import connection_of
-from sahayata.hot_select import HotSelect
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Caller:
 
 
 # The statements behind every USSD hop and SMS command are built once and run on the driver's
-# cursor (sahayata.hot_select): SQLAlchemy's execution costs more CPU than PostgreSQL spends
+# cursor (foundation.hot_select): SQLAlchemy's execution costs more CPU than PostgreSQL spends
 # answering them.
 _CALLER_BY_MOBILE = HotSelect(
     select(Citizen.id, Citizen.language).where(Citizen.mobile == bindparam("mobile")).order_by(Citizen.id).limit(1),

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 
-from sahayata.i18n import has_foreign_digits, to_ascii_digits
+from foundation.i18n import has_foreign_digits, to_ascii_digits
 
 
 class InvalidValue(ValueError):

@@ -9,15 +9,16 @@ from typing import Any
 
 from flask import Flask
 
-from sahayata import db, errors, headers, i18n, jobs, privacy, proxies
-from sahayata.config import refuse_unsafe_start, settings_from_env
+from foundation import db, headers, i18n, jobs, privacy
+from foundation.config import refuse_unsafe_start, settings_from_env
+from sahayata import errors, proxies
 from sahayata.sessions import SessionOnlyWhenSent
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Flask:
     """The app for ``env`` (default: the process environment) with ``overrides`` on top.
 
-    Raises ``sahayata.config.UnsafeStart`` where the settings would start an unsafe
+    Raises ``foundation.config.UnsafeStart`` where the settings would start an unsafe
     deployment (wsgi.py turns that into a one-line exit).
     """
     env = os.environ if env is None else env
@@ -33,8 +34,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     proxies.init_app(app)
 
     import grievance.models  # noqa: F401  (every table on Base.metadata, for migrations and checks)
+    import notices.models  # noqa: F401
+    import outbound_sms.models  # noqa: F401
     import registry.models  # noqa: F401
-    import sms.models  # noqa: F401
     import staff.models
 
     db.init_app(app)

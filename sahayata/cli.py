@@ -6,8 +6,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from sahayata import cache, migrate
-from sahayata.db import transaction
+from foundation import cache
+from foundation.db import transaction
+from sahayata import migrate
 
 db_cli = AppGroup("db", help="Database schema and reference data.")
 
@@ -57,7 +58,7 @@ def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
     """Run an RQ worker inside the app (needs REDIS_URL)."""
     from rq import SimpleWorker, Worker
 
-    from sahayata.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
+    from foundation.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
 
     if jobs_run_inline():
         raise click.ClickException("REDIS_URL is not set: jobs run inline and no worker is needed")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from sahayata.db import database
-from sahayata.jobs import jobs_run_inline, redis_connection
+from foundation.db import database
+from foundation.jobs import jobs_run_inline, redis_connection
 
 bp = Blueprint("health", __name__)
 

@@ -14,7 +14,7 @@ LANGUAGES = ("bn", "en")
 
 
 def _texts(locale: str, ussd_code: str) -> dict[str, str]:
-    from sahayata.i18n import to_bengali_digits, translate
+    from foundation.i18n import to_bengali_digits, translate
 
     code = to_bengali_digits(ussd_code) if locale == "bn" else ussd_code
     return {

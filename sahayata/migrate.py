@@ -6,8 +6,8 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 
-from sahayata.config import PROJECT_ROOT
-from sahayata.db import database
+from foundation.config import PROJECT_ROOT
+from foundation.db import database
 
 
 def alembic_config(app: Flask) -> Config:

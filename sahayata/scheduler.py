@@ -12,8 +12,8 @@ from flask.cli import with_appcontext
 # (job, seconds between runs)
 PERIODIC_JOBS = (
     ("grievance.jobs.sweep_outbox", 60),
-    ("sms.sending.sweep_messages", 60),
-    ("sms.alerts.sweep_alerts", 60),
+    ("outbound_sms.sending.sweep_messages", 60),
+    ("notices.alerts.sweep_alerts", 60),
     ("grievance.jobs.escalate_breached", 600),
     ("grievance.jobs.close_unconfirmed", 3600),
     # A vulnerability score counts elderly members; ages move on without any import.
@@ -34,7 +34,7 @@ def scheduler() -> None:
     from rq.cron import CronScheduler
     from rq.utils import import_attribute
 
-    from sahayata.jobs import jobs_run_inline, redis_connection
+    from foundation.jobs import jobs_run_inline, redis_connection
 
     if jobs_run_inline():
         raise click.ClickException("REDIS_URL is not set: there is no queue to schedule onto")

@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SAHAYATA_ENV", "development")  # a developer's throwaway start
 
+from foundation.db import db_session
 from grievance.reference_data import sync_grievance_reference_data
 from registry.models import Gender, Language
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
-from sahayata.db import db_session
 from tests.factories import make_citizen, make_household, make_old_age_beneficiary
 
 RAHIMA, KARIM = "+8801712000001", "+8801712000002"

@@ -1,1 +1,2 @@
-"""SMS: providers, alerts and two-way commands (issue 5; nothing here yet)."""
+"""The SMS channel, inbound only: provider webhooks, the command parser and the wording of
+replies. Sending is the outbound pipe's (outbound_sms), what to say unasked the notices'."""

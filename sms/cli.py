@@ -30,10 +30,10 @@ def campaign_command(
 ) -> None:
     """Send one message to everyone the filter selects. Run the same command again to resume
     an interrupted campaign: nobody gets a second copy."""
+    from foundation.db import db_session
+    from notices import campaigns
     from registry.imports.lookups import Lookups
     from registry.validation import parse_cycle
-    from sahayata.db import db_session
-    from sms import campaigns
 
     session = db_session()
     lookups = Lookups.load(session)
@@ -64,7 +64,7 @@ def campaign_command(
 @with_appcontext
 def sweep_command() -> None:
     """Queue messages and alerts that were never queued (also run by the scheduler)."""
-    from sms.alerts import sweep_alerts
-    from sms.sending import sweep_messages
+    from notices.alerts import sweep_alerts
+    from outbound_sms.sending import sweep_messages
 
     click.echo(f"{sweep_messages()} message(s) and {sweep_alerts(older_than_seconds=0)} alert(s) queued")

@@ -11,9 +11,9 @@ import enum
 import re
 from dataclasses import dataclass
 
+from foundation.glossary import glossary
+from foundation.i18n import to_ascii_digits
 from registry.validation import InvalidValue, parse_nid
-from sahayata.glossary import glossary
-from sahayata.i18n import to_ascii_digits
 
 
 class Kind(enum.StrEnum):

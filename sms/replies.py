@@ -9,22 +9,22 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foundation.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
+from foundation.jobs import redis_connection
+from foundation.privacy import phone_hashes
 from grievance.intake import Filing, file_grievance, find_by_tracking_number, status_by_tracking_number
 from grievance.labels import status_label
 from grievance.models import Category, Channel, Grievance, Status
 from grievance.status import change_status, record
+from outbound_sms.encoding import strictest
+from outbound_sms.opt_outs import record_opt_out, remove_opt_out
 from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
 from registry.labels import payment_advice, payment_status_label, wallet_sentence
 from registry.schedule_labels import expected_payment_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
-from sahayata.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
-from sahayata.jobs import redis_connection
-from sahayata.privacy import phone_hashes
 from sms.commands import Command, Kind, parse
-from sms.encoding import strictest
-from sms.opt_outs import record_opt_out, remove_opt_out
 
 MAX_SEGMENTS = 2
 

@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
 def _no_store_but_static(response):
     from flask import request
 
-    from sahayata.headers import no_store
+    from foundation.headers import no_store
 
     return response if request.endpoint == "staff.static" else no_store(response)
 

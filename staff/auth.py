@@ -29,11 +29,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from sahayata.clock import utcnow
-from sahayata.config import is_production
-from sahayata.db import db_session
-from sahayata.i18n import format_number
-from sahayata.jobs import redis_connection
+from foundation.clock import utcnow
+from foundation.config import is_production
+from foundation.db import db_session
+from foundation.i18n import format_number
+from foundation.jobs import redis_connection
 from staff.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
 from staff.models import StaffAudit, StaffUser
 

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foundation.i18n import to_ascii_digits
 from grievance.actions import Action, ActionRefused, apply_action
 from grievance.contact import contact_phone
 from grievance.jobs import dispatch
 from grievance.models import Grievance, Status
 from grievance.status import TransitionNotAllowed, record
 from grievance.tracking import is_valid
+from notices.templates import information_request
+from outbound_sms.encoding import segments
+from outbound_sms.sending import create_message, queue_send
 from registry.models import Ministry
-from sahayata.i18n import to_ascii_digits
-from sms.encoding import segments
-from sms.sending import create_message, queue_send
-from sms.templates import information_request
 from staff.models import StaffAudit, StaffUser
 from staff.scope import may_act, may_change, visible
 

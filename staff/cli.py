@@ -27,10 +27,10 @@ def staff_cli() -> None:
 @click.password_option(help="At least 12 characters; asked for when not given.")
 @with_appcontext
 def create_command(email, name, role, ministry, cluster, districts, language, password) -> None:
+    from foundation.db import db_session
     from registry.imports.lookups import Lookups
     from registry.models import Cluster, Ministry
     from registry.validation import InvalidValue
-    from sahayata.db import db_session
     from staff.auth import hash_password
     from staff.models import Role, StaffUser
 
@@ -70,7 +70,7 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
 
 def _account(email: str):
     """The account with this email (any case), or a ClickException."""
-    from sahayata.db import db_session
+    from foundation.db import db_session
     from staff.auth import find_account
 
     user = find_account(db_session(), email)
@@ -84,8 +84,8 @@ def _account(email: str):
 @with_appcontext
 def disable_command(email: str) -> None:
     """Refuse the account's sign-in and end every session of it now."""
-    from sahayata.clock import utcnow
-    from sahayata.db import db_session
+    from foundation.clock import utcnow
+    from foundation.db import db_session
     from staff.models import StaffAudit
 
     user = _account(email)
@@ -101,7 +101,7 @@ def disable_command(email: str) -> None:
 @with_appcontext
 def enable_command(email: str) -> None:
     """Let a disabled account sign in again (its old sessions stay ended)."""
-    from sahayata.db import db_session
+    from foundation.db import db_session
     from staff.models import StaffAudit
 
     user = _account(email)
@@ -117,7 +117,7 @@ def enable_command(email: str) -> None:
 @with_appcontext
 def reset_password_command(email: str, password: str) -> None:
     """Set a new password and end every session of the account."""
-    from sahayata.db import db_session
+    from foundation.db import db_session
     from staff.auth import set_password
 
     user = _account(email)
@@ -145,8 +145,8 @@ def demo_accounts_command() -> None:
     from flask import current_app
     from sqlalchemy import select
 
-    from sahayata.config import is_production
-    from sahayata.db import db_session
+    from foundation.config import is_production
+    from foundation.db import db_session
     from staff.auth import hash_password
     from staff.models import Role, StaffUser
 

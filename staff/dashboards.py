@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
+from foundation.cache import cached
+from foundation.clock import utcnow
 from grievance.calendar_watch import unconfirmed_lunar_year
 from grievance.jobs import OPEN
 from grievance.models import Grievance
@@ -28,8 +30,6 @@ from registry.models import (
     PaymentStatus,
     Programme,
 )
-from sahayata.cache import cached
-from sahayata.clock import utcnow
 from staff.models import Role
 
 WEEKS = 12

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sahayata.clock import utcnow
-from sahayata.db import Base, value_enum
+from foundation.clock import utcnow
+from foundation.db import Base, value_enum
 
 
 class Role(enum.StrEnum):

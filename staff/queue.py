@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
+from foundation.clock import utcnow
+from foundation.i18n import is_ascii_number, to_ascii_digits
 from grievance.jobs import OPEN
 from grievance.models import Category, Grievance, Status
 from registry.places import place_index
-from sahayata.clock import utcnow
-from sahayata.i18n import is_ascii_number, to_ascii_digits
 from staff.models import StaffUser
 from staff.scope import visible
 
@@ -156,7 +156,7 @@ def queue_page(session: Session, user: StaffUser, f: QueueFilter) -> QueuePage:
 
 
 def sla_state(grievance: Grievance, now: dt.datetime | None = None) -> str:
-    from sahayata.clock import as_utc
+    from foundation.clock import as_utc
 
     if grievance.due_at is None or grievance.status not in OPEN:
         return ""

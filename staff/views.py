@@ -13,16 +13,16 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 
+from foundation.db import db_session
+from foundation.i18n import format_number
+from foundation.jobs import redis_connection
+from foundation.masking import mask_mobile, mask_nid
 from grievance.actions import ActionRefused
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Grievance, Status
 from grievance.status import TransitionNotAllowed
 from registry.labels import channel_label
-from registry.masking import mask_mobile, mask_nid
 from registry.models import Citizen, District, Ministry, PaymentChannel, Programme
-from sahayata.db import db_session
-from sahayata.i18n import format_number
-from sahayata.jobs import redis_connection
 from staff import cases, charts, dashboards
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
 from staff.models import Role

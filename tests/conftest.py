@@ -21,16 +21,17 @@ from redis import Redis
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
+from foundation.db import database
+from foundation.jobs import jobs_run_inline, redis_connection
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry
 from grievance.reference_data import sync_grievance_reference_data
+from notices.models import Alert, Campaign
+from outbound_sms.models import Message, OptOut
 from registry.imports.kinds import KINDS
 from registry.models import Citizen, Enrolment, ETokenLedgerEntry, ETokenWallet, Household, Payment
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
-from sahayata.db import database
-from sahayata.jobs import jobs_run_inline, redis_connection
-from sms.models import Alert, Campaign, Message, OptOut
 from staff.models import StaffAudit, StaffUser
 from staff.opendata.models import OpenDataCell, OpenDataMonth
 
@@ -161,7 +162,7 @@ def app_context(app):
 @pytest.fixture
 def session(app, app_context):
     """The app context's session; registry tables are emptied after each test."""
-    from sahayata.db import db_session
+    from foundation.db import db_session
 
     session = db_session()
     yield session
@@ -196,7 +197,7 @@ def real_redis(app, redis_url) -> Iterator[Redis]:
 def fresh_caches(app):
     """Reference data cached by one test (rules, holidays) must not leak into the next."""
     for each in (app, *_production_apps):
-        for key in ("sahayata.cache", "sahayata.rulebook"):
+        for key in ("foundation.cache", "sahayata.rulebook"):
             each.extensions.pop(key, None)
     for each in _production_apps:
         if jobs_run_inline(each):  # its own in-process Redis: sessions and counters of the last test

@@ -11,7 +11,7 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from werkzeug.serving import make_server
 
-from sahayata.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
+from foundation.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
 
 
 def free_port() -> int:

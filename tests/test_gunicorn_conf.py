@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from sahayata.config import PROJECT_ROOT
+from foundation.config import PROJECT_ROOT
 from tests.helpers import free_port
 
 

@@ -40,7 +40,7 @@ def gateway_configs(env: Mapping[str, str], production: bool = False) -> dict[st
 
 
 def init_app(app: Flask) -> None:
-    from sahayata.jobs import redis_connection
+    from foundation.jobs import redis_connection
     from ussd_app.analytics import ScreenAnalytics
     from ussd_app.engine import Engine
     from ussd_app.gateways.africastalking import bp as africastalking
@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
 
     redis = redis_connection(app)
     app.extensions["sahayata.ussd"] = Engine(JOURNEYS, SessionStore(redis), ScreenAnalytics(redis))
-    from sahayata.config import is_production
+    from foundation.config import is_production
 
     env = app.extensions["sahayata.env"]
     app.extensions["sahayata.ussd_gateways"] = gateway_configs(env, is_production(app.config))

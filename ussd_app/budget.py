@@ -1,14 +1,14 @@
 """How much text one USSD screen can carry, counted the way the network counts it.
 
 A screen is 160 octets: 160 GSM-7 characters, or 80 UTF-16 code units once any character is
-outside GSM-7 (sahayata/gsm7.py). Gateways often cap lower, so limits are per gateway.
+outside GSM-7 (foundation/gsm7.py). Gateways often cap lower, so limits are per gateway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sahayata.gsm7 import gsm7_septets, utf16_units
+from foundation.gsm7 import gsm7_septets, utf16_units
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from registry.eligibility.engine import RuleBook, rulebook_opening
-from registry.masking import mask_mobile
-from registry.services import caller_by_mobile
-from sahayata.db import is_lost_connection
-from sahayata.i18n import (
+from foundation.db import is_lost_connection
+from foundation.i18n import (
     ROMANIZED_BANGLA,
     format_cycle,
     format_day,
@@ -35,6 +32,9 @@ from sahayata.i18n import (
     to_bengali_digits,
     translate,
 )
+from foundation.masking import mask_mobile
+from registry.eligibility.engine import RuleBook, rulebook_opening
+from registry.services import caller_by_mobile
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
 from ussd_app.redis_link import HopConnections, RedisLink
@@ -168,7 +168,7 @@ class Context:
     @property
     def transactional_db(self) -> Session:
         """For writes that must commit together (hops otherwise read on an autocommit session)."""
-        from sahayata.db import db_session
+        from foundation.db import db_session
 
         return db_session()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from foundation.i18n import ROMANIZED_BANGLA, format_cycle, format_day, is_ascii_number, translate
 from grievance.intake import MAX_TEXT, ComplaintStatus, Filing, file_grievance, status_by_tracking_number
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
@@ -36,7 +37,6 @@ from registry.services import (
     wallets_for,
 )
 from registry.validation import InvalidValue, parse_nid
-from sahayata.i18n import ROMANIZED_BANGLA, format_cycle, format_day, is_ascii_number, translate
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Option, Restore, Screen
 from ussd_app.state import Frame

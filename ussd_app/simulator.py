@@ -31,8 +31,8 @@ from flask.cli import AppGroup
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.test import TestResponse
 
+from foundation.jobs import jobs_run_inline, redis_connection
 from registry.validation import InvalidValue, normalise_mobile
-from sahayata.jobs import jobs_run_inline, redis_connection
 
 bp = Blueprint(
     "simulator", __name__, template_folder="templates", static_folder="static", static_url_path="/simulator/static"
@@ -187,7 +187,7 @@ KANNEL_SENT_KEEP = 200
 
 @bp.get(KANNEL_SENDSMS_PATH)
 def kannel_sendsms():
-    """What Kannel's sendsms interface receives (sms.providers.kannel), kept for the
+    """What Kannel's sendsms interface receives (outbound_sms.providers.kannel), kept for the
     simulator to show: a reply goes back the way its command came, so the replies to the
     SMS panel's messages arrive here when KANNEL_SENDSMS_URL points at this path. Like
     Kannel's sendsms-user, it checks the username and password."""
@@ -210,7 +210,7 @@ def simulator_sms():
     provider sent, and the replies Kannel's sendsms (played by this simulator) was given."""
     # The console provider belongs to the SMS pipe, not to the SMS channel; the simulator
     # reads its list to show what "the phone" received.
-    from sms.providers.console import ConsoleProvider
+    from outbound_sms.providers.console import ConsoleProvider
 
     number = _form_phone()
     alerts = [m["text"] for m in ConsoleProvider(redis_connection()).recent(200) if m["to"] == number]

@@ -15,6 +15,9 @@ from flask import current_app
 from sqlalchemy import Connection, and_, bindparam, join, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from foundation.db import connection_of
+from foundation.hot_select import HotSelect
+from foundation.i18n import ROMANIZED_BANGLA
 from registry.eligibility.criteria import CRITERIA, FAIL, REQUIRED_PARAMS, UNKNOWN
 from registry.models import (
     BenefitUnit,
@@ -27,9 +30,6 @@ from registry.models import (
     Programme,
 )
 from registry.vulnerability import age_on
-from sahayata.db import connection_of
-from sahayata.hot_select import HotSelect
-from sahayata.i18n import ROMANIZED_BANGLA
 
 
 class Outcome(enum.StrEnum):
@@ -278,7 +278,7 @@ def _facts(
 
 
 # The person, their household and district, and every enrolment in the household, in one
-# round trip on the driver's cursor (sahayata.hot_select): loading a Citizen with its
+# round trip on the driver's cursor (foundation.hot_select): loading a Citizen with its
 # relationships through the ORM cost several times what applying every programme's rules
 # does. One row per enrolment in the household; a household without any gives one row with
 # NULL enrolment columns.

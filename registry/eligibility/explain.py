@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from foundation.i18n import format_number, to_bengali_digits, translate
 from registry import labels
 from registry.eligibility.engine import (
     Answer,
@@ -22,7 +23,6 @@ from registry.eligibility.engine import (
     Standing,
 )
 from registry.models import EnrolmentStatus
-from sahayata.i18n import format_number, to_bengali_digits, translate
 
 
 class _Text:

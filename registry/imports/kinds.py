@@ -11,8 +11,9 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foundation.bulk import in_rows, in_values, upsert
+from notices.alerts import payment_statuses, record_etoken_alerts, record_payment_alerts
 from registry import validation as v
-from registry.bulk import in_rows, in_values, upsert
 from registry.etokens import set_balances
 from registry.households import rescore_households
 from registry.imports.lookups import Lookups
@@ -29,7 +30,6 @@ from registry.models import (
     PaymentChannel,
     PaymentStatus,
 )
-from sms.alerts import payment_statuses, record_etoken_alerts, record_payment_alerts
 
 
 class FieldProblem(Exception):
@@ -127,7 +127,7 @@ class ImportKind:
     def after_commit(self) -> None:
         """Work once the import has committed: queue its SMS alerts, in batches."""
         if self.alert_ids:
-            from sms.alerts import queue_alerts
+            from notices.alerts import queue_alerts
 
             queue_alerts(self.alert_ids)
 

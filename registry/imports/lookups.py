@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.bulk import in_values
+from foundation.bulk import in_values
+from foundation.i18n import is_ascii_number, to_ascii_digits
 from registry.models import Citizen, District, Programme, Upazila
 from registry.places import Place, PlaceIndex, UnknownPlace, seed_aliases
 from registry.validation import InvalidValue
-from sahayata.i18n import is_ascii_number, to_ascii_digits
 
 _DISTRICTS = select(District.id, District.name_en, District.name_bn, District.division_id)
 _UPAZILAS = select(Upazila.id, Upazila.name_en, Upazila.name_bn, Upazila.district_id)

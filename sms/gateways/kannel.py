@@ -14,16 +14,16 @@ from urllib.parse import parse_qs
 
 from flask import Response, abort, current_app, request
 
-from registry.masking import mask_mobile
+from foundation.db import db_session
+from foundation.masking import mask_mobile
+from outbound_sms.models import Message, MessageStatus
+from outbound_sms.providers.kannel import dlr_signature_valid
+from outbound_sms.receipts import apply_receipt
+from outbound_sms.sending import create_message, queue_send
 from registry.validation import InvalidValue, normalise_mobile
-from sahayata.db import db_session
 from sms.gateways import bp
 from sms.gateways.replays import InboundOnce, valid_message_id
-from sms.models import Message, MessageStatus
-from sms.providers.kannel import dlr_signature_valid
-from sms.receipts import apply_receipt
 from sms.replies import answer
-from sms.sending import create_message, queue_send
 
 # Kannel's report types (%d): 1 delivered, 2 undelivered, 4 queued at the SMSC, 8 accepted
 # by the SMSC, 16 rejected by the SMSC.

@@ -19,7 +19,7 @@ from types import TracebackType
 
 from redis.exceptions import RedisError
 
-from sahayata.jobs import redis_connection
+from foundation.jobs import redis_connection
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from foundation.db import db_session
+from outbound_sms.models import Message, MessageStatus
+from outbound_sms.receipts import apply_receipt
 from registry.validation import InvalidValue, normalise_mobile
-from sahayata.db import db_session
 from sms.gateways import bp
 from sms.gateways.replays import InboundOnce, valid_message_id
-from sms.models import Message, MessageStatus
-from sms.receipts import apply_receipt
 from sms.replies import answer
 
 TWILIO_STATUSES = {

@@ -19,8 +19,8 @@ from pathlib import Path
 import click
 from flask import Blueprint, Response, jsonify, url_for
 
-from sahayata.cache import cached
-from sahayata.db import db_session
+from foundation.cache import cached
+from foundation.db import db_session
 from staff.opendata.publish import (
     COLUMNS,
     SUPPRESS_BELOW,

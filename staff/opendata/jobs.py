@@ -7,8 +7,8 @@ because a month already published is left exactly as it is.
 
 from __future__ import annotations
 
-from sahayata.db import db_session
-from sahayata.jobs import with_app_context
+from foundation.db import db_session
+from foundation.jobs import with_app_context
 from staff.opendata.publish import publish_finished_months
 
 

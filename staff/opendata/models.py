@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sahayata.db import Base
+from foundation.db import Base
 
 
 class OpenDataMonth(Base):

@@ -26,10 +26,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from foundation.clock import as_utc, utcnow
 from grievance.models import Grievance
 from grievance.sla import DHAKA
 from registry.models import District
-from sahayata.clock import as_utc, utcnow
 from staff.opendata.models import OpenDataCell, OpenDataMonth
 
 SUPPRESS_BELOW = 5

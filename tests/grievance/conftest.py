@@ -11,7 +11,7 @@ def no_recorded_changes(app):
     """Holiday changes a test records are gone after it: the calendar is shared by the run."""
     yield
     with app.app_context():
-        from sahayata.db import db_session
+        from foundation.db import db_session
 
         session = db_session()
         session.rollback()

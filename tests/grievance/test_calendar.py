@@ -107,7 +107,7 @@ def test_a_second_app_sees_a_recorded_change_at_once(session, app, make_producti
     other = make_production_app()
     day = dt.date(2027, 6, 1)  # a Tuesday, no holiday
     with other.app_context():
-        from sahayata.db import db_session
+        from foundation.db import db_session
 
         assert day not in sla.holidays(db_session())  # cached there now
         db_session().rollback()

@@ -43,7 +43,7 @@ def complaint_on_the_clock(session, no_dispatch):
 
 
 def _dhaka(grievance) -> dt.date:
-    from sahayata.clock import as_utc
+    from foundation.clock import as_utc
 
     return as_utc(grievance.due_at).astimezone(sla.DHAKA).date()
 
@@ -226,8 +226,8 @@ def test_names_and_recorder_are_kept_without_surrounding_spaces(session):
 
 
 def test_a_transfer_keeps_the_clock_start_and_the_deadline(session, complaint_on_the_clock):
+    from foundation.clock import as_utc
     from grievance.actions import Action, apply_action
-    from sahayata.clock import as_utc
 
     grievance = complaint_on_the_clock(dt.date(2027, 6, 1))
     started, due = as_utc(grievance.sla_started_at), as_utc(grievance.due_at)

@@ -67,8 +67,8 @@ def no_recorded_holidays(app):
     with app.app_context():
         from sqlalchemy import delete
 
+        from foundation.db import db_session
         from grievance.models import HolidayChange
-        from sahayata.db import db_session
 
         db_session().rollback()
         db_session().execute(delete(HolidayChange))
@@ -99,8 +99,8 @@ def test_holidays_confirm_records_who_and_shows_it(cli, session, no_recorded_hol
 def test_holidays_remove_moves_an_open_complaints_deadline(cli, session, no_dispatch, no_recorded_holidays):
     import datetime as dt
 
+    from foundation.clock import as_utc
     from grievance import sla
-    from sahayata.clock import as_utc
 
     grievance = _routed(session)
     grievance.sla_started_at = dt.datetime(2027, 3, 1, 5, 0, tzinfo=dt.UTC)
@@ -172,8 +172,8 @@ def next_gazette(monkeypatch):
 
 
 def _dhaka(moment):
+    from foundation.clock import as_utc
     from grievance import sla
-    from sahayata.clock import as_utc
 
     return as_utc(moment).astimezone(sla.DHAKA).date()
 

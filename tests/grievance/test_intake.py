@@ -3,11 +3,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from foundation.privacy import phone_hash
 from grievance.intake import file_grievance, find_by_tracking_number, mentions_money_demanded, status_by_tracking_number
 from grievance.models import Category, Channel, Grievance, GrievanceEvent, OutboxEntry, Status
 from grievance.status import TransitionNotAllowed, change_status
 from grievance.tracking import check_digit
-from sahayata.privacy import phone_hash
 from tests.factories import make_citizen, make_filing
 
 pytestmark = pytest.mark.usefixtures("no_dispatch")  # intake only: the jobs are tested apart

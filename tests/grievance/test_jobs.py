@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from foundation.db import database
 from grievance.intake import file_grievance
 from grievance.jobs import close_unconfirmed, escalate_breached, route_grievance, sweep_outbox
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, as_utc, utcnow
 from grievance.status import change_status
-from sahayata.db import database
 from tests.factories import make_citizen, make_filing
 
 

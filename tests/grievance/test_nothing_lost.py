@@ -20,11 +20,11 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select, text
 
+from foundation.config import PROJECT_ROOT
+from foundation.db import database
 from grievance.intake import file_grievance
 from grievance.models import GrievanceEvent, Status
 from sahayata.app import create_app
-from sahayata.config import PROJECT_ROOT
-from sahayata.db import database
 from sahayata.scheduler import PERIODIC_JOBS
 from tests.factories import make_citizen, make_filing
 
@@ -83,7 +83,7 @@ def queued_app(app, database_url, private_redis):
 @pytest.fixture
 def qsession(queued_app):
     """The queued app's session; the tables the test filled are emptied afterwards."""
-    from sahayata.db import db_session
+    from foundation.db import db_session
     from tests.conftest import REGISTRY_TABLES
 
     session = db_session()
@@ -239,9 +239,9 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "grievance.jobs.close_unconfirmed",
             "grievance.jobs.escalate_breached",
             "grievance.jobs.sweep_outbox",
+            "notices.alerts.sweep_alerts",
+            "outbound_sms.sending.sweep_messages",
             "registry.jobs.rescore_new_elders_job",
-            "sms.alerts.sweep_alerts",
-            "sms.sending.sweep_messages",
             "staff.opendata.jobs.publish_finished_months_job",
         ]
     finally:

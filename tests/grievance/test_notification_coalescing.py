@@ -8,10 +8,10 @@ second job. These tests need real queues (CI's second pass): inline jobs never w
 from rq import Queue
 from sqlalchemy import select
 
+from foundation.jobs import SMS_QUEUE
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance, sweep_outbox
-from sahayata.jobs import SMS_QUEUE
-from sms.models import Message
+from outbound_sms.models import Message
 from tests.factories import make_citizen, make_filing
 
 

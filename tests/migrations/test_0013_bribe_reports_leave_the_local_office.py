@@ -2,8 +2,8 @@
 
 from sqlalchemy import text
 
+from foundation.db import database
 from sahayata import migrate
-from sahayata.db import database
 
 # id, category, text, status, tier, office level, also concerned, assigned officer
 BEFORE = [

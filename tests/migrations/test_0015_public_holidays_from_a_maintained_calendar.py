@@ -5,8 +5,8 @@ import datetime as dt
 
 from sqlalchemy import inspect, text
 
+from foundation.db import database
 from sahayata import migrate
-from sahayata.db import database
 
 # id, status, due, events (at, actor, from, to)
 BEFORE = [

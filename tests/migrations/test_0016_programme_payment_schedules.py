@@ -2,8 +2,8 @@
 
 from sqlalchemy import text
 
+from foundation.db import database
 from sahayata import migrate
-from sahayata.db import database
 
 
 def _load_before(app) -> None:

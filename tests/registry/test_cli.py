@@ -56,8 +56,8 @@ def test_demo_data_command_prints_phones_and_respects_if_empty(cli, session):
 
 
 def test_demo_data_is_refused_in_production(production_app):
+    from foundation.db import db_session
     from registry.models import Citizen
-    from sahayata.db import db_session
 
     # No app context of the development app may be open: the command would run in it.
     result = production_app.test_cli_runner().invoke(args=["demo-data", "--citizens", "5"])

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from foundation.jobs import redis_connection
 from registry.eligibility.decisions import LookupOutcome, decisions_for, look_up_decisions
 from registry.eligibility.engine import Decision, check_citizen, rulebook
 from registry.lookups import LOOKUPS_PER_DAY
-from sahayata.jobs import redis_connection
 from tests.factories import make_citizen, make_enrolment, make_household
 
 PHONE = "+8801999000444"

@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from sahayata.config import PROJECT_ROOT
+from foundation.config import PROJECT_ROOT
 from tests.helpers import free_port
 
 

@@ -1,6 +1,6 @@
 """GET /: a bilingual page saying what the service is, with links to its parts."""
 
-from sahayata.headers import CONTENT_SECURITY_POLICY
+from foundation.headers import CONTENT_SECURITY_POLICY
 
 
 def test_home_says_what_the_service_is_in_bangla_and_english(client):

@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from foundation.db import Base, database
 from sahayata import migrate
-from sahayata.db import Base, database
 
 
 def test_models_and_migrations_agree(app):

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
+from foundation.config import DEV_SECRET_KEY, PROJECT_ROOT, UnsafeStart, is_production, settings_from_env
 from sahayata.app import create_app
-from sahayata.config import DEV_SECRET_KEY, PROJECT_ROOT, UnsafeStart, is_production, settings_from_env
 
 
 def test_a_secret_key_means_production():

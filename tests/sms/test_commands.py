@@ -84,7 +84,7 @@ def test_a_romanized_command_keeps_its_argument():
 
 
 def test_the_glossarys_words_are_keywords_in_bengali_script_and_romanized():
-    from sahayata.glossary import term
+    from foundation.glossary import term
 
     assert parse(term("complaint", "bn_Latn") + " taka pai nai").kind is Kind.COMPLAIN
     assert parse(term("status", "bn_Latn") + " 123456789").kind is Kind.STATUS

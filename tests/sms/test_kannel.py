@@ -12,14 +12,14 @@ from sqlalchemy.exc import DBAPIError
 
 from grievance.intake import file_grievance
 from grievance.models import Grievance
+from outbound_sms.models import Message, MessageStatus
+from outbound_sms.opt_outs import opted_out
+from outbound_sms.providers import ProviderError
+from outbound_sms.providers.kannel import KannelProvider, dlr_signature
 from sms.kannel_config import render
-from sms.models import Message, MessageStatus
-from sms.opt_outs import opted_out
-from sms.providers import ProviderError
-from sms.providers.kannel import KannelProvider, dlr_signature
 from tests.factories import make_filing
 from tests.helpers import free_port
-from tests.sms.conftest import KANNEL_INBOUND_KEY, database_refusing_inserts
+from tests.sms_support import KANNEL_INBOUND_KEY, database_refusing_inserts
 
 INBOUND = "/sms/kannel/inbound"
 PHONE = "+8801712345678"

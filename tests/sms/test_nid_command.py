@@ -8,15 +8,15 @@ from decimal import Decimal
 
 import pytest
 
+from foundation.i18n import to_bengali_digits
+from foundation.jobs import redis_connection
+from outbound_sms.encoding import segments
 from registry.lookups import LOOKUPS_PER_DAY
 from registry.models import MaritalStatus
-from sahayata.i18n import to_bengali_digits
-from sahayata.jobs import redis_connection
-from sms.encoding import segments
 from tests.factories import make_citizen, make_household
 from tests.helpers import drain
-from tests.sms.conftest import message_id
-from tests.sms.twilio_peer import signed_post
+from tests.peers.twilio_peer import signed_post
+from tests.sms_support import message_id
 
 STRANGER = "+8801999000222"  # registered nowhere
 _ussd_sessions = itertools.count(1)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from outbound_sms.encoding import segments
 from registry.models import Language, PaymentStatus
-from sms.encoding import segments
 from sms.replies import answer
 from tests.factories import make_citizen, make_enrolment, make_payment
 

@@ -7,14 +7,14 @@ from sqlalchemy.exc import DBAPIError
 
 from grievance.intake import file_grievance
 from grievance.models import Grievance
-from sms import sending
-from sms.models import Message, MessageStatus
-from sms.opt_outs import opted_out
-from sms.providers import ProviderError
-from sms.providers.twilio import TwilioProvider
+from outbound_sms import sending
+from outbound_sms.models import Message, MessageStatus
+from outbound_sms.opt_outs import opted_out
+from outbound_sms.providers import ProviderError
+from outbound_sms.providers.twilio import TwilioProvider
 from tests.factories import make_citizen, make_filing
-from tests.sms.conftest import database_refusing_inserts, message_id
-from tests.sms.twilio_peer import BASE, TOKEN, RecordingHttpClient, signed_post
+from tests.peers.twilio_peer import BASE, TOKEN, RecordingHttpClient, signed_post
+from tests.sms_support import database_refusing_inserts, message_id
 
 
 def test_outbound_goes_through_the_real_client(twilio):
@@ -37,7 +37,7 @@ def test_errors_say_whether_to_retry(status, retryable):
 
 
 def test_a_complaint_notification_is_sent_through_twilio(app, session, twilio, no_dispatch):
-    from sms.notifications import deliver_complaint_updates
+    from notices.notifications import deliver_complaint_updates
 
     citizen = make_citizen(session, mobile="+8801712345678")
     session.commit()
@@ -143,7 +143,7 @@ def test_production_without_an_auth_token_refuses_even_a_signed_request(producti
 
 def test_with_redis_down_a_stop_is_still_honoured(database_url, session):
     from sahayata.app import create_app
-    from tests.sms.twilio_peer import BASE, TOKEN
+    from tests.peers.twilio_peer import BASE, TOKEN
 
     down = create_app(
         {

@@ -12,18 +12,18 @@ import time
 import pytest
 from sqlalchemy import select
 
+from foundation.i18n import translate
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
 from grievance.models import Grievance, Status
 from grievance.status import change_status
+from outbound_sms.models import Message, MessageStatus
+from outbound_sms.opt_outs import opted_out
 from registry.models import Language
-from sahayata.i18n import translate
-from sms.models import Message, MessageStatus
-from sms.opt_outs import opted_out
 from tests.factories import make_citizen, make_filing
 from tests.helpers import drain
-from tests.sms.conftest import message_id
-from tests.sms.twilio_peer import signed_post
+from tests.peers.twilio_peer import signed_post
+from tests.sms_support import message_id
 
 PHONE = "+8801712345678"
 HELP = (
@@ -149,7 +149,7 @@ def resolved(request, session, no_dispatch):
 
 
 def test_a_resolved_complaint_asks_and_2_reopens_it_on_appeal(channel, session, resolved):
-    from sms.notifications import deliver_complaint_updates
+    from notices.notifications import deliver_complaint_updates
 
     deliver_complaint_updates(resolved.id)
     asked = session.scalar(select(Message.text).where(Message.template == "complaint_resolved"))
@@ -182,7 +182,7 @@ def test_a_kannel_reply_is_a_message_whose_delivery_report_arrives(app, session,
 
 @pytest.mark.parametrize("language", ["bn", "en"])
 def test_a_long_payment_answer_keeps_to_two_segments_and_points_to_ussd(client, session, twilio, language):
-    from sms.encoding import segments
+    from outbound_sms.encoding import segments
     from tests.factories import make_enrolment, make_payment
 
     citizen = make_citizen(session, age=70, mobile=PHONE, language=Language(language))

@@ -2,9 +2,9 @@ import re
 
 import pytest
 
+from foundation.jobs import redis_connection
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
-from sahayata.jobs import redis_connection
 from tests.factories import STAFF_PASSWORD, make_citizen, make_filing, make_staff
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -8,7 +8,7 @@ import pytest
 from flask_login.utils import encode_cookie
 from sqlalchemy import select
 
-from sahayata.jobs import redis_connection
+from foundation.jobs import redis_connection
 from staff.auth import FAILURES_PER_ADDRESS, LoginThrottle
 from staff.cli import DEMO_PASSWORD
 from staff.models import StaffAudit, StaffUser

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from foundation.jobs import redis_connection
 from grievance.models import Category, Status
-from sahayata.jobs import redis_connection
-from sms.models import Message
-from sms.notifications import deliver_complaint_updates
-from sms.providers.console import ConsoleProvider
+from notices.notifications import deliver_complaint_updates
+from outbound_sms.models import Message
+from outbound_sms.providers.console import ConsoleProvider
 from tests.factories import STAFF_PASSWORD, make_staff
 from tests.helpers import drain, serving
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from grievance.models import Category, Status
-from sms.models import Message
-from sms.notifications import deliver_complaint_updates
+from notices.notifications import deliver_complaint_updates
+from outbound_sms.models import Message
 from staff import cases
 from staff.models import StaffAudit
 from tests.factories import make_staff
@@ -128,7 +128,7 @@ def test_the_refusal_is_in_the_officers_language(staff_client, session, routed_c
 
 def _(msgid, locale, parts):
     """The page's translation of ``msgid`` with Bengali digits, as the staff page shows it."""
-    from sahayata.i18n import format_number, translate
+    from foundation.i18n import format_number, translate
 
     return translate(locale, msgid) % {"parts": format_number(parts, locale), "max": format_number(2, locale)}
 
@@ -151,7 +151,7 @@ def emoji_questions(count=480):
 
 def old_count(text):
     """How the old counter saw a text: units divided by 67 (or 153)."""
-    from sms.encoding import count_parts
+    from outbound_sms.encoding import count_parts
 
     encoded = count_parts(text)
     single, part = (160, 153) if encoded.encoding == "GSM-7" else (70, 67)
@@ -171,7 +171,7 @@ def old_trimmed(grievance, question):
 
 @pytest.mark.parametrize("provider", ["console", "kannel", "twilio"])
 def test_of_480_questions_none_accepted_needs_more_than_two_parts(app, session, routed_case, provider, monkeypatch):
-    from sms.encoding import segments
+    from outbound_sms.encoding import segments
 
     monkeypatch.setitem(app.config, "SMS_PROVIDER", provider)
     grievance = routed_case()
@@ -187,7 +187,7 @@ def test_of_480_questions_none_accepted_needs_more_than_two_parts(app, session, 
 def test_a_conjunct_across_the_part_boundary_is_refused_for_twilio_only(
     app, session, routed_case, officer, monkeypatch
 ):
-    from sms.encoding import Billing, count_parts
+    from outbound_sms.encoding import Billing, count_parts
 
     grievance = routed_case()
     # Find the question whose SMS has the conjunct at units 66-68: 2 parts cut, 3 billed whole.

@@ -6,10 +6,10 @@ import statistics
 import pytest
 from sqlalchemy import text
 
+from foundation.clock import utcnow
 from grievance.models import Category, Status
 from grievance.status import change_status
 from registry.models import PaymentChannel, PaymentStatus
-from sahayata.clock import utcnow
 from staff import dashboards
 from tests.factories import make_citizen, make_enrolment, make_payment, make_staff
 
@@ -141,11 +141,11 @@ def test_an_officer_sees_their_ministry_whatever_scope_they_ask_for(staff_client
 def test_new_scope_strings_add_no_cache_entries(app, monitoring_client):
     client = monitoring_client()
     assert client.get("/staff/dashboard?scope=ministry:MOSW").status_code == 200
-    size = len(app.extensions["sahayata.cache"])
+    size = len(app.extensions["foundation.cache"])
     for n in range(50):
         assert client.get(f"/staff/dashboard?scope=ministry:X{n}").status_code == 404
     assert client.get("/staff/dashboard?scope=ministry:mosw").status_code == 200  # the same entry as MOSW
-    assert len(app.extensions["sahayata.cache"]) == size
+    assert len(app.extensions["foundation.cache"]) == size
 
 
 def test_an_unknown_scope_is_not_found_in_production(make_production_app, session):
@@ -177,10 +177,10 @@ def test_the_dashboard_warns_when_next_years_lunar_holidays_are_unconfirmed(
 ):
     from sqlalchemy import delete
 
+    from foundation.cache import clear
     from grievance.calendar import year_calendar
     from grievance.holiday_changes import record_change
     from grievance.models import HolidayAction, HolidayChange
-    from sahayata.cache import clear
 
     monkeypatch.setattr(dashboards, "utcnow", lambda: dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC))
     client = staff_client(officer)

@@ -8,10 +8,10 @@ import threading
 import pytest
 from sqlalchemy import delete, func, select
 
+from foundation import cache
+from foundation.db import database, db_session
 from grievance.models import Category, Grievance, Status
 from grievance.status import change_status
-from sahayata import cache
-from sahayata.db import database, db_session
 from staff.opendata.models import OpenDataCell, OpenDataMonth
 from staff.opendata.publish import Month, MonthNotFinished, last_finished_month, publish_month
 

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from foundation.clock import utcnow
 from grievance.models import Category
-from sahayata.clock import utcnow
 from staff import queue
 from tests.factories import place
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from sahayata.jobs import redis_connection
+from foundation.jobs import redis_connection
 from tests.factories import make_old_age_beneficiary
 
 _sessions = itertools.count(1)

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from foundation.i18n import to_ascii_digits, translate
 from registry.models import Gender
-from sahayata.i18n import to_ascii_digits, translate
 from tests.factories import make_citizen, make_enrolment, make_household
 from tests.ussd_app.conftest import Phone
 from ussd_app.budget import ScreenBudget

@@ -1,4 +1,4 @@
-from sahayata.gsm7 import gsm7_septets, utf16_units
+from foundation.gsm7 import gsm7_septets, utf16_units
 from ussd_app.budget import ScreenBudget
 
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from foundation.i18n import to_ascii_digits, translate
 from grievance.models import Category, Grievance
-from sahayata.i18n import to_ascii_digits, translate
 
 
 def file(phone, category_key="1", programme_key="2", text="1"):

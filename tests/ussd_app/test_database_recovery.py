@@ -1,6 +1,6 @@
 """A database restart kills the pooled connections: the next hop reconnects by itself.
 
-The hot USSD pool skips the pre-ping round trip (sahayata/db.py), so a dead connection is
+The hot USSD pool skips the pre-ping round trip (foundation/db.py), so a dead connection is
 found by the hop's own statement; the engine then runs the hop once more on a new one.
 """
 

@@ -1,6 +1,6 @@
 """Navigation, replays, invalid input, resume and failures: the engine's promises."""
 
-from sahayata.i18n import to_ascii_digits, translate
+from foundation.i18n import to_ascii_digits, translate
 from ussd_app.budget import ScreenBudget
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from foundation.i18n import ROMANIZED_BANGLA, format_number, translate
 from grievance.intake import Filing, file_grievance
 from grievance.models import Category, Channel
 from registry.eligibility.engine import (
@@ -22,7 +23,6 @@ from registry.eligibility.explain import programme_name, summarise_decision
 from registry.etokens import post_entry
 from registry.labels import payment_status_label
 from registry.models import District, Gender, MaritalStatus, Payment, PaymentStatus, Programme, Upazila
-from sahayata.i18n import ROMANIZED_BANGLA, format_number, translate
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
 from ussd_app.budget import ScreenBudget
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig, HopDatabase, NavLabels

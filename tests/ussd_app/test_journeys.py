@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from foundation.gsm7 import utf16_units
+from foundation.i18n import ROMANIZED_BANGLA, translate
+from foundation.jobs import redis_connection
 from registry.eligibility.engine import forget_cached_rulebook
 from registry.etokens import post_entry
 from registry.models import Citizen, EnrolmentStatus, Gender, Language, MaritalStatus, PaymentStatus
-from sahayata.gsm7 import utf16_units
-from sahayata.i18n import ROMANIZED_BANGLA, translate
-from sahayata.jobs import redis_connection
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
 from tests.ussd_app.conftest import Phone
 from ussd_app.budget import ScreenBudget

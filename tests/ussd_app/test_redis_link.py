@@ -8,7 +8,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from sahayata.jobs import redis_connection
+from foundation.jobs import redis_connection
 from ussd_app.redis_link import HopConnections
 
 

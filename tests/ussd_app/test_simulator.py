@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from sahayata.config import PROJECT_ROOT
-from sahayata.jobs import jobs_run_inline, redis_connection
+from foundation.config import PROJECT_ROOT
+from foundation.jobs import jobs_run_inline, redis_connection
 from tests.helpers import drain, serving
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.simulator import mint_session_id

@@ -11,8 +11,8 @@ import requests
 from flask import Blueprint, abort, current_app, jsonify
 from rq import Retry
 
-from registry.masking import mask_mobile
-from sahayata.jobs import PERSONAL_DATA_TTL, enqueue, with_app_context
+from foundation.jobs import PERSONAL_DATA_TTL, enqueue, with_app_context
+from foundation.masking import mask_mobile
 from ussd_app.gateways.common import caller, guarded, json_object, run, text_field
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl
 
 from flask import abort, current_app, request
 
+from foundation.db import autocommit_connection, autocommit_session, rollback_autocommit
 from registry.validation import InvalidValue, normalise_mobile
-from sahayata.db import autocommit_connection, autocommit_session, rollback_autocommit
 from ussd_app.engine import Engine, GatewayConfig, Hop, HopDatabase
 from ussd_app.state import Reply
 

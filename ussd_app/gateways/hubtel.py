@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify
 
-from sahayata.i18n import is_ascii_number
+from foundation.i18n import is_ascii_number
 from ussd_app.gateways.common import caller, engine, guarded, json_object, run, text_field
 
 bp = Blueprint("ussd_hubtel", __name__)

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from sahayata.i18n import translate
-from sahayata.jobs import redis_connection
+from foundation.i18n import translate
+from foundation.jobs import redis_connection
 from ussd_app.analytics import ScreenAnalytics
 
 WRONG_CHOICE = translate("bn", "Wrong key.")

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sahayata.i18n import translate
+from foundation.i18n import translate
 from tests.helpers import drain
 
 
@@ -110,7 +110,7 @@ def test_malformed_requests_get_400(client, app, caller, platform):
 def test_a_failed_screen_job_keeps_the_callers_number_a_day_at_most(client, app, caller):
     from rq.job import Job
 
-    from sahayata.jobs import PERSONAL_DATA_TTL, redis_connection
+    from foundation.jobs import PERSONAL_DATA_TTL, redis_connection
 
     previous = app.config["BDAPPS_USSD_SEND_URL"]
     app.config["BDAPPS_USSD_SEND_URL"] = "http://127.0.0.1:9/nobody-listens"

@@ -1,0 +1,127 @@
+"""RQ queues: real Redis and worker processes when REDIS_URL is set, inline otherwise.
+
+Embedded mode uses fakeredis (an in-process Redis stand-in) and runs every job at the
+moment it is enqueued, so a fresh machine needs no Redis server and no worker.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import fakeredis
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from redis.client import Pipeline
+from rq import Queue
+from rq.job import Job
+
+from foundation.config import is_production
+
+# "sms" is separate so that a slow or rate-limited SMS provider never holds up routing,
+# escalation or USSD work; `flask worker` serves both unless told otherwise.
+QUEUE_NAMES = ("default", "sms")
+SMS_QUEUE = "sms"
+# RQ keeps a failed job, arguments and all, for a year by default. A job whose arguments
+# carry personal data (a phone number, a screen's text) is kept for a day at most.
+PERSONAL_DATA_TTL = 24 * 3600
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        inline = False
+    else:
+        connection = fakeredis.FakeRedis()
+        inline = True
+        if is_production(app.config):
+            log.warning(
+                "REDIS_URL is unset: USSD sessions, sign-in throttles, look-up limits and SMS replay marks "
+                "live in this process only and are forgotten when it restarts; set REDIS_URL"
+            )
+    app.extensions["sahayata.redis"] = connection
+    app.extensions["sahayata.jobs_inline"] = inline
+
+
+def redis_connection(app: Flask | None = None) -> Redis:
+    return (app or current_app).extensions["sahayata.redis"]
+
+
+def jobs_run_inline(app: Flask | None = None) -> bool:
+    return (app or current_app).extensions["sahayata.jobs_inline"]
+
+
+def get_queue(name: str = "default") -> Queue:
+    return Queue(name, connection=redis_connection(), is_async=not jobs_run_inline())
+
+
+def enqueue(func: Callable[..., Any], *args: Any, queue_name: str = "default", **kwargs: Any) -> Job:
+    # RQ's default description is the call with its arguments, and a worker logs it for every
+    # job; the arguments may hold a phone number (a bdapps screen's destination) or a screen's
+    # text. The function's name is enough to read a worker's log by.
+    kwargs.setdefault("description", f"{func.__module__}.{func.__qualname__}")
+    job = get_queue(queue_name).enqueue(func, *args, **kwargs)
+    if jobs_run_inline() and job.is_failed:
+        # RQ records an inline job's exception on the job and moves on; say so, or a
+        # broken job would go unnoticed in embedded mode.
+        result = job.latest_result()
+        log.error("inline job %s failed: %s", job.func_name, result.exc_string if result else "unknown error")
+    return job
+
+
+def enqueue_together(
+    calls: list[tuple[Callable[..., Any], tuple[Any, ...], str]],
+    also: Callable[[Pipeline], None] | None = None,
+) -> None:
+    """Enqueue ``(func, args, queue_name)`` calls in one Redis round trip (a complaint's
+    routing and its notice are queued as it is filed, on the hop that files it). ``also``
+    adds commands to the same transaction, so they take effect before any of the jobs can
+    start. Inline, ``also`` runs first, then each call as ``enqueue`` would run it."""
+    if jobs_run_inline():
+        if also is not None:
+            with redis_connection().pipeline() as pipe:
+                also(pipe)
+                pipe.execute()
+        for func, args, queue_name in calls:
+            enqueue(func, *args, queue_name=queue_name)
+        return
+    with redis_connection().pipeline() as pipe:
+        for func, args, queue_name in calls:
+            description = f"{func.__module__}.{func.__qualname__}"
+            get_queue(queue_name).enqueue(func, *args, description=description, pipeline=pipe)
+        if also is not None:
+            # After the enqueues: RQ opens the transaction (MULTI) on the first of them.
+            also(pipe)
+        pipe.execute()
+
+
+_worker_app: Flask | None = None
+
+
+def with_app_context(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a job inside an app context, creating the app in a bare `rq worker` process.
+
+    Jobs enqueued inline or run by `flask --app wsgi worker` already have one.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        global _worker_app
+        if has_app_context():
+            return func(*args, **kwargs)
+        if _worker_app is None:
+            from sahayata.app import create_app
+
+            _worker_app = create_app()
+        with _worker_app.app_context():
+            return func(*args, **kwargs)
+
+    return wrapper

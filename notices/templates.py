@@ -1,0 +1,149 @@
+"""Alert texts, from gettext, in the citizen's language; each at most 2 segments in Bangla."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from foundation.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
+from grievance.labels import status_label
+from outbound_sms.encoding import segments
+from registry.labels import channel_label, unit_label
+from registry.models import PaymentChannel
+from registry.schedule_labels import expected_payment_sentence
+from registry.schedules import ExpectedPayment
+
+
+def _digits(text: str, locale: str) -> str:
+    return to_bengali_digits(text) if locale == "bn" else text
+
+
+def complaint_update(locale: str, number: str, status: str) -> str:
+    """The text for a complaint's status change (grievance outbox entries)."""
+    n = _digits(number, locale)
+    if status == "received":
+        return translate(
+            locale, "Complaint %(number)s received. We will tell you when an office takes it up.", number=n
+        )
+    if status == "routed":
+        return translate(locale, "Complaint %(number)s has been sent to the office responsible.", number=n)
+    if status == "resolved":
+        return translate(locale, "Complaint %(number)s is marked resolved. Is it? Reply 1 for yes, 2 for no.", number=n)
+    label = status_label(locale, status)
+    return translate(locale, "Complaint %(number)s: %(status)s.", number=n, status=label)
+
+
+def _money(locale: str, amount: Decimal) -> str:
+    return translate(locale, "Tk %(amount)s", amount=format_number(amount, locale))
+
+
+def _cycle(locale: str, cycle: str) -> str:
+    return format_cycle(cycle, locale)
+
+
+def payment_credited(
+    locale: str,
+    programme: str,
+    amount: Decimal,
+    cycle: str,
+    channel: PaymentChannel | None,
+    expected: ExpectedPayment | None = None,
+) -> str:
+    """The credit, then the month the programme's schedule pays in next when that still fits
+    2 parts (a quarterly allowance's next payment is three months away, not one)."""
+    values = {"programme": programme, "amount": _money(locale, amount), "cycle": _cycle(locale, cycle)}
+    if channel is None:
+        text = translate(locale, "%(programme)s: %(amount)s for %(cycle)s has reached your account.", **values)
+    else:
+        text = translate(
+            locale,
+            "%(programme)s: %(amount)s for %(cycle)s has reached your %(channel)s account.",
+            channel=channel_label(locale, channel),
+            **values,
+        )
+    if expected is None:
+        return text
+    with_next = f"{text} {expected_payment_sentence(locale, expected)}"
+    return with_next if segments(with_next).segments <= 2 else text
+
+
+def payment_failed(locale: str, programme: str, amount: Decimal, cycle: str, reason: str, office: str) -> str:
+    """``reason`` and ``office`` as registry.labels says them on every channel
+    (failure_reason_label, office_name); the sentence is shorter than on USSD to keep 2 parts."""
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s for %(cycle)s did not arrive (%(reason)s). Contact the %(office)s.",
+        programme=programme,
+        amount=_money(locale, amount),
+        cycle=_cycle(locale, cycle),
+        reason=reason,
+        office=office,
+    )
+
+
+def payment_returned(locale: str, programme: str, amount: Decimal, cycle: str, reason: str, office: str) -> str:
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s for %(cycle)s was returned (%(reason)s). Contact the %(office)s.",
+        programme=programme,
+        amount=_money(locale, amount),
+        cycle=_cycle(locale, cycle),
+        reason=reason,
+        office=office,
+    )
+
+
+def etoken_credited(
+    locale: str, programme: str, amount: Decimal, unit: str, balance: Decimal, expires_on: dt.date | None
+) -> str:
+    values = {
+        "programme": programme,
+        "amount": format_number(amount, locale),
+        "balance": format_number(balance, locale),
+        "unit": unit_label(locale, unit),
+    }
+    if expires_on is None:
+        return translate(
+            locale, "%(programme)s: %(amount)s %(unit)s e-token credited. Balance %(balance)s %(unit)s.", **values
+        )
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s %(unit)s e-token credited. Balance %(balance)s %(unit)s, valid until %(date)s.",
+        date=format_day(expires_on, locale, short=True),
+        **values,
+    )
+
+
+def payment_sent(locale: str, programme: str, amount: Decimal, cycle: str, channel: PaymentChannel | None) -> str:
+    """Campaign: this cycle's payment is on its way."""
+    values = {"programme": programme, "amount": _money(locale, amount), "cycle": _cycle(locale, cycle)}
+    if channel is None:
+        return translate(locale, "%(programme)s: %(amount)s for %(cycle)s has been sent to you.", **values)
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s for %(cycle)s has been sent to your %(channel)s account.",
+        channel=channel_label(locale, channel),
+        **values,
+    )
+
+
+def payment_scheduled(locale: str, programme: str, amount: Decimal, cycle: str) -> str:
+    """Campaign: this cycle's payment is coming."""
+    return translate(
+        locale,
+        "%(programme)s: %(amount)s for %(cycle)s will be paid soon. You will get an SMS when it is sent.",
+        programme=programme,
+        amount=_money(locale, amount),
+        cycle=_cycle(locale, cycle),
+    )
+
+
+def information_request(locale: str, number: str, question: str) -> str:
+    """An officer's question about a complaint, word for word: nothing is cut, so the officer
+    must see its parts count (outbound_sms.encoding) and shorten it when it is too long."""
+    return translate(
+        locale,
+        "Complaint %(number)s: the office asks: %(question)s To answer, send INFO %(number)s and your answer.",
+        number=_digits(number, locale),
+        question=question,
+    )

@@ -1,0 +1,28 @@
+from foundation.config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, settings_from_env
+
+
+def test_embedded_defaults_when_nothing_is_set():
+    settings = settings_from_env({})
+    assert settings["DATABASE_URL"] == f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    assert settings["REDIS_URL"] is None
+    assert settings["SECRET_KEY"] == DEV_SECRET_KEY
+    assert settings["SAHAYATA_DEFAULT_LOCALE"] == "bn"
+
+
+def test_environment_overrides_defaults():
+    settings = settings_from_env(
+        {
+            "DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "REDIS_URL": "redis://h:6379/2",
+            "SECRET_KEY": "s3cret",
+            "SAHAYATA_IMPORT_BATCH_SIZE": "100",
+        }
+    )
+    assert settings["DATABASE_URL"] == "postgresql+psycopg://u@h/db"
+    assert settings["REDIS_URL"] == "redis://h:6379/2"
+    assert settings["SECRET_KEY"] == "s3cret"
+    assert settings["SAHAYATA_IMPORT_BATCH_SIZE"] == 100
+
+
+def test_empty_redis_url_means_embedded():
+    assert settings_from_env({"REDIS_URL": ""})["REDIS_URL"] is None
