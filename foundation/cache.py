@@ -22,7 +22,7 @@ from flask import current_app
 
 T = TypeVar("T")
 
-EXTENSION_KEY = "foundation.cache"
+EXTENSION_KEY = "sahayata.cache"
 DEFAULT_MAX_ENTRIES = 512
 
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "foundation.db"
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "sahayata.db"
 DEV_SECRET_KEY = "dev-only-insecure-key"
 # A key anyone could guess in a few tries signs sessions anyone can forge.
 MIN_SECRET_KEY_LENGTH = 32

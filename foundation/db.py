@@ -102,7 +102,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(url)
     autocommit = make_autocommit_engine(url, engine)
     _engines.extend([engine, autocommit])
-    app.extensions["foundation.db"] = Database(
+    app.extensions["sahayata.db"] = Database(
         engine,
         sessionmaker(engine, expire_on_commit=False),
         sessionmaker(autocommit, expire_on_commit=False),
@@ -120,7 +120,7 @@ def init_app(app: Flask) -> None:
 
 
 def database(app: Flask | None = None) -> Database:
-    return (app or current_app).extensions["foundation.db"]
+    return (app or current_app).extensions["sahayata.db"]
 
 
 def db_session() -> Session:

@@ -197,7 +197,7 @@ def real_redis(app, redis_url) -> Iterator[Redis]:
 def fresh_caches(app):
     """Reference data cached by one test (rules, holidays) must not leak into the next."""
     for each in (app, *_production_apps):
-        for key in ("foundation.cache", "sahayata.rulebook"):
+        for key in ("sahayata.cache", "sahayata.rulebook"):
             each.extensions.pop(key, None)
     for each in _production_apps:
         if jobs_run_inline(each):  # its own in-process Redis: sessions and counters of the last test

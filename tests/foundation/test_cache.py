@@ -49,7 +49,7 @@ def test_the_apps_cache_stays_within_its_bound(app, app_context, monkeypatch):
     cache.clear()
     for n in range(100):  # e.g. a key per requested scope, or per day
         cached(("many", n), lambda n=n: n, seconds=600)
-    assert len(app.extensions["foundation.cache"]) == 8
+    assert len(app.extensions["sahayata.cache"]) == 8
     assert cached(("many", 99), lambda: "reloaded", seconds=600) == 99
     cache.clear()
 
@@ -57,4 +57,4 @@ def test_the_apps_cache_stays_within_its_bound(app, app_context, monkeypatch):
 def test_the_default_bound(app, app_context):
     cache.clear()
     cached("one", lambda: 1)
-    assert app.extensions["foundation.cache"].max_entries == cache.DEFAULT_MAX_ENTRIES
+    assert app.extensions["sahayata.cache"].max_entries == cache.DEFAULT_MAX_ENTRIES

@@ -141,11 +141,11 @@ def test_an_officer_sees_their_ministry_whatever_scope_they_ask_for(staff_client
 def test_new_scope_strings_add_no_cache_entries(app, monitoring_client):
     client = monitoring_client()
     assert client.get("/staff/dashboard?scope=ministry:MOSW").status_code == 200
-    size = len(app.extensions["foundation.cache"])
+    size = len(app.extensions["sahayata.cache"])
     for n in range(50):
         assert client.get(f"/staff/dashboard?scope=ministry:X{n}").status_code == 404
     assert client.get("/staff/dashboard?scope=ministry:mosw").status_code == 200  # the same entry as MOSW
-    assert len(app.extensions["foundation.cache"]) == size
+    assert len(app.extensions["sahayata.cache"]) == size
 
 
 def test_an_unknown_scope_is_not_found_in_production(make_production_app, session):
