@@ -47,9 +47,11 @@ test: setup
 	scripts/ensure-test-peers
 	$(BIN)/python -m pytest
 
+# Style, then the import contract in pyproject.toml (imports run downward; channels are independent).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports --no-logo
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -247,9 +247,9 @@ def main() -> None:
         try:
             drive(service_port, callers, 300, args.phones, names)  # warm-up: imports, pools, caches
             drive(bare_port, callers, 300, args.phones, None)
-            # This machine's speed drifts from minute to minute (bare Flask alone has ranged
-            # from 1,900 to 3,300 hops/s): alternating rounds and taking the median share
-            # keeps one slow minute from deciding the figure.
+            # A shared machine's speed drifts from minute to minute, bare Flask's too:
+            # alternating rounds and taking the median share keeps one slow minute from
+            # deciding the figure.
             for number in range(1, args.rounds + 1):
                 print(f"round {number} of {args.rounds}")
                 service_rate, p99 = measure(

@@ -46,10 +46,6 @@ class Database:
     autocommit_sessions: sessionmaker[Session]
     autocommit_engine: Engine
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()

@@ -36,7 +36,7 @@ class Category(enum.StrEnum):
     @property
     def sensitive(self) -> bool:
         """Must never be routed to the office of the accused, nor shown to it or to an
-        also-concerned ministry (DESIGN.md, grievance facts). The one definition: routing
+        also-concerned ministry (README, "Staff workspace"). The one definition: routing
         and staff scope read it."""
         return self in SENSITIVE_CATEGORIES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from foundation.db import transaction
-from foundation.jobs import enqueue, with_app_context
+from foundation.jobs import with_app_context
 from registry.households import households_with_new_elders, rescore_households
 
 
@@ -15,10 +15,6 @@ def rescore_households_job(household_ids: list[int], as_of: str | None = None) -
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     with transaction() as session:
         return rescore_households(session, household_ids, as_of=day)
-
-
-def queue_rescore(household_ids: list[int], as_of: dt.date | None = None):
-    return enqueue(rescore_households_job, household_ids, as_of.isoformat() if as_of else None)
 
 
 @with_app_context

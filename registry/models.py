@@ -251,12 +251,6 @@ class Enrolment(Base):
     citizen: Mapped[Citizen] = relationship(back_populates="enrolments")
     programme: Mapped[Programme] = relationship()
 
-    @property
-    def masked_account_number(self) -> str | None:
-        from foundation.masking import mask_account_number
-
-        return mask_account_number(self.account_number)
-
 
 class Payment(Base):
     __tablename__ = "payments"

@@ -114,11 +114,6 @@ def loose_key(text: str) -> str:
     return _loosened(exact_key(text))
 
 
-def rough_key(text: str) -> str | None:
-    """The rough key of a Bangla name; Latin names and codes have none."""
-    return _roughened(exact_key(text))
-
-
 def _loosened(key: str) -> str:
     if _DIGIT.search(key):
         return key

@@ -27,7 +27,7 @@ _DIGITS = re.compile(r"[0-9]+")
 # Bangladesh mobile numbers: country code 880, then 1, an operator digit 3-9, 8 digits.
 E164_BD_MOBILE = re.compile(r"\+8801[3-9][0-9]{8}")
 # The shapes almost every registry file uses; matched here without phonenumbers' full
-# parser (about 20 µs a call, which dominated a 200,000-row import). The result is the
+# parser, whose cost per call dominated a large import. The result is the
 # same E.164 string phonenumbers gives; tests/registry/test_validation.py checks that.
 _COMMON_BD_MOBILE = re.compile(r"(?:\+?880|0)?(1[3-9][0-9]{8})")
 

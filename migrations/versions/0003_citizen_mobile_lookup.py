@@ -5,7 +5,7 @@ Revises: 0002
 Create Date: 2026-11-27
 
 With an index on mobile alone, `WHERE mobile = ? ORDER BY id LIMIT 1` let PostgreSQL walk
-the primary key filtering on mobile: 100 ms a USSD dial on a million citizens.
+the primary key filtering on mobile, on every USSD dial: a walk that grows with the registry.
 """
 
 from __future__ import annotations

@@ -237,7 +237,7 @@ class CitizensImport(ImportKind):
         previous = dict(session.execute(where_now).all())
         citizens = []
         for row in batch:
-            citizen = dict(row.record)  # a copy in C, then the household fields out: 1 µs a row less
+            citizen = dict(row.record)  # copied in C, then the household fields out: cheaper than building it in Python
             del citizen["household"]
             citizen["household_id"] = household_ids[citizen.pop("household_external_id")]
             citizens.append(citizen)

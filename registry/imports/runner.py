@@ -71,9 +71,9 @@ def fewer_collections(threshold: int = IMPORT_GC_THRESHOLD) -> Iterator[None]:
 
     An import allocates a few dicts and tuples per row and frees them batch by batch; with
     the default threshold the collector ran every 700 allocations and, every so often, walked
-    every object of the process (models, metadata, catalogs). That was 11% of a 100,000-citizen
-    import (6.4 s against 5.6 s with this threshold). Nothing is left uncollected: the
-    collector still runs, about 70 times less often, and the threshold is restored afterwards.
+    every object of the process (models, metadata, catalogs), a noticeable share of an
+    import's time. Nothing is left uncollected: the collector still runs, about 70 times
+    less often, and the threshold is restored afterwards.
     """
     before = gc.get_threshold()
     gc.set_threshold(threshold, *before[1:])
@@ -170,10 +170,10 @@ def analyse(session: Session, tables: tuple[str, ...]) -> None:
     Each batch looks up what earlier batches wrote (a payment's status before the file
     changes it). With statistics from before the import, the planner believed the table
     empty and, among equally cheap-looking indexes, probed payments by programme and cycle
-    instead of by their unique key: every look-up read a whole cycle, and 180,000 payments
-    took 3.5 minutes instead of 10 s. The import refreshes them after its first batch and
+    instead of by their unique key: every look-up read a whole cycle, so a payments import
+    slowed down batch by batch. The import refreshes them after its first batch and
     whenever it has written four times as many rows as at the last refresh: statistics
-    stay within a factor of four, at a cost of 0.25 s in a 200,000-citizen import.
+    stay within a factor of four, and the few ANALYZE runs cost little beside the import.
     """
     if session.get_bind().dialect.name != "postgresql":
         return

@@ -34,7 +34,7 @@ KANNEL_REPORTS = {
     "16": MessageStatus.FAILED,
 }
 
-# Our reference ("<message id>.<microseconds>", sms.models.message_reference) and Kannel's
+# Our reference ("<message id>.<microseconds>", outbound_sms.models.message_reference) and Kannel's
 # report type, in ASCII digits only: int() and \d would take other scripts' digits ("١").
 REFERENCE = re.compile(r"([0-9]{1,18})\.[0-9]{1,20}")
 REPORT_TYPE = re.compile(r"[0-9]{1,3}")

@@ -9,7 +9,7 @@ from rq import Queue
 
 from foundation.config import PROJECT_ROOT
 from foundation.jobs import enqueue, enqueue_together, jobs_run_inline
-from registry.jobs import queue_rescore
+from registry.jobs import rescore_households_job
 from registry.models import Household
 from tests.factories import AS_OF, make_citizen, make_household
 
@@ -27,7 +27,7 @@ def test_embedded_mode_runs_jobs_inline(session, redis_url):
         assert not jobs_run_inline()
         return  # covered by the worker test below in this mode
     household = _stale_household(session)
-    job = queue_rescore([household.id], AS_OF)
+    job = enqueue(rescore_households_job, [household.id], AS_OF.isoformat())
     assert job.is_finished and job.return_value() == 1
     session.refresh(household)
     assert household.vulnerability_score > 0
@@ -35,7 +35,7 @@ def test_embedded_mode_runs_jobs_inline(session, redis_url):
 
 def test_rq_worker_process_runs_queued_jobs(session, real_redis, database_url, redis_url):
     household = _stale_household(session)
-    job = queue_rescore([household.id], AS_OF)
+    job = enqueue(rescore_households_job, [household.id], AS_OF.isoformat())
     assert Queue("default", connection=real_redis).count == 1  # queued, not yet run
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
     result = subprocess.run(

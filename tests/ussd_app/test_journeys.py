@@ -51,10 +51,6 @@ def options_of(app, session, citizen_id, screen, params=None, locale="bn", gatew
     return JOURNEYS[screen].options(context)
 
 
-def labels_of(*args, **kwargs) -> list[str]:
-    return [option.label for option in options_of(*args, **kwargs)]
-
-
 def first_sentence(text: str) -> str:
     for end in ("।", ". "):
         if end in text:

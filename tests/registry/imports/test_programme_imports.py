@@ -64,7 +64,7 @@ def test_enrolments_import_and_upsert_by_nid_and_programme(session, two_citizens
     )
     assert run_import(session, "enrolments", path).committed
     wda = session.scalar(select(Enrolment).where(Enrolment.programme_code == "WDA"))
-    assert wda.payment_channel is PaymentChannel.NAGAD and wda.masked_account_number == "**5678"
+    assert wda.payment_channel is PaymentChannel.NAGAD and wda.account_number == "01712345678"
     oaa = session.scalar(select(Enrolment).where(Enrolment.programme_code == "OAA"))
     assert oaa.payment_channel is PaymentChannel.POST_OFFICE and oaa.account_number is None
     before = snapshot(session, Enrolment)
