@@ -5,6 +5,7 @@ import random
 import pytest
 from sqlalchemy import select
 
+from grievance.actions import Action
 from grievance.models import Category, Status
 from notices.notifications import deliver_complaint_updates
 from outbound_sms.models import Message
@@ -200,10 +201,10 @@ def test_a_conjunct_across_the_part_boundary_is_refused_for_twilio_only(
     )
     monkeypatch.setitem(app.config, "SMS_PROVIDER", "twilio")
     with pytest.raises(cases.QuestionTooLong):
-        cases.perform(session, officer, grievance, cases.CaseAction.ASK, question)
+        cases.perform(session, officer, grievance, Action.ASK, question)
     session.rollback()
     monkeypatch.setitem(app.config, "SMS_PROVIDER", "kannel")
-    cases.perform(session, officer, grievance, cases.CaseAction.ASK, question)
+    cases.perform(session, officer, grievance, Action.ASK, question)
     assert session.scalar(select(Message.segments).where(Message.template == "information_request")) == 2
 
 
