@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from grievance import calendar
-from grievance.jobs import OPEN
 from grievance.models import Grievance, GrievanceEvent, HolidayAction, HolidayChange, as_utc
 from grievance.sla import DHAKA, add_working_days, clock_years, tier_limit
+from grievance.status import OPEN
 
 
 class ChangeRefused(ValueError):

@@ -19,12 +19,9 @@ from foundation.jobs import SMS_QUEUE, enqueue_together, redis_connection, with_
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
 from grievance.routing import route_for
 from grievance.sla import DHAKA, add_working_days, holidays, tier_limit
-from grievance.status import change_status
+from grievance.status import LAST_TIER, OPEN, change_status, escalate
 
 log = logging.getLogger(__name__)
-
-OPEN = (Status.ROUTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.TRANSFERRED, Status.REOPENED, Status.APPEALED)
-LAST_TIER = 3
 
 
 _OUTBOX = OutboxEntry.__table__
@@ -214,18 +211,7 @@ def escalate_breached(now_iso: str | None = None) -> int:
         ).all()
         off = holidays(session)
         for grievance in breached:
-            grievance.tier += 1
-            grievance.sla_started_at = now
-            grievance.due_at = add_working_days(now, tier_limit(grievance.tier), off)
-            session.add(
-                GrievanceEvent(
-                    grievance=grievance,
-                    actor="sla-clock",
-                    from_status=grievance.status,
-                    to_status=grievance.status,
-                    note=f"deadline passed: escalated to tier {grievance.tier}",
-                )
-            )
+            escalate(session, grievance, now, off)
         return len(breached)
 
 

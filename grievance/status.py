@@ -1,6 +1,10 @@
-"""The statuses a grievance may move between, and the one function that moves it."""
+"""The statuses a grievance may move between, the one function that moves it, and the one
+that writes its trail (``record``): every change, note and escalation goes through them."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +23,13 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     S.REJECTED: frozenset({S.APPEALED}),
     S.CLOSED: frozenset(),
 }
+
+# Waiting on an office, so on the SLA clock: queues, dashboards, escalation and the calendar
+# recount read it.
+OPEN: tuple[Status, ...] = (S.ROUTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.TRANSFERRED, S.REOPENED, S.APPEALED)
+LAST_TIER = 3  # the appeal officer: the SLA clock escalates no further
+# The escalation trail's actor: migration 0015 reads its entries as clock starts.
+SLA_CLOCK = "sla-clock"
 
 
 class TransitionNotAllowed(ValueError):
@@ -76,9 +87,30 @@ def change_status(
         grievance.resolution_working_days = resolution_days(session, grievance.created_at, grievance.first_resolved_at)
     if to is S.APPEALED:
         # An appeal goes to the appeal officer with that tier's own clock.
-        from grievance.sla import add_working_days, holidays, tier_limit
-
-        grievance.tier = 3
-        grievance.sla_started_at = utcnow()
-        grievance.due_at = add_working_days(grievance.sla_started_at, tier_limit(3), holidays(session))
+        grievance.tier = LAST_TIER
+        start_clock(session, grievance, utcnow())
     record(session, grievance, to, actor, note, from_status=previous, tell_citizen=tell_citizen)
+
+
+def start_clock(
+    session: Session, grievance: Grievance, started: dt.datetime, off: Collection[dt.date] | None = None
+) -> None:
+    """Start the SLA clock of the complaint's current tier at ``started``: the deadline is that
+    tier's working days later (``off``, the holidays, when the caller has them already)."""
+    # Here, not at the top: the calendar loads the holidays package, which filing a complaint
+    # (the hot path that imports this module) never needs.
+    from grievance.sla import add_working_days, holidays, tier_limit
+
+    grievance.sla_started_at = started
+    grievance.due_at = add_working_days(started, tier_limit(grievance.tier), holidays(session) if off is None else off)
+
+
+def escalate(session: Session, grievance: Grievance, now: dt.datetime, off: Collection[dt.date]) -> GrievanceEvent:
+    """Move an open complaint whose deadline passed up one tier, its clock starting ``now``. The
+    status stays; the trail says so. The citizen is not told: nothing they can act on changed."""
+    if grievance.status not in OPEN or grievance.tier >= LAST_TIER:
+        raise TransitionNotAllowed(f"a {grievance.status.value} complaint at tier {grievance.tier} cannot escalate")
+    grievance.tier += 1
+    start_clock(session, grievance, now, off)
+    status, note = grievance.status, f"deadline passed: escalated to tier {grievance.tier}"
+    return record(session, grievance, status, SLA_CLOCK, note, from_status=status, tell_citizen=False)

@@ -6,16 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foundation.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 from foundation.jobs import redis_connection
-from foundation.privacy import phone_hashes
-from grievance.intake import Filing, file_grievance, find_by_tracking_number, status_by_tracking_number
+from grievance.citizen_answers import Information, Resolution, add_information, answer_resolution
+from grievance.intake import Filing, file_grievance, status_by_tracking_number
 from grievance.labels import status_label
-from grievance.models import Category, Channel, Grievance, Status
-from grievance.status import change_status, record
+from grievance.models import Category, Channel
 from outbound_sms.encoding import strictest
 from outbound_sms.opt_outs import record_opt_out, remove_opt_out
 from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
@@ -192,25 +190,16 @@ def _complain(r: _Reply) -> str:
 
 
 def _information(r: _Reply) -> str:
-    """The answer to an office's question, added to the complaint's timeline. Only the phone
-    that filed the complaint (or the citizen's registered one) may add to it."""
+    """The answer to an office's question, added to the complaint's timeline."""
     if not r.command.argument:
         return r._("Send INFO, the complaint's number and your answer, e.g. INFO 123456789 I was paid in July.")
     number, _, text = r.command.argument.partition(" ")
-    grievance = find_by_tracking_number(r.session, number)
-    ours = grievance is not None and (
-        grievance.phone_hash in phone_hashes(r.phone)
-        or (r.caller is not None and r.caller.citizen_id == grievance.citizen_id)
-    )
-    if not ours:
+    added = add_information(r.session, r.phone, number, text, channel=Channel.SMS)
+    if added.outcome is Information.NOT_THEIRS:
         return r._("No complaint has this number.")
-    if not text.strip():
+    if added.outcome is Information.NOTHING_SAID:
         return _help(r)
-    _rehash(r, grievance)
-    note = f"the citizen answered by SMS: {text.strip()[:400]}"
-    record(r.session, grievance, grievance.status, "citizen", note, from_status=grievance.status, tell_citizen=False)
-    r.session.commit()
-    return r._("Thank you. Your answer is added to complaint %(number)s.", number=r.digits(grievance.tracking_number))
+    return r._("Thank you. Your answer is added to complaint %(number)s.", number=r.digits(added.tracking_number))
 
 
 def _eligibility_by_nid(r: _Reply) -> str:
@@ -271,14 +260,6 @@ def _start(r: _Reply) -> str:
     return r._("Alerts are on again.")
 
 
-def _rehash(r: _Reply, grievance: Grievance) -> None:
-    """A complaint the phone filed under an earlier key moves to the current one with the
-    change being made to it, so the earlier key can later be dropped."""
-    current, *earlier = phone_hashes(r.phone)
-    if grievance.phone_hash in earlier:
-        grievance.phone_hash = current
-
-
 def _language(r: _Reply) -> str:
     if r.caller is not None:
         set_language(r.session, r.caller.citizen_id, r.command.argument)
@@ -288,27 +269,12 @@ def _language(r: _Reply) -> str:
 
 def _resolution_answer(r: _Reply) -> str:
     """ "1"/"2" after "was it resolved?": yes closes the complaint, no reopens it on appeal."""
-    grievance = r.session.scalars(
-        select(Grievance)
-        .where(Grievance.phone_hash.in_(phone_hashes(r.phone)), Grievance.status == Status.RESOLVED)
-        .order_by(Grievance.updated_at.desc())
-        .limit(1)
-    ).first()
-    if grievance is None:
+    answered = answer_resolution(r.session, r.phone, None, r.command.argument == "1", channel=Channel.SMS)
+    if answered.outcome is Resolution.NOTHING_TO_ANSWER:
         return _help(r)
-    _rehash(r, grievance)
     if r.caller is None and not r.command.bangla:  # "2" says nothing of language: answer in the complaint's
-        r.locale = grievance.locale
-    number = r.digits(grievance.tracking_number)
-    if r.command.argument == "1":
-        change_status(r.session, grievance, Status.CLOSED, "citizen", "confirmed resolved by SMS", tell_citizen=False)
-        r.session.commit()
+        r.locale = answered.locale
+    number = r.digits(answered.tracking_number)
+    if answered.outcome is Resolution.CLOSED:
         return r._("Thank you. Complaint %(number)s is closed.", number=number)
-    # The reply below tells the citizen; no separate notification for either step.
-    note = "not resolved, said the citizen by SMS"
-    change_status(r.session, grievance, Status.REOPENED, "citizen", note, tell_citizen=False)
-    change_status(
-        r.session, grievance, Status.APPEALED, "system", "reopened by the citizen: appeal tier", tell_citizen=False
-    )
-    r.session.commit()
     return r._("Complaint %(number)s is reopened and goes to the appeal officer.", number=number)

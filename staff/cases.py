@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foundation.i18n import to_ascii_digits
-from grievance.actions import Action, ActionRefused, apply_action
+from grievance.actions import Action, ActionRefused, apply_action, check
 from grievance.contact import contact_phone
 from grievance.jobs import dispatch
 from grievance.models import Grievance, Status
-from grievance.status import TransitionNotAllowed, record
+from grievance.status import TransitionNotAllowed
 from grievance.tracking import is_valid
 from notices.templates import information_request
 from outbound_sms.encoding import segments
@@ -24,14 +23,16 @@ from registry.models import Ministry
 from staff.models import StaffAudit, StaffUser
 from staff.scope import may_act, may_change, visible
 
-
-class CaseAction(enum.StrEnum):
-    ACKNOWLEDGE = "acknowledge"
-    NOTE = "note"
-    ASK = "ask"  # ask the citizen for information by SMS
-    TRANSFER = "transfer"
-    RESOLVE = "resolve"
-    REJECT = "reject"
+# The actions the workspace offers, in the order its menu lists them ("start", for in
+# progress, is the CLI's only).
+OFFERED: tuple[Action, ...] = (
+    Action.ACKNOWLEDGE,
+    Action.NOTE,
+    Action.ASK,  # by SMS, the question previewed first
+    Action.TRANSFER,
+    Action.RESOLVE,
+    Action.REJECT,
+)
 
 
 QUESTION_MAX_PARTS = 2  # a longer question is refused, never cut: the officer shortens it
@@ -43,14 +44,22 @@ class NotAllowed(Exception):
     only add notes)."""
 
 
-def allowed_actions(user: StaffUser, grievance: Grievance) -> list[CaseAction]:
-    """What ``user`` may do to ``grievance``: everything for the lead ministry, notes for an
-    also-concerned one, nothing for readers."""
+def offered_action(value: str) -> Action:
+    """The offered action a form names; ValueError for any other text."""
+    action = Action(value)
+    if action not in OFFERED:
+        raise ValueError(f"{value!r} is not offered here")
+    return action
+
+
+def allowed_actions(user: StaffUser, grievance: Grievance) -> list[Action]:
+    """What ``user`` may do to ``grievance``: every offered action for the lead ministry,
+    notes for an also-concerned one, nothing for readers."""
     if not may_act(user):
         return []
     if may_change(user, grievance):
-        return list(CaseAction)
-    return [CaseAction.NOTE]
+        return list(OFFERED)
+    return [Action.NOTE]
 
 
 def find_case(session: Session, user: StaffUser, tracking_number: str) -> Grievance | None:
@@ -111,7 +120,7 @@ def perform(
     session: Session,
     user: StaffUser,
     grievance: Grievance,
-    action: CaseAction,
+    action: Action,
     note: str = "",
     to_ministry: str = "",
 ) -> None:
@@ -121,25 +130,16 @@ def perform(
         raise NotAllowed(action.value)
     # A question is counted whole and refused when too long, never cut: any text over the note
     # limit also needs more parts than may be sent.
-    note = clean_text(note) if action is CaseAction.ASK else clean_note(note)
+    note = clean_text(note) if action is Action.ASK else clean_note(note)
     to_ministry = (to_ministry or "").strip().upper()
     actor = f"staff:{user.id}"
-    question_id: int | None = None
-    if action in (CaseAction.NOTE, CaseAction.ASK):
-        if not note:
-            raise ActionRefused("write the note or the question first", code="text_required")
-        if action is CaseAction.ASK:
-            question_id = _ask_citizen(session, grievance, note)
-        text = note if action is CaseAction.NOTE else f"asked the citizen: {note}"
-        record(session, grievance, grievance.status, actor, text, from_status=grievance.status, tell_citizen=False)
-    else:
-        if action is CaseAction.TRANSFER and not _is_ministry(session, to_ministry):
-            raise ActionRefused("choose the ministry to transfer to", code="ministry_required")
-        if action is CaseAction.ACKNOWLEDGE:
-            grievance.assigned_to = user.id  # the officer who takes it up may see the phone
-        if action is CaseAction.TRANSFER:
-            grievance.assigned_to = None
-        apply_action(session, grievance, Action(action.value), actor, note or None, to_ministry or None)
+    if action is Action.TRANSFER and not _is_ministry(session, to_ministry):
+        raise ActionRefused("choose the ministry to transfer to", code="ministry_required")
+    check(action, note, to_ministry)  # before a question is sent
+    question_id = _ask_citizen(session, grievance, note) if action is Action.ASK else None
+    if action is Action.ACKNOWLEDGE:
+        grievance.assigned_to = user.id  # the officer who takes it up may see the phone
+    apply_action(session, grievance, action, actor, note or None, to_ministry or None)
     audit(session, user, action.value, grievance, note=note[:200], to=to_ministry or None)
     session.commit()
     if question_id is not None:
@@ -187,7 +187,7 @@ def bulk_acknowledge(session: Session, user: StaffUser, tracking_numbers: Sequen
         if grievance is None or grievance.status is not Status.ROUTED or not may_change(user, grievance):
             continue
         try:
-            perform(session, user, grievance, CaseAction.ACKNOWLEDGE)
+            perform(session, user, grievance, Action.ACKNOWLEDGE)
         except (ActionRefused, TransitionNotAllowed):
             session.rollback()
             continue

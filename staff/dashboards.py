@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from foundation.cache import cached
 from foundation.clock import utcnow
 from grievance.calendar_watch import unconfirmed_lunar_year
-from grievance.jobs import OPEN
 from grievance.models import Grievance
 from grievance.sla import DHAKA
+from grievance.status import OPEN
 from registry.models import (
     Citizen,
     Cluster,

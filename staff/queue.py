@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from foundation.clock import utcnow
 from foundation.i18n import is_ascii_number, to_ascii_digits
-from grievance.jobs import OPEN
 from grievance.models import Category, Grievance, Status
+from grievance.status import OPEN
 from registry.places import place_index
 from staff.models import StaffUser
 from staff.scope import visible

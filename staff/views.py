@@ -17,7 +17,7 @@ from foundation.db import db_session
 from foundation.i18n import format_number
 from foundation.jobs import redis_connection
 from foundation.masking import mask_mobile, mask_nid
-from grievance.actions import ActionRefused
+from grievance.actions import Action, ActionRefused
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Grievance, Status
 from grievance.status import TransitionNotAllowed
@@ -220,7 +220,7 @@ def _case_page(
     session = db_session()
     citizen = session.get(Citizen, grievance.citizen_id) if grievance.citizen_id else None
     phone = cases.contact_phone(session, grievance)
-    actions = [a.value for a in cases.allowed_actions(current_user, grievance)]
+    actions = cases.allowed_actions(current_user, grievance)
     page = render_template(
         "staff/case.html",
         g=grievance,
@@ -247,7 +247,7 @@ def ask_preview(number: str):
     """The SMS a question would send and its parts, while the officer types (JSON for the
     page's script; without script, the case page with the preview). Sends nothing."""
     grievance = _case_or_404(number)
-    if cases.CaseAction.ASK not in cases.allowed_actions(current_user, grievance):
+    if Action.ASK not in cases.allowed_actions(current_user, grievance):
         abort(403)
     question = request.form.get("note", "")
     wants_json = request.accept_mimetypes.best == "application/json"
@@ -295,7 +295,7 @@ def act(number: str):
     session = db_session()
     grievance = _case_or_404(number)
     try:
-        action = cases.CaseAction(request.form.get("action", ""))
+        action = cases.offered_action(request.form.get("action", ""))
         cases.perform(
             session, current_user, grievance, action, request.form.get("note", ""), request.form.get("to", "")
         )

@@ -223,16 +223,3 @@ def test_names_and_recorder_are_kept_without_surrounding_spaces(session):
     change = record_change(session, dt.date(2027, 6, 1), HolidayAction.ADD, " clerk ", "  Holiday ", " ছুটি ").change
     session.commit()
     assert (change.recorded_by, change.name_en, change.name_bn) == ("clerk", "Holiday", "ছুটি")
-
-
-def test_a_transfer_keeps_the_clock_start_and_the_deadline(session, complaint_on_the_clock):
-    from foundation.clock import as_utc
-    from grievance.actions import Action, apply_action
-
-    grievance = complaint_on_the_clock(dt.date(2027, 6, 1))
-    started, due = as_utc(grievance.sla_started_at), as_utc(grievance.due_at)
-    apply_action(session, grievance, Action.TRANSFER, "o@mosw", "dealer issue", "MOFOOD")
-    session.commit()
-    session.refresh(grievance)
-    assert grievance.status is Status.ROUTED and grievance.ministry_code == "MOFOOD"
-    assert (as_utc(grievance.sla_started_at), as_utc(grievance.due_at)) == (started, due)

@@ -9,6 +9,7 @@ from foundation.db import database
 from grievance.intake import file_grievance
 from grievance.jobs import close_unconfirmed, escalate_breached, route_grievance, sweep_outbox
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, as_utc, utcnow
+from grievance.sla import add_working_days, holidays, tier_limit
 from grievance.status import change_status
 from tests.factories import make_citizen, make_filing
 
@@ -84,6 +85,35 @@ def test_escalation_happens_once_per_breach(session, no_dispatch):
     assert grievance.tier == 2
     notes = session.scalars(select(GrievanceEvent.note).where(GrievanceEvent.actor == "sla-clock")).all()
     assert notes == ["deadline passed: escalated to tier 2"]
+
+
+def test_escalation_writes_its_trail_entry_through_status_record(session, no_dispatch, monkeypatch):
+    """The one function that writes the trail: same status, actor "sla-clock" (read by the
+    migration that recovered clock starts), and no notice to the citizen."""
+    from grievance import status
+
+    grievance = _filed(session)
+    route_grievance(grievance.id)
+    session.refresh(grievance)
+    notices = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.kind == "notify_citizen"))
+    recorded = []
+    real_record = status.record
+
+    def spy(session, grievance, to, actor, note=None, **options):
+        recorded.append((to, actor, note, options))
+        return real_record(session, grievance, to, actor, note, **options)
+
+    monkeypatch.setattr(status, "record", spy)
+    late = as_utc(grievance.due_at) + dt.timedelta(hours=1)
+    assert escalate_breached(late.isoformat()) == 1
+    note = "deadline passed: escalated to tier 2"
+    assert recorded == [(Status.ROUTED, "sla-clock", note, {"from_status": Status.ROUTED, "tell_citizen": False})]
+    session.expire_all()
+    assert (grievance.events[-1].from_status, grievance.events[-1].to_status) == (Status.ROUTED, Status.ROUTED)
+    assert as_utc(grievance.sla_started_at) == late
+    assert as_utc(grievance.due_at) == add_working_days(late, tier_limit(2), holidays(session))
+    after = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.kind == "notify_citizen"))
+    assert after == notices
 
 
 def test_resolved_complaints_are_not_escalated(session, no_dispatch):

@@ -1,10 +1,12 @@
 """Working a case: each action is audited and tells the citizen by SMS."""
 
 import random
+import re
 
 import pytest
 from sqlalchemy import select
 
+from grievance.actions import Action
 from grievance.models import Category, Status
 from notices.notifications import deliver_complaint_updates
 from outbound_sms.models import Message
@@ -200,10 +202,10 @@ def test_a_conjunct_across_the_part_boundary_is_refused_for_twilio_only(
     )
     monkeypatch.setitem(app.config, "SMS_PROVIDER", "twilio")
     with pytest.raises(cases.QuestionTooLong):
-        cases.perform(session, officer, grievance, cases.CaseAction.ASK, question)
+        cases.perform(session, officer, grievance, Action.ASK, question)
     session.rollback()
     monkeypatch.setitem(app.config, "SMS_PROVIDER", "kannel")
-    cases.perform(session, officer, grievance, cases.CaseAction.ASK, question)
+    cases.perform(session, officer, grievance, Action.ASK, question)
     assert session.scalar(select(Message.segments).where(Message.template == "information_request")) == 2
 
 
@@ -283,6 +285,19 @@ def test_a_refusal_is_explained_in_the_users_language(staff_client, session, rou
     assert "তাই এটি করা যায় না" in client.get(response.location).get_data(as_text=True)
     response = act(client, grievance, "nonsense")
     assert response.status_code == 303
+
+
+def test_the_workspace_offers_its_actions_in_order_and_start_is_not_one(staff_client, session, routed_case, officer):
+    grievance = routed_case()
+    client = staff_client(officer)
+    page = client.get(f"/staff/cases/{grievance.tracking_number}").get_data(as_text=True)
+    offered = re.findall(r'<option value="([a-z]+)"(?: selected)?>', page.split('id="action"')[1].split("</select>")[0])
+    assert offered == ["acknowledge", "note", "ask", "transfer", "resolve", "reject"]
+    response = act(client, grievance, "start")  # the CLI's, not the workspace's
+    assert response.status_code == 303
+    assert "choose an action" in client.get(response.location).get_data(as_text=True)
+    session.refresh(grievance)
+    assert grievance.status is Status.ROUTED and audited(session, grievance) == []
 
 
 def test_a_note_from_the_also_concerned_ministry_is_audited_and_stays_internal(
