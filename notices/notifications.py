@@ -1,27 +1,25 @@
-"""Complaint notifications: turn the grievance outbox's notify_citizen entries into SMS."""
+"""Complaint notifications: turn the grievance outbox's notify_citizen entries into SMS.
+
+``deliver_complaint_updates`` is the handler the composition root registers for the kind
+(grievance.outbox), run by the outbox's job after that job has cleared the queued mark."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from foundation.db import transaction
-from foundation.jobs import redis_connection, with_app_context
 from grievance.contact import contact_phone
-from grievance.jobs import notify_queued_key
 from grievance.models import Grievance, OutboxEntry, utcnow
 from notices.templates import complaint_update
 from outbound_sms.opt_outs import opted_out
 from outbound_sms.sending import create_message, send_batch
 
 
-@with_app_context
 def deliver_complaint_updates(grievance_id: int) -> int:
     """Create one message per pending notification of this complaint; returns how many.
 
     Idempotent: an entry is marked done in the same transaction that creates its message,
     and the message's dedupe key is the entry's id."""
-    # First, before reading the outbox: from now on a new entry needs a job of its own.
-    redis_connection().delete(notify_queued_key(grievance_id))
     created: list[int] = []
     with transaction() as session:
         entries = session.scalars(
