@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ROUTE_GRIEVANCE = "route_grievance"
 NOTIFY_CITIZEN = "notify_citizen"
+ASK_CITIZEN = "ask_citizen"  # an officer's question, payload {"question", "locale"}
 
 Handler = Callable[[int], object]  # the complaint's id -> the job's result
 

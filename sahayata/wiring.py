@@ -21,6 +21,7 @@ def wire(app: Flask) -> None:
     outbox.register(
         app, outbox.NOTIFY_CITIZEN, notifications.deliver_complaint_updates, queue=SMS_QUEUE, rides_on_waiting_job=True
     )
+    outbox.register(app, outbox.ASK_CITIZEN, notifications.deliver_questions, queue=SMS_QUEUE)
     events.subscribe(
         app,
         events.Listener(

@@ -14,12 +14,12 @@ from foundation.i18n import to_ascii_digits
 from grievance.actions import Action, ActionRefused, apply_action
 from grievance.contact import contact_phone
 from grievance.jobs import dispatch
-from grievance.models import Grievance, Status
+from grievance.models import Grievance, OutboxEntry, Status
+from grievance.outbox import ASK_CITIZEN
 from grievance.status import TransitionNotAllowed, record
 from grievance.tracking import is_valid
 from notices.templates import information_request
 from outbound_sms.encoding import segments
-from outbound_sms.sending import create_message, queue_send
 from registry.models import Ministry
 from staff.models import StaffAudit, StaffUser
 from staff.scope import may_act, may_change, visible
@@ -124,12 +124,11 @@ def perform(
     note = clean_text(note) if action is CaseAction.ASK else clean_note(note)
     to_ministry = (to_ministry or "").strip().upper()
     actor = f"staff:{user.id}"
-    question_id: int | None = None
     if action in (CaseAction.NOTE, CaseAction.ASK):
         if not note:
             raise ActionRefused("write the note or the question first", code="text_required")
         if action is CaseAction.ASK:
-            question_id = _ask_citizen(session, grievance, note)
+            _ask_citizen(session, grievance, note)
         text = note if action is CaseAction.NOTE else f"asked the citizen: {note}"
         record(session, grievance, grievance.status, actor, text, from_status=grievance.status, tell_citizen=False)
     else:
@@ -142,8 +141,8 @@ def perform(
         apply_action(session, grievance, Action(action.value), actor, note or None, to_ministry or None)
     audit(session, user, action.value, grievance, note=note[:200], to=to_ministry or None)
     session.commit()
-    if question_id is not None:
-        queue_send(question_id)
+    if action is CaseAction.ASK:
+        dispatch([(ASK_CITIZEN, grievance.id)])
     else:
         dispatch([("notify_citizen", grievance.id)], coalesce=True)
 
@@ -153,21 +152,16 @@ def _is_ministry(session: Session, code: str) -> bool:
     return bool(re.fullmatch(r"[A-Z0-9_]{1,16}", code, flags=re.ASCII)) and session.get(Ministry, code) is not None
 
 
-def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:
-    phone = contact_phone(session, grievance)
-    if phone is None:
+def _ask_citizen(session: Session, grievance: Grievance, question: str) -> None:
+    """Put the question in the outbox, in the action's transaction; it is sent (the text the
+    preview showed) by the outbox's job after commit, or by the sweeper if that job is lost."""
+    if contact_phone(session, grievance) is None:
         raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
     preview = preview_question(grievance, question)
     if not preview.fits:
         raise QuestionTooLong(preview.parts)
-    return create_message(
-        session,
-        phone=phone,
-        text=preview.text,
-        locale=grievance.locale,
-        template="information_request",
-        dedupe_key=None,
-    )
+    payload = {"question": clean_text(question), "locale": grievance.locale}
+    session.add(OutboxEntry(kind=ASK_CITIZEN, grievance_id=grievance.id, payload=payload))
 
 
 def reveal_phone(session: Session, user: StaffUser, grievance: Grievance) -> str | None:

@@ -68,10 +68,11 @@ def test_routing_and_sms_go_to_their_own_queues(monkeypatch, app_context):
     monkeypatch.setattr(
         outbox, "enqueue_together", lambda calls, also=None: queued.extend((f.__name__, a, q) for f, a, q in calls)
     )
-    assert outbox.dispatch([("notify_citizen", 1), ("route_grievance", 1)]) == 2
+    assert outbox.dispatch([("notify_citizen", 1), ("route_grievance", 1), ("ask_citizen", 1)]) == 3
     assert queued == [
         ("run_entry", ("notify_citizen", 1), "sms"),
         ("run_entry", ("route_grievance", 1), "default"),
+        ("run_entry", ("ask_citizen", 1), "sms"),
     ]
 
 

@@ -16,6 +16,7 @@ def test_the_app_has_a_handler_for_every_outbox_kind(app):
     assert handlers == {
         "route_grievance": (route_grievance, "default", False),
         "notify_citizen": (notifications.deliver_complaint_updates, SMS_QUEUE, True),
+        "ask_citizen": (notifications.deliver_questions, SMS_QUEUE, False),
     }
 
 
