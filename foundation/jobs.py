@@ -103,25 +103,25 @@ def enqueue_together(
         pipe.execute()
 
 
-_worker_app: Flask | None = None
+class NoAppContext(RuntimeError):
+    """A job was called outside the app (e.g. by a bare `rq worker`, which has none)."""
 
 
 def with_app_context(func: Callable[P, R]) -> Callable[P, R]:
-    """Run a job inside an app context, creating the app in a bare `rq worker` process.
+    """Mark a job that needs the app, and fail at once, naming the way to run it, outside one.
 
-    Jobs enqueued inline or run by `flask --app wsgi worker` already have one.
+    Jobs run inline (embedded mode) or in `flask --app wsgi worker`, which runs every job
+    inside its app's context: that is the one way to run them. A bare `rq worker` would
+    build no app, so none of the composition root's wiring (outbox handlers, registry
+    listeners) would exist in it.
     """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        global _worker_app
-        if has_app_context():
-            return func(*args, **kwargs)
-        if _worker_app is None:
-            from sahayata.app import create_app
-
-            _worker_app = create_app()
-        with _worker_app.app_context():
-            return func(*args, **kwargs)
+        if not has_app_context():
+            raise NoAppContext(
+                f"{func.__module__}.{func.__qualname__} needs the app: run jobs with `flask --app wsgi worker`"
+            )
+        return func(*args, **kwargs)
 
     return wrapper

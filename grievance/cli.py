@@ -107,7 +107,7 @@ def act_command(number: str, action: str, note: str | None, by: str, to_ministry
 @grievance_cli.command("sweep")
 def sweep() -> None:
     """Re-enqueue outbox work that is not done (also run by the scheduler)."""
-    from grievance.jobs import sweep_outbox
+    from grievance.outbox import sweep_outbox
 
     click.echo(f"{sweep_outbox(older_than_seconds=0)} job(s) enqueued")
 

@@ -1,4 +1,5 @@
-"""RQ jobs of the grievance system: route, sweep the outbox, escalate on the SLA clock.
+"""RQ jobs of the grievance system: route, escalate on the SLA clock (the outbox's own jobs
+are in grievance.outbox).
 
 Every job is idempotent: it re-reads the row under a lock and does nothing if the work is
 already done, so a retried or duplicated job (the sweeper may enqueue one twice) is safe.
@@ -7,16 +8,14 @@ already done, so a retried or duplicated job (the sweeper may enqueue one twice)
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 
-from redis.client import Pipeline
-from redis.exceptions import RedisError
 from sqlalchemy import bindparam, exists, func, select, update
 
 from foundation.db import autocommit_scalar, transaction
-from foundation.jobs import SMS_QUEUE, enqueue_together, redis_connection, with_app_context
+from foundation.jobs import with_app_context
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
+from grievance.outbox import dispatch
 from grievance.routing import route_for
 from grievance.sla import DHAKA, add_working_days, holidays, tier_limit
 from grievance.status import LAST_TIER, OPEN, change_status, escalate
@@ -111,92 +110,6 @@ def _route_one(session, grievance: Grievance, now: dt.datetime, off: frozenset[d
     if route.also_ministry_code:
         note += f", also {route.also_ministry_code}"
     change_status(session, grievance, Status.ROUTED, "router", f"{note}: {route.reason}")
-
-
-def _deliver(grievance_id: int) -> int:
-    from notices.notifications import deliver_complaint_updates
-
-    return deliver_complaint_updates(grievance_id)
-
-
-HANDLERS = {"route_grievance": route_grievance, "notify_citizen": _deliver}
-QUEUES = {"route_grievance": "default", "notify_citizen": SMS_QUEUE}
-
-# "A notify_citizen job for this complaint is queued and has not started." The job clears
-# it before reading the outbox, so while it stands, that job will still see any entry
-# committed now and a second job would find nothing to send. The expiry only bounds how
-# long a lost job can make others wait for the sweeper.
-NOTIFY_QUEUED_SECONDS = 600
-
-
-def notify_queued_key(grievance_id: int) -> str:
-    return f"grievance:notify-queued:{grievance_id}"
-
-
-def dispatch(entries: list[tuple[str, int]], *, coalesce: bool = False) -> int:
-    """Enqueue the jobs for committed outbox entries ``(kind, grievance_id)``.
-
-    With ``coalesce``, a notify_citizen entry whose complaint already has a notification
-    job waiting in the queue rides on that job instead of queueing another: routing under
-    a backlog then costs one Redis command, not an enqueue. The sweeper never coalesces.
-
-    Redis being down is not an error here: the entries stay pending and the sweeper
-    enqueues them once Redis is back. Returns how many were enqueued or coalesced.
-    """
-    enqueued = 0
-    notified = [gid for kind, gid in entries if kind == "notify_citizen"]
-    try:
-        if coalesce:
-            waiting = _mark_notifications_queued(notified, coalesce=True)
-            marks = None
-        else:
-            # Every entry gets its job: the marks ride in the enqueue's own transaction.
-            waiting, marks = set(), functools.partial(_queue_marks, notified, coalesce=False)
-        calls = [
-            (HANDLERS[kind], (grievance_id,), QUEUES[kind])
-            for kind, grievance_id in entries
-            # A notify_citizen entry whose job is already waiting rides on that job.
-            if not (kind == "notify_citizen" and grievance_id in waiting)
-        ]
-        enqueue_together(calls, marks)  # one round trip, all or none
-        enqueued = len(entries)
-    except RedisError as exc:
-        log.warning("outbox work for %d complaints left to the sweeper: %s", len(entries), type(exc).__name__)
-    return enqueued
-
-
-def _queue_marks(grievance_ids: list[int], pipe: Pipeline, *, coalesce: bool) -> None:
-    for grievance_id in grievance_ids:
-        pipe.set(notify_queued_key(grievance_id), 1, ex=NOTIFY_QUEUED_SECONDS, nx=coalesce)
-
-
-def _mark_notifications_queued(grievance_ids: list[int], coalesce: bool) -> set[int]:
-    """Set the queued mark of each complaint (one round trip for all); returns those that
-    already had one, when coalescing (otherwise none: every entry gets its job)."""
-    if not grievance_ids:
-        return set()
-    with redis_connection().pipeline(transaction=False) as pipe:
-        _queue_marks(grievance_ids, pipe, coalesce=coalesce)
-        newly_marked = pipe.execute()
-    return {gid for gid, marked in zip(grievance_ids, newly_marked, strict=True) if not marked}
-
-
-@with_app_context
-def sweep_outbox(older_than_seconds: int = 30, limit: int = 1000) -> int:
-    """Re-enqueue outbox work that is not done (lost to a Redis outage or a killed worker)."""
-    cutoff = utcnow() - dt.timedelta(seconds=older_than_seconds)
-    with transaction() as session:
-        entries = session.scalars(
-            select(OutboxEntry)
-            .where(OutboxEntry.done_at.is_(None), OutboxEntry.kind.in_(list(HANDLERS)))
-            .where(OutboxEntry.created_at <= cutoff)
-            .order_by(OutboxEntry.id)
-            .limit(limit)
-        ).all()
-        for entry in entries:
-            entry.attempts += 1
-        work = [(entry.kind, entry.grievance_id) for entry in entries]
-    return dispatch(work)
 
 
 @with_app_context

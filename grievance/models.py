@@ -148,7 +148,7 @@ class OutboxEntry(Base):
     __table_args__ = (Index("ix_outbox_pending", "done_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # route_grievance | notify_citizen
+    kind: Mapped[str] = mapped_column(String(40))  # route_grievance | notify_citizen | ask_citizen
     grievance_id: Mapped[int | None] = mapped_column(ForeignKey("grievances.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,9 +1,10 @@
 """SMS alerts for registry events: a payment credited, failed or returned, e-tokens credited.
 
-An import records what changed as ``Alert`` rows in its own transaction (set-based, so a
-file that credits 10,000 people costs two statements a batch, not 10,000 calls). Once it
-commits, jobs of ALERT_BATCH alerts render each text in the citizen's language, create the
-messages and queue their sending. The sweeper picks up alerts whose job never ran.
+A listener of the registry's events (registry.events, subscribed by the composition root):
+an import's changes are recorded as ``Alert`` rows in its own transaction (set-based, so
+a file that credits 10,000 people costs two statements a batch, not 10,000 calls). Once
+it commits, jobs of ALERT_BATCH alerts render each text in the citizen's language, create
+the messages and queue their sending. The sweeper picks up alerts whose job never ran.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from outbound_sms.opt_outs import opted_out_among
 from outbound_sms.sending import NewMessage, create_messages, queue_send_batches
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
+from registry.events import PaymentKey
 from registry.labels import failure_reason_label, office_name
 from registry.models import Citizen, ETokenLedgerEntry, ETokenWallet, Payment, PaymentStatus, Programme
 from registry.schedules import ExpectedPayment, expected_payment, parse_schedule
@@ -36,20 +38,6 @@ PAYMENT_ALERTS = {
 # Loading last year's history is not news: only cycles this recent are alerted.
 ALERT_WINDOW_DAYS = 62
 ALERT_BATCH = 500
-
-PaymentKey = tuple[int, str, str]  # citizen_id, programme_code, cycle
-
-
-def payment_statuses(session: Session, keys: Sequence[PaymentKey]) -> dict[PaymentKey, PaymentStatus]:
-    """The stored status of each payment (before an import changes it)."""
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(Payment.citizen_id, Payment.programme_code, Payment.cycle, Payment.status).where(
-            in_rows(session, (Payment.citizen_id, Payment.programme_code, Payment.cycle), keys)
-        )
-    )
-    return {(citizen_id, code, cycle): status for citizen_id, code, cycle, status in rows}
 
 
 def record_payment_alerts(session: Session, changed: Sequence[PaymentKey], today: dt.date) -> list[int]:

@@ -1,55 +1,92 @@
-"""Complaint notifications: turn the grievance outbox's notify_citizen entries into SMS."""
+"""Complaint notifications: the grievance outbox's handlers that tell the citizen by SMS.
+
+``deliver_complaint_updates`` words notify_citizen entries (a status change),
+``deliver_questions`` sends ask_citizen entries (an officer's question). Each is the
+handler the composition root registers for its kind (grievance.outbox), run by the
+outbox's job after that job has cleared any queued mark.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from foundation.db import transaction
-from foundation.jobs import redis_connection, with_app_context
 from grievance.contact import contact_phone
-from grievance.jobs import notify_queued_key
 from grievance.models import Grievance, OutboxEntry, utcnow
-from notices.templates import complaint_update
+from grievance.outbox import ASK_CITIZEN, NOTIFY_CITIZEN
+from notices.templates import complaint_update, information_request
 from outbound_sms.opt_outs import opted_out
 from outbound_sms.sending import create_message, send_batch
 
+# (the complaint, an entry's payload) -> (the text, the template it is recorded under)
+Wording = Callable[[Grievance, dict[str, Any]], tuple[str, str]]
 
-@with_app_context
+
 def deliver_complaint_updates(grievance_id: int) -> int:
     """Create one message per pending notification of this complaint; returns how many.
+    A citizen who opted out, or a complaint with no phone, gets none (the entries are done)."""
+    return _deliver(grievance_id, NOTIFY_CITIZEN, _status_update, honour_opt_out=True)
 
-    Idempotent: an entry is marked done in the same transaction that creates its message,
+
+def deliver_questions(grievance_id: int) -> int:
+    """Send the officers' pending questions about this complaint; returns how many.
+
+    A question goes out as it did when the case page sent it itself: a phone that said
+    STOP still gets it (only one with no phone gets none)."""
+    return _deliver(grievance_id, ASK_CITIZEN, _question, honour_opt_out=False)
+
+
+def _status_update(grievance: Grievance, payload: dict[str, Any]) -> tuple[str, str]:
+    text = complaint_update(payload["locale"], payload["tracking_number"], payload["status"])
+    return text, f"complaint_{payload['status']}"
+
+
+def _question(grievance: Grievance, payload: dict[str, Any]) -> tuple[str, str]:
+    # The same text the officer saw in the preview (staff.cases.preview_question).
+    return information_request(payload["locale"], grievance.tracking_number, payload["question"]), "information_request"
+
+
+def _deliver(grievance_id: int, kind: str, wording: Wording, *, honour_opt_out: bool) -> int:
+    """Idempotent: an entry is marked done in the same transaction that creates its message,
     and the message's dedupe key is the entry's id."""
-    # First, before reading the outbox: from now on a new entry needs a job of its own.
-    redis_connection().delete(notify_queued_key(grievance_id))
     created: list[int] = []
     with transaction() as session:
-        entries = session.scalars(
-            select(OutboxEntry)
-            .where(OutboxEntry.grievance_id == grievance_id, OutboxEntry.kind == "notify_citizen")
-            .where(OutboxEntry.done_at.is_(None))
-            .order_by(OutboxEntry.id)
-            .with_for_update(skip_locked=True)
-        ).all()
+        entries = _pending(session, grievance_id, kind)
         if not entries:
             return 0
-        phone = contact_phone(session, session.get(Grievance, grievance_id))
-        silenced = not phone or opted_out(session, phone)
+        grievance = session.get(Grievance, grievance_id)
+        phone = contact_phone(session, grievance)
+        silenced = not phone or (honour_opt_out and opted_out(session, phone))
         for entry in entries:
-            payload = entry.payload
             entry.done_at = utcnow()
             if silenced:
                 continue
-            text = complaint_update(payload["locale"], payload["tracking_number"], payload["status"])
+            text, template = wording(grievance, entry.payload)
             message_id = create_message(
                 session,
                 phone=phone,
                 text=text,
-                locale=payload["locale"],
-                template=f"complaint_{payload['status']}",
+                locale=entry.payload["locale"],
+                template=template,
                 dedupe_key=f"outbox:{entry.id}",
             )
             created.append(message_id)
     # Sent from this job, after the commit: a job per message would cost more than sending.
     send_batch(created)
     return len(created)
+
+
+def _pending(session: Session, grievance_id: int, kind: str) -> list[OutboxEntry]:
+    return list(
+        session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.grievance_id == grievance_id, OutboxEntry.kind == kind)
+            .where(OutboxEntry.done_at.is_(None))
+            .order_by(OutboxEntry.id)
+            .with_for_update(skip_locked=True)
+        )
+    )

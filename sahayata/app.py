@@ -46,6 +46,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     headers.init_app(app)
     privacy.init_app(app)
 
+    from sahayata.wiring import wire
+
+    wire(app)
+
     from sahayata.health import bp as health_bp
 
     app.register_blueprint(health_bp)

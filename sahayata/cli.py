@@ -55,7 +55,10 @@ def db_downgrade(revision: str) -> None:
 @click.option("--queue", "queues", multiple=True, help="Queue names (default: all).")
 @click.option("--fork", is_flag=True, help="Run each job in a forked work horse (RQ's default Worker).")
 def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
-    """Run an RQ worker inside the app (needs REDIS_URL)."""
+    """Run an RQ worker inside the app (needs REDIS_URL): the one way to run the jobs.
+
+    Every job runs in this app's context (a forked work horse inherits it), with the hooks
+    the app factory wired; a bare `rq worker` has no app and its jobs refuse to run."""
     from rq import SimpleWorker, Worker
 
     from foundation.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection

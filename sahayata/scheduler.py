@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 # (job, seconds between runs)
 PERIODIC_JOBS = (
-    ("grievance.jobs.sweep_outbox", 60),
+    ("grievance.outbox.sweep_outbox", 60),
     ("outbound_sms.sending.sweep_messages", 60),
     ("notices.alerts.sweep_alerts", 60),
     ("grievance.jobs.escalate_breached", 600),

@@ -13,12 +13,12 @@ from foundation.i18n import to_ascii_digits
 from grievance.actions import Action, ActionRefused, apply_action, check
 from grievance.contact import contact_phone
 from grievance.jobs import dispatch
-from grievance.models import Grievance, Status
+from grievance.models import Grievance, OutboxEntry, Status
+from grievance.outbox import ASK_CITIZEN
 from grievance.status import TransitionNotAllowed
 from grievance.tracking import is_valid
 from notices.templates import information_request
 from outbound_sms.encoding import segments
-from outbound_sms.sending import create_message, queue_send
 from registry.models import Ministry
 from staff.models import StaffAudit, StaffUser
 from staff.scope import may_act, may_change, visible
@@ -135,15 +135,16 @@ def perform(
     actor = f"staff:{user.id}"
     if action is Action.TRANSFER and not _is_ministry(session, to_ministry):
         raise ActionRefused("choose the ministry to transfer to", code="ministry_required")
-    check(action, note, to_ministry)  # before a question is sent
-    question_id = _ask_citizen(session, grievance, note) if action is Action.ASK else None
+    check(action, note, to_ministry)  # before a question is put in the outbox
+    if action is Action.ASK:
+        _ask_citizen(session, grievance, note)
     if action is Action.ACKNOWLEDGE:
         grievance.assigned_to = user.id  # the officer who takes it up may see the phone
     apply_action(session, grievance, action, actor, note or None, to_ministry or None)
     audit(session, user, action.value, grievance, note=note[:200], to=to_ministry or None)
     session.commit()
-    if question_id is not None:
-        queue_send(question_id)
+    if action is Action.ASK:
+        dispatch([(ASK_CITIZEN, grievance.id)])
     else:
         dispatch([("notify_citizen", grievance.id)], coalesce=True)
 
@@ -153,21 +154,16 @@ def _is_ministry(session: Session, code: str) -> bool:
     return bool(re.fullmatch(r"[A-Z0-9_]{1,16}", code, flags=re.ASCII)) and session.get(Ministry, code) is not None
 
 
-def _ask_citizen(session: Session, grievance: Grievance, question: str) -> int:
-    phone = contact_phone(session, grievance)
-    if phone is None:
+def _ask_citizen(session: Session, grievance: Grievance, question: str) -> None:
+    """Put the question in the outbox, in the action's transaction; it is sent (the text the
+    preview showed) by the outbox's job after commit, or by the sweeper if that job is lost."""
+    if contact_phone(session, grievance) is None:
         raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
     preview = preview_question(grievance, question)
     if not preview.fits:
         raise QuestionTooLong(preview.parts)
-    return create_message(
-        session,
-        phone=phone,
-        text=preview.text,
-        locale=grievance.locale,
-        template="information_request",
-        dedupe_key=None,
-    )
+    payload = {"question": clean_text(question), "locale": grievance.locale}
+    session.add(OutboxEntry(kind=ASK_CITIZEN, grievance_id=grievance.id, payload=payload))
 
 
 def reveal_phone(session: Session, user: StaffUser, grievance: Grievance) -> str | None:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foundation.bulk import in_rows, in_values, upsert
-from notices.alerts import payment_statuses, record_etoken_alerts, record_payment_alerts
 from registry import validation as v
 from registry.etokens import set_balances
+from registry.events import Announcer, PaymentKey
 from registry.households import rescore_households
 from registry.imports.lookups import Lookups
 from registry.models import (
@@ -100,8 +100,8 @@ class ImportKind:
     lookups: Lookups
     seen: dict[Any, int] = field(default_factory=dict)
     today: dt.date = field(default_factory=dt.date.today)
-    # SMS alerts recorded by this import (payments, e-tokens), queued once it has committed.
-    alert_ids: list[int] = field(default_factory=list)
+    # Who hears of the payments and e-tokens this import changes (nobody, unless subscribed).
+    announcer: Announcer = field(default_factory=Announcer)
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
         raise NotImplementedError
@@ -125,11 +125,8 @@ class ImportKind:
         """Work after the last batch, in the same transaction."""
 
     def after_commit(self) -> None:
-        """Work once the import has committed: queue its SMS alerts, in batches."""
-        if self.alert_ids:
-            from notices.alerts import queue_alerts
-
-            queue_alerts(self.alert_ids)
+        """Work once the import has committed: its listeners act on what they recorded."""
+        self.announcer.import_committed()
 
 
 def _resolve_nids(kind: ImportKind, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
@@ -357,7 +354,19 @@ class PaymentsImport(ImportKind):
         upsert(session, Payment.__table__, rows, ["citizen_id", "programme_code", "cycle"])
         # Only what changed is news: re-importing a file alerts nobody twice.
         changed = [key for key, row in zip(keys, rows, strict=True) if before.get(key) != row["status"]]
-        self.alert_ids += record_payment_alerts(session, changed, self.today)
+        self.announcer.payments_changed(session, changed, self.today)
+
+
+def payment_statuses(session: Session, keys: Sequence[PaymentKey]) -> dict[PaymentKey, PaymentStatus]:
+    """The stored status of each payment (before an import changes it)."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Payment.citizen_id, Payment.programme_code, Payment.cycle, Payment.status).where(
+            in_rows(session, (Payment.citizen_id, Payment.programme_code, Payment.cycle), keys)
+        )
+    )
+    return {(citizen_id, code, cycle): status for citizen_id, code, cycle, status in rows}
 
 
 @dataclass
@@ -408,7 +417,7 @@ class ETokensImport(ImportKind):
             ),
             reason="import",
         )
-        self.alert_ids += record_etoken_alerts(session, [entry_id for entry_id, amount in entries if amount > 0])
+        self.announcer.etokens_credited(session, [entry_id for entry_id, amount in entries if amount > 0])
 
 
 KINDS: dict[str, type[ImportKind]] = {

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from registry.events import Announcer, listeners
 from registry.imports.kinds import KINDS, FieldProblem, ImportKind, ParsedRow
 from registry.imports.lookups import Lookups
 
@@ -55,10 +56,11 @@ def count_data_lines(path: Path) -> int:
         return max(sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1, 0)
 
 
-def make_kind(name: str, lookups: Lookups, today: dt.date | None) -> ImportKind:
+def make_kind(name: str, lookups: Lookups, today: dt.date | None, announcer: Announcer | None = None) -> ImportKind:
     if name not in KINDS:
         raise ImportFileError(f"unknown import kind {name!r}; use one of {', '.join(KINDS)}")
-    return KINDS[name](lookups) if today is None else KINDS[name](lookups, today=today)
+    dated = {} if today is None else {"today": today}
+    return KINDS[name](lookups, announcer=announcer or Announcer(), **dated)
 
 
 # The collector's first-generation threshold while an import runs (Python's default is 700).
@@ -95,7 +97,8 @@ def run_import(
     progress: Callable[[int], None] | None = None,
     today: dt.date | None = None,
 ) -> ImportReport:
-    kind = make_kind(kind_name, Lookups.load(session), today)
+    # The listeners subscribed now hear of this import's changes in its transaction.
+    kind = make_kind(kind_name, Lookups.load(session), today, Announcer(listeners()))
     report = ImportReport(kind_name)
     pending: list[ParsedRow] = []
     analyse_at = 1  # rows written when the planner's statistics are next refreshed

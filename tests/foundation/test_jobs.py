@@ -1,14 +1,15 @@
-"""Jobs run inline in embedded mode and in real `rq` worker processes with Redis."""
+"""Jobs run inline in embedded mode and in `flask --app wsgi worker` processes with Redis."""
 
 import os
 import subprocess
 import sys
 from decimal import Decimal
 
+import pytest
 from rq import Queue
 
 from foundation.config import PROJECT_ROOT
-from foundation.jobs import enqueue, enqueue_together, jobs_run_inline
+from foundation.jobs import NoAppContext, enqueue, enqueue_together, jobs_run_inline, with_app_context
 from registry.jobs import rescore_households_job
 from registry.models import Household
 from tests.factories import AS_OF, make_citizen, make_household
@@ -33,13 +34,15 @@ def test_embedded_mode_runs_jobs_inline(session, redis_url):
     assert household.vulnerability_score > 0
 
 
-def test_rq_worker_process_runs_queued_jobs(session, real_redis, database_url, redis_url):
+@pytest.mark.parametrize("fork", [[], ["--fork"]], ids=["in-process", "work-horse"])
+def test_rq_worker_process_runs_queued_jobs(session, real_redis, database_url, redis_url, fork):
+    """The worker runs each job in its app's context, in a forked work horse too."""
     household = _stale_household(session)
     job = enqueue(rescore_households_job, [household.id], AS_OF.isoformat())
     assert Queue("default", connection=real_redis).count == 1  # queued, not yet run
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", *fork],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -62,6 +65,19 @@ def test_worker_command_refuses_embedded_mode(cli, redis_url):
 
 def greet(phone: str) -> str:
     return f"hello {phone}"
+
+
+@with_app_context
+def needs_the_app() -> str:
+    return "ran"
+
+
+def test_a_job_outside_an_app_context_fails_naming_the_worker_to_run_it(app):
+    # What a bare `rq worker` would do: call the job with no app around it.
+    with pytest.raises(NoAppContext, match=r"needs_the_app needs the app: run jobs with `flask --app wsgi worker`"):
+        needs_the_app()
+    with app.app_context():
+        assert needs_the_app() == "ran"
 
 
 def test_a_jobs_description_names_its_function_but_not_its_arguments(app_context):

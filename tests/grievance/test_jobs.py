@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from foundation.db import database
 from grievance.intake import file_grievance
-from grievance.jobs import close_unconfirmed, escalate_breached, route_grievance, sweep_outbox
+from grievance.jobs import close_unconfirmed, escalate_breached, route_grievance
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, as_utc, utcnow
+from grievance.outbox import sweep_outbox
 from grievance.sla import add_working_days, holidays, tier_limit
 from grievance.status import change_status
 from tests.factories import make_citizen, make_filing
@@ -50,7 +51,7 @@ def test_routing_twice_routes_once(session, no_dispatch):
 def test_sweeper_enqueues_only_what_is_not_done(session, no_dispatch, monkeypatch):
     grievance = _filed(session)
     sent = []
-    monkeypatch.setattr("grievance.jobs.dispatch", lambda work, **_: sent.extend(work) or len(work))
+    monkeypatch.setattr("grievance.outbox.dispatch", lambda work, **_: sent.extend(work) or len(work))
     sweep_outbox(older_than_seconds=0)
     assert sorted(sent) == [("notify_citizen", grievance.id), ("route_grievance", grievance.id)]
     route_grievance(grievance.id)
@@ -62,14 +63,18 @@ def test_sweeper_enqueues_only_what_is_not_done(session, no_dispatch, monkeypatc
 
 def test_routing_and_sms_go_to_their_own_queues(monkeypatch, app_context):
     """A slow SMS provider must not hold up routing: the citizen's SMS go to the "sms" queue."""
-    from grievance import jobs
+    from grievance import outbox
 
     queued = []
     monkeypatch.setattr(
-        jobs, "enqueue_together", lambda calls, also=None: queued.extend((f.__name__, q) for f, _, q in calls)
+        outbox, "enqueue_together", lambda calls, also=None: queued.extend((f.__name__, a, q) for f, a, q in calls)
     )
-    assert jobs.dispatch([("notify_citizen", 1), ("route_grievance", 1)]) == 2
-    assert queued == [("_deliver", "sms"), ("route_grievance", "default")]
+    assert outbox.dispatch([("notify_citizen", 1), ("route_grievance", 1), ("ask_citizen", 1)]) == 3
+    assert queued == [
+        ("run_entry", ("notify_citizen", 1), "sms"),
+        ("run_entry", ("route_grievance", 1), "default"),
+        ("run_entry", ("ask_citizen", 1), "sms"),
+    ]
 
 
 def test_escalation_happens_once_per_breach(session, no_dispatch):

@@ -238,7 +238,7 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "grievance.calendar_watch.warn_unconfirmed_lunar_year",
             "grievance.jobs.close_unconfirmed",
             "grievance.jobs.escalate_breached",
-            "grievance.jobs.sweep_outbox",
+            "grievance.outbox.sweep_outbox",
             "notices.alerts.sweep_alerts",
             "outbound_sms.sending.sweep_messages",
             "registry.jobs.rescore_new_elders_job",

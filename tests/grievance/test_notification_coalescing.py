@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from foundation.jobs import SMS_QUEUE
 from grievance.intake import file_grievance
-from grievance.jobs import route_grievance, sweep_outbox
+from grievance.jobs import route_grievance
+from grievance.outbox import sweep_outbox
 from outbound_sms.models import Message
 from tests.factories import make_citizen, make_filing
 

@@ -6,8 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from foundation.jobs import SMS_QUEUE, jobs_run_inline, redis_connection
 from grievance.actions import Action
-from grievance.models import Category, Status
+from grievance.models import Category, OutboxEntry, Status
+from grievance.outbox import sweep_outbox
 from notices.notifications import deliver_complaint_updates
 from outbound_sms.models import Message
 from staff import cases
@@ -17,6 +19,26 @@ from tests.factories import make_staff
 
 def act(client, grievance, action, **form):
     return client.post(f"/staff/cases/{grievance.tracking_number}/act", {"action": action, **form})
+
+
+def send_asked(grievance):
+    """Run the question's queued job, as an SMS worker would (inline, it has run already)."""
+    from rq import Queue
+
+    if jobs_run_inline():
+        return
+    queue = Queue(SMS_QUEUE, connection=redis_connection())
+    for job in queue.get_jobs():
+        if job.func_name == "grievance.outbox.run_entry" and job.args == ("ask_citizen", grievance.id):
+            queue.remove(job)
+            job.perform()
+
+
+def asked(session, grievance):
+    session.expire_all()
+    return session.scalars(
+        select(OutboxEntry).where(OutboxEntry.grievance_id == grievance.id, OutboxEntry.kind == "ask_citizen")
+    ).all()
 
 
 def audited(session, grievance):
@@ -75,11 +97,53 @@ def test_asking_the_citizen_sends_the_question_word_for_word(staff_client, sessi
     question = "Which union do you collect your allowance in?"
     response = act(client, grievance, "ask", note=question)
     assert response.status_code == 303 and "Done." in client.get(response.location).get_data(as_text=True)
+    send_asked(grievance)
     message = session.scalar(select(Message).where(Message.template == "information_request"))
     assert message.phone == "+8801712345678" and question in message.text and "…" not in message.text
     assert message.text == cases.preview_question(grievance, question).text and message.segments <= 2
     session.refresh(grievance)
     assert grievance.status is Status.ROUTED and grievance.events[-1].note.startswith("asked the citizen:")
+    [entry] = asked(session, grievance)
+    assert entry.done_at is not None and message.dedupe_key == f"outbox:{entry.id}"
+
+
+def test_asking_writes_the_question_to_the_outbox_with_the_action(session, routed_case, officer, monkeypatch):
+    """The question is committed with the action's trail and audit; its SMS waits for the outbox job."""
+    grievance = routed_case()
+    dispatched = []
+    monkeypatch.setattr(cases, "dispatch", lambda entries, **_: dispatched.extend(entries) or len(entries))
+    cases.perform(session, officer, grievance, Action.ASK, "  Which union?  ")
+    assert dispatched == [("ask_citizen", grievance.id)]  # after the commit
+    [entry] = asked(session, grievance)
+    assert entry.payload == {"question": "Which union?", "locale": grievance.locale} and entry.done_at is None
+    assert audited(session, grievance) == ["ask"] and grievance.events[-1].note == "asked the citizen: Which union?"
+    assert session.scalars(select(Message).where(Message.template == "information_request")).all() == []
+
+
+def test_a_question_whose_send_failed_stays_pending_and_the_sweeper_sends_it(
+    session, routed_case, officer, monkeypatch
+):
+    grievance = routed_case()
+
+    def provider_down(*args, **kwargs):
+        raise ConnectionError("the outbound pipe is down")
+
+    with monkeypatch.context() as broken:
+        broken.setattr("notices.notifications.create_message", provider_down)
+        cases.perform(session, officer, grievance, Action.ASK, "Which union?")  # inline, its job fails
+        if not jobs_run_inline():
+            with pytest.raises(ConnectionError):
+                send_asked(grievance)  # the worker's job fails
+    [entry] = asked(session, grievance)
+    assert entry.done_at is None  # still to do
+    assert session.scalars(select(Message).where(Message.template == "information_request")).all() == []
+
+    assert sweep_outbox(older_than_seconds=0) >= 1
+    send_asked(grievance)
+    [entry] = asked(session, grievance)
+    [message] = session.scalars(select(Message).where(Message.template == "information_request")).all()
+    assert entry.done_at is not None and entry.attempts == 1
+    assert message.text == cases.preview_question(grievance, "Which union?").text
 
 
 def test_a_question_needing_three_parts_is_refused_with_the_text_kept(staff_client, session, routed_case, officer):
@@ -206,6 +270,7 @@ def test_a_conjunct_across_the_part_boundary_is_refused_for_twilio_only(
     session.rollback()
     monkeypatch.setitem(app.config, "SMS_PROVIDER", "kannel")
     cases.perform(session, officer, grievance, Action.ASK, question)
+    send_asked(grievance)
     assert session.scalar(select(Message.segments).where(Message.template == "information_request")) == 2
 
 

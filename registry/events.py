@@ -1,0 +1,80 @@
+"""What the registry announces as it changes, for the listeners the composition root subscribes.
+
+An import announces "payments changed status" and "e-tokens credited" inside its own
+transaction, with its session: what a listener records then (notices records SMS alerts)
+commits or rolls back with the import. A listener returns the ids of what it recorded;
+once the import has committed, the registry hands them back to the same listener's
+``import_committed`` (notices queues the alerts). With no listener subscribed the
+registry works alone and nothing else is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+PaymentKey = tuple[int, str, str]  # citizen_id, programme_code, cycle
+
+
+class PaymentsChanged(Protocol):
+    def __call__(self, session: Session, changed: Sequence[PaymentKey], today: dt.date) -> Sequence[int]:
+        """``changed``: the payments whose status this import changed (or that it added)."""
+
+
+class ETokensCredited(Protocol):
+    def __call__(self, session: Session, credit_entry_ids: Sequence[int]) -> Sequence[int]:
+        """``credit_entry_ids``: the ledger entries that raised a wallet's balance."""
+
+
+class ImportCommitted(Protocol):
+    def __call__(self, recorded_ids: Sequence[int]) -> None:
+        """``recorded_ids``: what this listener's handlers returned during the import."""
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One subscriber; any of its handlers may be left out."""
+
+    payments_changed: PaymentsChanged | None = None
+    etokens_credited: ETokensCredited | None = None
+    import_committed: ImportCommitted | None = None
+
+
+def subscribe(app: Flask, listener: Listener) -> None:
+    app.extensions.setdefault("registry.listeners", []).append(listener)
+
+
+def listeners(app: Flask | None = None) -> tuple[Listener, ...]:
+    return tuple((app or current_app).extensions.get("registry.listeners", ()))
+
+
+@dataclass
+class Announcer:
+    """One import's announcements: each listener is told inside the import's transaction,
+    and what it recorded is handed back to it once the import has committed."""
+
+    to: tuple[Listener, ...] = ()
+    recorded: dict[int, list[int]] = field(default_factory=dict)  # listener's place in ``to`` -> ids
+
+    def payments_changed(self, session: Session, changed: Sequence[PaymentKey], today: dt.date) -> None:
+        for place, listener in enumerate(self.to):
+            if listener.payments_changed is not None and changed:
+                self._keep(place, listener.payments_changed(session, changed, today))
+
+    def etokens_credited(self, session: Session, credit_entry_ids: Sequence[int]) -> None:
+        for place, listener in enumerate(self.to):
+            if listener.etokens_credited is not None and credit_entry_ids:
+                self._keep(place, listener.etokens_credited(session, credit_entry_ids))
+
+    def import_committed(self) -> None:
+        for place, listener in enumerate(self.to):
+            if listener.import_committed is not None:
+                listener.import_committed(self.recorded.get(place, []))
+
+    def _keep(self, place: int, ids: Sequence[int]) -> None:
+        self.recorded.setdefault(place, []).extend(ids)

@@ -1,0 +1,32 @@
+"""The hooks between the layers: who does the grievance outbox's work, who hears the registry.
+
+Domains announce; they never call upward. This is the one place that says which handler
+answers which announcement, for one app (each app built by create_app is wired).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from foundation.jobs import SMS_QUEUE
+from grievance import outbox
+from grievance.jobs import route_grievance
+from notices import alerts, notifications
+from registry import events
+
+
+def wire(app: Flask) -> None:
+    outbox.register(app, outbox.ROUTE_GRIEVANCE, route_grievance, queue="default")
+    # A slow SMS provider must not hold up routing: what the citizen is told goes to its own queue.
+    outbox.register(
+        app, outbox.NOTIFY_CITIZEN, notifications.deliver_complaint_updates, queue=SMS_QUEUE, rides_on_waiting_job=True
+    )
+    outbox.register(app, outbox.ASK_CITIZEN, notifications.deliver_questions, queue=SMS_QUEUE)
+    events.subscribe(
+        app,
+        events.Listener(
+            payments_changed=alerts.record_payment_alerts,
+            etokens_credited=alerts.record_etoken_alerts,
+            import_committed=alerts.queue_alerts,
+        ),
+    )
