@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from foundation.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 from foundation.jobs import redis_connection
 from foundation.privacy import phone_hashes
+from foundation.wording import Wording, wording
 from grievance.intake import Filing, file_grievance, find_by_tracking_number, status_by_tracking_number
 from grievance.labels import status_label
 from grievance.models import Category, Channel, Grievance, Status
@@ -21,7 +21,14 @@ from outbound_sms.opt_outs import record_opt_out, remove_opt_out
 from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
 from registry.eligibility.engine import rulebook
 from registry.eligibility.explain import programme_name
-from registry.labels import payment_advice, payment_status_label, wallet_sentence
+from registry.labels import (
+    no_cash_programme,
+    payment_advice,
+    payment_date,
+    payment_status_label,
+    scheduled_payment_sentence,
+    wallet_sentence,
+)
 from registry.schedule_labels import expected_payment_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sms.commands import Command, Kind, parse
@@ -44,17 +51,22 @@ class _Reply:
         else:
             self.locale = self.caller.language if self.caller else "en"
 
+    @property
+    def wording(self) -> Wording:
+        """Text in the reply's locale (which a LANG command or a complaint's language may change)."""
+        return wording(self.locale)
+
     def _(self, message: str, **variables: object) -> str:
-        return translate(self.locale, message, **variables)
+        return self.wording._(message, **variables)
 
     def digits(self, text: str) -> str:
-        return to_bengali_digits(text) if self.locale == "bn" else text
+        return self.wording.digits(text)
 
     def name(self, code: str) -> str:
         return programme_name(code, self.locale, rulebook(self.session), short=True)
 
     def sentence(self, text: str) -> str:
-        return text + ("।" if self.locale == "bn" else ".")
+        return self.wording.sentence(text)
 
     def more(self) -> str:
         return self._("More: dial %(code)s.", code=self.digits(current_app.config["SAHAYATA_USSD_CODE"]))
@@ -123,30 +135,20 @@ def _payment(r: _Reply) -> str:
         return _not_registered(r)
     programmes = payments_for(r.session, r.caller.citizen_id)
     if not programmes:
-        return r._("No cash programme found for you.")
+        return no_cash_programme(r.locale)
     answers: list[tuple[str, str]] = []  # per programme: without and with the expected month
     for p in programmes:
         line = r.name(p.programme_code) + ": "
         if p.last:
             status = payment_status_label(r.locale, p.last.status)
-            amount = r._("Tk %(amount)s", amount=format_number(p.last.amount_bdt, r.locale))
-            when = (
-                format_day(p.last.paid_on, r.locale, short=True)
-                if p.last.paid_on
-                else format_cycle(p.last.cycle, r.locale)
-            )
+            amount, when = r.wording.money(p.last.amount_bdt), payment_date(r.locale, p.last)
             last = r._("Last")  # outside the f-string: Babel does not extract calls inside one
             line += f"{last} {amount}, {status}, {when}"
             advice = payment_advice(r.locale, p.last, rulebook(r.session).programmes.get(p.programme_code))
             if advice:  # why it failed and which office to see, in the words USSD uses
-                line += ". " if r.locale != "bn" else "। "
-                line += advice.rstrip(".।")
+                line += r.wording.full_stop + " " + advice.rstrip(".।")
         if p.next:
-            line += "; " + r._(
-                "Next: %(amount)s in %(cycle)s.",
-                cycle=format_cycle(p.next.cycle, r.locale),
-                amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
-            )
+            line += "; " + scheduled_payment_sentence(r.locale, p.next)
         lean = line if line.endswith((".", "।")) else r.sentence(line)
         rich = lean
         if p.expected and not p.next:  # the month the programme's schedule pays in next, without the amount
