@@ -83,6 +83,10 @@ def wallet_sentence(locale: str, programme: str, balance: Decimal, unit: str, ex
     return w.sentence(line)
 
 
+def no_etokens(locale: str) -> str:
+    return translate(locale, "You have no e-tokens.")
+
+
 # -- payments -------------------------------------------------------------------------------
 def no_cash_programme(locale: str) -> str:
     return translate(locale, "No cash programme found for you.")

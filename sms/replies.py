@@ -20,9 +20,16 @@ from outbound_sms.encoding import strictest
 from outbound_sms.opt_outs import record_opt_out, remove_opt_out
 from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
 from registry.eligibility.engine import rulebook
-from registry.eligibility.explain import programme_name
+from registry.eligibility.explain import (
+    eligible_for,
+    eligible_for_none,
+    lookup_limit_reached,
+    needs_verification_for,
+    programme_name,
+)
 from registry.labels import (
     no_cash_programme,
+    no_etokens,
     payment_advice,
     payment_date,
     payment_status_label,
@@ -125,7 +132,7 @@ def _balance(r: _Reply) -> str:
         return _not_registered(r)
     wallets = wallets_for(r.session, r.caller.citizen_id)
     if not wallets:
-        return r._("You have no e-tokens.")
+        return no_etokens(r.locale)
     parts = [wallet_sentence(r.locale, r.name(w.programme_code), w.balance, w.unit, w.expires_on) for w in wallets]
     return r.fit(parts)
 
@@ -225,7 +232,7 @@ def _eligibility_by_nid(r: _Reply) -> str:
         return r._("Send NID, the NID number and the date of birth as DDMMYYYY, e.g. NID 1234567890 05031960.")
     lookup = look_up_decisions(r.session, redis_connection(), r.phone, nid, born, today)
     if lookup.outcome is LookupOutcome.LIMIT_REACHED:
-        return r._("You have used today's 5 look-ups. Please try again tomorrow.")
+        return lookup_limit_reached(r.locale)
     if lookup.decisions is None:
         return r._(
             "No registered person with this NID and date of birth. To enrol, visit the Upazila "
@@ -243,13 +250,13 @@ def _decisions_text(r: _Reply, decisions: ProgrammeDecisions) -> str:
     def text(complete: bool) -> str:
         parts = []
         if eligible:
-            parts.append(r._("Eligible: %(list)s.", list=", ".join(eligible)))
+            parts.append(eligible_for(r.locale, eligible))
         if verify:
-            parts.append(r._("Needs verification: %(list)s.", list=", ".join(verify)))
+            parts.append(needs_verification_for(r.locale, verify))
         if not complete:
             parts.append(r.more())
         elif not decisions.eligible and not decisions.needs_verification:
-            parts.append(r._("Not eligible for any programme."))
+            parts.append(eligible_for_none(r.locale))
         elif decisions.not_eligible:
             parts.append(r._("Not eligible for the others."))
         return " ".join(parts)

@@ -20,6 +20,7 @@ from registry.eligibility.engine import (
 )
 from registry.eligibility.explain import (
     explain_answer,
+    lookup_limit_reached,
     office_name,
     overview,
     overview_of_decisions,
@@ -29,6 +30,7 @@ from registry.eligibility.explain import (
 from registry.labels import (
     channel_label,
     no_cash_programme,
+    no_etokens,
     payment_advice,
     payment_date,
     payment_status_label,
@@ -290,7 +292,7 @@ def _next_payment_sentence(ctx: Context, summary: ProgrammePayments) -> str:
 def etokens_text(ctx: Context) -> str:
     wallets = wallets_for(ctx.reads, ctx.state.citizen_id)
     if not wallets:
-        return ctx._("You have no e-tokens.")
+        return no_etokens(ctx.locale)
     return " ".join(
         wallet_sentence(ctx.locale, _short_name(ctx, w.programme_code), w.balance, w.unit, w.expires_on)
         for w in wallets
@@ -472,7 +474,7 @@ JOURNEYS: dict[str, Screen] = {
     "other_birth_date": Input(
         lambda ctx: ctx._("Date of birth as DDMMYYYY, e.g. 05031960 for 5 March 1960:"), accept_birth_date
     ),
-    "lookup_limit": Info(lambda ctx: ctx._("You have used today's 5 look-ups. Please try again tomorrow.")),
+    "lookup_limit": Info(lambda ctx: lookup_limit_reached(ctx.locale)),
     "not_found": Info(
         lambda ctx: ctx._(
             "No registered person with this NID and date of birth. To enrol, take the NID card "

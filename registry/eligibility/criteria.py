@@ -73,7 +73,7 @@ class Criterion:
 
     def deciding(self, t: Wording, result: CriterionResult, office: str, book: RuleBook) -> tuple[str, str]:
         """What decided against the person, with its unit, and what they can do next."""
-        return self.describe(t, result, book), _ask(t, office)
+        return self.describe(t, result, book), ask_the_office(t, office)
 
     def answer_for_someone_else(self, t: Wording, programme: ProgrammeInfo | None) -> str | None:
         """A whole answer that replaces "not eligible: <topic>" for another person, if any."""
@@ -81,7 +81,7 @@ class Criterion:
 
 
 # -- next steps ---------------------------------------------------------------------------
-def _ask(t: Wording, office: str) -> str:
+def ask_the_office(t: Wording, office: str) -> str:
     return t._("Ask the %(office)s.", office=office)
 
 
@@ -381,7 +381,7 @@ class NotEnrolledIn(Criterion):
         if not result.value:
             return super().deciding(t, result, office, book)
         names = ", ".join(book.name_of(code, t.locale, short=True) for code in result.value)
-        return t._("you receive %(programme)s, which rules it out", programme=names), _ask(t, office)
+        return t._("you receive %(programme)s, which rules it out", programme=names), ask_the_office(t, office)
 
 
 def _list_label(t: Wording, name: str) -> str:
@@ -410,7 +410,8 @@ class ListedIn(Criterion):
         return t._("must be verified against %(list)s", list=_list_label(t, result.required))
 
     def deciding(self, t: Wording, result: CriterionResult, office: str, book: RuleBook) -> tuple[str, str]:
-        return _list_label(t, result.required), _ask(t, office)  # the list is the ministry's, its office checks
+        # The list is the ministry's, and its office checks it.
+        return _list_label(t, result.required), ask_the_office(t, office)
 
 
 CRITERIA: dict[str, Criterion] = {

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from foundation.i18n import translate
 from foundation.wording import Wording, wording
 from registry import labels
+from registry.eligibility.criteria import ask_the_office
 from registry.eligibility.engine import (
     Answer,
     CriterionResult,
@@ -92,7 +94,7 @@ def explain_answer(answer: Answer, locale: str, book: RuleBook) -> str:
                         programme=name,
                         year=since,
                     ),
-                    t._("Ask the %(office)s.", office=office),
+                    ask_the_office(t, office),
                 ]
             )
         return t._("%(programme)s: you receive it since %(year)s, status active.", programme=name, year=since)
@@ -173,12 +175,30 @@ def overview_of_decisions(results: Iterable[EligibilityResult], locale: str, boo
 def _decision_lists(t: Wording, eligible: list[str], verify: list[str], *, receives_any: bool) -> list[str]:
     parts = []
     if eligible:
-        parts.append(t._("Eligible: %(list)s.", list=", ".join(eligible)))
+        parts.append(eligible_for(t.locale, eligible))
     elif receives_any:
         parts.append(t._("Not eligible for any other programme."))
     else:
-        parts.append(t._("Not eligible for any programme."))
+        parts.append(eligible_for_none(t.locale))
     if verify:
-        parts.append(t._("Needs verification: %(list)s.", list=", ".join(verify)))
+        parts.append(needs_verification_for(t.locale, verify))
     parts.append(t._("Choose a programme for the reason."))
     return parts
+
+
+# -- lists of decisions, for USSD's "All programmes" and the SMS NID command ---------------
+def eligible_for(locale: str, names: list[str]) -> str:
+    return translate(locale, "Eligible: %(list)s.", list=", ".join(names))
+
+
+def needs_verification_for(locale: str, names: list[str]) -> str:
+    return translate(locale, "Needs verification: %(list)s.", list=", ".join(names))
+
+
+def eligible_for_none(locale: str) -> str:
+    return translate(locale, "Not eligible for any programme.")
+
+
+def lookup_limit_reached(locale: str) -> str:
+    """A phone's look-ups of other people (registry.lookups) are used up for the day."""
+    return translate(locale, "You have used today's 5 look-ups. Please try again tomorrow.")
