@@ -5,7 +5,9 @@ if they are enrolled, the decision with its deciding criterion, its unit and a n
 ("not eligible: age 64 years; you may apply at 65 years"), the office to go to. For a
 look-up of someone else, the decision and the name of what decided it ("not eligible: age").
 Every string goes through gettext; numbers are formatted for the locale (Bengali digits in
-Bangla script).
+Bangla script). What each criterion says of itself (its topic, its value against the
+requirement, its next step) is defined with its check in ``criteria``; this module puts
+those sentences into answers.
 """
 
 from __future__ import annotations
