@@ -28,6 +28,11 @@ _BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 _ASCII_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
 
+def display_locale(language: str, *, ascii_only: bool) -> str:
+    """The locale a language is shown in: romanized Bangla where Bengali script cannot be."""
+    return ROMANIZED_BANGLA if language == "bn" and ascii_only else language
+
+
 def to_bengali_digits(text: str) -> str:
     return text.translate(_BENGALI_DIGITS)
 

@@ -5,22 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from foundation.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
+from foundation.i18n import translate
+from foundation.wording import wording
 from grievance.labels import status_label
 from outbound_sms.encoding import segments
-from registry.labels import channel_label, unit_label
-from registry.models import PaymentChannel
+from registry.labels import PaymentProblem, channel_label, unit_label
+from registry.models import PaymentChannel, PaymentStatus
 from registry.schedule_labels import expected_payment_sentence
 from registry.schedules import ExpectedPayment
 
 
-def _digits(text: str, locale: str) -> str:
-    return to_bengali_digits(text) if locale == "bn" else text
-
-
 def complaint_update(locale: str, number: str, status: str) -> str:
     """The text for a complaint's status change (grievance outbox entries)."""
-    n = _digits(number, locale)
+    n = wording(locale).digits(number)
     if status == "received":
         return translate(
             locale, "Complaint %(number)s received. We will tell you when an office takes it up.", number=n
@@ -33,14 +30,6 @@ def complaint_update(locale: str, number: str, status: str) -> str:
     return translate(locale, "Complaint %(number)s: %(status)s.", number=n, status=label)
 
 
-def _money(locale: str, amount: Decimal) -> str:
-    return translate(locale, "Tk %(amount)s", amount=format_number(amount, locale))
-
-
-def _cycle(locale: str, cycle: str) -> str:
-    return format_cycle(cycle, locale)
-
-
 def payment_credited(
     locale: str,
     programme: str,
@@ -51,7 +40,8 @@ def payment_credited(
 ) -> str:
     """The credit, then the month the programme's schedule pays in next when that still fits
     2 parts (a quarterly allowance's next payment is three months away, not one)."""
-    values = {"programme": programme, "amount": _money(locale, amount), "cycle": _cycle(locale, cycle)}
+    w = wording(locale)
+    values = {"programme": programme, "amount": w.money(amount), "cycle": w.cycle(cycle)}
     if channel is None:
         text = translate(locale, "%(programme)s: %(amount)s for %(cycle)s has reached your account.", **values)
     else:
@@ -69,37 +59,22 @@ def payment_credited(
 
 def payment_failed(locale: str, programme: str, amount: Decimal, cycle: str, reason: str, office: str) -> str:
     """``reason`` and ``office`` as registry.labels says them on every channel
-    (failure_reason_label, office_name); the sentence is shorter than on USSD to keep 2 parts."""
-    return translate(
-        locale,
-        "%(programme)s: %(amount)s for %(cycle)s did not arrive (%(reason)s). Contact the %(office)s.",
-        programme=programme,
-        amount=_money(locale, amount),
-        cycle=_cycle(locale, cycle),
-        reason=reason,
-        office=office,
-    )
+    (failure_reason_label, office_name); the words are registry.labels.PaymentProblem's."""
+    return PaymentProblem(locale, PaymentStatus.FAILED, reason, office).alert(programme, amount, cycle)
 
 
 def payment_returned(locale: str, programme: str, amount: Decimal, cycle: str, reason: str, office: str) -> str:
-    return translate(
-        locale,
-        "%(programme)s: %(amount)s for %(cycle)s was returned (%(reason)s). Contact the %(office)s.",
-        programme=programme,
-        amount=_money(locale, amount),
-        cycle=_cycle(locale, cycle),
-        reason=reason,
-        office=office,
-    )
+    return PaymentProblem(locale, PaymentStatus.RETURNED, reason, office).alert(programme, amount, cycle)
 
 
 def etoken_credited(
     locale: str, programme: str, amount: Decimal, unit: str, balance: Decimal, expires_on: dt.date | None
 ) -> str:
+    w = wording(locale)
     values = {
         "programme": programme,
-        "amount": format_number(amount, locale),
-        "balance": format_number(balance, locale),
+        "amount": w.number(amount),
+        "balance": w.number(balance),
         "unit": unit_label(locale, unit),
     }
     if expires_on is None:
@@ -109,14 +84,15 @@ def etoken_credited(
     return translate(
         locale,
         "%(programme)s: %(amount)s %(unit)s e-token credited. Balance %(balance)s %(unit)s, valid until %(date)s.",
-        date=format_day(expires_on, locale, short=True),
+        date=w.day(expires_on, short=True),
         **values,
     )
 
 
 def payment_sent(locale: str, programme: str, amount: Decimal, cycle: str, channel: PaymentChannel | None) -> str:
     """Campaign: this cycle's payment is on its way."""
-    values = {"programme": programme, "amount": _money(locale, amount), "cycle": _cycle(locale, cycle)}
+    w = wording(locale)
+    values = {"programme": programme, "amount": w.money(amount), "cycle": w.cycle(cycle)}
     if channel is None:
         return translate(locale, "%(programme)s: %(amount)s for %(cycle)s has been sent to you.", **values)
     return translate(
@@ -129,12 +105,13 @@ def payment_sent(locale: str, programme: str, amount: Decimal, cycle: str, chann
 
 def payment_scheduled(locale: str, programme: str, amount: Decimal, cycle: str) -> str:
     """Campaign: this cycle's payment is coming."""
+    w = wording(locale)
     return translate(
         locale,
         "%(programme)s: %(amount)s for %(cycle)s will be paid soon. You will get an SMS when it is sent.",
         programme=programme,
-        amount=_money(locale, amount),
-        cycle=_cycle(locale, cycle),
+        amount=w.money(amount),
+        cycle=w.cycle(cycle),
     )
 
 
@@ -144,6 +121,6 @@ def information_request(locale: str, number: str, question: str) -> str:
     return translate(
         locale,
         "Complaint %(number)s: the office asks: %(question)s To answer, send INFO %(number)s and your answer.",
-        number=_digits(number, locale),
+        number=wording(locale).digits(number),
         question=question,
     )

@@ -1,13 +1,16 @@
-"""Registry values as a citizen reads them, in their language: one place for USSD and SMS."""
+"""Registry values as a citizen reads them, in their language: one place for USSD, SMS
+replies and alerts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from foundation.i18n import format_day, format_number, translate
+from foundation.i18n import translate
+from foundation.wording import wording
 from registry.models import PaymentChannel, PaymentStatus
 
 if TYPE_CHECKING:
@@ -73,13 +76,32 @@ def unit_label(locale: str, unit: str) -> str:
 def wallet_sentence(locale: str, programme: str, balance: Decimal, unit: str, expires_on: dt.date | None) -> str:
     """ "Food Friendly: 30 kg rice, valid until 31 December 2026." for USSD screens and SMS
     answers; Bengali digits, a month name and a দাঁড়ি in Bangla script."""
-    bangla = locale == "bn"
-    line = f"{programme}: {format_number(balance, 'bn' if bangla else 'en')}"
-    if label := unit_label(locale, unit):
-        line += f" {label}"
+    w = wording(locale)
+    line = f"{programme}: {w.quantity(balance, unit_label(locale, unit))}"
     if expires_on:
-        line += ", " + translate(locale, "valid until %(date)s", date=format_day(expires_on, locale))
-    return line + ("।" if bangla else ".")
+        line += ", " + w._("valid until %(date)s", date=w.day(expires_on))
+    return w.sentence(line)
+
+
+def no_etokens(locale: str) -> str:
+    return translate(locale, "You have no e-tokens.")
+
+
+# -- payments -------------------------------------------------------------------------------
+def no_cash_programme(locale: str) -> str:
+    return translate(locale, "No cash programme found for you.")
+
+
+def payment_date(locale: str, payment: PaymentView) -> str:
+    """When a payment was made, by its day ("১২ অক্টো ২০২৬"), else by its month."""
+    w = wording(locale)
+    return w.day(payment.paid_on, short=True) if payment.paid_on else w.cycle(payment.cycle)
+
+
+def scheduled_payment_sentence(locale: str, payment: PaymentView) -> str:
+    """ "Next: Tk 600 in December 2026." for a payment imported as scheduled."""
+    w = wording(locale)
+    return w._("Next: %(amount)s in %(cycle)s.", amount=w.money(payment.amount_bdt), cycle=w.cycle(payment.cycle))
 
 
 # -- payment failures -----------------------------------------------------------------------
@@ -136,16 +158,60 @@ def office_name(locale: str, programme: ProgrammeInfo | None) -> str:
     return names.get(locale) or names.get("en") or translate(locale, "your Upazila office")
 
 
-def payment_advice(locale: str, payment: PaymentView, programme: ProgrammeInfo | None) -> str | None:
-    """What went wrong with a failed or returned payment and which office to contact
-    ("It failed: the account is inactive. Contact the Upazila Food Office."), for USSD and
-    SMS alike; None for a payment that did not fail."""
-    reason = failure_reason_label(locale, payment.failure_reason)
-    office = office_name(locale, programme)
-    if payment.status is PaymentStatus.FAILED:
-        return translate(locale, "It failed: %(reason)s. Contact the %(office)s.", reason=reason, office=office)
-    if payment.status is PaymentStatus.RETURNED:
-        return translate(
-            locale, "It was returned: %(reason)s. Update your account at the %(office)s.", reason=reason, office=office
+@dataclass(frozen=True)
+class PaymentProblem:
+    """Why a failed or returned payment did not arrive and which office to see, in the
+    citizen's words: the one home of these texts for USSD, SMS replies and SMS alerts."""
+
+    locale: str
+    status: PaymentStatus  # failed or returned
+    reason: str  # failure_reason_label
+    office: str  # office_name
+
+    def advice(self) -> str:
+        """ "It failed: the account is inactive. Contact the Upazila Food Office." (USSD, SMS replies)."""
+        w = wording(self.locale)
+        if self.status is PaymentStatus.FAILED:
+            return w._("It failed: %(reason)s. Contact the %(office)s.", reason=self.reason, office=self.office)
+        return w._(
+            "It was returned: %(reason)s. Update your account at the %(office)s.",
+            reason=self.reason,
+            office=self.office,
         )
-    return None
+
+    def alert(self, programme: str, amount: Decimal, cycle: str) -> str:
+        """The alert that says it: the payment, then the advice, shorter than ``advice`` (an
+        alert names the payment too and must keep 2 parts)."""
+        w = wording(self.locale)
+        values = {
+            "programme": programme,
+            "amount": w.money(amount),
+            "cycle": w.cycle(cycle),
+            "reason": self.reason,
+            "office": self.office,
+        }
+        if self.status is PaymentStatus.FAILED:
+            return w._(
+                "%(programme)s: %(amount)s for %(cycle)s did not arrive (%(reason)s). Contact the %(office)s.",
+                **values,
+            )
+        return w._(
+            "%(programme)s: %(amount)s for %(cycle)s was returned (%(reason)s). Contact the %(office)s.",
+            **values,
+        )
+
+
+def payment_problem(
+    locale: str, status: PaymentStatus, failure_reason: str | None, programme: ProgrammeInfo | None
+) -> PaymentProblem | None:
+    """The problem of a failed or returned payment; None for a payment that did not fail."""
+    if status not in (PaymentStatus.FAILED, PaymentStatus.RETURNED):
+        return None
+    return PaymentProblem(locale, status, failure_reason_label(locale, failure_reason), office_name(locale, programme))
+
+
+def payment_advice(locale: str, payment: PaymentView, programme: ProgrammeInfo | None) -> str | None:
+    """What went wrong with a failed or returned payment and which office to contact, for
+    USSD and SMS alike; None for a payment that did not fail."""
+    problem = payment_problem(locale, payment.status, payment.failure_reason, programme)
+    return problem.advice() if problem else None

@@ -3,7 +3,8 @@ USSD, the SMS reply and the payment alerts, so no channel calls a quarterly allo
 
 from __future__ import annotations
 
-from foundation.i18n import format_cycle, format_number, translate
+from foundation.i18n import translate
+from foundation.wording import wording
 from registry.schedules import ExpectedPayment, PaymentFrequency
 
 
@@ -20,13 +21,11 @@ def expected_payment_sentence(locale: str, expected: ExpectedPayment, with_amoun
     """ "Next: Tk 1,800 expected in January 2027 (quarterly)." The month is the schedule's,
     not a promise, and the frequency says why it is not next month; without ``with_amount``
     the shorter form an SMS reply has room for."""
-    month = format_cycle(expected.cycle, locale)
+    month = wording(locale).cycle(expected.cycle)
     frequency = frequency_label(locale, expected.frequency)
     if expected.amount_bdt is None or not with_amount:
         return translate(locale, "Next: expected in %(month)s (%(frequency)s).", month=month, frequency=frequency)
-    amount = translate(
-        locale, "Tk %(amount)s", amount=format_number(expected.amount_bdt, "bn" if locale == "bn" else "en")
-    )
+    amount = wording(locale).money(expected.amount_bdt)
     return translate(
         locale,
         "Next: %(amount)s expected in %(month)s (%(frequency)s).",

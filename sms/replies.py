@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from foundation.i18n import format_cycle, format_day, format_number, to_bengali_digits, translate
 from foundation.jobs import redis_connection
+from foundation.wording import Wording, wording
 from grievance.citizen_answers import Information, Resolution, add_information, answer_resolution
 from grievance.intake import Filing, file_grievance, status_by_tracking_number
 from grievance.labels import status_label
@@ -18,8 +18,22 @@ from outbound_sms.encoding import strictest
 from outbound_sms.opt_outs import record_opt_out, remove_opt_out
 from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
 from registry.eligibility.engine import rulebook
-from registry.eligibility.explain import programme_name
-from registry.labels import payment_advice, payment_status_label, wallet_sentence
+from registry.eligibility.explain import (
+    eligible_for,
+    eligible_for_none,
+    lookup_limit_reached,
+    needs_verification_for,
+    programme_name,
+)
+from registry.labels import (
+    no_cash_programme,
+    no_etokens,
+    payment_advice,
+    payment_date,
+    payment_status_label,
+    scheduled_payment_sentence,
+    wallet_sentence,
+)
 from registry.schedule_labels import expected_payment_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
 from sms.commands import Command, Kind, parse
@@ -42,17 +56,22 @@ class _Reply:
         else:
             self.locale = self.caller.language if self.caller else "en"
 
+    @property
+    def wording(self) -> Wording:
+        """Text in the reply's locale (which a LANG command or a complaint's language may change)."""
+        return wording(self.locale)
+
     def _(self, message: str, **variables: object) -> str:
-        return translate(self.locale, message, **variables)
+        return self.wording._(message, **variables)
 
     def digits(self, text: str) -> str:
-        return to_bengali_digits(text) if self.locale == "bn" else text
+        return self.wording.digits(text)
 
     def name(self, code: str) -> str:
         return programme_name(code, self.locale, rulebook(self.session), short=True)
 
     def sentence(self, text: str) -> str:
-        return text + ("।" if self.locale == "bn" else ".")
+        return self.wording.sentence(text)
 
     def more(self) -> str:
         return self._("More: dial %(code)s.", code=self.digits(current_app.config["SAHAYATA_USSD_CODE"]))
@@ -111,7 +130,7 @@ def _balance(r: _Reply) -> str:
         return _not_registered(r)
     wallets = wallets_for(r.session, r.caller.citizen_id)
     if not wallets:
-        return r._("You have no e-tokens.")
+        return no_etokens(r.locale)
     parts = [wallet_sentence(r.locale, r.name(w.programme_code), w.balance, w.unit, w.expires_on) for w in wallets]
     return r.fit(parts)
 
@@ -121,30 +140,20 @@ def _payment(r: _Reply) -> str:
         return _not_registered(r)
     programmes = payments_for(r.session, r.caller.citizen_id)
     if not programmes:
-        return r._("No cash programme found for you.")
+        return no_cash_programme(r.locale)
     answers: list[tuple[str, str]] = []  # per programme: without and with the expected month
     for p in programmes:
         line = r.name(p.programme_code) + ": "
         if p.last:
             status = payment_status_label(r.locale, p.last.status)
-            amount = r._("Tk %(amount)s", amount=format_number(p.last.amount_bdt, r.locale))
-            when = (
-                format_day(p.last.paid_on, r.locale, short=True)
-                if p.last.paid_on
-                else format_cycle(p.last.cycle, r.locale)
-            )
+            amount, when = r.wording.money(p.last.amount_bdt), payment_date(r.locale, p.last)
             last = r._("Last")  # outside the f-string: Babel does not extract calls inside one
             line += f"{last} {amount}, {status}, {when}"
             advice = payment_advice(r.locale, p.last, rulebook(r.session).programmes.get(p.programme_code))
             if advice:  # why it failed and which office to see, in the words USSD uses
-                line += ". " if r.locale != "bn" else "। "
-                line += advice.rstrip(".।")
+                line += r.wording.full_stop + " " + advice.rstrip(".।")
         if p.next:
-            line += "; " + r._(
-                "Next: %(amount)s in %(cycle)s.",
-                cycle=format_cycle(p.next.cycle, r.locale),
-                amount=r._("Tk %(amount)s", amount=format_number(p.next.amount_bdt, r.locale)),
-            )
+            line += "; " + scheduled_payment_sentence(r.locale, p.next)
         lean = line if line.endswith((".", "।")) else r.sentence(line)
         rich = lean
         if p.expected and not p.next:  # the month the programme's schedule pays in next, without the amount
@@ -212,7 +221,7 @@ def _eligibility_by_nid(r: _Reply) -> str:
         return r._("Send NID, the NID number and the date of birth as DDMMYYYY, e.g. NID 1234567890 05031960.")
     lookup = look_up_decisions(r.session, redis_connection(), r.phone, nid, born, today)
     if lookup.outcome is LookupOutcome.LIMIT_REACHED:
-        return r._("You have used today's 5 look-ups. Please try again tomorrow.")
+        return lookup_limit_reached(r.locale)
     if lookup.decisions is None:
         return r._(
             "No registered person with this NID and date of birth. To enrol, visit the Upazila "
@@ -230,13 +239,13 @@ def _decisions_text(r: _Reply, decisions: ProgrammeDecisions) -> str:
     def text(complete: bool) -> str:
         parts = []
         if eligible:
-            parts.append(r._("Eligible: %(list)s.", list=", ".join(eligible)))
+            parts.append(eligible_for(r.locale, eligible))
         if verify:
-            parts.append(r._("Needs verification: %(list)s.", list=", ".join(verify)))
+            parts.append(needs_verification_for(r.locale, verify))
         if not complete:
             parts.append(r.more())
         elif not decisions.eligible and not decisions.needs_verification:
-            parts.append(r._("Not eligible for any programme."))
+            parts.append(eligible_for_none(r.locale))
         elif decisions.not_eligible:
             parts.append(r._("Not eligible for the others."))
         return " ".join(parts)

@@ -22,17 +22,9 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from foundation.db import is_lost_connection
-from foundation.i18n import (
-    ROMANIZED_BANGLA,
-    format_cycle,
-    format_day,
-    format_number,
-    is_ascii_number,
-    to_ascii_digits,
-    to_bengali_digits,
-    translate,
-)
+from foundation.i18n import display_locale, is_ascii_number, to_ascii_digits, translate
 from foundation.masking import mask_mobile
+from foundation.wording import Wording, wording
 from registry.eligibility.engine import RuleBook, rulebook_opening
 from registry.services import caller_by_mobile
 from ussd_app.analytics import ScreenAnalytics
@@ -76,11 +68,9 @@ class NavLabels:
 
 @functools.lru_cache(maxsize=8)
 def _nav_labels(locale: str) -> NavLabels:
-    def key(digits: str) -> str:
-        return to_bengali_digits(digits) if locale == "bn" else digits
-
-    more, back, home = translate(locale, "More"), translate(locale, "Back"), translate(locale, "Menu")
-    return NavLabels(f"{key(MORE)} {more}", f"{key(BACK)} {back} {key(HOME)} {home}")
+    w = wording(locale)
+    more, back, home = w._("More"), w._("Back"), w._("Menu")
+    return NavLabels(f"{w.digits(MORE)} {more}", f"{w.digits(BACK)} {back} {w.digits(HOME)} {home}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +97,7 @@ def normalise_input(text: str | None) -> str:
 
 
 def locale_for(language: str, gateway: GatewayConfig) -> str:
-    return ROMANIZED_BANGLA if language == "bn" and gateway.ascii_only else language
+    return display_locale(language, ascii_only=gateway.ascii_only)
 
 
 class Context:
@@ -144,26 +134,30 @@ class Context:
     def params(self) -> dict[str, Any]:
         return self.state.frame.params
 
+    @property
+    def wording(self) -> Wording:
+        """Text in the caller's locale: translations, digits, money, months and days."""
+        return wording(self.locale)
+
     def _(self, message: str, **variables: object) -> str:
         return translate(self.locale, message, **variables)
 
     def number(self, value: int | Decimal) -> str:
-        return format_number(value, "bn" if self.locale == "bn" else "en")
+        return self.wording.number(value)
 
     def date(self, day: dt.date, short: bool = False) -> str:
         """ "৫ নভেম্বর ২০২৬": the month by name, digits in the caller's script."""
-        return format_day(day, self.locale, short=short)
+        return self.wording.day(day, short)
 
     def cycle(self, cycle: str) -> str:
         """A payment cycle ("2026-11") as "নভেম্বর ২০২৬"."""
-        return format_cycle(cycle, self.locale)
+        return self.wording.cycle(cycle)
 
     def sentence(self, text: str) -> str:
-        """End a sentence the way the script does: দাঁড়ি (।) in Bangla, a full stop otherwise."""
-        return text + ("।" if self.locale == "bn" else ".")
+        return self.wording.sentence(text)
 
     def digits(self, text: str) -> str:
-        return to_bengali_digits(text) if self.locale == "bn" else text
+        return self.wording.digits(text)
 
     @property
     def transactional_db(self) -> Session:

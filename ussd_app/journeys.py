@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from foundation.i18n import ROMANIZED_BANGLA, format_cycle, format_day, is_ascii_number, translate
+from foundation.i18n import is_ascii_number, translate
 from grievance.intake import MAX_TEXT, ComplaintStatus, Filing, file_grievance, status_by_tracking_number
 from grievance.labels import category_label, status_label
 from grievance.models import Category, Channel
@@ -20,13 +20,23 @@ from registry.eligibility.engine import (
 )
 from registry.eligibility.explain import (
     explain_answer,
+    lookup_limit_reached,
     office_name,
     overview,
     overview_of_decisions,
     programme_name,
     summarise_decision,
 )
-from registry.labels import channel_label, payment_advice, payment_status_label, wallet_sentence
+from registry.labels import (
+    channel_label,
+    no_cash_programme,
+    no_etokens,
+    payment_advice,
+    payment_date,
+    payment_status_label,
+    scheduled_payment_sentence,
+    wallet_sentence,
+)
 from registry.lookups import count_lookup, over_limit
 from registry.schedule_labels import expected_payment_sentence
 from registry.services import (
@@ -64,10 +74,6 @@ def _looked_up(ctx: Context) -> CitizenFacts:
 
 def _short_name(ctx: Context, code: str) -> str:
     return programme_name(code, ctx.locale, ctx.rulebook, short=True)
-
-
-def _money(ctx: Context, amount) -> str:
-    return ctx._("Tk %(amount)s", amount=ctx.number(amount))
 
 
 # -- main menu ----------------------------------------------------------------------------
@@ -225,7 +231,7 @@ def payments_options(ctx: Context) -> list[Option]:
 
 def payments_title(ctx: Context) -> str:
     if not _payments(ctx):
-        return ctx._("No cash programme found for you.")
+        return no_cash_programme(ctx.locale)
     return ctx._("Payments: choose a programme")
 
 
@@ -242,14 +248,13 @@ def payment_text(ctx: Context) -> str:
     lines = []
     last = summary.last
     if last:
-        day = format_day(last.paid_on, ctx.locale, short=True) if last.paid_on else format_cycle(last.cycle, ctx.locale)
         lines.append(
             ctx._(
                 "%(programme)s: %(amount)s, %(status)s, %(date)s.",
                 programme=name,
-                amount=_money(ctx, last.amount_bdt),
+                amount=ctx.wording.money(last.amount_bdt),
                 status=payment_status_label(ctx.locale, last.status),
-                date=day,
+                date=payment_date(ctx.locale, last),
             )
         )
         advice = payment_advice(ctx.locale, last, ctx.rulebook.programmes.get(code))
@@ -277,11 +282,7 @@ def _next_payment_sentence(ctx: Context, summary: ProgrammePayments) -> str:
     """A scheduled payment as imported wins; else the month the programme's schedule pays
     in next (a quarterly allowance is not due next month)."""
     if summary.next:
-        return ctx._(
-            "Next: %(amount)s in %(cycle)s.",
-            amount=_money(ctx, summary.next.amount_bdt),
-            cycle=format_cycle(summary.next.cycle, ctx.locale),
-        )
+        return scheduled_payment_sentence(ctx.locale, summary.next)
     if summary.expected:
         return expected_payment_sentence(ctx.locale, summary.expected)
     return ctx._("Next payment not scheduled yet.")
@@ -291,7 +292,7 @@ def _next_payment_sentence(ctx: Context, summary: ProgrammePayments) -> str:
 def etokens_text(ctx: Context) -> str:
     wallets = wallets_for(ctx.reads, ctx.state.citizen_id)
     if not wallets:
-        return ctx._("You have no e-tokens.")
+        return no_etokens(ctx.locale)
     return " ".join(
         wallet_sentence(ctx.locale, _short_name(ctx, w.programme_code), w.balance, w.unit, w.expires_on)
         for w in wallets
@@ -391,7 +392,7 @@ def _send_complaint(ctx: Context):
         text=params.get("text"),
         channel=Channel.USSD,
         # Notifications go by SMS, which carries Bengali script even where USSD cannot.
-        locale="bn" if ctx.locale == ROMANIZED_BANGLA else ctx.locale,
+        locale=ctx.wording.language,
         citizen_id=ctx.state.citizen_id,
     )
     filed = file_grievance(ctx.transactional_db, filing)
@@ -473,7 +474,7 @@ JOURNEYS: dict[str, Screen] = {
     "other_birth_date": Input(
         lambda ctx: ctx._("Date of birth as DDMMYYYY, e.g. 05031960 for 5 March 1960:"), accept_birth_date
     ),
-    "lookup_limit": Info(lambda ctx: ctx._("You have used today's 5 look-ups. Please try again tomorrow.")),
+    "lookup_limit": Info(lambda ctx: lookup_limit_reached(ctx.locale)),
     "not_found": Info(
         lambda ctx: ctx._(
             "No registered person with this NID and date of birth. To enrol, take the NID card "

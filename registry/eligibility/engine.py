@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from foundation.db import connection_of
 from foundation.hot_select import HotSelect
 from foundation.i18n import ROMANIZED_BANGLA
-from registry.eligibility.criteria import CRITERIA, FAIL, REQUIRED_PARAMS, UNKNOWN
+from registry.eligibility.criteria import CRITERIA, Criterion, CriterionResult, Outcome, validate_rule
 from registry.models import (
     BenefitUnit,
     Citizen,
@@ -30,12 +31,6 @@ from registry.models import (
     Programme,
 )
 from registry.vulnerability import age_on
-
-
-class Outcome(enum.StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
 
 
 class Decision(enum.StrEnum):
@@ -73,14 +68,6 @@ class CitizenFacts:
 
 
 @dataclass(frozen=True)
-class CriterionResult:
-    criterion: str
-    outcome: Outcome
-    value: Any  # the citizen's value
-    required: Any
-
-
-@dataclass(frozen=True)
 class EligibilityResult:
     programme_code: str
     decision: Decision
@@ -100,21 +87,8 @@ class EligibilityResult:
         """The passed criterion that says most about why the person qualifies: what the
         programme is for (widowhood, a disability, old age) before the means tests, which
         many programmes share, and never a mere "no conflicting programme"."""
-        passed = [r for r in self.criteria if r.outcome is Outcome.PASS and r.criterion in _TELLING]
-        return min(passed, key=lambda r: _TELLING.index(r.criterion), default=None)
-
-
-_TELLING = (
-    "marital_status_in",
-    "disability_required",
-    "age_min_by_gender",
-    "age_min",
-    "age_range",
-    "household_income_max",
-    "vulnerability_min",
-    "land_max",
-    "area_in",
-)
+        passed = [r for r in self.criteria if r.outcome is Outcome.PASS and r.definition.telling is not None]
+        return min(passed, key=lambda r: r.definition.telling, default=None)  # type: ignore[arg-type,return-value]
 
 
 @dataclass(frozen=True)
@@ -143,6 +117,16 @@ class RuleBook:
     @property
     def order(self) -> tuple[str, ...]:
         return tuple(self.rules)
+
+    @functools.cached_property
+    def checks(self) -> dict[str, tuple[tuple[Criterion, dict[str, Any]], ...]]:
+        """``rules`` with each criterion's definition in place of its name, for ``check``."""
+        return {code: tuple((CRITERIA[name], params) for name, params in rules) for code, rules in self.rules.items()}
+
+    def name_of(self, code: str, locale: str, short: bool = False) -> str:
+        """A programme's full name for reports; its short one (which fits a USSD line) for phones."""
+        names = self.short_names[code] if short else self.programme_names[code]
+        return names.get(locale) or names["en"]
 
     @classmethod
     def load(cls, session: Session) -> RuleBook:
@@ -174,14 +158,6 @@ def _programme_info(programme: Programme) -> ProgrammeInfo:
     return ProgrammeInfo(programme.code, BenefitUnit(programme.benefit_unit), programme.paid_to, names)
 
 
-def validate_rule(criterion: str, params: dict[str, Any]) -> None:
-    if criterion not in CRITERIA:
-        raise ValueError(f"unknown eligibility criterion {criterion!r}")
-    missing = [key for key in REQUIRED_PARAMS[criterion] if key not in params]
-    if missing:
-        raise ValueError(f"criterion {criterion!r} lacks parameters {missing}")
-
-
 def rulebook(session: Session) -> RuleBook:
     """The rules, cached per process for SAHAYATA_RULES_CACHE_SECONDS.
 
@@ -207,20 +183,18 @@ def forget_cached_rulebook() -> None:
 
 
 def check(facts: CitizenFacts, programme_code: str, book: RuleBook) -> EligibilityResult:
-    if programme_code not in book.rules:
+    checks = book.checks.get(programme_code)
+    if checks is None:
         raise KeyError(f"unknown programme {programme_code!r}")
-    results = []
-    for criterion, params in book.rules[programme_code]:
-        outcome, value, required = CRITERIA[criterion](facts, params)
-        results.append(CriterionResult(criterion, Outcome(outcome), value, required))
-    return EligibilityResult(programme_code, _decision(results), tuple(results))
+    results = tuple(criterion.evaluate(facts, params) for criterion, params in checks)
+    return EligibilityResult(programme_code, _decision(results), results)
 
 
 def _decision(results: Iterable[CriterionResult]) -> Decision:
-    outcomes = {r.outcome.value for r in results}
-    if FAIL in outcomes:
+    outcomes = {r.outcome for r in results}
+    if Outcome.FAIL in outcomes:
         return Decision.NOT_ELIGIBLE
-    if UNKNOWN in outcomes:
+    if Outcome.UNKNOWN in outcomes:
         return Decision.NEEDS_VERIFICATION
     return Decision.ELIGIBLE
 
@@ -346,7 +320,7 @@ def check_for_someone_else(facts: CitizenFacts, programme_code: str, book: RuleB
     office (needs verification), since "not eligible" or even "eligible" would tell."""
     result = check(dataclasses.replace(facts, active_programmes=frozenset()), programme_code, book)
     criteria = tuple(
-        dataclasses.replace(r, outcome=Outcome.UNKNOWN, value=None) if r.criterion == "not_enrolled_in" else r
+        dataclasses.replace(r, outcome=Outcome.UNKNOWN, value=None) if r.definition.reveals_enrolments else r
         for r in result.criteria
     )
     return EligibilityResult(programme_code, _decision(criteria), criteria)

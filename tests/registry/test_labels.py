@@ -12,6 +12,7 @@ from registry.labels import (
     failure_reason_code,
     failure_reason_label,
     payment_advice,
+    payment_problem,
     unit_label,
     wallet_sentence,
 )
@@ -117,3 +118,22 @@ def test_a_failed_payment_sends_the_citizen_to_the_programmes_office(book, code,
 
 def test_without_an_office_the_advice_names_a_generic_one_in_the_locale(book):
     assert payment_advice("bn", _payment(PaymentStatus.FAILED, None), None).endswith("যোগাযোগ করুন: আপনার উপজেলা অফিস।")
+
+
+def test_the_alert_and_the_advice_of_a_failed_payment_give_one_reason_and_one_office(book):
+    problem = payment_problem("bn", PaymentStatus.FAILED, "wallet account inactive", book.programmes["OAA"])
+    assert (problem.reason, problem.office) == ("অ্যাকাউন্ট সক্রিয় নয়", "উপজেলা সমাজসেবা অফিস")
+    assert problem.advice() == "কারণ: অ্যাকাউন্ট সক্রিয় নয়; যোগাযোগ করুন: উপজেলা সমাজসেবা অফিস।"
+    assert problem.alert("বয়স্ক ভাতা", Decimal(600), "2026-10") == (
+        "বয়স্ক ভাতা: অক্টোবর ২০২৬-এর ৬০০ টাকা যায়নি (অ্যাকাউন্ট সক্রিয় নয়)। যোগাযোগ: উপজেলা সমাজসেবা অফিস।"
+    )
+    returned = payment_problem("en", PaymentStatus.RETURNED, None, book.programmes["MCBP"])
+    assert returned.alert("MCBP", Decimal(800), "2026-10") == (
+        "MCBP: Tk 800 for October 2026 was returned (the provider could not pay it). "
+        "Contact the Upazila Women Affairs Office."
+    )
+
+
+@pytest.mark.parametrize("status", [PaymentStatus.SCHEDULED, PaymentStatus.SENT, PaymentStatus.CREDITED])
+def test_a_payment_that_did_not_fail_has_no_problem(book, status):
+    assert payment_problem("en", status, "account_closed", book.programmes["OAA"]) is None
