@@ -80,16 +80,18 @@ class HotSelect:
 
     def rows(self, connection: Connection, **given: Any) -> list[tuple[Any, ...]]:
         """Every row, as tuples in the order of the select's columns."""
+        # Compiled either way, so that a statement the cursor path refuses is refused with
+        # the switch off too.
+        compiled = self._compiled(connection.dialect)
         if not fast_path():
             return self._through_sqlalchemy(connection, given)
-        return self._on_cursor(connection, given)
+        return self._on_cursor(compiled, connection, given)
 
     def _through_sqlalchemy(self, connection: Connection, given: dict[str, Any]) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in connection.execute(self.statement, given)]
 
-    def _on_cursor(self, connection: Connection, given: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def _on_cursor(self, compiled: _Compiled, connection: Connection, given: dict[str, Any]) -> list[tuple[Any, ...]]:
         dialect = connection.dialect
-        compiled = self._compiled(dialect)
         dbapi = dialect.loaded_dbapi
         try:
             cursor = connection.connection.dbapi_connection.cursor()
