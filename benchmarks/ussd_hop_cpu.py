@@ -7,7 +7,8 @@ Unlike ussd_bench.py this starts no servers and counts only this process's CPU
 Redis answer from their own processes and are not counted. Needs DATABASE_URL on PostgreSQL
 (a scratch database is made and dropped) and Redis at BENCH_REDIS_URL. Each round runs every
 journey alone (--sessions sessions each) and prints its CPU per hop; the medians come last.
-``--plain`` runs with SAHAYATA_FAST_PATH=0. ``--remember-hook HOPS`` instead times the payday
+``--plain`` runs with SAHAYATA_FAST_PATH=0; ``--profile JOURNEY`` (repeatable) prints where that
+journey's CPU goes (cProfile). ``--remember-hook HOPS`` instead times the payday
 mix, HOPS hops at a time, with Flask-Login's remember-cookie hook on the staff blueprint only
 (as staff/auth.py puts it) and on every request (Flask-Login's own way), alternating.
 """
@@ -124,13 +125,23 @@ def remember_hook(app, callers: Callers, hops: int, rounds: int) -> None:
     run()  # warm-up
     staff_only, every_request = [], []
     for number in range(1, rounds + 1):
-        staff_only.append(cpu_per_hop(run))
-        everywhere(True)
-        every_request.append(cpu_per_hop(run))
-        everywhere(False)
+        # Which goes first alternates too, so that a drift in the machine's speed within a
+        # round favours neither.
+        if number % 2:
+            staff_only.append(cpu_per_hop(run))
+            everywhere(True)
+            every_request.append(cpu_per_hop(run))
+            everywhere(False)
+        else:
+            everywhere(True)
+            every_request.append(cpu_per_hop(run))
+            everywhere(False)
+            staff_only.append(cpu_per_hop(run))
         print(
             f"round {number}: staff blueprint only {staff_only[-1]:6.0f} µs, every request {every_request[-1]:6.0f} µs"
         )
+    alone = hook_alone(app, moved, rounds)
+    print(f"the hook alone, on a USSD hop's request: {alone:.1f} µs")
     saved = [b - a for a, b in zip(staff_only, every_request, strict=True)]
     only, every = statistics.median(staff_only), statistics.median(every_request)
     print(
@@ -139,12 +150,51 @@ def remember_hook(app, callers: Callers, hops: int, rounds: int) -> None:
     )
 
 
+def profile(dialler: Dialler, name: str, sessions: int) -> None:
+    import cProfile
+    import pstats
+
+    dialler.journey(name)  # warm-up
+    profiler = cProfile.Profile(time.process_time)  # CPU, not the waits on PostgreSQL and Redis
+    profiler.runcall(lambda: [dialler.journey(name) for _ in range(sessions)])
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
+
+
+def hook_alone(app, hooks, rounds: int, repeats: int = 50_000) -> float:
+    """Microseconds of CPU the hooks add to a USSD hop's response, each a request context of
+    its own (a hop's difference is too small to see beside the noise of whole hops)."""
+    from flask import Response
+    from werkzeug.test import EnvironBuilder
+
+    body = {"sessionId": "s", "serviceCode": "*123#", "phoneNumber": "+8801712000001", "text": ""}
+    environ = EnvironBuilder(path="/ussd/africastalking", method="POST", data=body).get_environ()
+
+    def respond(with_hooks: bool) -> float:
+        started = time.process_time()
+        for _ in range(repeats):
+            with app.request_context(dict(environ)):
+                response = Response("CON x")
+                if with_hooks:
+                    for hook in hooks:
+                        response = hook(response)
+        return (time.process_time() - started) / repeats * 1e6
+
+    differences = []
+    for number in range(rounds):
+        first = respond(number % 2 == 0)
+        second = respond(number % 2 == 1)
+        differences.append(first - second if number % 2 == 0 else second - first)
+    return statistics.median(differences)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=300, help="sessions of each journey per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--citizens", type=int, default=5_000)
     parser.add_argument("--plain", action="store_true", help="SAHAYATA_FAST_PATH=0: the plain libraries")
+    parser.add_argument("--profile", metavar="JOURNEY", action="append", choices=list(JOURNEYS), help="repeatable")
     parser.add_argument("--remember-hook", type=int, metavar="HOPS", help="time the remember-cookie hook's move")
     args = parser.parse_args()
 
@@ -153,7 +203,11 @@ def main() -> None:
         callers = prepare(database_url, redis_url, args.citizens)
         app = ready_app(database_url, redis_url, SAHAYATA_FAST_PATH=not args.plain)
         print(f"{args.citizens:,} demo citizens; fast path {'off' if args.plain else 'on'}")
-        if args.remember_hook:
+        if args.profile:
+            for name in args.profile:
+                print(f"== {name}")
+                profile(Dialler(app, callers), name, args.sessions)
+        elif args.remember_hook:
             remember_hook(app, callers, args.remember_hook, args.rounds)
         else:
             journeys(Dialler(app, callers), args.sessions, args.rounds)

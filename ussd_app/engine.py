@@ -120,6 +120,7 @@ class Context:
         self.today = dt.date.today()
         self.events: list[tuple[str, str]] = []  # (screen, event) for analytics, saved with the state
         self._memo: dict[str, Any] = {}
+        self._rulebook: RuleBook | None = None
 
     @property
     def db(self) -> Session:
@@ -127,8 +128,11 @@ class Context:
 
     @property
     def rulebook(self) -> RuleBook:
-        """The cached rules (programme names too); the session opens only to refill the cache."""
-        return rulebook_opening(lambda: self.db)
+        """The cached rules (programme names too); the session opens only to refill the cache.
+        Taken once a hop: a menu of programmes asks for it once per name."""
+        if self._rulebook is None:
+            self._rulebook = rulebook_opening(lambda: self.db)
+        return self._rulebook
 
     @property
     def reads(self) -> Connection:
