@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from flask import current_app, has_app_context
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "sahayata.db"
 DEV_SECRET_KEY = "dev-only-insecure-key"
@@ -27,6 +29,17 @@ def mode_from_env(env: os._Environ[str] | dict[str, str]) -> str:
     if declared == PRODUCTION or (env.get("SECRET_KEY") and declared != DEVELOPMENT):
         return PRODUCTION
     return DEVELOPMENT
+
+
+FAST_PATH = "SAHAYATA_FAST_PATH"
+
+
+def fast_path() -> bool:
+    """Whether the hot paths' library bypasses are on (SAHAYATA_FAST_PATH; on outside an app).
+
+    Each bypass (HotSelect, the USSD session store's Redis link, the gateways' form parsing)
+    asks here, so one setting puts every one of them back on the plain library."""
+    return current_app.config[FAST_PATH] if has_app_context() else True
 
 
 def is_production(config: dict[str, object] | object) -> bool:
@@ -96,6 +109,9 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_DEFAULT_LOCALE": env.get("SAHAYATA_DEFAULT_LOCALE", "bn"),
         # The USSD code citizens dial; SMS replies too long for 2 segments point to it.
         "SAHAYATA_USSD_CODE": env.get("SAHAYATA_USSD_CODE", "*123#"),
+        # 0: the hot paths use their libraries plainly (SQLAlchemy's execution, redis-py's
+        # client, Flask's form parser) instead of the bypasses that make them cheaper.
+        FAST_PATH: env.get(FAST_PATH, "1") != "0",
         "SAHAYATA_RULES_CACHE_SECONDS": int(env.get("SAHAYATA_RULES_CACHE_SECONDS", "300")),
         "SAHAYATA_IMPORT_BATCH_SIZE": int(env.get("SAHAYATA_IMPORT_BATCH_SIZE", "5000")),
         # Working days per grievance tier: officer, grievance redress officer, appeal (GRS).

@@ -1,16 +1,17 @@
 """Selects on the hottest paths (every USSD hop, every SMS command), run on the driver's cursor.
 
-Through ``Connection.execute`` a one-row select of the registry costs about 75 µs of CPU on
-this machine, of which about 30 µs is SQLAlchemy's execution context, result metadata and
-row objects: more than psycopg and PostgreSQL spend answering it. ``HotSelect`` compiles the
-statement once per dialect, binds its constants once, and then runs it straight on the DBAPI
-cursor of the caller's connection, converting each column with the statement's own column
-types (an enum column still comes back as its enum, a SQLite date as a date).
+Through ``Connection.execute`` a one-row select of the registry spends a large share of its
+CPU in SQLAlchemy's execution context, result metadata and row objects: more than psycopg
+and PostgreSQL spend answering it. ``HotSelect`` compiles the statement once per dialect,
+binds its constants once, and then runs it straight on the DBAPI cursor of the caller's
+connection, converting each column with the statement's own column types (an enum column
+still comes back as its enum, a SQLite date as a date).
 
 The statement stays a SQLAlchemy select, written once for every database. Errors are left to
 SQLAlchemy: when the driver raises, the statement runs again through ``Connection.execute``,
 which classifies the error, drops the pool's connections after a server restart (so the
-caller's retry finds a live one) and raises it wrapped as usual.
+caller's retry finds a live one) and raises it wrapped as usual. With SAHAYATA_FAST_PATH=0
+every select runs through ``Connection.execute`` from the start.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
+
+from foundation.config import fast_path
 
 Processor = Callable[[Any], Any] | None
 
@@ -77,8 +80,18 @@ class HotSelect:
 
     def rows(self, connection: Connection, **given: Any) -> list[tuple[Any, ...]]:
         """Every row, as tuples in the order of the select's columns."""
+        # Compiled either way, so that a statement the cursor path refuses is refused with
+        # the switch off too.
+        compiled = self._compiled(connection.dialect)
+        if not fast_path():
+            return self._through_sqlalchemy(connection, given)
+        return self._on_cursor(compiled, connection, given)
+
+    def _through_sqlalchemy(self, connection: Connection, given: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in connection.execute(self.statement, given)]
+
+    def _on_cursor(self, compiled: _Compiled, connection: Connection, given: dict[str, Any]) -> list[tuple[Any, ...]]:
         dialect = connection.dialect
-        compiled = self._compiled(dialect)
         dbapi = dialect.loaded_dbapi
         try:
             cursor = connection.connection.dbapi_connection.cursor()
@@ -90,7 +103,7 @@ class HotSelect:
                 cursor.close()
         except dbapi.Error:
             # SQLAlchemy's own path decides what the error means (see the module docstring).
-            return [tuple(row) for row in connection.execute(self.statement, given)]
+            return self._through_sqlalchemy(connection, given)
         if not any(converters):
             return fetched
         return [tuple(v if c is None else c(v) for c, v in zip(converters, row, strict=True)) for row in fetched]

@@ -257,16 +257,7 @@ def _end_idle_session() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app_hooks = app.after_request_funcs[None]
-    before = list(app_hooks)
     manager = LoginManager(app)
-    # Flask-Login refreshes its remember-me cookie after every request of the app, and in
-    # doing so reads the session (and marks the response Vary: Cookie). Only staff pages sign
-    # in or out; on each USSD hop or SMS webhook the hook cost about 8 µs for nothing. It
-    # runs for the staff blueprint alone.
-    added = [hook for hook in app_hooks if hook not in before]
-    app_hooks[:] = before
-    app.after_request_funcs.setdefault("staff", []).extend(added)
     # Before the view's login_required, so an idle session meets the sign-in page.
     app.before_request_funcs.setdefault("staff", []).append(_end_idle_session)
     manager.login_view = "staff.login"

@@ -292,12 +292,11 @@ def _payment_failures(session: Session, scope: Scope) -> list[tuple[str, int, in
 
 
 def _ussd_dropoffs(redis, now: dt.datetime) -> list[tuple[str, int, int, float]]:
-    from ussd_app.analytics import ScreenAnalytics
+    from foundation import screen_counts
 
-    analytics = ScreenAnalytics(redis)
     totals: dict[str, list[int]] = {}
     for n in range(7):
-        for screen, counts in analytics.day((now - dt.timedelta(days=n)).date()).items():
+        for screen, counts in screen_counts.day(redis, (now - dt.timedelta(days=n)).date()).items():
             entry = totals.setdefault(screen, [0, 0])
             entry[0] += counts.get("views", 0)
             entry[1] += counts.get("dropoffs", 0) + counts.get("timeouts", 0)

@@ -40,6 +40,7 @@ def gateway_configs(env: Mapping[str, str], production: bool = False) -> dict[st
 
 
 def init_app(app: Flask) -> None:
+    from foundation.config import FAST_PATH, is_production
     from foundation.jobs import redis_connection
     from ussd_app.analytics import ScreenAnalytics
     from ussd_app.engine import Engine
@@ -49,9 +50,8 @@ def init_app(app: Flask) -> None:
     from ussd_app.journeys import JOURNEYS
     from ussd_app.state import SessionStore
 
-    redis = redis_connection(app)
-    app.extensions["sahayata.ussd"] = Engine(JOURNEYS, SessionStore(redis), ScreenAnalytics(redis))
-    from foundation.config import is_production
+    store = SessionStore(redis_connection(app), fast_path=app.config[FAST_PATH])
+    app.extensions["sahayata.ussd"] = Engine(JOURNEYS, store, ScreenAnalytics())
 
     env = app.extensions["sahayata.env"]
     app.extensions["sahayata.ussd_gateways"] = gateway_configs(env, is_production(app.config))

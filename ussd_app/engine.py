@@ -29,10 +29,9 @@ from registry.eligibility.engine import RuleBook, rulebook_opening
 from registry.services import caller_by_mobile
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
-from ussd_app.redis_link import HopConnections, RedisLink
 from ussd_app.render import BACK, HOME, MORE, Footer, Page, paginate_options, paginate_text
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Restore, Screen
-from ussd_app.state import Frame, Reply, SessionState, SessionStore
+from ussd_app.state import Frame, Reply, SessionState, SessionStore, StoredHop
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +110,7 @@ class Context:
         self.today = dt.date.today()
         self.events: list[tuple[str, str]] = []  # (screen, event) for analytics, saved with the state
         self._memo: dict[str, Any] = {}
+        self._rulebook: RuleBook | None = None
 
     @property
     def db(self) -> Session:
@@ -118,8 +118,11 @@ class Context:
 
     @property
     def rulebook(self) -> RuleBook:
-        """The cached rules (programme names too); the session opens only to refill the cache."""
-        return rulebook_opening(lambda: self.db)
+        """The cached rules (programme names too); the session opens only to refill the cache.
+        Taken once a hop: a menu of programmes asks for it once per name."""
+        if self._rulebook is None:
+            self._rulebook = rulebook_opening(lambda: self.db)
+        return self._rulebook
 
     @property
     def reads(self) -> Connection:
@@ -192,7 +195,6 @@ class Engine:
         self.journeys = journeys
         self.store = store
         self.analytics = analytics
-        self.connections = HopConnections(store.redis)
 
     # -- one hop ------------------------------------------------------------------------
     def hop(self, database: HopDatabase, hop: Hop) -> Reply:
@@ -216,12 +218,12 @@ class Engine:
         return Reply(translate(locale, "Service unavailable. Please try again later."), end=True)
 
     def _hop(self, database: HopDatabase, hop: Hop) -> Reply:
-        with self.connections.link() as link:
-            return self._hop_on(link, database, hop)
+        with self.store.hop(hop.gateway.name, hop.session_id, hop.phone) as stored:
+            return self._hop_on(stored, database, hop)
 
-    def _hop_on(self, link: RedisLink, database: HopDatabase, hop: Hop) -> Reply:
+    def _hop_on(self, stored: StoredHop, database: HopDatabase, hop: Hop) -> Reply:
         gateway = hop.gateway
-        state, resume_point = self.store.load_with_resume_point(link, gateway.name, hop.session_id, hop.phone)
+        state, resume_point = stored.state, stored.resume_point
         if state is not None and state.phone != hop.phone:
             # Another phone under this session id: never the first caller's screens or
             # citizen, not even a retried reply. It starts afresh (and replaces the session).
@@ -238,13 +240,8 @@ class Engine:
         state.last_hop, state.last_reply = hop.hop_key, reply
         if not reply.end:
             context.events.append((state.frame.screen, "views"))
-        # One round trip: the state, the resume point and the analytics counters together.
-        link.round_trip(
-            [
-                *self.store.save_commands(gateway.name, hop.session_id, state, resume=self._resume_frames(state)),
-                *self.analytics.commands(context.events),
-            ]
-        )
+        # One write: the state, the resume point and the analytics counters together.
+        stored.save(state, resume=self._resume_frames(state), also=self.analytics.commands(context.events))
         return reply
 
     def _new_state(self, database: HopDatabase, hop: Hop, saved: list[Frame] | None) -> SessionState:
@@ -273,24 +270,25 @@ class Engine:
     def session_ended(self, gateway: str, session_id: str, status: str) -> None:
         """A gateway says the session is over; a session that did not end on our END dropped."""
         try:
-            state = self.store.load(gateway, session_id)
+            with self.store.hop(gateway, session_id) as stored:
+                state = stored.state
+                if state is not None and not (state.last_reply and state.last_reply.end):
+                    event = "timeouts" if status.lower() in ("timeout", "timedout") else "dropoffs"
+                    stored.write(self.analytics.commands([(state.frame.screen, event)]))
         except RedisError:
             return
-        if state is not None and not (state.last_reply and state.last_reply.end):
-            event = "timeouts" if status.lower() in ("timeout", "timedout") else "dropoffs"
-            self.analytics.count([(state.frame.screen, event)])
 
     def hang_up(self, gateway: str, session_id: str) -> None:
         """The caller ended the session on purpose (the simulator's hang-up, a gateway's
         "cancelled by user"): counted as a drop-off, and no resume offer on the next dial,
         since a caller who hung up meant to stop."""
         try:
-            state = self.store.load(gateway, session_id)
-            if state is None:
-                return
-            if not (state.last_reply and state.last_reply.end):
-                self.analytics.count([(state.frame.screen, "dropoffs")])
-            self.store.forget(gateway, session_id, state.phone)
+            with self.store.hop(gateway, session_id) as stored:
+                state = stored.state
+                if state is None:
+                    return
+                dropped = not (state.last_reply and state.last_reply.end)
+                stored.forget(also=self.analytics.commands([(state.frame.screen, "dropoffs")] if dropped else []))
         except RedisError:
             log.warning("USSD hang-up for %s not recorded: Redis unavailable", "a caller")
 

@@ -1,20 +1,21 @@
-"""Each thread's own Redis connection for USSD hops, spoken to through redis-py's Connection API.
+"""How the session store speaks to Redis on a hop: one read, then one write of a few commands.
 
-A hop makes two round trips: it loads the session (MGET) and saves it (a few writes sent
-together). Through the client API every call checks a connection out of the pool (with
-a socket poll), runs a retry wrapper, observability hooks and reply callbacks. Measured
-on this machine, an MGET cost 64 µs of CPU that way against 33 µs on the Connection, and
-the save 91 µs against 44 µs: together about a tenth of a hop. The connection and the reply
-parser are still redis-py's; the commands are packed by hiredis directly (redis-py's packing
-wraps each command in a few Python layers: 6 µs for a save against 1.5 µs).
+Two ways, behind the same two calls (``read`` and ``round_trip`` on the link that ``link()``
+yields), chosen by SAHAYATA_FAST_PATH:
 
-Checking the connection out of the pool and back still cost about 12 µs a hop (process id
-checks, a lock, and a poll to see whether the server closed it), so each thread keeps one
-connection of its own, made with the pool's settings (address, database, password,
-timeouts). A connection the server closed while idle (a Redis restart) is found by the
-hop's first command, a read, which then runs once more on a new connection. A connection
-left with a reply unread (an error midway) is closed, so the next hop cannot read someone
-else's reply.
+``HopConnections`` (the fast path) keeps each thread's own Redis connection and speaks to it
+through redis-py's Connection API. Through the client API every call checks a connection out
+of the pool (process id checks, a lock, a socket poll), runs a retry wrapper, observability
+hooks and reply callbacks, which together were a noticeable share of a hop's CPU (figures in
+benchmarks/README.md). The connection and the reply parser are still redis-py's; the
+commands are packed by hiredis directly, as redis-py's packing wraps each command in a few
+Python layers. The connection is made with the pool's settings (address, database,
+password, timeouts). A connection the server closed while idle (a Redis restart) is found
+by the hop's first command, a read, which then runs once more on a new connection. A
+connection left with a reply unread (an error midway) is closed, so the next hop cannot
+read someone else's reply.
+
+``ClientHops`` (the switch back) does the same through redis-py's client and a pipeline.
 """
 
 from __future__ import annotations
@@ -22,15 +23,25 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 from hiredis import pack_command
 from redis import Redis
 from redis.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-Command = tuple[Any, ...]
+from foundation.screen_counts import Command
+
+
+class Link(Protocol):
+    def read(self, *args: Any) -> Any: ...
+
+    def round_trip(self, commands: Sequence[Command]) -> list[Any]: ...
+
+
+class Links(Protocol):
+    def link(self) -> AbstractContextManager[Link]: ...
 
 
 class RedisLink:
@@ -105,3 +116,36 @@ class HopConnections:
         finally:
             if link._unread:
                 connection.disconnect()
+
+
+class ClientLink:
+    """A hop's commands through redis-py's client API (the plain library, no bypass)."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    def read(self, *args: Any) -> Any:
+        return self._client.execute_command(*args)
+
+    def round_trip(self, commands: Sequence[Command]) -> list[Any]:
+        with self._client.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return pipe.execute()
+
+
+class ClientHops:
+    """SAHAYATA_FAST_PATH=0: every hop through the client's own connection pool."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    @contextmanager
+    def link(self) -> Iterator[ClientLink]:
+        yield ClientLink(self._client)
+
+
+def hop_links(client: Redis, fast_path: bool) -> Links:
+    return HopConnections(client) if fast_path else ClientHops(client)

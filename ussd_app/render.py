@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ussd_app.budget import ScreenBudget
+from ussd_app.budget import EMPTY, NEWLINE, ScreenBudget, Size, size_of
 
 MORE, BACK, HOME = "98", "0", "00"
 
@@ -107,6 +107,10 @@ def _paginate(
 ) -> tuple[Page, ...]:
     tokens = _fitting(tokens, budget, footer, notices)
     count = len(tokens)
+    bodies = _BodySizes(tokens)
+    header_size = size_of(header)
+    footer_more, footer_last = size_of(footer.more), size_of(footer.last)
+    notice_more, notice_last = size_of(notices.more), size_of(notices.last)
 
     def body(start: int, end: int) -> str:
         parts = [tokens[start].text] if end > start else []
@@ -118,9 +122,13 @@ def _paginate(
         return Page(header if first else "", body(start, end), footer.more if more else footer.last, more)
 
     def fits(first: bool, start: int, end: int) -> bool:
-        candidate = page(first, start, end)
-        notice = notices.more if candidate.has_more else notices.last
-        return budget.fits(candidate.text) and budget.fits(candidate.with_notice(notice))
+        """Whether page(first, start, end) fits, and fits with its notice: counted from the
+        parts' sizes, not by building and measuring the page."""
+        more = end < count
+        size = bodies.of(start, end)
+        return _lines_fit(budget, header_size if first else EMPTY, size, footer_more if more else footer_last) and (
+            _lines_fit(budget, notice_more if more else notice_last, size)
+        )
 
     pages: list[Page] = []
     start = 0
@@ -139,6 +147,53 @@ def _paginate(
             end = _inside_a_sentence(tokens, start, end, sentence, clause, lambda a, b: fits(False, a, b))
         pages.append(page(first, start, end))
         start = end
+
+
+def _lines_fit(budget: ScreenBudget, *parts: Size) -> bool:
+    """Whether the lines of these sizes, the empty ones left out (as ``_lines`` does), fit."""
+    septets = foreign = units = non_ascii = 0
+    lines = 0
+    for part in parts:
+        if part.units:  # an empty text is the only one of no code units
+            lines += 1
+            septets += part.septets
+            foreign += part.foreign
+            units += part.units
+            non_ascii += part.non_ascii
+    if lines > 1:
+        septets += (lines - 1) * NEWLINE.septets
+        units += (lines - 1) * NEWLINE.units
+    return budget.fits_size(septets, foreign, units, non_ascii)
+
+
+class _BodySizes:
+    """The size of any run of tokens as a page's body, from running totals."""
+
+    __slots__ = ("_foreign", "_joiners", "_non_ascii", "_septets", "_units")
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        septets, foreign, units, non_ascii = [0], [0], [0], [0]
+        self._joiners = []
+        for token in tokens:
+            joiner, text = size_of(token.joiner), size_of(token.text)
+            self._joiners.append(joiner)
+            septets.append(septets[-1] + joiner.septets + text.septets)
+            foreign.append(foreign[-1] + joiner.foreign + text.foreign)
+            units.append(units[-1] + joiner.units + text.units)
+            non_ascii.append(non_ascii[-1] + joiner.non_ascii + text.non_ascii)
+        self._septets, self._foreign, self._units, self._non_ascii = septets, foreign, units, non_ascii
+
+    def of(self, start: int, end: int) -> Size:
+        """tokens[start].text + the joiner and text of each token up to ``end`` (excluded)."""
+        if end <= start:
+            return EMPTY
+        joiner = self._joiners[start]  # the first token's joiner is not part of the page
+        return Size(
+            self._septets[end] - self._septets[start] - joiner.septets,
+            self._foreign[end] - self._foreign[start] - joiner.foreign,
+            self._units[end] - self._units[start] - joiner.units,
+            self._non_ascii[end] - self._non_ascii[start] - joiner.non_ascii,
+        )
 
 
 STUB = 3  # words: fewer of a long sentence at a page's end read as a dangling label ("কারণ:")
@@ -187,7 +242,7 @@ def _fitting(tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, no
     """Tokens such that every group between two allowed cuts fits on a page of its own: a
     group too long for that is opened up between its words, and a word too long (no real
     word is) between its characters."""
-    room = _room(budget, footer, notices)
+    room = _Room(budget, footer, notices)
     groups: list[list[Token]] = []
     for token in tokens:
         if token.breakable or not groups:
@@ -196,8 +251,10 @@ def _fitting(tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, no
             groups[-1].append(token)
     result: list[Token] = []
     for group in groups:
-        text = "".join((t.joiner if i else "") + t.text for i, t in enumerate(group))
-        if room(text):
+        size = size_of(group[0].text)
+        for token in group[1:]:
+            size = size.plus(size_of(token.joiner)).plus(size_of(token.text))
+        if room.size(size):
             result += group
             continue
         for i, token in enumerate(group):
@@ -210,17 +267,21 @@ def _fitting(tokens: tuple[Token, ...], budget: ScreenBudget, footer: Footer, no
     return tuple(result)
 
 
-def _room(budget: ScreenBudget, footer: Footer, notices: Footer):
-    def room(text: str) -> bool:
-        forms = (
-            _lines(text, footer.more),
-            _lines(text, footer.last),
-            _lines(notices.more, text),
-            _lines(notices.last, text),
-        )
-        return all(budget.fits(form) for form in forms)
+class _Room:
+    """Whether a text fits a page alone: with either navigation line below it, and with
+    either notice above it."""
 
-    return room
+    __slots__ = ("_budget", "_lines")
+
+    def __init__(self, budget: ScreenBudget, footer: Footer, notices: Footer) -> None:
+        self._budget = budget
+        self._lines = tuple(size_of(line) for line in (footer.more, footer.last, notices.more, notices.last))
+
+    def __call__(self, text: str) -> bool:
+        return self.size(size_of(text))
+
+    def size(self, size: Size) -> bool:
+        return all(_lines_fit(self._budget, size, line) for line in self._lines)
 
 
 def _split_word(token: Token, room) -> list[Token]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from redis import Redis
 
-from ussd_app.redis_link import Command, RedisLink
+from foundation.screen_counts import Command
+from ussd_app.redis_link import Link, hop_links
 
 
 @dataclass
@@ -52,7 +55,7 @@ class SessionState:
 
     def to_json(self) -> bytes:
         # orjson: the state is written and read on every hop, and the standard library's json
-        # took about 10 µs of a hop for it, orjson under 2 µs.
+        # costs several times as much CPU for it.
         data = {
             "phone": self.phone,
             "locale": self.locale,
@@ -77,12 +80,19 @@ class SessionState:
 
 
 class SessionStore:
-    """Session state by gateway and session id (TTL 180 s), and a resume point per phone (5 min)."""
+    """Session state by gateway and session id (TTL 180 s), and a resume point per phone (5 min).
 
-    def __init__(self, redis: Redis, ttl: int = 180, resume_ttl: int = 300) -> None:
-        self.redis = redis
+    A hop reads once and writes once: ``with store.hop(...) as stored`` reads the session
+    (and the phone's resume point) and ``stored.save(...)`` writes it back together with
+    whatever other commands the hop adds (the screen counters). How the two reach Redis is
+    the store's own business (ussd_app.redis_link; SAHAYATA_FAST_PATH chooses).
+    """
+
+    def __init__(self, redis: Redis, fast_path: bool = True, ttl: int = 180, resume_ttl: int = 300) -> None:
+        self.redis = redis  # for a screen's own counters (the look-up limit)
         self.ttl = ttl
         self.resume_ttl = resume_ttl
+        self._links = hop_links(redis, fast_path)
 
     @staticmethod
     def _key(gateway: str, session_id: str) -> str:
@@ -92,35 +102,56 @@ class SessionStore:
     def _resume_key(phone: str) -> str:
         return f"ussd:resume:{phone}"
 
-    def load(self, gateway: str, session_id: str) -> SessionState | None:
-        raw = self.redis.get(self._key(gateway, session_id))
-        return SessionState.from_json(raw) if raw else None
+    @contextmanager
+    def hop(self, gateway: str, session_id: str, phone: str | None = None) -> Iterator[StoredHop]:
+        """This hop's session, and with ``phone`` the phone's resume point, in one read (a new
+        session needs both; the save at the end of every hop clears or replaces the resume point)."""
+        with self._links.link() as link:
+            if phone is None:
+                (raw_state,) = link.read("MGET", self._key(gateway, session_id))
+                raw_resume = None
+            else:
+                raw_state, raw_resume = link.read("MGET", self._key(gateway, session_id), self._resume_key(phone))
+            state = SessionState.from_json(raw_state) if raw_state else None
+            resume = [Frame(**frame) for frame in orjson.loads(raw_resume)] if raw_resume else None
+            yield StoredHop(self, link, self._key(gateway, session_id), state, resume)
 
-    def load_with_resume_point(
-        self, link: RedisLink, gateway: str, session_id: str, phone: str
-    ) -> tuple[SessionState | None, list[Frame] | None]:
-        """The session and the phone's resume point, in one round trip (a new session needs
-        both; the save at the end of every hop clears or replaces the resume point)."""
-        raw_state, raw_resume = link.read("MGET", self._key(gateway, session_id), self._resume_key(phone))
-        state = SessionState.from_json(raw_state) if raw_state else None
-        resume = [Frame(**frame) for frame in orjson.loads(raw_resume)] if raw_resume else None
-        return state, resume
 
-    def save_commands(
-        self, gateway: str, session_id: str, state: SessionState, resume: list[Frame] | None
-    ) -> list[Command]:
-        """The writes that save the session, and where the phone may resume if it drops
-        (None: nowhere), for the hop's closing round trip."""
+class StoredHop:
+    """One hop's session as read, and the hop's one write."""
+
+    __slots__ = ("_key", "_link", "_store", "_written", "resume_point", "state")
+
+    def __init__(
+        self, store: SessionStore, link: Link, key: str, state: SessionState | None, resume: list[Frame] | None
+    ) -> None:
+        self._store, self._link, self._key = store, link, key
+        self.state = state
+        self.resume_point = resume
+        self._written = False
+
+    def save(self, state: SessionState, resume: list[Frame] | None, also: Sequence[Command] = ()) -> None:
+        """Save the session, and where the phone may resume if it drops (None: nowhere)."""
+        store = self._store
         commands: list[Command] = []
         if resume:
             frames = orjson.dumps([frame_dict(f) for f in resume])
-            commands.append(("SET", self._resume_key(state.phone), frames, "EX", self.resume_ttl))
+            commands.append(("SET", store._resume_key(state.phone), frames, "EX", store.resume_ttl))
         elif state.resume_saved:
-            commands.append(("DEL", self._resume_key(state.phone)))
+            commands.append(("DEL", store._resume_key(state.phone)))
         state.resume_saved = bool(resume)
-        commands.append(("SET", self._key(gateway, session_id), state.to_json(), "EX", self.ttl))
-        return commands
+        commands.append(("SET", self._key, state.to_json(), "EX", store.ttl))
+        self.write([*commands, *also])
 
-    def forget(self, gateway: str, session_id: str, phone: str) -> None:
-        """Drop the session and the phone's resume point."""
-        self.redis.delete(self._key(gateway, session_id), self._resume_key(phone))
+    def forget(self, also: Sequence[Command] = ()) -> None:
+        """Drop the session and its phone's resume point."""
+        keys = [self._key] if self.state is None else [self._key, self._store._resume_key(self.state.phone)]
+        self.write([("DEL", *keys), *also])
+
+    def write(self, commands: Sequence[Command]) -> None:
+        """The hop's one write: these commands, sent together."""
+        if self._written:
+            raise RuntimeError("a hop writes once")
+        self._written = True
+        if commands:
+            self._link.round_trip(commands)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from foundation.hot_select import HotSelect
 from registry.models import Payment, PaymentChannel, PaymentStatus
 from tests.factories import make_citizen, make_enrolment, make_payment
+from tests.fast_path import app_both_ways  # noqa: F401  (run on the fast path and without it)
 
 PAYMENTS = (
     select(Payment.cycle, Payment.amount_bdt, Payment.status, Payment.channel, Payment.paid_on, Payment.failure_reason)

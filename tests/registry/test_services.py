@@ -9,6 +9,7 @@ from registry.models import EnrolmentStatus, PaymentStatus
 from registry.schedules import PaymentFrequency
 from registry.services import payments_for
 from tests.factories import make_citizen, make_enrolment, make_payment
+from tests.fast_path import app_both_ways  # noqa: F401  (run on the fast path and without it)
 
 NOVEMBER = dt.date(2026, 11, 20)
 

@@ -326,14 +326,6 @@ def test_signing_out_still_clears_the_remember_me_cookie(staff_client, officer):
     assert cleared and "Expires=Thu, 01 Jan 1970" in cleared[0]
 
 
-def test_a_ussd_hop_runs_no_sign_in_hooks(client):
-    # Flask-Login's cookie hook reads the session, which would mark the reply Vary: Cookie.
-    hop = {"sessionId": "hooks1", "phoneNumber": "+8801712345678", "text": ""}
-    response = client.post("/ussd/africastalking", data=hop)
-    assert response.status_code == 200
-    assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
-
-
 def test_with_redis_down_sign_in_is_a_polite_503_not_a_500(database_url, session, officer):
     from sahayata.app import create_app
 

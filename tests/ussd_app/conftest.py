@@ -8,6 +8,7 @@ import pytest
 
 from foundation.jobs import redis_connection
 from tests.factories import make_old_age_beneficiary
+from tests.fast_path import app_both_ways  # noqa: F401  (every USSD test runs both ways)
 
 _sessions = itertools.count(1)
 

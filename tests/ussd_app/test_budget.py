@@ -1,5 +1,8 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
 from foundation.gsm7 import gsm7_septets, utf16_units
-from ussd_app.budget import ScreenBudget
+from ussd_app.budget import EMPTY, ScreenBudget, size_of
 
 
 def test_gsm7_extension_characters_count_twice():
@@ -25,3 +28,17 @@ def test_ascii_only_gateway_refuses_bangla_script():
     budget = ScreenBudget(ascii_only=True)
     assert budget.fits("Ami ki joggo?")
     assert not budget.fits("আমি")
+
+
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("aZ 9€[\nকা্ঁ১é\ud800😀"), max_size=30), min_size=1, max_size=4),
+    st.integers(10, 170),
+    st.integers(5, 90),
+    st.booleans(),
+)
+def test_sizes_add_up_to_what_measuring_the_whole_text_gives(parts, gsm7_limit, ucs2_limit, ascii_only):
+    budget = ScreenBudget(gsm7_limit, ucs2_limit, ascii_only)
+    total = EMPTY
+    for part in parts:
+        total = total.plus(size_of(part))
+    assert budget.fits_size(*total) == budget.fits("".join(parts))

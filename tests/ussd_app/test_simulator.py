@@ -11,10 +11,10 @@ import threading
 
 import pytest
 
+from foundation import screen_counts
 from foundation.config import PROJECT_ROOT
 from foundation.jobs import jobs_run_inline, redis_connection
 from tests.helpers import drain, serving
-from ussd_app.analytics import ScreenAnalytics
 from ussd_app.simulator import mint_session_id
 
 MAIN_MENU = "আমি কি যোগ্য?"
@@ -48,7 +48,7 @@ def bdapps_to_simulator(app, live_server):
 
 
 def dropoffs(app) -> int:
-    return sum(screen["dropoffs"] for screen in ScreenAnalytics(redis_connection(app)).day(dt.date.today()).values())
+    return sum(screen["dropoffs"] for screen in screen_counts.day(redis_connection(app), dt.date.today()).values())
 
 
 class SimulatorPhone:

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
+from foundation import screen_counts
 from foundation.i18n import translate
 from foundation.jobs import redis_connection
-from ussd_app.analytics import ScreenAnalytics
 
 WRONG_CHOICE = translate("bn", "Wrong key.")
 
@@ -80,7 +80,7 @@ def test_end_of_session_notification_counts_a_drop_off(client, caller, app):
         },
     )
     assert response.status_code == 200
-    counts = ScreenAnalytics(redis_connection(app)).day(dt.date.today())
+    counts = screen_counts.day(redis_connection(app), dt.date.today())
     assert counts["eligibility"]["dropoffs"] == 1
     assert counts["main"]["views"] == 1
 
