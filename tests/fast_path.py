@@ -24,3 +24,22 @@ def app_both_ways(request, app, database_url, redis_url):
         overrides = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True}
         _plain_apps[key] = create_app({**overrides, "SAHAYATA_FAST_PATH": False})
     return _plain_apps[key]
+
+
+def _plain_env(app) -> dict[str, str]:
+    return {} if app.config["SAHAYATA_FAST_PATH"] else {"SAHAYATA_FAST_PATH": "0"}
+
+
+@pytest.fixture(scope="session", name="production_app")
+def production_app_both_ways(app, database_url, redis_url):
+    """The production app, on the same path as this run's ``app``."""
+    from tests.conftest import _production_app
+
+    return _production_app(database_url, redis_url, **_plain_env(app))
+
+
+@pytest.fixture(name="make_production_app")
+def make_production_app_both_ways(app, database_url, redis_url):
+    from tests.conftest import _production_app
+
+    return lambda **env: _production_app(database_url, redis_url, **{**_plain_env(app), **env})

@@ -8,7 +8,11 @@ import pytest
 
 from foundation.jobs import redis_connection
 from tests.factories import make_old_age_beneficiary
-from tests.fast_path import app_both_ways  # noqa: F401  (every USSD test runs both ways)
+from tests.fast_path import (  # noqa: F401  (every USSD test runs both ways, production starts too)
+    app_both_ways,
+    make_production_app_both_ways,
+    production_app_both_ways,
+)
 
 _sessions = itertools.count(1)
 

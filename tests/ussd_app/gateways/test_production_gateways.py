@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from ussd_app.gateways import common
+
 HOPS = {
     "africastalking": lambda client, **kw: client.post(
         "/ussd/africastalking", data={"sessionId": "p-1", "phoneNumber": "+8801712000001", "text": ""}, **kw
@@ -22,7 +24,8 @@ HOPS = {
 
 
 @pytest.mark.parametrize("gateway", sorted(HOPS))
-def test_every_gateway_is_closed_with_nothing_configured(production_client, caller, gateway, caplog):
+def test_every_gateway_is_closed_with_nothing_configured(production_client, caller, gateway, caplog, monkeypatch):
+    monkeypatch.setattr(common, "_closed_said", {})  # the log is said once a while per process; say it here
     response = HOPS[gateway](production_client)
     assert response.status_code == 403
     assert response.json["error"] == "অনুমতি নেই।"  # not "something went wrong"
