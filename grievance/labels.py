@@ -4,6 +4,7 @@ USSD, SMS and the staff workspace."""
 from __future__ import annotations
 
 from foundation.i18n import translate
+from foundation.wording import wording
 from grievance.models import Category, Status
 
 
@@ -34,3 +35,21 @@ def status_label(locale: str, status: Status | str) -> str:
         Status.TRANSFERRED: translate(locale, "being transferred"),
         Status.REJECTED: translate(locale, "rejected"),
     }[Status(status)]
+
+
+def filed_answer(locale: str, tracking_number: str, duplicate: bool) -> str:
+    """What a citizen is told when a complaint is filed, on any channel."""
+    number = wording(locale).digits(tracking_number)
+    if duplicate:
+        return translate(locale, "You filed this complaint today already. Its number is %(number)s.", number=number)
+    return translate(locale, "Complaint received. Number %(number)s. Keep it to check the status.", number=number)
+
+
+def no_such_complaint(locale: str) -> str:
+    return translate(locale, "No complaint has this number.")
+
+
+def status_sentence(locale: str, tracking_number: str, status: Status | str) -> str:
+    """ "Complaint N: under appeal." (a status answer by SMS, and an update with no sentence of its own)."""
+    number = wording(locale).digits(tracking_number)
+    return translate(locale, "Complaint %(number)s: %(status)s.", number=number, status=status_label(locale, status))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from foundation.i18n import translate
 from foundation.wording import wording
-from grievance.labels import status_label
+from grievance.labels import status_sentence
 from outbound_sms.encoding import segments
 from registry.labels import PaymentProblem, channel_label, unit_label
 from registry.models import PaymentChannel, PaymentStatus
@@ -26,8 +26,7 @@ def complaint_update(locale: str, number: str, status: str) -> str:
         return translate(locale, "Complaint %(number)s has been sent to the office responsible.", number=n)
     if status == "resolved":
         return translate(locale, "Complaint %(number)s is marked resolved. Is it? Reply 1 for yes, 2 for no.", number=n)
-    label = status_label(locale, status)
-    return translate(locale, "Complaint %(number)s: %(status)s.", number=n, status=label)
+    return status_sentence(locale, number, status)
 
 
 def payment_credited(

@@ -12,7 +12,7 @@ from foundation.jobs import redis_connection
 from foundation.wording import Wording, wording
 from grievance.citizen_answers import Information, Resolution, add_information, answer_resolution
 from grievance.intake import Filing, file_grievance, status_by_tracking_number
-from grievance.labels import status_label
+from grievance.labels import filed_answer, no_such_complaint, status_sentence
 from grievance.models import Category, Channel
 from outbound_sms.encoding import strictest
 from outbound_sms.opt_outs import record_opt_out, remove_opt_out
@@ -171,12 +171,8 @@ def _status(r: _Reply) -> str:
         return r._("Send STATUS and the complaint's number, e.g. STATUS 123456789.")
     complaint = status_by_tracking_number(r.session, r.command.argument)
     if complaint is None:
-        return r._("No complaint has this number.")
-    return r._(
-        "Complaint %(number)s: %(status)s.",
-        number=r.digits(complaint.tracking_number),
-        status=status_label(r.locale, complaint.status),
-    )
+        return no_such_complaint(r.locale)
+    return status_sentence(r.locale, complaint.tracking_number, complaint.status)
 
 
 def _complain(r: _Reply) -> str:
@@ -192,10 +188,7 @@ def _complain(r: _Reply) -> str:
         citizen_id=r.caller.citizen_id if r.caller else None,
     )
     filed = file_grievance(r.session, filing)
-    number = r.digits(filed.tracking_number)
-    if filed.duplicate:
-        return r._("You filed this complaint today already. Its number is %(number)s.", number=number)
-    return r._("Complaint received. Number %(number)s. Keep it to check the status.", number=number)
+    return filed_answer(r.locale, filed.tracking_number, filed.duplicate)
 
 
 def _information(r: _Reply) -> str:
@@ -205,7 +198,7 @@ def _information(r: _Reply) -> str:
     number, _, text = r.command.argument.partition(" ")
     added = add_information(r.session, r.phone, number, text, channel=Channel.SMS)
     if added.outcome is Information.NOT_THEIRS:
-        return r._("No complaint has this number.")
+        return no_such_complaint(r.locale)
     if added.outcome is Information.NOTHING_SAID:
         return _help(r)
     return r._("Thank you. Your answer is added to complaint %(number)s.", number=r.digits(added.tracking_number))

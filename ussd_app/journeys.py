@@ -8,7 +8,7 @@ import functools
 
 from foundation.i18n import is_ascii_number, translate
 from grievance.intake import MAX_TEXT, ComplaintStatus, Filing, file_grievance, status_by_tracking_number
-from grievance.labels import category_label, status_label
+from grievance.labels import category_label, filed_answer, no_such_complaint, status_label
 from grievance.models import Category, Channel
 from grievance.tracking import is_valid
 from registry.eligibility.engine import (
@@ -396,10 +396,7 @@ def _send_complaint(ctx: Context):
         citizen_id=ctx.state.citizen_id,
     )
     filed = file_grievance(ctx.transactional_db, filing)
-    number = ctx.digits(filed.tracking_number)
-    if filed.duplicate:
-        return Finish(ctx._("You filed this complaint today already. Its number is %(number)s.", number=number))
-    return Finish(ctx._("Complaint received. Number %(number)s. Keep it to check the status.", number=number))
+    return Finish(filed_answer(ctx.locale, filed.tracking_number, filed.duplicate))
 
 
 def complaint_confirm_options(ctx: Context) -> list[Option]:
@@ -423,7 +420,7 @@ def _complaint(ctx: Context, number: str) -> ComplaintStatus | None:
 def complaint_status_text(ctx: Context) -> str:
     complaint = _complaint(ctx, ctx.params["number"])
     if complaint is None:  # gone since the number was taken (not something a citizen can do)
-        return ctx._("No complaint has this number.")
+        return no_such_complaint(ctx.locale)
     return ctx._(
         "Complaint %(number)s: %(status)s. Filed %(date)s.",
         number=ctx.digits(complaint.tracking_number),
@@ -490,5 +487,5 @@ JOURNEYS: dict[str, Screen] = {
     "complaint_confirm": Menu(complaint_confirm_title, complaint_confirm_options),
     "complaint_status": Input(lambda ctx: ctx._("Enter the complaint number:"), accept_tracking_number),
     "complaint_status_result": Info(complaint_status_text),
-    "complaint_not_found": Info(lambda ctx: ctx._("No complaint has this number.")),
+    "complaint_not_found": Info(lambda ctx: no_such_complaint(ctx.locale)),
 }
