@@ -6,7 +6,9 @@ import enum
 
 from sqlalchemy.orm import Session
 
-from grievance.models import Grievance, Status, utcnow
+from grievance.contact import contact_phone
+from grievance.models import Grievance, OutboxEntry, Status, as_utc, utcnow
+from grievance.outbox import ASK_CITIZEN, NOTIFY_CITIZEN
 from grievance.routing import route_for
 from grievance.sla import DHAKA
 from grievance.status import change_status, record, start_clock
@@ -19,7 +21,7 @@ class Action(enum.StrEnum):
     REJECT = "reject"
     TRANSFER = "transfer"
     NOTE = "note"  # a line in the trail; the status stays
-    ASK = "ask"  # ask the citizen for information; the channel that asks sends the question
+    ASK = "ask"  # ask the citizen for information: an ask_citizen outbox entry sends the question
 
 
 TARGET = {
@@ -55,17 +57,34 @@ def apply_action(
     session: Session, grievance: Grievance, action: Action, by: str, note: str | None, to_ministry: str | None = None
 ) -> None:
     """Perform an action in the caller's transaction; transfer re-routes to ``to_ministry``.
-    The caller commits, then dispatches the citizen's notification. A note or a question only
-    adds to the trail: the citizen is not told of it (a question reaches them as the SMS the
-    asking channel sends in the same transaction)."""
+    The caller commits, then dispatches ``outbox_kind(action)``. A note only adds to the
+    trail; a question adds to the trail and puts an ask_citizen entry in the outbox, in the
+    same transaction, so the trail never says "asked" of a question that is not on its way.
+    (How long a question may be is the asking channel's to check: it knows the SMS budget.)"""
     check(action, note, to_ministry)
     if action is Action.TRANSFER:
         _transfer(session, grievance, by, note or "", to_ministry or "")
     elif action in NEEDS_TEXT:
+        if action is Action.ASK:
+            _ask(session, grievance, note or "")
         text = note if action is Action.NOTE else f"asked the citizen: {note}"
         record(session, grievance, grievance.status, by, text, from_status=grievance.status, tell_citizen=False)
     else:
         change_status(session, grievance, TARGET[action], by, note)
+
+
+def outbox_kind(action: Action) -> str | None:
+    """The outbox work an action leaves for after its commit (None: nothing to tell)."""
+    if action is Action.ASK:
+        return ASK_CITIZEN
+    return None if action is Action.NOTE else NOTIFY_CITIZEN
+
+
+def _ask(session: Session, grievance: Grievance, question: str) -> None:
+    if contact_phone(session, grievance) is None:
+        raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
+    payload = {"question": question.strip(), "locale": grievance.locale}
+    session.add(OutboxEntry(kind=ASK_CITIZEN, grievance_id=grievance.id, payload=payload))
 
 
 def _transfer(session: Session, grievance: Grievance, by: str, note: str, to_ministry: str) -> None:
@@ -77,15 +96,23 @@ def _transfer(session: Session, grievance: Grievance, by: str, note: str, to_min
     days from the transfer, counted on the calendar as it is now; a transfer is a clock start
     like routing, an escalation or an appeal. The tier is kept: a transfer neither escalates
     the complaint nor takes it back to the first officer.
+
+    Two limits keep a transfer from being a way to stop the clock: a complaint cannot be
+    transferred to the ministry that has it, and a complaint already past its deadline keeps
+    that deadline (the escalation job then moves it up a tier, at the receiving ministry).
     """
+    if to_ministry == grievance.ministry_code:
+        raise ActionRefused("the complaint is with this ministry already", code="same_ministry")
     now = utcnow()
+    overdue = grievance.due_at is not None and as_utc(grievance.due_at) < now
     change_status(session, grievance, Status.TRANSFERRED, by, f"to {to_ministry}: {note}")
     route = route_for(session, grievance, now.astimezone(DHAKA).date())
     grievance.ministry_code = to_ministry
     grievance.office_level = route.office_level.value
     grievance.also_ministry_code = None
     grievance.assigned_to = None
-    start_clock(session, grievance, now)
+    if not overdue:
+        start_clock(session, grievance, now)
     change_status(session, grievance, Status.ROUTED, by, f"transferred to {to_ministry}")
 
 
@@ -97,4 +124,6 @@ def act(
     session.commit()
     from grievance.jobs import dispatch
 
-    dispatch([("notify_citizen", grievance.id)], coalesce=True)
+    kind = outbox_kind(action)
+    if kind is not None:
+        dispatch([(kind, grievance.id)], coalesce=kind == NOTIFY_CITIZEN)

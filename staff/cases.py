@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foundation.i18n import to_ascii_digits
-from grievance.actions import Action, ActionRefused, apply_action, check
+from grievance.actions import Action, ActionRefused, apply_action, check, outbox_kind
 from grievance.contact import contact_phone
 from grievance.jobs import dispatch
-from grievance.models import Grievance, OutboxEntry, Status
-from grievance.outbox import ASK_CITIZEN
+from grievance.models import Grievance, Status
+from grievance.outbox import NOTIFY_CITIZEN
 from grievance.status import TransitionNotAllowed
 from grievance.tracking import is_valid
 from notices.templates import information_request
@@ -137,16 +137,15 @@ def perform(
         raise ActionRefused("choose the ministry to transfer to", code="ministry_required")
     check(action, note, to_ministry)  # before a question is put in the outbox
     if action is Action.ASK:
-        _ask_citizen(session, grievance, note)
+        _check_question(grievance, note)
     if action is Action.ACKNOWLEDGE:
         grievance.assigned_to = user.id  # the officer who takes it up may see the phone
     apply_action(session, grievance, action, actor, note or None, to_ministry or None)
     audit(session, user, action.value, grievance, note=note[:200], to=to_ministry or None)
     session.commit()
-    if action is Action.ASK:
-        dispatch([(ASK_CITIZEN, grievance.id)])
-    else:
-        dispatch([("notify_citizen", grievance.id)], coalesce=True)
+    kind = outbox_kind(action)
+    if kind is not None:
+        dispatch([(kind, grievance.id)], coalesce=kind == NOTIFY_CITIZEN)
 
 
 def _is_ministry(session: Session, code: str) -> bool:
@@ -154,16 +153,12 @@ def _is_ministry(session: Session, code: str) -> bool:
     return bool(re.fullmatch(r"[A-Z0-9_]{1,16}", code, flags=re.ASCII)) and session.get(Ministry, code) is not None
 
 
-def _ask_citizen(session: Session, grievance: Grievance, question: str) -> None:
-    """Put the question in the outbox, in the action's transaction; it is sent (the text the
-    preview showed) by the outbox's job after commit, or by the sweeper if that job is lost."""
-    if contact_phone(session, grievance) is None:
-        raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
+def _check_question(grievance: Grievance, question: str) -> None:
+    """The question goes out whole or not at all: refused when it needs more SMS parts than
+    may be sent (grievance.actions puts it in the outbox)."""
     preview = preview_question(grievance, question)
     if not preview.fits:
         raise QuestionTooLong(preview.parts)
-    payload = {"question": clean_text(question), "locale": grievance.locale}
-    session.add(OutboxEntry(kind=ASK_CITIZEN, grievance_id=grievance.id, payload=payload))
 
 
 def reveal_phone(session: Session, user: StaffUser, grievance: Grievance) -> str | None:

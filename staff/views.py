@@ -334,6 +334,7 @@ def _refusal(problem: Exception, grievance) -> str:
     reasons = {
         "note_required": _("write why in the note: resolving, rejecting and transferring need one."),
         "ministry_required": _("choose the ministry to transfer to."),
+        "same_ministry": _("the complaint is with this ministry already."),
         "text_required": _("write the note or the question first."),
         "no_phone": _("this complaint has no phone number to ask."),
     }
