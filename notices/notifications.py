@@ -8,6 +8,7 @@ outbox's job after that job has cleared any queued mark.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +19,15 @@ from foundation.db import transaction
 from grievance.contact import contact_phone
 from grievance.models import Grievance, OutboxEntry, utcnow
 from grievance.outbox import ASK_CITIZEN, NOTIFY_CITIZEN
+from grievance.status import record
 from notices.templates import complaint_update, information_request
 from outbound_sms.opt_outs import opted_out
 from outbound_sms.sending import create_message, send_batch
 
 # (the complaint, an entry's payload) -> (the text, the template it is recorded under)
 Wording = Callable[[Grievance, dict[str, Any]], tuple[str, str]]
+
+log = logging.getLogger(__name__)
 
 
 def deliver_complaint_updates(grievance_id: int) -> int:
@@ -61,6 +65,13 @@ def _deliver(grievance_id: int, kind: str, wording: Wording, *, honour_opt_out: 
         grievance = session.get(Grievance, grievance_id)
         phone = contact_phone(session, grievance)
         silenced = not phone or (honour_opt_out and opted_out(session, phone))
+        if not phone and kind == ASK_CITIZEN:
+            # The trail says the citizen was asked; it must also say the question never left.
+            note = "question not sent: the complaint has no phone number now"
+            record(
+                session, grievance, grievance.status, "outbox", note, from_status=grievance.status, tell_citizen=False
+            )
+            log.warning("complaint %s: %d question(s) not sent, no phone number", grievance.id, len(entries))
         for entry in entries:
             entry.done_at = utcnow()
             if silenced:
