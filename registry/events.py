@@ -11,6 +11,7 @@ registry works alone and nothing else is written.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,6 +20,8 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 PaymentKey = tuple[int, str, str]  # citizen_id, programme_code, cycle
+
+log = logging.getLogger(__name__)
 
 
 class PaymentsChanged(Protocol):
@@ -72,9 +75,15 @@ class Announcer:
                 self._keep(place, listener.etokens_credited(session, credit_entry_ids))
 
     def import_committed(self) -> None:
+        """After the commit: the rows are in, whatever a listener does now. One that fails (Redis
+        down while queueing alerts) is logged and the others still run; what it recorded in the
+        transaction is left to its sweeper."""
         for place, listener in enumerate(self.to):
             if listener.import_committed is not None:
-                listener.import_committed(self.recorded.get(place, []))
+                try:
+                    listener.import_committed(self.recorded.get(place, []))
+                except Exception:
+                    log.exception("after an import committed, a listener failed; its sweeper will catch up")
 
     def _keep(self, place: int, ids: Sequence[int]) -> None:
         self.recorded.setdefault(place, []).extend(ids)

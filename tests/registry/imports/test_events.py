@@ -110,3 +110,17 @@ def test_a_rolled_back_import_tells_no_listener_it_committed(app, session, write
     report = run_import(session, "payments", write_csv("payments", rows), today=TODAY, batch_size=1)
     assert not report.committed and count(session, Payment) == 0
     assert listener["payments"] and listener["committed"] == []
+
+
+def test_a_listener_failing_after_the_commit_leaves_the_import_committed_and_the_others_heard(
+    app, session, write_csv, citizen, listener, caplog
+):
+    def fails(ids):
+        raise ConnectionError("redis is down")
+
+    failing = events.Listener(None, None, fails)
+    app.extensions["registry.listeners"].insert(0, failing)
+    report = run_import(session, "payments", write_csv("payments", [payment_row(citizen)]), today=TODAY)
+    assert report.committed and count(session, Payment) == 1
+    assert listener["committed"] == [[101]]  # the listener after the failing one still ran
+    assert "listener failed" in caplog.text
