@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 import flask_babel
@@ -98,17 +99,24 @@ def format_day(day: dt.date, locale: str, short: bool = False) -> str:
     return to_bengali_digits(text) if locale == "bn" else text
 
 
+def prefer_locale_on(app: Flask, blueprint: str, preference: Callable[[], str | None]) -> None:
+    """Pages of ``blueprint`` speak ``preference()`` when it names a locale (the staff workspace
+    registers its signed-in user's choice); ``?lang=`` still wins, the default comes last."""
+    app.extensions.setdefault("sahayata.locale_preferences", {})[blueprint] = preference
+
+
 def _select_locale() -> str:
+    from flask import current_app
+
     requested = request.args.get("lang") if request else None
     if requested in SUPPORTED_LOCALES:
         return requested
-    if request and request.blueprint == "staff":  # the staff workspace speaks each user's choice
-        from flask_login import current_user
-
-        if current_user and current_user.is_authenticated:
-            return current_user.language
-    from flask import current_app
-
+    preference = current_app.extensions.get("sahayata.locale_preferences", {}).get(
+        request.blueprint if request else None
+    )
+    chosen = preference() if preference is not None else None
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
     return current_app.config["SAHAYATA_DEFAULT_LOCALE"]
 
 

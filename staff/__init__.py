@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from foundation.i18n import prefer_locale_on
+
 # Checked by the staff blueprint on every form post; the USSD and SMS gateways, which
 # machines call, are not forms and have their own checks.
 csrf = CSRFProtect()
@@ -21,10 +23,17 @@ def init_app(app: Flask) -> None:
     _label_filters(app)
     auth.init_app(app)
     app.register_blueprint(staff_bp)
+    prefer_locale_on(app, "staff", _signed_in_users_language)
     # Case pages, the phone reveal and CSV exports carry personal data: never cached. The
     # stylesheet may be.
     app.after_request_funcs.setdefault("staff", []).append(_no_store_but_static)
     app.register_blueprint(open_data_bp)
+
+
+def _signed_in_users_language() -> str | None:
+    from flask_login import current_user
+
+    return current_user.language if current_user and current_user.is_authenticated else None
 
 
 def _no_store_but_static(response):
