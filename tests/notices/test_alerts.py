@@ -15,6 +15,7 @@ from notices.templates import etoken_credited, payment_credited, payment_failed,
 from outbound_sms.encoding import segments
 from outbound_sms.models import Message, OptOut
 from registry.imports import run_import
+from registry.imports.runner import analyse
 from registry.models import Language, PaymentChannel
 from tests.factories import make_citizen, make_enrolment, make_wallet
 from tests.helpers import drain
@@ -44,7 +45,14 @@ def count(session, model) -> int:
 @pytest.fixture
 def beneficiaries(session):
     def make(n: int, **fields):
-        people = [make_citizen(session, age=70, **fields) for _ in range(n)]
+        people = []
+        for number in range(n):
+            people.append(make_citizen(session, age=70, **fields))
+            if number in (50, 200, 800):
+                # Each person is rescored in this one transaction; with statistics that say the
+                # tables are empty the planner joins every household to every citizen each time.
+                # An import refreshes them as it writes, for the same reason.
+                analyse(session, ("households", "citizens"))
         for person in people:
             make_enrolment(session, person, "OAA")
         session.commit()
