@@ -200,3 +200,19 @@ def make_old_age_beneficiary(
     post_entry(session, make_wallet(session, citizen, "FFP", expires_on=dt.date(2026, 12, 31)), Decimal(30), "credit")
     session.commit()
     return citizen
+
+
+def payment_row(citizen, **changes) -> dict[str, str]:
+    """A row of a payments import file: July's credited OAA payment of ``citizen``."""
+    row = {
+        "nid": citizen.nid,
+        "programme": "OAA",
+        "cycle": "2026-07",
+        "amount_bdt": "600",
+        "status": "credited",
+        "paid_on": "2026-07-14",
+        "channel": "bkash",
+        "txn_id": f"BK{citizen.id}",
+        "failure_reason": "",
+    }
+    return {**row, **changes}

@@ -17,25 +17,10 @@ from outbound_sms.models import Message, OptOut
 from registry.imports import run_import
 from registry.imports.runner import analyse
 from registry.models import Language, PaymentChannel
-from tests.factories import make_citizen, make_enrolment, make_wallet
+from tests.factories import make_citizen, make_enrolment, make_wallet, payment_row
 from tests.helpers import drain
 
 TODAY = dt.date(2026, 8, 1)
-
-
-def payment_row(citizen, **changes):
-    row = {
-        "nid": citizen.nid,
-        "programme": "OAA",
-        "cycle": "2026-07",
-        "amount_bdt": "600",
-        "status": "credited",
-        "paid_on": "2026-07-14",
-        "channel": "bkash",
-        "txn_id": f"BK{citizen.id}",
-        "failure_reason": "",
-    }
-    return {**row, **changes}
 
 
 def count(session, model) -> int:

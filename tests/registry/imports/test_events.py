@@ -13,7 +13,7 @@ from outbound_sms.models import Message
 from registry import events
 from registry.imports import run_import
 from registry.models import ETokenLedgerEntry, Payment
-from tests.factories import make_citizen, make_enrolment, make_wallet
+from tests.factories import make_citizen, make_enrolment, make_wallet, payment_row
 
 TODAY = dt.date(2026, 8, 1)
 
@@ -30,21 +30,6 @@ def citizen(session):
     make_wallet(session, person, "FFP", expires_on=dt.date(2026, 12, 31))
     session.commit()
     return person
-
-
-def payment_row(citizen, **changes):
-    row = {
-        "nid": citizen.nid,
-        "programme": "OAA",
-        "cycle": "2026-07",
-        "amount_bdt": "600",
-        "status": "credited",
-        "paid_on": "2026-07-14",
-        "channel": "bkash",
-        "txn_id": f"BK{citizen.id}",
-        "failure_reason": "",
-    }
-    return {**row, **changes}
 
 
 def etoken_row(citizen, balance="30"):
