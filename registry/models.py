@@ -301,3 +301,97 @@ class ETokenLedgerEntry(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     reason: Mapped[str] = mapped_column(String(40))  # import | redeem | credit | expire
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # A redemption's debit names where, by whom and which redemption (None for imports).
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    operator_mobile: Mapped[str | None] = mapped_column(String(16))
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"), unique=True)
+
+
+class OutletKind(enum.StrEnum):
+    FOOD_DEALER = "food_dealer"
+    CLINIC = "clinic"
+
+
+class Outlet(Base):
+    """A place that hands over what an e-token buys: a food dealer or a clinic. Its operator's
+    registered phone starts redemptions; an outlet app authenticates with a bearer token whose
+    hash alone is kept."""
+
+    __tablename__ = "outlets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_bn: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OutletKind] = mapped_column(value_enum(OutletKind, "outlet_kind"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    upazila_id: Mapped[int] = mapped_column(ForeignKey("upazilas.id"), index=True)
+    operator_mobile: Mapped[str] = mapped_column(String(16), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    district: Mapped[District] = relationship()
+    upazila: Mapped[Upazila] = relationship()
+    programmes: Mapped[list[OutletProgramme]] = relationship(cascade="all, delete-orphan")
+
+
+class OutletProgramme(Base):
+    """An outlet serves only the programmes listed for it."""
+
+    __tablename__ = "outlet_programmes"
+
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), primary_key=True)
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"), primary_key=True)
+
+
+class RedemptionStatus(enum.StrEnum):
+    AWAITING_CODE = "awaiting_code"  # started by the operator; the beneficiary has the code
+    COMPLETED = "completed"  # the code was entered (or the beneficiary confirmed): debited
+    REFUSED = "refused"  # the beneficiary said no
+    CANCELLED = "cancelled"  # three wrong codes
+    EXPIRED = "expired"  # the code's ten minutes passed
+
+
+class RedemptionChannel(enum.StrEnum):
+    USSD = "ussd"
+    SMS = "sms"
+    API = "api"
+
+
+class Redemption(Base):
+    """One hand-over of goods or a service against an e-token wallet, confirmed by the
+    beneficiary's code. At most one awaits its code per wallet (a partial unique index)."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        UniqueConstraint("outlet_id", "request_id"),
+        Index(
+            "uq_redemptions_one_pending_per_wallet",
+            "wallet_id",
+            unique=True,
+            postgresql_where=text("status = 'awaiting_code'"),
+            sqlite_where=text("status = 'awaiting_code'"),
+        ),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
+    wallet_id: Mapped[int] = mapped_column(ForeignKey("etoken_wallets.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit: Mapped[str] = mapped_column(String(40))
+    operator_mobile: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[RedemptionChannel] = mapped_column(value_enum(RedemptionChannel, "redemption_channel"))
+    request_id: Mapped[str | None] = mapped_column(String(64))  # an outlet app's idempotency key
+    status: Mapped[RedemptionStatus] = mapped_column(
+        value_enum(RedemptionStatus, "redemption_status"), default=RedemptionStatus.AWAITING_CODE
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))  # HMAC of the 6-digit code, never the code
+    code_expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    outlet: Mapped[Outlet] = relationship()
+    wallet: Mapped[ETokenWallet] = relationship()
