@@ -108,6 +108,10 @@ class Grievance(Base):
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # SLA deadline
     # When the current tier's clock started: a holiday change recounts due_at from here.
     sla_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the complaint is about when the citizen's answer filed it: a payment they deny
+    # receiving, or an e-token redemption they dispute.
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"), index=True)
     # When an office first marked it resolved: resolution time and SLA breach read it.
     first_resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Working days from filing to that first resolution, counted then (holidays as they were).

@@ -274,6 +274,18 @@ class Payment(Base):
     failure_reason: Mapped[str | None] = mapped_column(String(200))
 
 
+class PaymentConfirmation(Base):
+    """A beneficiary asked whether a payment marked credited reached them, and their answer:
+    monitoring counts what reached people, not what the ministry's file says was paid."""
+
+    __tablename__ = "payment_confirmations"
+
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), primary_key=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received: Mapped[bool | None] = mapped_column()  # None until answered
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ETokenWallet(Base):
     """An e-token balance; it only changes through ledger entries (registry.etokens)."""
 

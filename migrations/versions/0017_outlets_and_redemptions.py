@@ -1,4 +1,4 @@
-"""outlets and e-token redemptions confirmed by the beneficiary
+"""outlets, e-token redemptions confirmed by the beneficiary, payment confirmations
 
 Revision ID: 0017
 Revises: 0016
@@ -105,6 +105,27 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'awaiting_code'"),
         sqlite_where=sa.text("status = 'awaiting_code'"),
     )
+    op.create_table(
+        "payment_confirmations",
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received", sa.Boolean(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_payment_confirmations_payment_id_payments")
+        ),
+        sa.PrimaryKeyConstraint("payment_id", name=op.f("pk_payment_confirmations")),
+    )
+    op.create_index(op.f("ix_payment_confirmations_asked_at"), "payment_confirmations", ["asked_at"])
+    with op.batch_alter_table("grievances") as batch:
+        batch.add_column(sa.Column("payment_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("redemption_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(op.f("fk_grievances_payment_id_payments"), "payments", ["payment_id"], ["id"])
+        batch.create_foreign_key(
+            op.f("fk_grievances_redemption_id_redemptions"), "redemptions", ["redemption_id"], ["id"]
+        )
+        batch.create_index(op.f("ix_grievances_payment_id"), ["payment_id"])
+        batch.create_index(op.f("ix_grievances_redemption_id"), ["redemption_id"])
     with op.batch_alter_table("etoken_ledger") as batch:
         batch.add_column(sa.Column("outlet_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("operator_mobile", sa.String(length=16), nullable=True))
@@ -124,6 +145,15 @@ def downgrade() -> None:
         batch.drop_column("redemption_id")
         batch.drop_column("operator_mobile")
         batch.drop_column("outlet_id")
+    with op.batch_alter_table("grievances") as batch:
+        batch.drop_index(op.f("ix_grievances_redemption_id"))
+        batch.drop_index(op.f("ix_grievances_payment_id"))
+        batch.drop_constraint(op.f("fk_grievances_redemption_id_redemptions"), type_="foreignkey")
+        batch.drop_constraint(op.f("fk_grievances_payment_id_payments"), type_="foreignkey")
+        batch.drop_column("redemption_id")
+        batch.drop_column("payment_id")
+    op.drop_index(op.f("ix_payment_confirmations_asked_at"), table_name="payment_confirmations")
+    op.drop_table("payment_confirmations")
     op.drop_index("uq_redemptions_one_pending_per_wallet", table_name="redemptions")
     op.drop_table("redemptions")
     op.drop_table("outlet_programmes")
