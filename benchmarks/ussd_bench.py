@@ -10,8 +10,9 @@ callers ask about their payment; some check eligibility, e-tokens or a complaint
 someone up, come back to a dropped session or press a wrong key). Then the bare endpoint gets
 the same number of requests from the same number of phones. Each round prints the mix's
 hops/s and p50/p99 hop latency beside bare Flask's, the CPU each party (gunicorn, this load
-generator, PostgreSQL, Redis) spent per hop, and then every journey run alone (--journey-sessions
+generator, PostgreSQL, Redis) spent per hop, and then every journey run alone (--journey-hops
 each) as a share of that round's bare-Flask rate. Rounds alternate; the medians come last.
+Every rate counts a run's steady part, until the first phone finds no session left (Run).
 Each round then paces the phones (an exponential pause before each hop, like a person
 reading the screen) so that the offered load is --paced-load of what the service took in the
 round's mix, gives bare Flask the same, and prints
@@ -115,22 +116,48 @@ def schedule(names: list[str]) -> list[str]:
     return bag
 
 
+@dataclass
+class Run:
+    """One drive: every hop's latency, and the steady part's hops and seconds: from the start
+    until the first phone finds no session left to run. After that fewer and fewer phones are
+    still busy (each finishing its last journey), so a run's tail would count a lower rate the
+    longer its journeys and the shorter the run; the steady part is the same measure for a
+    5-hop bare session and a 6-hop complaint."""
+
+    latencies: list[float]
+    steady_hops: int
+    steady_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.steady_hops / self.steady_seconds
+
+    @property
+    def p99(self) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[int(len(ordered) * 0.99)] * 1e3
+
+
 def drive(
     port: int, callers: Callers, sessions: int, concurrency: int, names: list[str] | None, think: float = 0.0
-) -> tuple[float, list[float]]:
+) -> Run:
     """Run ``sessions`` journeys (a journey of ``names`` by weight; None: the bare endpoint,
-    five hops a session) from ``concurrency`` threads; returns (seconds, hop latencies).
+    five hops a session) from ``concurrency`` threads.
 
     With ``think`` (seconds, the mean of an exponential pause before each hop) the phones
     behave like people reading a screen: the offered load is set by the pauses, not by how
     fast the server answers, and the latency measured is the server's, not a queue's."""
     latencies: list[float] = []
+    finished: list[float] = []  # when each hop's reply was read
+    exhausted: list[float] = []  # when the first phone found no session left
     lock = threading.Lock()
     counter = iter(range(sessions))
     order = schedule(names) if names else []
     unavailable = translate("bn", "Service unavailable. Please try again later.").encode()
 
-    def hop(connection, session_id: str, phone: str, text: str, own: list[float], pauses: random.Random) -> bytes:
+    def hop(
+        connection, session_id: str, phone: str, text: str, own: list[float], own_done: list[float], pauses
+    ) -> bytes:
         if think:
             time.sleep(pauses.expovariate(1 / think))
         body = urllib.parse.urlencode(
@@ -140,24 +167,30 @@ def drive(
         connection.request("POST", "/ussd/africastalking", body, {"Content-Type": "application/x-www-form-urlencoded"})
         response = connection.getresponse()
         reply = response.read()
-        own.append(time.perf_counter() - started)
+        done = time.perf_counter()
+        own.append(done - started)
+        own_done.append(done)
         if response.status != 200 or (names and (unavailable in reply or reply[:3] not in (b"CON", b"END"))):
             raise RuntimeError(f"hop {text!r} answered {response.status}: {reply[:80]!r}")
         return reply
 
     def phone_thread(index: int) -> None:
         own: list[float] = []
+        own_done: list[float] = []
         pauses = random.Random(index)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while True:
             with lock:
                 number = next(counter, None)
+                if number is None and not exhausted:
+                    exhausted.append(time.perf_counter())
             if number is None:
                 break
             if not names:
                 session_id = uuid.uuid4().hex
+                phone = callers.registered[number % len(callers.registered)]
                 for _ in range(5):
-                    hop(connection, session_id, callers.registered[number % len(callers.registered)], "", own, pauses)
+                    hop(connection, session_id, phone, "", own, own_done, pauses)
                 continue
             journey = order[number % len(order)]
             pool = callers.unregistered if journey == "unregistered" else callers.registered
@@ -169,9 +202,10 @@ def drive(
                 for step in inputs:
                     if step:
                         typed.append(step.format(**values))
-                    hop(connection, session_id, phone, "*".join(typed), own, pauses)
+                    hop(connection, session_id, phone, "*".join(typed), own, own_done, pauses)
         with lock:
             latencies.extend(own)
+            finished.extend(own_done)
 
     threads = [threading.Thread(target=phone_thread, args=(i,)) for i in range(concurrency)]
     started = time.perf_counter()
@@ -179,19 +213,17 @@ def drive(
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, latencies
+    until = exhausted[0] if exhausted else time.perf_counter()
+    return Run(latencies, sum(1 for done in finished if done <= until), until - started)
 
 
-def report(name: str, seconds: float, latencies: list[float]) -> tuple[float, float]:
+def report(name: str, run: Run) -> tuple[float, float]:
     """Print and return (hops/s, p99 in ms)."""
-    ordered = sorted(latencies)
-    rate = len(ordered) / seconds
-    p99 = ordered[int(len(ordered) * 0.99)] * 1e3
     print(
-        f"{name:28s} {len(ordered):7,d} hops in {seconds:6.1f} s = {rate:7,.0f} hops/s   "
-        f"p50 {statistics.median(ordered) * 1e3:6.1f} ms   p99 {p99:6.1f} ms"
+        f"{name:28s} {len(run.latencies):7,d} hops; steady {run.steady_hops:7,d} in {run.steady_seconds:6.1f} s"
+        f" = {run.rate:7,.0f} hops/s   p50 {statistics.median(run.latencies) * 1e3:6.1f} ms   p99 {run.p99:6.1f} ms"
     )
-    return rate, p99
+    return run.rate, run.p99
 
 
 def measure(
@@ -199,22 +231,23 @@ def measure(
 ) -> tuple[float, float]:
     """One round on one server; returns (hops/s, p99 in ms)."""
     with CpuMeter(server.pid) as cpu:
-        seconds, latencies = drive(port, callers, sessions, phones, names)
-    rate, p99 = report(name, seconds, latencies)
-    print(cpu.report(len(latencies)))
+        run = drive(port, callers, sessions, phones, names)
+    rate, p99 = report(name, run)
+    print(cpu.report(len(run.latencies)))
     return rate, p99
 
 
-def quietly(port: int, callers: Callers, sessions: int, phones: int, names) -> tuple[float, float]:
-    seconds, latencies = drive(port, callers, sessions, phones, names)
-    ordered = sorted(latencies)
-    return len(ordered) / seconds, ordered[int(len(ordered) * 0.99)] * 1e3
+def quietly(port: int, callers: Callers, hops: int, phones: int, name: str) -> tuple[float, float]:
+    """A journey alone, for about ``hops`` hops (as many as its sessions take)."""
+    per_session = sum(len(inputs) for inputs in JOURNEYS[name][1])
+    run = drive(port, callers, max(phones, -(-hops // per_session)), phones, [name])
+    return run.rate, run.p99
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=6_000, help="journeys in the mix per round")
-    parser.add_argument("--journey-sessions", type=int, default=600, help="sessions of each journey run alone")
+    parser.add_argument("--journey-hops", type=int, default=6_000, help="hops of each journey run alone")
     parser.add_argument("--phones", type=int, default=64)
     parser.add_argument("--citizens", type=int, default=20_000)
     parser.add_argument(
@@ -269,14 +302,14 @@ def main() -> None:
                     # Flask gets the same offered load.
                     offered = args.paced_load * service_rate
                     think = args.phones / offered
-                    seconds, latencies = drive(service_port, callers, args.paced_sessions, args.phones, names, think)
-                    rate, paced = report(f"Sahayata mix, paced {offered:,.0f}/s", seconds, latencies)
-                    seconds, latencies = drive(bare_port, callers, args.paced_sessions, args.phones, None, think)
-                    _, paced_bare = report(f"bare Flask, paced {offered:,.0f}/s", seconds, latencies)
+                    run = drive(service_port, callers, args.paced_sessions, args.phones, names, think)
+                    _, paced = report(f"Sahayata mix, paced {offered:,.0f}/s", run)
+                    run = drive(bare_port, callers, args.paced_sessions, args.phones, None, think)
+                    _, paced_bare = report(f"bare Flask, paced {offered:,.0f}/s", run)
                     paced_p99s.append(paced)
                     paced_bare_p99s.append(paced_bare)
                 for name in names:
-                    rate, journey_p99 = quietly(service_port, callers, args.journey_sessions, args.phones, [name])
+                    rate, journey_p99 = quietly(service_port, callers, args.journey_hops, args.phones, name)
                     journey_shares[name].append(rate / bare_rate)
                     journey_p99s[name].append(journey_p99)
                     print(
