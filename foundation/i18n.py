@@ -51,7 +51,7 @@ def is_ascii_number(text: str) -> bool:
 
 def has_foreign_digits(text: str) -> bool:
     """Digits of a script other than ASCII (once Bengali ones are converted): ١, ３, ²."""
-    return any(char.isdigit() and not char.isascii() for char in text)
+    return not text.isascii() and any(char.isdigit() and not char.isascii() for char in text)
 
 
 @functools.cache

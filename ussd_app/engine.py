@@ -99,6 +99,13 @@ def locale_for(language: str, gateway: GatewayConfig) -> str:
     return display_locale(language, ascii_only=gateway.ascii_only)
 
 
+@functools.lru_cache(maxsize=1024)  # a menu's lines recur for every caller who sees that menu
+def _numbered(locale: str, labels: tuple[str, ...]) -> tuple[str, ...]:
+    """A menu's options as its lines: "১ সব প্রোগ্রাম", the keys in the caller's digits."""
+    digits = wording(locale).digits
+    return tuple(f"{digits(str(number))} {label}" for number, label in enumerate(labels, 1))
+
+
 class Context:
     """What a screen may use: the caller, the database, translations for the caller's locale."""
 
@@ -375,7 +382,7 @@ class Engine:
         screen = self.journeys[state.frame.screen]
         if isinstance(screen, Menu):
             header = screen.title(context)
-            lines = tuple(f"{context.digits(str(i))} {o.label}" for i, o in enumerate(screen.options(context), 1))
+            lines = _numbered(context.locale, tuple(option.label for option in screen.options(context)))
             cut = functools.partial(paginate_options, header, lines)
         elif isinstance(screen, Input):
             cut = functools.partial(paginate_options, screen.prompt(context), ())

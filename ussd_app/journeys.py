@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 from foundation.i18n import is_ascii_number, translate
 from grievance.intake import MAX_TEXT, ComplaintStatus, Filing, file_grievance, status_by_tracking_number
@@ -13,9 +14,12 @@ from grievance.models import Category, Channel
 from grievance.tracking import is_valid
 from registry.eligibility.engine import (
     CitizenFacts,
+    RuleBook,
     answer,
     check_for_someone_else,
+    facts_as_json,
     facts_by_id,
+    facts_from_json,
     programmes_received,
 )
 from registry.eligibility.explain import (
@@ -54,10 +58,22 @@ from ussd_app.state import Frame
 
 # -- helpers ------------------------------------------------------------------------------
 def _facts(ctx: Context, citizen_id: int | None) -> CitizenFacts | None:
-    """What an eligibility check needs of a person, in one prepared select, once per hop."""
+    """What an eligibility check needs of a person: one prepared select a session, kept in the
+    session for its next screens (a menu of programmes, then the answers), which would
+    otherwise each load the person again; like the caller's programmes, facts do not change
+    in a 3-minute session."""
     if citizen_id is None:
         return None
-    return ctx.memo(f"facts:{citizen_id}", lambda: facts_by_id(ctx.reads, citizen_id, ctx.today))
+
+    def load() -> list[Any] | None:
+        facts = facts_by_id(ctx.reads, citizen_id, ctx.today)
+        return facts_as_json(facts) if facts is not None else None
+
+    def read() -> CitizenFacts | None:
+        kept = ctx.kept(f"facts:{citizen_id}", load)
+        return facts_from_json(kept) if kept is not None else None
+
+    return ctx.memo(f"facts:{citizen_id}", read)
 
 
 def _own_facts(ctx: Context) -> CitizenFacts | None:
@@ -115,11 +131,32 @@ def _main_options(locale: str, registered: bool) -> tuple[Option, ...]:
 # and date of birth) gives the decision and the name of the deciding criterion only: knowing
 # someone's NID and birthday must not reveal their income, land, disability or enrolments.
 def eligibility_options(ctx: Context) -> list[Option]:
-    options = [Option(ctx._("All programmes"), Go("eligibility_all"))]
-    options += [
-        Option(_short_name(ctx, code), Go("eligibility_result", {"programme": code}))
-        for code in _programmes_own_first(ctx, callers_own=True)
-    ]
+    own = tuple(_callers_programmes(ctx))
+    return list(_eligibility_menu(ctx.rulebook, ctx.locale, own, lambda: _programmes_own_first(ctx, callers_own=True)))
+
+
+# The menu is the same for every caller who receives the same programmes, in one locale,
+# and is both shown and then read back for the key pressed: built once per rule book,
+# locale and set of own programmes (a handful of combinations), not twice a session.
+_ELIGIBILITY_MENUS: dict[tuple[int, str, tuple[str, ...]], tuple[RuleBook, tuple[Option, ...]]] = {}
+_MENUS_KEPT = 512
+
+
+def _eligibility_menu(book: RuleBook, locale: str, own: tuple[str, ...], ordered) -> tuple[Option, ...]:
+    key = (id(book), locale, own)
+    found = _ELIGIBILITY_MENUS.get(key)
+    if found is not None and found[0] is book:  # the entry keeps its book, so no other has its id
+        return found[1]
+    options = (
+        Option(translate(locale, "All programmes"), Go("eligibility_all")),
+        *(
+            Option(programme_name(code, locale, book, short=True), Go("eligibility_result", {"programme": code}))
+            for code in ordered()
+        ),
+    )
+    if len(_ELIGIBILITY_MENUS) >= _MENUS_KEPT:
+        _ELIGIBILITY_MENUS.clear()
+    _ELIGIBILITY_MENUS[key] = (book, options)
     return options
 
 

@@ -302,6 +302,45 @@ def facts_by_id(db: Session | Connection, citizen_id: int, as_of: dt.date) -> Ci
     return _facts(as_of, tuple(first[:5]), tuple(first[5:8]), first[8], own, others)  # type: ignore[arg-type]
 
 
+def facts_as_json(facts: CitizenFacts) -> list[Any]:
+    """The facts as a JSON value, for a USSD session to keep between hops (its state is JSON)."""
+    return [
+        facts.age,
+        facts.gender,
+        facts.marital_status,
+        facts.disability,
+        str(facts.household_income),
+        str(facts.land),
+        facts.vulnerability,
+        facts.district_name,
+        facts.upazila_id,
+        sorted(facts.active_programmes),
+        [[e.programme_code, e.status.value, e.since.isoformat()] for e in facts.enrolments],
+        sorted(facts.household_programmes),
+    ]
+
+
+def facts_from_json(value: list[Any]) -> CitizenFacts:
+    """``facts_as_json`` read back: the same facts."""
+    age, gender, marital, disability, income, land, vulnerability, district, upazila, active, own, household = value
+    return CitizenFacts(
+        age=age,
+        gender=gender,
+        marital_status=marital,
+        disability=disability,
+        household_income=Decimal(income),
+        land=Decimal(land),
+        vulnerability=vulnerability,
+        district_name=district,
+        upazila_id=upazila,
+        active_programmes=frozenset(active),
+        enrolments=tuple(
+            EnrolmentFact(code, EnrolmentStatus(status), dt.date.fromisoformat(since)) for code, status, since in own
+        ),
+        household_programmes=frozenset(household),
+    )
+
+
 def load_citizen_for_check(session: Session, nid: str) -> Citizen | None:
     return session.scalars(
         select(Citizen)

@@ -26,7 +26,7 @@ def bypasses_used(monkeypatch):
     monkeypatch.setattr(RedisLink, "read", recording("redis link", RedisLink.read))
     monkeypatch.setattr(RedisLink, "round_trip", recording("redis link", RedisLink.round_trip))
     monkeypatch.setattr(HotSelect, "_on_cursor", recording("hot select cursor", HotSelect._on_cursor))
-    monkeypatch.setattr(common, "parse_qsl", recording("small form", common.parse_qsl))
+    monkeypatch.setattr(common, "form_fields", recording("small form", common.form_fields))
     monkeypatch.setattr(ClientLink, "round_trip", recording("redis client", ClientLink.round_trip))
     monkeypatch.setattr(
         HotSelect, "_through_sqlalchemy", recording("sqlalchemy execute", HotSelect._through_sqlalchemy)
