@@ -176,29 +176,24 @@ class Finding(enum.StrEnum):
 
 def _people(book: RuleBook, as_of: dt.date) -> Any:
     """Each assessment with whether the person is enrolled (active) and whether a household
-    programme already reaches them through another member."""
+    programme already reaches their household. Both are outer joins to sets computed once
+    (hash joins), not a correlated look-up per assessment."""
     assessed = assessments(book, as_of).subquery("assessed")
+    person = aliased(Citizen)
     own = aliased(Enrolment)
     member, theirs = aliased(Citizen), aliased(Enrolment)
-    enrolled = exists().where(
-        own.citizen_id == assessed.c.citizen_id,
-        own.programme_code == assessed.c.programme,
-        own.status == EnrolmentStatus.ACTIVE,
+    # Households a household programme reaches (through any member: the person's own
+    # enrolment already makes them "enrolled", so "another member" needs no test of its own).
+    reached = (
+        select(member.household_id.label("household_id"), theirs.programme_code.label("programme"))
+        .join(theirs, theirs.citizen_id == member.id)
+        .join(Programme, Programme.code == theirs.programme_code)
+        .where(theirs.status == EnrolmentStatus.ACTIVE, Programme.benefit_unit == BenefitUnit.HOUSEHOLD.value)
+        .distinct()
+        .subquery("reached")
     )
-    person = aliased(Citizen)
-    covered = (
-        exists()
-        .where(
-            member.household_id == person.household_id,
-            member.id != person.id,
-            theirs.citizen_id == member.id,
-            theirs.programme_code == assessed.c.programme,
-            theirs.status == EnrolmentStatus.ACTIVE,
-            Programme.code == assessed.c.programme,
-            Programme.benefit_unit == BenefitUnit.HOUSEHOLD.value,
-        )
-        .correlate(person, assessed)
-    )
+    enrolled = own.id.is_not(None)
+    covered = reached.c.household_id.is_not(None)
     finding = case(
         (and_(assessed.c.decision == Decision.ELIGIBLE.value, ~enrolled, ~covered), literal(Finding.EXCLUDED.value)),
         (and_(assessed.c.decision == Decision.NOT_ELIGIBLE.value, enrolled), literal(Finding.INCLUDED.value)),
@@ -215,6 +210,17 @@ def _people(book: RuleBook, as_of: dt.date) -> Any:
             finding.label("finding"),
         )
         .join(person, person.id == assessed.c.citizen_id)
+        .outerjoin(
+            own,
+            and_(
+                own.citizen_id == assessed.c.citizen_id,
+                own.programme_code == assessed.c.programme,
+                own.status == EnrolmentStatus.ACTIVE,
+            ),
+        )
+        .outerjoin(
+            reached, and_(reached.c.household_id == person.household_id, reached.c.programme == assessed.c.programme)
+        )
         .subquery("people")
     )
 
