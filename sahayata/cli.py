@@ -1,4 +1,4 @@
-"""Command-line interface: `flask --app wsgi db upgrade`, `worker`, `registry …`, `demo-data`."""
+"""Command-line interface: `flask --app wsgi db upgrade`, `worker`, `registry …`, `demo-data`, `signals …`."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     from grievance.cli import grievance_cli
+    from monitoring.cli import signals_cli
     from registry.cli import demo_data_command, registry_cli
     from sahayata.scheduler import scheduler
     from sms.cli import sms_cli
@@ -88,3 +89,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(sms_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(signals_cli)

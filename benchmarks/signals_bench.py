@@ -1,0 +1,127 @@
+"""Time `signals report` at two sizes of the registry on PostgreSQL; the time must grow no
+faster than the rows (the larger over the smaller, per row doubled, at most 2.2).
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/signals_bench.py
+    ... benchmarks/signals_bench.py --payments 1000000 --payments 2000000   (the default)
+
+Each size gets its own scratch database (dropped at the end). The rows are generated inside
+PostgreSQL by INSERT ... SELECT over generate_series: nothing crosses the wire, which is
+faster still than COPY for data that is a pure function of a row number. Per payment: a
+quarter of a citizen (four cycles each), half a household per citizen, one enrolment per
+citizen with one account in 50 shared by four households, a confirmation asked for one
+payment in ten (a third denied), a redemption per ten payments at one of N/2000 outlets,
+some at night and some for people of another upazila.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+
+from benchmarks.scratch import ready_app, scratch_database
+from foundation.db import db_session
+from monitoring.report import write_report
+from monitoring.signals import Settings, rows
+from registry.demo import DEMO_AS_OF
+
+GENERATE = """
+CREATE TEMP TABLE places AS
+  SELECT row_number() OVER (ORDER BY id) - 1 AS n, id AS upazila_id, district_id FROM upazilas;
+INSERT INTO households (id, external_id, size, monthly_income_bdt, land_decimal, vulnerability_score,
+                        vulnerability_breakdown)
+  SELECT h, 'B' || h, 1 + h % 7, (h * 37) % 20000, (h * 13) % 120, (h * 7) % 100, '{}'
+  FROM generate_series(1, :households) AS h;
+INSERT INTO citizens (id, nid, name_en, name_bn, date_of_birth, gender, mobile, district_id, upazila_id,
+                      household_id, disability, marital_status, language)
+  SELECT c, (5000000000 + c)::text, 'Person ' || (c % 5000), 'ব্যক্তি ' || (c % 5000),
+         DATE '1940-01-01' + (c * 17) % 25000, (ARRAY['M','F'])[1 + c % 2],
+         '+88017' || lpad(c::text, 8, '0'), p.district_id, p.upazila_id, 1 + (c - 1) / 2, c % 23 = 0,
+         (ARRAY['married','widowed','never_married','divorced'])[1 + c % 4], 'bn'
+  FROM generate_series(1, :citizens) AS c JOIN places p ON p.n = c % (SELECT count(*) FROM places);
+INSERT INTO enrolments (citizen_id, programme_code, status, enrolled_on, payment_channel, account_number)
+  SELECT c, (ARRAY['OAA','WDA','PDA','FFP'])[1 + c % 4], 'active', DATE '2024-01-01', 'nagad',
+         CASE WHEN c % 50 < 8 THEN '0190' || lpad((c / 400)::text, 7, '0') ELSE '0171' || lpad(c::text, 7, '0') END
+  FROM generate_series(1, :citizens) AS c;
+INSERT INTO payments (id, citizen_id, programme_code, cycle, amount_bdt, status, paid_on, channel, txn_id)
+  SELECT p, e.citizen_id, e.programme_code, '2026-0' || (1 + p % 4), 600, 'credited', DATE '2026-06-12',
+         (ARRAY['nagad','bkash','rocket'])[1 + p % 3], 'T' || p
+  FROM generate_series(1, :payments) AS p JOIN enrolments e ON e.citizen_id = 1 + (p - 1) / 4;
+INSERT INTO payment_confirmations (payment_id, asked_at, received)
+  SELECT id, TIMESTAMPTZ '2026-06-13 04:00+00', CASE WHEN id % 30 = 0 THEN false WHEN id % 7 = 0 THEN NULL ELSE true END
+  FROM payments WHERE id % 10 = 0;
+INSERT INTO outlets (id, code, name_en, name_bn, kind, district_id, upazila_id, operator_mobile)
+  SELECT o, 'B' || o, 'Dealer ' || o, 'ডিলার', 'food_dealer', p.district_id, p.upazila_id,
+         '+88019' || lpad(o::text, 8, '0')
+  FROM generate_series(1, :outlets) AS o JOIN places p ON p.n = o % (SELECT count(*) FROM places);
+INSERT INTO etoken_wallets (id, citizen_id, programme_code, unit, balance)
+  SELECT w, w, 'FFP', 'kg rice', 0 FROM generate_series(1, :redemptions) AS w;
+INSERT INTO redemptions (outlet_id, wallet_id, citizen_id, programme_code, quantity, unit, operator_mobile, channel,
+                         status, code_hash, code_expires_at, wrong_codes, started_at, finished_at)
+  SELECT 1 + r % :outlets, r, r, 'FFP', 30, 'kg rice', '+8801900000000', 'api',
+         (CASE WHEN r % 40 = 0 THEN 'cancelled' ELSE 'completed' END), 'x',
+         TIMESTAMPTZ '2026-06-01 00:00+00' + (r * 97 % 2000000) * INTERVAL '1 second',
+         CASE WHEN r % 40 = 0 THEN 3 ELSE 0 END,
+         TIMESTAMPTZ '2026-06-01 00:00+00' + (r * 97 % 2000000) * INTERVAL '1 second',
+         TIMESTAMPTZ '2026-06-01 00:01+00' + (r * 97 % 2000000) * INTERVAL '1 second'
+  FROM generate_series(1, :redemptions) AS r;
+ANALYZE;
+"""
+
+
+def generate(payments: int) -> dict[str, int]:
+    citizens = payments // 4
+    sizes = {
+        "payments": payments,
+        "citizens": citizens,
+        "households": (citizens + 1) // 2,
+        "outlets": max(1, payments // 2000),
+        "redemptions": min(citizens, payments // 10),
+    }
+    session = db_session()
+    for statement in filter(str.strip, GENERATE.split(";\n")):
+        session.execute(text(statement), {k: v for k, v in sizes.items() if f":{k}" in statement})
+    session.commit()
+    return sizes
+
+
+def time_report(payments: int) -> float:
+    with scratch_database("signals_bench") as database_url:
+        app = ready_app(database_url, None)
+        with app.app_context():
+            started = time.perf_counter()
+            sizes = generate(payments)
+            print(f"generated {sizes} in {time.perf_counter() - started:.1f} s", flush=True)
+            with tempfile.TemporaryDirectory() as folder:
+                started = time.perf_counter()
+                written = write_report(db_session(), Path(folder), Settings(as_of=DEMO_AS_OF))
+                elapsed = time.perf_counter() - started
+                for name in written:  # each signal alone, to see which one grows
+                    started = time.perf_counter()
+                    _, stream = rows(db_session(), name, Settings(as_of=DEMO_AS_OF))
+                    sum(1 for _ in stream)
+                    print(f"    {name}: {time.perf_counter() - started:.2f} s", flush=True)
+            print(f"  signals report at {payments:,} payments: {elapsed:.2f} s; rows {written}", flush=True)
+            db_session().close()
+            return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--payments", type=int, action="append", help="a size (twice: the smaller, then the larger)")
+    args = parser.parse_args()
+    small, large = args.payments or (1_000_000, 2_000_000)
+    first, second = time_report(small), time_report(large)
+    ratio = second / first
+    print(f"signals report: {first:.2f} s at {small:,}, {second:.2f} s at {large:,} payments")
+    print(f"time ratio {ratio:.2f} for {large / small:.1f}x the rows (target at most {2.2 * large / small / 2:.1f})")
+
+
+if __name__ == "__main__":
+    main()
