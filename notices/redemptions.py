@@ -68,7 +68,7 @@ def receipt_text(locale: str, outlet: str, quantity: Decimal, unit: str, balance
     return _fit(
         lambda name: translate(
             locale,
-            "You received %(what)s at %(outlet)s. E-token left: %(balance)s. Not you? Reply 2 within 7 days.",
+            "You were given %(what)s at %(outlet)s. E-token left: %(balance)s. Not you? Reply 2 within 7 days.",
             outlet=name,
             what=w.quantity(quantity, label),
             balance=w.quantity(balance, label),

@@ -25,27 +25,31 @@ def refusal(locale: str, refused: Refused) -> str:
     return MESSAGES[reason](locale)
 
 
-def _say(message: str):
-    return lambda locale: translate(locale, message)
-
-
 MESSAGES = {
-    Reason.BAD_BENEFICIARY: _say("The beneficiary must be a mobile number or an NID."),
-    Reason.NO_WALLET: _say("This person has no e-token of a programme this outlet serves."),
-    Reason.PROGRAMME_NOT_SERVED: _say("This outlet does not serve that programme."),
-    Reason.PROGRAMME_NEEDED: _say("Say which programme."),
-    Reason.BAD_QUANTITY: _say("The quantity must be a whole number more than 0."),
-    Reason.OVER_BALANCE: _say("The quantity is more than the e-token balance."),
-    Reason.WALLET_EXPIRED: _say("This e-token has expired."),
-    Reason.OWN_WALLET: _say("An operator cannot redeem their own e-token."),
-    Reason.PENDING_EXISTS: _say("A redemption for this e-token is already waiting for its code."),
-    Reason.BAD_REQUEST_ID: _say("request_id must be up to 64 letters, digits, '.', '_', ':' or '-'."),
-    Reason.REQUEST_ID_REUSED: _say("This request_id was already used for another quantity."),
-    Reason.NOT_FOUND: _say("No such redemption at this outlet."),
-    Reason.WRONG_CODE: _say("Wrong code."),
-    Reason.CANCELLED: _say("Three wrong codes: this redemption is cancelled. Start a new one."),
-    Reason.EXPIRED: _say("The code has expired (10 minutes). Start a new redemption."),
-    Reason.FINISHED: _say("This redemption is already finished."),
+    Reason.BAD_BENEFICIARY: lambda locale: translate(locale, "The beneficiary must be a mobile number or an NID."),
+    Reason.NO_WALLET: lambda locale: translate(locale, "This person has no e-token of a programme this outlet serves."),
+    Reason.PROGRAMME_NOT_SERVED: lambda locale: translate(locale, "This outlet does not serve that programme."),
+    Reason.PROGRAMME_NEEDED: lambda locale: translate(locale, "Say which programme."),
+    Reason.BAD_QUANTITY: lambda locale: translate(locale, "The quantity must be whole and more than 0."),
+    Reason.OVER_BALANCE: lambda locale: translate(locale, "The quantity is more than the e-token balance."),
+    Reason.WALLET_EXPIRED: lambda locale: translate(locale, "This e-token has expired."),
+    Reason.OWN_WALLET: lambda locale: translate(locale, "An operator cannot redeem their own e-token."),
+    Reason.PENDING_EXISTS: lambda locale: translate(
+        locale, "A redemption for this e-token is already waiting for its code."
+    ),
+    Reason.BAD_REQUEST_ID: lambda locale: translate(
+        locale, "request_id must be up to 64 letters, digits, '.', '_', ':' or '-'."
+    ),
+    Reason.REQUEST_ID_REUSED: lambda locale: translate(
+        locale, "This request_id was already used for another quantity."
+    ),
+    Reason.NOT_FOUND: lambda locale: translate(locale, "No such redemption at this outlet."),
+    Reason.WRONG_CODE: lambda locale: translate(locale, "Wrong code."),
+    Reason.CANCELLED: lambda locale: translate(
+        locale, "Three wrong codes: this redemption is cancelled. Start a new one."
+    ),
+    Reason.EXPIRED: lambda locale: translate(locale, "The code has expired (10 minutes). Start a new redemption."),
+    Reason.FINISHED: lambda locale: translate(locale, "This redemption is already finished."),
 }
 
 
