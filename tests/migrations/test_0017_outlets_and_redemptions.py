@@ -18,12 +18,12 @@ def _columns(app, table: str) -> set[str]:
 
 def test_0017_downgrades_to_0016_and_upgrades_again(scratch_app):
     migrate.upgrade(scratch_app, "0017")
-    assert NEW_TABLES <= _tables(scratch_app)
+    assert _tables(scratch_app) >= NEW_TABLES
     assert {"outlet_id", "operator_mobile", "redemption_id"} <= _columns(scratch_app, "etoken_ledger")
     migrate.downgrade(scratch_app, "0016")
     assert not NEW_TABLES & _tables(scratch_app)
     assert "redemption_id" not in _columns(scratch_app, "etoken_ledger")
     assert "redemption_id" not in _columns(scratch_app, "grievances")
     migrate.upgrade(scratch_app, "0017")
-    assert NEW_TABLES <= _tables(scratch_app)
+    assert _tables(scratch_app) >= NEW_TABLES
     assert "redemption_id" in _columns(scratch_app, "grievances")

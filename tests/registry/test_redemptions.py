@@ -204,7 +204,7 @@ def test_another_outlets_redemption_is_not_found(session):
 
 def test_confirming_twice_with_the_right_code_debits_once(session):
     outlet = make_outlet(session)
-    citizen, wallet = beneficiary(session)
+    citizen, _ = beneficiary(session)
     started = start(session, outlet, citizen.mobile)
     for _ in range(2):
         confirmed = redemptions.confirm_code(session, outlet, started.redemption.id, started.code, now=NOW)
