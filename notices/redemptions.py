@@ -28,16 +28,17 @@ from registry.labels import unit_label
 from registry.models import Citizen, ETokenWallet, Outlet, Redemption
 
 MAX_PARTS = 2
-ELLIPSIS = "…"
 
 
 def _fit(compose: Callable[[str], str], name: str) -> str:
-    """``compose(name)`` with the name cut (at a word where it can be) until it fits 2 parts."""
+    """``compose(name)`` with the name cut until the text fits 2 parts. A Latin name is cut
+    with "..." (a "…" would turn a GSM-7 text into UCS-2 and halve its room)."""
     text = compose(name)
+    ellipsis = "..." if name.isascii() else "…"
     cut = name
     while strictest(text).segments > MAX_PARTS and cut:
         cut = cut[: max(len(cut) - 4, 0)].rstrip()
-        text = compose(cut + ELLIPSIS if cut else "")
+        text = compose(cut + ellipsis if cut else "")
     return text
 
 
