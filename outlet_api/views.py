@@ -8,6 +8,7 @@ reveal nothing.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # A start is four short fields; nothing an outlet app sends needs more.
 MAX_BODY_BYTES = 2048
+CENTS = Decimal("0.01")
 MAX_ID = 2**31 - 1  # a larger id is no redemption (and would overflow PostgreSQL's integer)
 
 STATUS_OF = {
@@ -132,12 +134,17 @@ def _text(body: dict[str, Any], name: str, *, required: bool, max_length: int) -
     return value.strip()
 
 
+def _amount(value) -> str:
+    """Two decimals on every database (SQLite hands back 10, PostgreSQL 10.00)."""
+    return str(Decimal(value).quantize(CENTS))
+
+
 def _view(redemption: Redemption) -> dict[str, Any]:
     return {
         "id": redemption.id,
         "status": redemption.status.value,
         "programme": redemption.programme_code,
-        "quantity": str(redemption.quantity),
+        "quantity": _amount(redemption.quantity),
         "unit": redemption.unit,
         "expires_at": redemption.code_expires_at.isoformat(),
     }
@@ -186,7 +193,7 @@ def confirm(redemption_id: int):
     code = _text(body, "code", required=True, max_length=12)
     confirmed = redemptions.confirm_code(db_session(), outlet, _redemption_id(redemption_id), code or "")
     return jsonify(
-        id=redemption_id, status=confirmed.status.value, balance=str(confirmed.balance_left), unit=confirmed.unit
+        id=redemption_id, status=confirmed.status.value, balance=_amount(confirmed.balance_left), unit=confirmed.unit
     )
 
 
@@ -204,7 +211,12 @@ def today():
     totals = redemptions.today_totals(db_session(), g.outlet)
     return jsonify(
         totals=[
-            {"programme": t.programme_code, "unit": t.unit, "redemptions": t.redemptions, "quantity": str(t.quantity)}
+            {
+                "programme": t.programme_code,
+                "unit": t.unit,
+                "redemptions": t.redemptions,
+                "quantity": _amount(t.quantity),
+            }
             for t in totals
         ]
     )
