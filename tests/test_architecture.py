@@ -20,8 +20,9 @@ OUTSIDE_THE_CONTRACT = {"tests", "benchmarks"}
 
 # Each layer of a well-formed synthetic tree imports the layer just below it.
 DOWNWARD_IMPORTS = {
-    "sahayata": ["ussd_app", "sms", "staff"],
+    "sahayata": ["ussd_app", "sms", "staff", "outlet_api"],
     "ussd_app": ["notices"],
+    "outlet_api": ["notices"],
     "sms": ["notices"],
     "staff": ["notices"],
     "notices": ["outbound_sms"],
