@@ -541,3 +541,16 @@ def expire_due(session: Session, now: dt.datetime | None = None) -> int:
     expired = _expire_stale(session, now or utcnow())
     session.commit()
     return expired
+
+
+def expire_codes_job() -> int:
+    """The scheduler's sweep: codes are also checked on use, this keeps the pending lists true."""
+    from foundation.db import transaction
+    from foundation.jobs import with_app_context
+
+    @with_app_context
+    def run() -> int:
+        with transaction() as session:
+            return expire_due(session)
+
+    return run()
