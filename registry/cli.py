@@ -1,4 +1,4 @@
-"""`flask --app wsgi registry import|rescore|check` and `flask --app wsgi demo-data`."""
+"""`flask --app wsgi registry import|rescore|check`, `outlets token` and `flask --app wsgi demo-data`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,24 @@ from sqlalchemy import func, select
 from foundation.db import db_session
 
 registry_cli = AppGroup("registry", help="The social-protection registry.")
+outlets_cli = AppGroup("outlets", help="Food dealers and clinics that redeem e-tokens.")
+
+
+@outlets_cli.command("token")
+@click.argument("code")
+def outlet_token_command(code: str) -> None:
+    """Print a new bearer token for outlet CODE's app, once; it replaces the old one."""
+    from registry.outlets import issue_token
+
+    token = issue_token(db_session(), code)
+    if token is None:
+        raise click.ClickException(f"no outlet with code {code!r} (import outlets first)")
+    click.echo(token)
+    click.echo("shown once: only its hash is kept; a new token replaces this one", err=True)
 
 
 @registry_cli.command("import")
-@click.argument("kind", type=click.Choice(["citizens", "enrolments", "payments", "etokens"]))
+@click.argument("kind", type=click.Choice(["citizens", "enrolments", "payments", "etokens", "outlets"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows; write the bad ones to a reject file.")
 @click.option(

@@ -47,6 +47,33 @@ def post_entry(session: Session, wallet: ETokenWallet, amount: Decimal, reason: 
     session.flush()
 
 
+def redeem(
+    session: Session,
+    wallet: ETokenWallet,
+    quantity: Decimal,
+    *,
+    outlet_id: int,
+    operator_mobile: str,
+    redemption_id: int,
+) -> ETokenLedgerEntry:
+    """Debit a wallet the caller has locked for one redemption: one ledger entry naming the
+    outlet, its operator and the redemption (unique, so a redemption is debited once)."""
+    if quantity <= 0 or wallet.balance - quantity < 0:
+        raise ValueError("a redemption debits a positive quantity within the balance")
+    entry = ETokenLedgerEntry(
+        wallet_id=wallet.id,
+        amount=-quantity,
+        reason="redeem",
+        outlet_id=outlet_id,
+        operator_mobile=operator_mobile,
+        redemption_id=redemption_id,
+    )
+    session.add(entry)
+    wallet.balance -= quantity
+    session.flush()
+    return entry
+
+
 def ledger_sum(session: Session, wallet_id: int) -> Decimal:
     total = session.scalar(
         select(func.coalesce(func.sum(ETokenLedgerEntry.amount), 0)).where(ETokenLedgerEntry.wallet_id == wallet_id)

@@ -1,5 +1,8 @@
 """What the registry announces as it changes, for the listeners the composition root subscribes.
 
+A redemption (registry.redemptions) announces "started" (with its code) and "completed" the
+same way, inside its transaction, and hands back what was recorded once it has committed.
+
 An import announces "payments changed status" and "e-tokens credited" inside its own
 transaction, with its session: what a listener records then (notices records SMS alerts)
 commits or rolls back with the import. A listener returns the ids of what it recorded;
@@ -34,6 +37,16 @@ class ETokensCredited(Protocol):
         """``credit_entry_ids``: the ledger entries that raised a wallet's balance."""
 
 
+class RedemptionStarted(Protocol):
+    def __call__(self, session: Session, redemption_id: int, code: str) -> Sequence[int]:
+        """A redemption awaits its code; ``code`` is the only copy of it outside the HMAC."""
+
+
+class RedemptionCompleted(Protocol):
+    def __call__(self, session: Session, redemption_id: int) -> Sequence[int]:
+        """A redemption was debited (code entered, or the beneficiary confirmed)."""
+
+
 class ImportCommitted(Protocol):
     def __call__(self, recorded_ids: Sequence[int]) -> None:
         """``recorded_ids``: what this listener's handlers returned during the import."""
@@ -46,6 +59,10 @@ class Listener:
     payments_changed: PaymentsChanged | None = None
     etokens_credited: ETokensCredited | None = None
     import_committed: ImportCommitted | None = None
+    redemption_started: RedemptionStarted | None = None
+    redemption_completed: RedemptionCompleted | None = None
+    # After the redemption's transaction committed: what the two handlers above recorded.
+    redemption_committed: ImportCommitted | None = None
 
 
 def subscribe(app: Flask, listener: Listener) -> None:
@@ -84,6 +101,27 @@ class Announcer:
                     listener.import_committed(self.recorded.get(place, []))
                 except Exception:
                     log.exception("after an import committed, a listener failed; its sweeper will catch up")
+
+    def redemption_started(self, session: Session, redemption_id: int, code: str) -> None:
+        for place, listener in enumerate(self.to):
+            if listener.redemption_started is not None:
+                self._keep(place, listener.redemption_started(session, redemption_id, code))
+
+    def redemption_completed(self, session: Session, redemption_id: int) -> None:
+        for place, listener in enumerate(self.to):
+            if listener.redemption_completed is not None:
+                self._keep(place, listener.redemption_completed(session, redemption_id))
+
+    def redemption_committed(self) -> None:
+        """After a redemption's commit, as ``import_committed`` after an import's (a failure
+        is logged, not raised: the redemption stands and the sweeper sends what was recorded)."""
+        for place, listener in enumerate(self.to):
+            if listener.redemption_committed is not None and place in self.recorded:
+                try:
+                    listener.redemption_committed(self.recorded[place])
+                except Exception:
+                    log.exception("after a redemption committed, a listener failed; its sweeper will catch up")
+        self.recorded.clear()
 
     def _keep(self, place: int, ids: Sequence[int]) -> None:
         self.recorded.setdefault(place, []).extend(ids)

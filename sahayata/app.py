@@ -60,6 +60,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     ussd_app.init_app(app)
     app.register_blueprint(sms_bp)
 
+    import outlet_api
+
+    outlet_api.init_app(app)
+
     import staff
 
     staff.init_app(app)

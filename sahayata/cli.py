@@ -76,7 +76,7 @@ def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
 def register_commands(app: Flask) -> None:
     from grievance.cli import grievance_cli
     from monitoring.cli import signals_cli
-    from registry.cli import demo_data_command, registry_cli
+    from registry.cli import demo_data_command, outlets_cli, registry_cli
     from sahayata.scheduler import scheduler
     from sms.cli import sms_cli
     from staff.cli import staff_cli
@@ -84,6 +84,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(worker)
     app.cli.add_command(registry_cli)
+    app.cli.add_command(outlets_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(grievance_cli)
     app.cli.add_command(scheduler)

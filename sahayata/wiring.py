@@ -11,7 +11,7 @@ from flask import Flask
 from foundation.jobs import SMS_QUEUE
 from grievance import outbox
 from grievance.jobs import route_grievance
-from notices import alerts, notifications
+from notices import alerts, notifications, redemptions
 from registry import events
 
 
@@ -28,5 +28,14 @@ def wire(app: Flask) -> None:
             payments_changed=alerts.record_payment_alerts,
             etokens_credited=alerts.record_etoken_alerts,
             import_committed=alerts.queue_alerts,
+        ),
+    )
+    # A redemption's code and receipt go out by SMS, recorded in its transaction.
+    events.subscribe(
+        app,
+        events.Listener(
+            redemption_started=redemptions.record_code_sms,
+            redemption_completed=redemptions.record_receipt_sms,
+            redemption_committed=redemptions.queue_redemption_sms,
         ),
     )

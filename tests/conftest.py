@@ -28,7 +28,17 @@ from grievance.reference_data import sync_grievance_reference_data
 from notices.models import Alert, Campaign
 from outbound_sms.models import Message, OptOut
 from registry.imports.kinds import KINDS
-from registry.models import Citizen, Enrolment, ETokenLedgerEntry, ETokenWallet, Household, Payment
+from registry.models import (
+    Citizen,
+    Enrolment,
+    ETokenLedgerEntry,
+    ETokenWallet,
+    Household,
+    Outlet,
+    OutletProgramme,
+    Payment,
+    Redemption,
+)
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
@@ -58,6 +68,9 @@ REGISTRY_TABLES = (
     Grievance,
     StaffUser,
     ETokenLedgerEntry,
+    Redemption,
+    OutletProgramme,
+    Outlet,
     ETokenWallet,
     Payment,
     Enrolment,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from foundation.bulk import in_rows, in_values, upsert
@@ -26,9 +27,13 @@ from registry.models import (
     Household,
     Language,
     MaritalStatus,
+    Outlet,
+    OutletKind,
+    OutletProgramme,
     Payment,
     PaymentChannel,
     PaymentStatus,
+    Programme,
 )
 
 
@@ -88,6 +93,8 @@ CHANNELS = _choices(
     PaymentChannel, {"post office": PaymentChannel.POST_OFFICE, "agent banking": PaymentChannel.AGENT_BANKING}
 )
 OPTIONAL_CHANNELS = {**CHANNELS, "": None}
+OUTLET_KINDS = _choices(OutletKind, {"food dealer": OutletKind.FOOD_DEALER, "dealer": OutletKind.FOOD_DEALER})
+OUTLET_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 
 
 @dataclass
@@ -420,6 +427,97 @@ class ETokensImport(ImportKind):
         self.announcer.etokens_credited(session, [entry_id for entry_id, amount in entries if amount > 0])
 
 
+def _outlet_code(raw: str) -> str:
+    code = (raw or "").strip().upper()
+    if not code:
+        raise v.InvalidValue("code is missing")
+    if not OUTLET_CODE.fullmatch(code):
+        raise v.InvalidValue("code must be up to 32 letters, digits, - or _")
+    return code
+
+
+@dataclass
+class OutletsImport(ImportKind):
+    """Food dealers and clinics. An outlet serves only its programmes, each an e-token
+    programme; re-importing a changed list replaces the outlet's programmes."""
+
+    name: ClassVar[str] = "outlets"
+    tables: ClassVar[tuple[str, ...]] = ("outlets", "outlet_programmes")
+    columns: ClassVar[tuple[str, ...]] = (
+        "code",
+        "name_en",
+        "name_bn",
+        "kind",
+        "programmes",
+        "district",
+        "upazila",
+        "operator_mobile",
+    )
+    etoken_programmes: set[str] | None = None
+
+    def parse(self, row: dict[str, str]) -> dict[str, Any]:
+        f = Fields(row)
+        district_id = f("district", self.lookups.district)
+        return {
+            "code": f("code", _outlet_code),
+            "name_en": f("name_en", v.required_text, field="name_en", max_length=200),
+            "name_bn": f("name_bn", v.required_text, field="name_bn", max_length=200),
+            "kind": f("kind", v.parse_choice, OUTLET_KINDS, field="kind"),
+            "programmes": f("programmes", self._programmes),
+            "district_id": district_id,
+            "upazila_id": f("upazila", self.lookups.upazila, district_id),
+            "operator_mobile": f("operator_mobile", v.normalise_mobile),
+        }
+
+    def _programmes(self, raw: str) -> tuple[str, ...]:
+        codes = [part.strip() for part in (raw or "").split(";") if part.strip()]
+        if not codes:
+            raise v.InvalidValue("programmes is missing (codes separated by ;, e.g. FFP;VGF)")
+        resolved = tuple(dict.fromkeys(self.lookups.programme(code) for code in codes))
+        return resolved
+
+    def accept(self, row: ParsedRow) -> None:
+        self.check_unique("code", row.record["code"], row.line)
+
+    def check_batch(self, session: Session, batch: Sequence[ParsedRow]) -> list[BatchProblem]:
+        if self.etoken_programmes is None:
+            self.etoken_programmes = set(
+                session.scalars(select(Programme.code).where(Programme.benefit_type == "etoken"))
+            )
+        problems = []
+        for row in batch:
+            cash = [code for code in row.record["programmes"] if code not in self.etoken_programmes]
+            if cash:
+                problems.append(BatchProblem(row, "programmes", f"not an e-token programme: {', '.join(cash)}"))
+        return problems
+
+    def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
+        outlets = [{k: val for k, val in row.record.items() if k != "programmes"} for row in batch]
+        # The token is not in the file: re-importing an outlet keeps the one issued to it.
+        upsert(session, Outlet.__table__, outlets, ["code"])
+        codes = [row.record["code"] for row in batch]
+        ids = dict(session.execute(select(Outlet.code, Outlet.id).where(in_values(session, Outlet.code, codes))).all())
+        wanted = {(ids[row.record["code"]], code) for row in batch for code in row.record["programmes"]}
+        current = set(
+            session.execute(
+                select(OutletProgramme.outlet_id, OutletProgramme.programme_code).where(
+                    in_values(session, OutletProgramme.outlet_id, list(ids.values()))
+                )
+            ).all()
+        )
+        if dropped := current - wanted:
+            session.execute(
+                delete(OutletProgramme).where(
+                    in_rows(session, (OutletProgramme.outlet_id, OutletProgramme.programme_code), sorted(dropped))
+                )
+            )
+        if added := wanted - current:
+            session.execute(
+                insert(OutletProgramme),
+                [{"outlet_id": outlet_id, "programme_code": code} for outlet_id, code in sorted(added)],
+            )
+
+
 KINDS: dict[str, type[ImportKind]] = {
-    kind.name: kind for kind in (CitizensImport, EnrolmentsImport, PaymentsImport, ETokensImport)
+    kind.name: kind for kind in (CitizensImport, EnrolmentsImport, PaymentsImport, ETokensImport, OutletsImport)
 }

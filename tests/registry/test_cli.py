@@ -64,3 +64,21 @@ def test_demo_data_is_refused_in_production(production_app):
     assert result.exit_code != 0 and "development machines only" in result.output
     with production_app.app_context():
         assert db_session().query(Citizen).count() == 0
+
+
+def test_outlets_token_prints_a_new_token_once_and_keeps_only_its_hash(session, cli):
+    from registry.models import Outlet
+    from registry.outlets import outlet_by_token, token_hash
+    from tests.redemption_support import make_outlet
+
+    outlet = make_outlet(session)
+    first = cli.invoke(args=["outlets", "token", outlet.code.lower()])
+    second = cli.invoke(args=["outlets", "token", outlet.code])
+    assert first.exit_code == 0 and second.exit_code == 0
+    old, new = first.stdout.strip(), second.stdout.strip()
+    assert len(new) >= 43 and old != new
+    session.expire_all()
+    stored = session.get(Outlet, outlet.id).token_hash
+    assert stored == token_hash(new) and new not in stored
+    assert outlet_by_token(session, old) is None  # a new token replaces the old
+    assert cli.invoke(args=["outlets", "token", "NO-SUCH"]).exit_code != 0

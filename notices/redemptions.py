@@ -1,0 +1,118 @@
+"""The SMS a redemption sends the beneficiary: the code when an outlet starts one, the receipt
+once it is debited.
+
+Listeners of the registry's redemption hooks (registry.events, subscribed by the composition
+root): each records its message in the redemption's own transaction, so a redemption and
+its SMS commit together, and queues the sending once it has committed (outbound_sms's
+sweeper sends any whose queueing failed). Both go out whatever the phone said to STOP: the
+code is what the beneficiary asked the outlet for, and the receipt is how they learn of a
+redemption they did not make.
+
+Each text says where and what and fits 2 SMS parts in every locale: an outlet's name is
+shortened (never the code, the quantity or the warning) when a long one would not fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foundation.i18n import translate
+from foundation.wording import wording
+from outbound_sms.encoding import strictest
+from outbound_sms.sending import NewMessage, create_messages, queue_send_batches
+from registry.labels import unit_label
+from registry.models import Citizen, ETokenWallet, Outlet, Redemption
+
+MAX_PARTS = 2
+
+
+def _fit(compose: Callable[[str], str], name: str) -> str:
+    """``compose(name)`` with the name cut until the text fits 2 parts. A Latin name is cut
+    with "..." (a "…" would turn a GSM-7 text into UCS-2 and halve its room)."""
+    text = compose(name)
+    ellipsis = "..." if name.isascii() else "…"
+    cut = name
+    while strictest(text).segments > MAX_PARTS and cut:
+        cut = cut[: max(len(cut) - 4, 0)].rstrip()
+        text = compose(cut + ellipsis if cut else "")
+    return text
+
+
+def outlet_name(locale: str, outlet: Outlet) -> str:
+    """Bangla script shows the Bangla name; English and romanized Bangla the English one."""
+    return outlet.name_bn if locale == "bn" else outlet.name_en
+
+
+def code_text(locale: str, outlet: str, quantity: Decimal, unit: str, code: str) -> str:
+    w = wording(locale)
+    what = w.quantity(quantity, unit_label(locale, unit))
+    return _fit(
+        lambda name: translate(
+            locale,
+            "%(outlet)s asks to give you %(what)s. Code %(code)s, valid 10 min. Share it only if you are "
+            "there now. Not you? Reply 2.",
+            outlet=name,
+            what=what,
+            code=w.digits(code),
+        ),
+        outlet,
+    )
+
+
+def receipt_text(locale: str, outlet: str, quantity: Decimal, unit: str, balance: Decimal) -> str:
+    w = wording(locale)
+    label = unit_label(locale, unit)
+    return _fit(
+        lambda name: translate(
+            locale,
+            "You were given %(what)s at %(outlet)s. E-token left: %(balance)s. Not you? Reply 2 within 7 days.",
+            outlet=name,
+            what=w.quantity(quantity, label),
+            balance=w.quantity(balance, label),
+        ),
+        outlet,
+    )
+
+
+def _draft(session: Session, redemption_id: int, kind: str, compose: Callable[[str, Redemption, Outlet], str]):
+    row = session.execute(
+        select(Redemption, Outlet, Citizen.mobile, Citizen.language)
+        .join(Outlet, Outlet.id == Redemption.outlet_id)
+        .join(Citizen, Citizen.id == Redemption.citizen_id)
+        .where(Redemption.id == redemption_id)
+    ).first()
+    if row is None or not row.mobile:
+        return []
+    redemption, outlet, mobile, language = row
+    locale = language.value
+    text = compose(locale, redemption, outlet)
+    return create_messages(
+        session, [NewMessage(mobile, text, locale, f"redemption_{kind}", f"redemption:{redemption_id}:{kind}")]
+    )
+
+
+def record_code_sms(session: Session, redemption_id: int, code: str) -> list[int]:
+    """The code to the beneficiary's phone (the registry keeps only its HMAC)."""
+    return _draft(
+        session,
+        redemption_id,
+        "code",
+        lambda locale, r, outlet: code_text(locale, outlet_name(locale, outlet), r.quantity, r.unit, code),
+    )
+
+
+def record_receipt_sms(session: Session, redemption_id: int) -> list[int]:
+    def compose(locale: str, redemption: Redemption, outlet: Outlet) -> str:
+        balance = session.scalar(select(ETokenWallet.balance).where(ETokenWallet.id == redemption.wallet_id))
+        name = outlet_name(locale, outlet)
+        return receipt_text(locale, name, redemption.quantity, redemption.unit, Decimal(balance or 0))
+
+    return _draft(session, redemption_id, "receipt", compose)
+
+
+def queue_redemption_sms(message_ids: Sequence[int]) -> None:
+    queue_send_batches(message_ids)

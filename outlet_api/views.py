@@ -1,0 +1,222 @@
+"""`/api/outlets/redemptions`: start, confirm with the code, read one.
+
+Every answer is JSON; a refusal is ``{"error": code, "message": text}`` in the operator's
+language with a 4xx status. Another outlet's redemption is 404, as a missing one is, so ids
+reveal nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from foundation.db import db_session
+from foundation.masking import mask_mobile
+from outlet_api import wording
+from registry import redemptions
+from registry.models import Outlet, Redemption, RedemptionChannel
+from registry.outlets import outlet_by_token
+from registry.redemptions import Reason, Refused
+
+bp = Blueprint("outlet_api", __name__, url_prefix="/api/outlets")
+log = logging.getLogger(__name__)
+
+# A start is four short fields; nothing an outlet app sends needs more.
+MAX_BODY_BYTES = 2048
+CENTS = Decimal("0.01")
+MAX_ID = 2**31 - 1  # a larger id is no redemption (and would overflow PostgreSQL's integer)
+
+STATUS_OF = {
+    Reason.BAD_BENEFICIARY: 422,
+    Reason.NO_WALLET: 422,
+    Reason.PROGRAMME_NOT_SERVED: 403,
+    Reason.PROGRAMME_NEEDED: 422,
+    Reason.BAD_QUANTITY: 422,
+    Reason.OVER_BALANCE: 422,
+    Reason.WALLET_EXPIRED: 422,
+    Reason.OWN_WALLET: 403,
+    Reason.PENDING_EXISTS: 409,
+    Reason.BAD_REQUEST_ID: 400,
+    Reason.REQUEST_ID_REUSED: 409,
+    Reason.NOT_FOUND: 404,
+    Reason.WRONG_CODE: 422,
+    Reason.CANCELLED: 409,
+    Reason.EXPIRED: 409,
+    Reason.FINISHED: 409,
+}
+
+
+def _locale() -> str:
+    requested = request.args.get("lang")
+    if requested in ("bn", "en"):
+        return requested
+    default = current_app.config["SAHAYATA_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(("bn", "en"), default=default) or default
+
+
+def _error(status: int, code: str, message: str, **extra: Any):
+    response = jsonify(error=code, message=message, **extra)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="outlets"'
+    return response
+
+
+class _Problem(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+
+
+@bp.before_request
+def _authenticate():
+    request.max_content_length = MAX_BODY_BYTES
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    outlet = outlet_by_token(db_session(), token.strip()) if scheme.lower() == "bearer" else None
+    if outlet is None:
+        return _error(401, "unauthorized", wording.unauthorized(_locale()))
+    g.outlet = outlet
+    return None
+
+
+@bp.errorhandler(Refused)
+def _refused(refused: Refused):
+    extra: dict[str, Any] = {}
+    if refused.reason is Reason.PROGRAMME_NEEDED:
+        extra["programmes"] = list(refused.programmes)
+    if refused.tries_left is not None:
+        extra["tries_left"] = refused.tries_left
+    status = STATUS_OF[refused.reason]
+    return _error(status, refused.reason.value, wording.refusal(_locale(), refused), **extra)
+
+
+@bp.errorhandler(_Problem)
+def _problem(problem: _Problem):
+    return _error(problem.status, problem.code, problem.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http(error: HTTPException):
+    locale = _locale()
+    if isinstance(error, RequestEntityTooLarge):
+        return _error(413, "too_large", wording.too_large(locale))
+    if error.code == 405:
+        return _error(405, "method_not_allowed", wording.not_allowed(locale))
+    if error.code == 404:
+        return _error(404, "not_found", wording.not_found(locale))
+    return _error(error.code or 400, "bad_request", wording.bad_body(locale))
+
+
+def _body() -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise _Problem(400, "bad_body", wording.bad_body(_locale()))
+    return body
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool, max_length: int) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise _Problem(400, "missing_" + name, wording.missing_field(_locale(), name))
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and name != "programme":
+        value = str(value)
+    if not isinstance(value, str) or len(value) > max_length:
+        raise _Problem(400, "invalid_" + name, wording.missing_field(_locale(), name))
+    return value.strip()
+
+
+def _amount(value) -> str:
+    """Two decimals on every database (SQLite hands back 10, PostgreSQL 10.00)."""
+    return str(Decimal(value).quantize(CENTS))
+
+
+def _view(redemption: Redemption) -> dict[str, Any]:
+    return {
+        "id": redemption.id,
+        "status": redemption.status.value,
+        "programme": redemption.programme_code,
+        "quantity": _amount(redemption.quantity),
+        "unit": redemption.unit,
+        "expires_at": redemption.code_expires_at.isoformat(),
+    }
+
+
+def _redemption_id(raw: int) -> int:
+    if raw > MAX_ID:
+        raise Refused(Reason.NOT_FOUND)
+    return raw
+
+
+@bp.post("/redemptions")
+def start():
+    outlet: Outlet = g.outlet
+    body = _body()
+    beneficiary = _text(body, "beneficiary", required=True, max_length=40)
+    programme = _text(body, "programme", required=False, max_length=16)
+    request_id = _text(body, "request_id", required=False, max_length=64)
+    if "quantity" not in body:
+        raise _Problem(400, "missing_quantity", wording.missing_field(_locale(), "quantity"))
+    quantity = redemptions.parse_quantity(body["quantity"])
+    started = redemptions.start(
+        db_session(),
+        outlet,
+        outlet.operator_mobile,
+        beneficiary or "",
+        quantity,
+        programme,
+        RedemptionChannel.API,
+        request_id=request_id,
+    )
+    if started.created:
+        log.info(
+            "outlet %s started redemption %s (operator %s)",
+            outlet.code,
+            started.redemption.id,
+            mask_mobile(outlet.operator_mobile),
+        )
+    return jsonify(_view(started.redemption)), 201 if started.created else 200
+
+
+@bp.post("/redemptions/<int:redemption_id>/confirm")
+def confirm(redemption_id: int):
+    outlet: Outlet = g.outlet
+    body = _body()
+    code = _text(body, "code", required=True, max_length=12)
+    confirmed = redemptions.confirm_code(db_session(), outlet, _redemption_id(redemption_id), code or "")
+    return jsonify(
+        id=redemption_id, status=confirmed.status.value, balance=_amount(confirmed.balance_left), unit=confirmed.unit
+    )
+
+
+@bp.get("/redemptions/<int:redemption_id>")
+def show(redemption_id: int):
+    redemption = redemptions.get_for_outlet(db_session(), g.outlet, _redemption_id(redemption_id))
+    view = _view(redemption)
+    view["tries_left"] = redemptions.MAX_WRONG_CODES - redemption.wrong_codes
+    return jsonify(view)
+
+
+@bp.get("/today")
+def today():
+    """Today's completed redemptions of this outlet (Dhaka date), per programme."""
+    totals = redemptions.today_totals(db_session(), g.outlet)
+    return jsonify(
+        totals=[
+            {
+                "programme": t.programme_code,
+                "unit": t.unit,
+                "redemptions": t.redemptions,
+                "quantity": _amount(t.quantity),
+            }
+            for t in totals
+        ]
+    )

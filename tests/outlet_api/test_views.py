@@ -1,0 +1,177 @@
+"""/api/outlets/redemptions: every status code path, in Bangla and English."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from outbound_sms.models import Message
+from registry.models import ETokenWallet
+from registry.outlets import issue_token
+from tests.redemption_support import balance_matches_ledger, beneficiary, make_outlet
+
+URL = "/api/outlets/redemptions"
+
+
+@pytest.fixture
+def dealer(session):
+    outlet = make_outlet(session)
+    return outlet, {"Authorization": f"Bearer {issue_token(session, outlet.code)}", "Accept-Language": "en"}
+
+
+def code_sent_to(session, mobile):
+    text = session.scalars(
+        select(Message.text).where(Message.phone == mobile, Message.template == "redemption_code")
+    ).one()
+    return next(word.strip(",.") for word in text.split() if word.strip(",.").isdigit() and len(word.strip(",.")) == 6)
+
+
+def test_start_then_confirm_completes_and_returns_the_balance(client, session, dealer):
+    _, headers = dealer
+    citizen, wallet = beneficiary(session, language="en")
+    body = {"beneficiary": citizen.mobile, "quantity": 10, "request_id": "r-1"}
+    started = client.post(URL, json=body, headers=headers)
+    assert started.status_code == 201
+    assert started.json["status"] == "awaiting_code" and started.json["quantity"] == "10.00"
+    rid = started.json["id"]
+    confirmed = client.post(
+        f"{URL}/{rid}/confirm", json={"code": code_sent_to(session, citizen.mobile)}, headers=headers
+    )
+    assert confirmed.status_code == 200
+    assert confirmed.json == {"id": rid, "status": "completed", "balance": "20.00", "unit": "kg rice"}
+    assert balance_matches_ledger(session, wallet.id)
+    shown = client.get(f"{URL}/{rid}", headers=headers)
+    assert shown.status_code == 200 and shown.json["status"] == "completed"
+    today = client.get("/api/outlets/today", headers=headers)
+    assert today.json["totals"][0]["quantity"] == "10.00"
+
+
+def test_the_same_request_id_is_the_same_redemption(client, session, dealer):
+    _, headers = dealer
+    citizen, _ = beneficiary(session)
+    body = {"beneficiary": citizen.nid, "quantity": "5", "request_id": "same"}
+    first = client.post(URL, json=body, headers=headers)
+    again = client.post(URL, json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["id"] == again.json["id"]
+    assert len(session.scalars(select(Message).where(Message.template == "redemption_code")).all()) == 1
+    other = client.post(URL, json={**body, "quantity": 6}, headers=headers)
+    assert (other.status_code, other.json["error"]) == (409, "request_id_reused")
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer wrong-token", "Basic dXNlcjpwYXNz"])
+def test_no_token_or_a_bad_one_is_401_with_a_bearer_challenge(client, session, dealer, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.post(URL, json={"beneficiary": "01711000000", "quantity": 1}, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json["error"] == "unauthorized"
+
+
+def test_refusals_are_localized_in_bangla_and_english(client, session, dealer):
+    _, headers = dealer
+    citizen, _ = beneficiary(session, balance="5")
+    body = {"beneficiary": citizen.mobile, "quantity": 6}
+    english = client.post(URL, json=body, headers=headers)
+    bangla = client.post(URL, json=body, headers={**headers, "Accept-Language": "bn-BD,bn;q=0.9"})
+    assert (english.status_code, english.json["error"]) == (422, "over_balance")
+    assert english.json["message"] == "The quantity is more than the e-token balance."
+    assert bangla.json["message"] == "পরিমাণ ই-টোকেনের ব্যালেন্সের চেয়ে বেশি।"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        ({"quantity": 1}, 400, "missing_beneficiary"),
+        ({"beneficiary": "01711000000"}, 400, "missing_quantity"),
+        ({"beneficiary": ["x"], "quantity": 1}, 400, "invalid_beneficiary"),
+        ({"beneficiary": "hello", "quantity": 1}, 422, "bad_beneficiary"),
+        ({"beneficiary": "01799999999", "quantity": 1}, 422, "no_wallet"),
+        ({"beneficiary": "01799999999", "quantity": "lots"}, 422, "bad_quantity"),
+        ({"beneficiary": "01799999999", "quantity": 1, "programme": "OAA"}, 403, "programme_not_served"),
+        ({"beneficiary": "01799999999", "quantity": 1, "request_id": "no spaces"}, 400, "bad_request_id"),
+    ],
+)
+def test_bad_bodies_are_4xx_with_a_code(client, session, dealer, body, status, error):
+    _, headers = dealer
+    response = client.post(URL, json=body, headers=headers)
+    assert (response.status_code, response.json["error"]) == (status, error)
+    assert response.json["message"]
+
+
+def test_not_json_is_400_and_a_large_body_is_413(client, session, dealer):
+    _, headers = dealer
+    assert client.post(URL, data="beneficiary=1", headers=headers).status_code == 400
+    assert client.post(URL, json=[1, 2], headers=headers).json["error"] == "bad_body"
+    big = client.post(URL, json={"beneficiary": "x" * 5000, "quantity": 1}, headers=headers)
+    assert (big.status_code, big.json["error"]) == (413, "too_large")
+
+
+def test_own_wallet_is_403_and_a_second_start_on_a_wallet_is_409(client, session):
+    citizen, _ = beneficiary(session)
+    own = make_outlet(session, operator_mobile=citizen.mobile)
+    headers = {"Authorization": f"Bearer {issue_token(session, own.code)}"}
+    response = client.post(URL, json={"beneficiary": citizen.nid, "quantity": 1}, headers=headers)
+    assert (response.status_code, response.json["error"]) == (403, "own_wallet")
+
+    other, _ = beneficiary(session)
+    first, second = make_outlet(session), make_outlet(session)
+    for outlet, expected in ((first, 201), (second, 409)):
+        token = issue_token(session, outlet.code)
+        started = client.post(
+            URL, json={"beneficiary": other.mobile, "quantity": 1}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert started.status_code == expected
+    assert started.json["error"] == "pending_exists"
+
+
+def test_several_programmes_is_422_listing_them(client, session, dealer):
+    from tests.redemption_support import funded_wallet
+
+    _, headers = dealer
+    citizen, _ = beneficiary(session)
+    funded_wallet(session, citizen, "VGF", "10")
+    response = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
+    assert (response.status_code, response.json["programmes"]) == (422, ["FFP", "VGF"])
+
+
+def test_wrong_codes_say_tries_left_then_cancel(client, session, dealer):
+    _, headers = dealer
+    citizen, wallet = beneficiary(session)
+    rid = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers).json["id"]
+    right = code_sent_to(session, citizen.mobile)
+    wrong = "000000" if right != "000000" else "111111"
+    answers = [client.post(f"{URL}/{rid}/confirm", json={"code": wrong}, headers=headers) for _ in range(3)]
+    assert [(a.status_code, a.json["error"], a.json["tries_left"]) for a in answers] == [
+        (422, "wrong_code", 2),
+        (422, "wrong_code", 1),
+        (409, "cancelled", 0),
+    ]
+    assert "Tries left: 2" in answers[0].json["message"]
+    late = client.post(f"{URL}/{rid}/confirm", json={"code": right}, headers=headers)
+    assert late.status_code == 409
+    assert session.get(ETokenWallet, wallet.id).balance == Decimal(30)
+
+
+def test_another_outlets_redemption_and_unknown_ids_are_404(client, session, dealer):
+    _, headers = dealer
+    citizen, _ = beneficiary(session)
+    rid = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers).json["id"]
+    other = make_outlet(session)
+    other_headers = {"Authorization": f"Bearer {issue_token(session, other.code)}"}
+    for path in (f"{URL}/{rid}", f"{URL}/99999999999999999999"):
+        assert client.get(path, headers=other_headers).status_code == 404
+    confirm = client.post(f"{URL}/{rid}/confirm", json={"code": "123456"}, headers=other_headers)
+    assert (confirm.status_code, confirm.json["error"]) == (404, "not_found")
+    assert client.post(f"{URL}/{rid}/confirm", json={}, headers=headers).status_code == 400
+
+
+def test_production_start_is_closed_until_a_token_is_issued_and_needs_no_csrf_token(session, production_client):
+    citizen, _ = beneficiary(session)
+    body = {"beneficiary": citizen.mobile, "quantity": 1}
+    assert production_client.post(URL, json=body).status_code == 401
+    outlet = make_outlet(session)
+    token = issue_token(session, outlet.code)
+    assert production_client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 201

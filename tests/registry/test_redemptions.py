@@ -1,0 +1,301 @@
+"""registry.redemptions: every rule of starting, confirming and deciding a redemption."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from foundation.clock import utcnow
+from registry import redemptions
+from registry.models import ETokenLedgerEntry, ETokenWallet, Redemption, RedemptionChannel, RedemptionStatus
+from registry.redemptions import Reason, Refused
+from tests.factories import make_citizen
+from tests.redemption_support import balance_matches_ledger, beneficiary, funded_wallet, make_outlet
+
+NOW = dt.datetime(2026, 11, 10, 5, 0, tzinfo=dt.UTC)  # 11:00 in Dhaka
+
+
+def start(session, outlet, who, quantity="10", programme=None, request_id=None, now=NOW, operator=None):
+    return redemptions.start(
+        session,
+        outlet,
+        operator or outlet.operator_mobile,
+        who,
+        Decimal(quantity),
+        programme,
+        RedemptionChannel.API,
+        request_id=request_id,
+        now=now,
+    )
+
+
+def refused(call, *args, **kwargs) -> Refused:
+    with pytest.raises(Refused) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+def test_start_by_mobile_then_the_right_code_debits_once_with_one_linked_ledger_entry(session):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = start(session, outlet, citizen.mobile)
+    assert started.created and len(started.code) == 6 and started.code.isdigit()
+    assert started.redemption.status is RedemptionStatus.AWAITING_CODE
+    assert started.code not in started.redemption.code_hash  # only the HMAC is kept
+
+    confirmed = redemptions.confirm_code(session, outlet, started.redemption.id, started.code, now=NOW)
+    assert confirmed.status is RedemptionStatus.COMPLETED
+    assert confirmed.balance_left == Decimal(20)
+    entry = session.scalars(select(ETokenLedgerEntry).where(ETokenLedgerEntry.reason == "redeem")).one()
+    assert (entry.amount, entry.outlet_id, entry.operator_mobile, entry.redemption_id) == (
+        Decimal(-10),
+        outlet.id,
+        outlet.operator_mobile,
+        started.redemption.id,
+    )
+    assert balance_matches_ledger(session, wallet.id)
+
+
+def test_start_by_nid_with_bengali_digits_finds_the_same_person(session):
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    bengali = citizen.nid.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    assert start(session, outlet, bengali).redemption.citizen_id == citizen.id
+
+
+def test_a_mobile_finds_the_earliest_citizen_with_that_phone(session):
+    outlet = make_outlet(session)
+    first, _ = beneficiary(session, mobile="+8801712000111")
+    make_citizen(session, mobile="+8801712000111")
+    assert start(session, outlet, "01712000111").redemption.citizen_id == first.id
+
+
+def test_unknown_person_and_person_without_a_wallet_here_get_the_same_refusal(session):
+    outlet = make_outlet(session, programmes=("VGF",))
+    citizen, _ = beneficiary(session)  # an FFP wallet, which this outlet does not serve
+    assert refused(start, session, outlet, citizen.mobile).reason is Reason.NO_WALLET
+    assert refused(start, session, outlet, "01799999999").reason is Reason.NO_WALLET
+    assert refused(start, session, outlet, "not a number").reason is Reason.BAD_BENEFICIARY
+
+
+def test_an_outlet_serves_only_its_programmes(session):
+    outlet = make_outlet(session, programmes=("VGF",))
+    citizen, _ = beneficiary(session)
+    assert refused(start, session, outlet, citizen.mobile, programme="FFP").reason is Reason.PROGRAMME_NOT_SERVED
+
+
+def test_several_wallets_here_and_no_programme_named_asks_which(session):
+    outlet = make_outlet(session, programmes=("FFP", "VGF"))
+    citizen, _ = beneficiary(session)
+    funded_wallet(session, citizen, "VGF", "20")
+    problem = refused(start, session, outlet, citizen.mobile)
+    assert problem.reason is Reason.PROGRAMME_NEEDED and problem.programmes == ("FFP", "VGF")
+    assert start(session, outlet, citizen.mobile, programme="vgf").redemption.programme_code == "VGF"
+
+
+@pytest.mark.parametrize("quantity", ["0", "-1", "0.25", "10.3"])
+def test_a_kg_quantity_must_be_positive_in_half_kilos(session, quantity):
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    assert refused(start, session, outlet, citizen.mobile, quantity).reason is Reason.BAD_QUANTITY
+
+
+def test_half_a_kilo_is_allowed_but_half_a_voucher_is_not(session):
+    outlet = make_outlet(session, programmes=("FFP", "MHV"))
+    citizen, _ = beneficiary(session)
+    assert start(session, outlet, citizen.mobile, "2.5", programme="FFP").created
+    mother = make_citizen(session)
+    funded_wallet(session, mother, "MHV", "3", unit="voucher")
+    problem = refused(start, session, outlet, mother.mobile, "0.5")
+    assert problem.reason is Reason.BAD_QUANTITY and problem.step == Decimal(1)
+
+
+def test_more_than_the_balance_is_refused(session):
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session, balance="5")
+    assert refused(start, session, outlet, citizen.mobile, "5.5").reason is Reason.OVER_BALANCE
+
+
+def test_an_expired_wallet_is_refused(session):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    wallet.expires_on = dt.date(2026, 11, 9)
+    session.commit()
+    assert refused(start, session, outlet, citizen.mobile).reason is Reason.WALLET_EXPIRED
+
+
+def test_an_operator_cannot_redeem_their_own_wallet(session):
+    citizen, _ = beneficiary(session)
+    outlet = make_outlet(session, operator_mobile=citizen.mobile)
+    assert refused(start, session, outlet, citizen.nid).reason is Reason.OWN_WALLET
+    assert refused(start, session, outlet, citizen.mobile).reason is Reason.OWN_WALLET
+
+
+def test_an_operator_who_is_the_beneficiary_by_registered_phone_is_refused(session):
+    outlet = make_outlet(session)
+    operator_citizen, _ = beneficiary(session, mobile=outlet.operator_mobile)
+    assert refused(start, session, outlet, operator_citizen.nid).reason is Reason.OWN_WALLET
+
+
+def test_only_one_redemption_awaits_its_code_per_wallet(session):
+    outlet, elsewhere = make_outlet(session), make_outlet(session)
+    citizen, _ = beneficiary(session)
+    start(session, outlet, citizen.mobile)
+    assert refused(start, session, elsewhere, citizen.mobile).reason is Reason.PENDING_EXISTS
+
+
+def test_an_expired_code_frees_the_wallet_for_a_new_start(session):
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    first = start(session, outlet, citizen.mobile)
+    later = NOW + redemptions.CODE_VALID + dt.timedelta(seconds=1)
+    second = start(session, outlet, citizen.mobile, now=later)
+    assert second.created
+    session.refresh(first.redemption)
+    assert first.redemption.status is RedemptionStatus.EXPIRED
+
+
+def test_a_code_is_refused_after_ten_minutes_and_nothing_is_debited(session):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = start(session, outlet, citizen.mobile)
+    late = NOW + redemptions.CODE_VALID
+    problem = refused(redemptions.confirm_code, session, outlet, started.redemption.id, started.code, now=late)
+    assert problem.reason is Reason.EXPIRED
+    assert session.get(ETokenWallet, wallet.id).balance == Decimal(30)
+
+
+def test_three_wrong_codes_cancel_and_then_the_right_one_does_not_debit(session):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = start(session, outlet, citizen.mobile)
+    wrong = f"{(int(started.code) + 1) % 1_000_000:06d}"
+    tries = [refused(redemptions.confirm_code, session, outlet, started.redemption.id, wrong, now=NOW) for _ in "123"]
+    assert [(t.reason, t.tries_left) for t in tries] == [
+        (Reason.WRONG_CODE, 2),
+        (Reason.WRONG_CODE, 1),
+        (Reason.CANCELLED, 0),
+    ]
+    again = refused(redemptions.confirm_code, session, outlet, started.redemption.id, started.code, now=NOW)
+    assert again.reason is Reason.CANCELLED
+    assert session.get(ETokenWallet, wallet.id).balance == Decimal(30)
+    assert balance_matches_ledger(session, wallet.id)
+
+
+def test_the_right_code_typed_in_bengali_digits_is_accepted(session):
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    started = start(session, outlet, citizen.mobile)
+    bengali = started.code.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    assert redemptions.confirm_code(session, outlet, started.redemption.id, bengali, now=NOW).status == "completed"
+
+
+def test_another_outlets_redemption_is_not_found(session):
+    outlet, other = make_outlet(session), make_outlet(session)
+    citizen, _ = beneficiary(session)
+    started = start(session, outlet, citizen.mobile)
+    problem = refused(redemptions.confirm_code, session, other, started.redemption.id, started.code, now=NOW)
+    assert problem.reason is Reason.NOT_FOUND
+    assert refused(redemptions.get_for_outlet, session, other, started.redemption.id).reason is Reason.NOT_FOUND
+
+
+def test_confirming_twice_with_the_right_code_debits_once(session):
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    started = start(session, outlet, citizen.mobile)
+    for _ in range(2):
+        confirmed = redemptions.confirm_code(session, outlet, started.redemption.id, started.code, now=NOW)
+        assert (confirmed.status, confirmed.balance_left) == (RedemptionStatus.COMPLETED, Decimal(20))
+    assert (
+        session.scalar(select(func.count()).select_from(ETokenLedgerEntry).where(ETokenLedgerEntry.reason == "redeem"))
+        == 1
+    )
+
+
+def test_the_balance_falling_after_the_start_cancels_instead_of_going_negative(session):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = start(session, outlet, citizen.mobile, "30")
+    from registry.etokens import post_entry
+
+    post_entry(session, session.get(ETokenWallet, wallet.id), Decimal(-5), "import")
+    session.commit()
+    problem = refused(redemptions.confirm_code, session, outlet, started.redemption.id, started.code, now=NOW)
+    assert problem.reason is Reason.OVER_BALANCE
+    assert session.get(Redemption, started.redemption.id).status is RedemptionStatus.CANCELLED
+    assert balance_matches_ledger(session, wallet.id)
+
+
+def test_the_same_request_id_returns_the_same_redemption_without_a_new_code(session):
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    first = start(session, outlet, citizen.mobile, request_id="app-42")
+    again = start(session, outlet, citizen.mobile, request_id="app-42")
+    assert (again.redemption.id, again.code, again.created) == (first.redemption.id, None, False)
+    assert refused(start, session, outlet, citizen.mobile, "5", request_id="app-42").reason is Reason.REQUEST_ID_REUSED
+    assert refused(start, session, outlet, citizen.mobile, request_id="bad id!").reason is Reason.BAD_REQUEST_ID
+    # Another outlet's request ids are its own.
+    citizen2, _ = beneficiary(session)
+    assert start(session, make_outlet(session), citizen2.mobile, request_id="app-42").created
+
+
+def test_the_beneficiary_confirms_or_refuses_on_their_own_phone(session):
+    outlet = make_outlet(session)
+    yes, yes_wallet = beneficiary(session)
+    no, no_wallet = beneficiary(session)
+    accepted = start(session, outlet, yes.mobile)
+    declined = start(session, outlet, no.mobile)
+    assert [r.id for r in redemptions.pending_for_citizen(session, yes.id, now=NOW)] == [accepted.redemption.id]
+    assert len(redemptions.pending_for_outlet(session, outlet, now=NOW)) == 2
+
+    # Somebody else's redemption is not theirs to answer.
+    problem = refused(redemptions.decide_as_beneficiary, session, no.id, accepted.redemption.id, True, now=NOW)
+    assert problem.reason is Reason.NOT_FOUND
+    done = redemptions.decide_as_beneficiary(session, yes.id, accepted.redemption.id, True, now=NOW)
+    assert (done.status, done.balance_left) == (RedemptionStatus.COMPLETED, Decimal(20))
+    said_no = redemptions.decide_as_beneficiary(session, no.id, declined.redemption.id, False, now=NOW)
+    assert (said_no.status, said_no.balance_left) == (RedemptionStatus.REFUSED, Decimal(30))
+    assert balance_matches_ledger(session, yes_wallet.id) and balance_matches_ledger(session, no_wallet.id)
+    assert redemptions.pending_for_citizen(session, yes.id, now=NOW) == []
+    again = refused(redemptions.decide_as_beneficiary, session, no.id, declined.redemption.id, True, now=NOW)
+    assert again.reason is Reason.FINISHED
+
+
+def test_today_totals_count_the_dhaka_day(session):
+    outlet = make_outlet(session)
+    # 23:30 Dhaka on the 9th, then 00:30 and 11:00 Dhaka on the 10th.
+    moments = [
+        dt.datetime(2026, 11, 9, 17, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 9, 18, 30, tzinfo=dt.UTC),
+        NOW,
+    ]
+    for moment in moments:
+        citizen, _ = beneficiary(session)
+        started = start(session, outlet, citizen.mobile, "10", now=moment)
+        redemptions.confirm_code(session, outlet, started.redemption.id, started.code, now=moment)
+    totals = redemptions.today_totals(session, outlet, now=NOW)
+    assert [(t.programme_code, t.unit, t.redemptions, t.quantity) for t in totals] == [
+        ("FFP", "kg rice", 2, Decimal(20))
+    ]
+
+
+def test_the_sweep_expires_codes_past_their_ten_minutes(session):
+    outlet = make_outlet(session)
+    fresh, stale = beneficiary(session), beneficiary(session)
+    kept = start(session, outlet, fresh[0].mobile, now=NOW)
+    old = start(session, outlet, stale[0].mobile, now=NOW - dt.timedelta(minutes=11))
+    assert redemptions.expire_due(session, now=NOW) == 1
+    statuses = {r.id: r.status for r in session.scalars(select(Redemption).execution_options(populate_existing=True))}
+    assert statuses == {kept.redemption.id: RedemptionStatus.AWAITING_CODE, old.redemption.id: RedemptionStatus.EXPIRED}
+
+
+def test_parse_quantity_reads_what_an_operator_types():
+    assert redemptions.parse_quantity("২.৫") == Decimal("2.5")
+    assert redemptions.parse_quantity(30) == Decimal(30)
+    for bad in ("abc", True, None, "NaN", "Infinity", "1e9"):
+        with pytest.raises(Refused):
+            redemptions.parse_quantity(bad)
+    assert utcnow()  # the default clock is UTC-aware

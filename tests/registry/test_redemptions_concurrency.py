@@ -1,0 +1,138 @@
+"""registry.redemptions under real concurrency: threads, each with its own connection.
+
+PostgreSQL only: SQLite serialises writers for the whole database, so nothing here could
+race there (and its "database is locked" waits would only measure busy_timeout)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from foundation.db import database
+from registry import redemptions
+from registry.models import ETokenLedgerEntry, ETokenWallet, Outlet, Redemption, RedemptionChannel, RedemptionStatus
+from registry.redemptions import Refused
+from tests.redemption_support import balance_matches_ledger, beneficiary, make_outlet
+
+
+@pytest.fixture
+def postgresql(app):
+    if database(app).engine.dialect.name == "sqlite":
+        pytest.skip("embedded mode: SQLite serialises writers, there is no race to test (CI's second pass runs this)")
+
+
+def all_at_once(app, count: int, work: Callable[[object], object]) -> list[object]:
+    """Run ``work(session)`` in ``count`` threads released together; each its own session."""
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(place: int) -> None:
+        with app.app_context():
+            session = database(app).sessions()
+            try:
+                barrier.wait()
+                results[place] = work(session)
+            except Refused as refused:
+                results[place] = refused.reason
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_fifty_simultaneous_starts_on_one_wallet_leave_exactly_one_pending(app, session, postgresql):
+    outlets = [make_outlet(session) for _ in range(5)]
+    citizen, wallet = beneficiary(session)
+    ids = [o.id for o in outlets]
+
+    def start(own):
+        outlet = own.get(Outlet, ids[threading.get_ident() % len(ids)])
+        return redemptions.start(
+            own, outlet, outlet.operator_mobile, citizen.mobile, Decimal(1), None, RedemptionChannel.API
+        ).redemption.id
+
+    results = all_at_once(app, 50, start)
+    counts = Counter(type(r).__name__ if isinstance(r, int) else r for r in results)
+    assert counts == {"int": 1, redemptions.Reason.PENDING_EXISTS: 49}
+    pending = select(func.count()).select_from(Redemption).where(Redemption.status == RedemptionStatus.AWAITING_CODE)
+    assert session.scalar(pending.where(Redemption.wallet_id == wallet.id)) == 1
+
+
+def test_one_redemption_confirmed_twenty_times_at_once_is_debited_once(app, session, postgresql):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = redemptions.start(
+        session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(3), None, RedemptionChannel.API
+    )
+    outlet_id, redemption_id, code = outlet.id, started.redemption.id, started.code
+
+    results = all_at_once(
+        app, 20, lambda own: redemptions.confirm_code(own, own.get(Outlet, outlet_id), redemption_id, code)
+    )
+    assert {(r.status, r.balance_left) for r in results} == {(RedemptionStatus.COMPLETED, Decimal(27))}
+    debits = select(func.count()).select_from(ETokenLedgerEntry).where(ETokenLedgerEntry.wallet_id == wallet.id)
+    assert session.scalar(debits.where(ETokenLedgerEntry.reason == "redeem")) == 1
+    session.expire_all()
+    assert session.get(ETokenWallet, wallet.id).balance == Decimal(27)
+    assert balance_matches_ledger(session, wallet.id)
+
+
+def test_ten_units_redeemed_one_at_a_time_from_two_outlets_complete_ten_and_refuse_the_eleventh(
+    app, session, postgresql
+):
+    first, second = make_outlet(session), make_outlet(session)
+    citizen, wallet = beneficiary(session, balance="10")
+    outlet_ids, wallet_id, mobile = (first.id, second.id), wallet.id, citizen.mobile
+    completed: list[int] = []
+    final_refusals: list[redemptions.Reason] = []
+    mismatches: list[str] = []
+    lock = threading.Lock()
+
+    def operator(outlet_id: int) -> None:
+        with app.app_context():
+            own = database(app).sessions()
+            try:
+                while True:
+                    outlet = own.get(Outlet, outlet_id)
+                    try:
+                        started = redemptions.start(
+                            own, outlet, outlet.operator_mobile, mobile, Decimal(1), None, RedemptionChannel.API
+                        )
+                        redemptions.confirm_code(own, outlet, started.redemption.id, started.code)
+                        with lock:
+                            completed.append(started.redemption.id)
+                    except Refused as refused:
+                        if refused.reason is redemptions.Reason.PENDING_EXISTS:
+                            continue  # the other outlet holds the wallet for a moment
+                        with lock:
+                            final_refusals.append(refused.reason)
+                        return
+                    finally:
+                        if not balance_matches_ledger(own, wallet_id):
+                            mismatches.append("balance != ledger")
+                        own.rollback()
+            finally:
+                own.close()
+
+    threads = [threading.Thread(target=operator, args=(i,)) for i in outlet_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(completed) == 10
+    assert final_refusals == [redemptions.Reason.OVER_BALANCE] * 2  # each outlet's 11th
+    assert mismatches == []
+    session.expire_all()
+    assert session.get(ETokenWallet, wallet_id).balance == Decimal(0)
+    assert balance_matches_ledger(session, wallet_id)
