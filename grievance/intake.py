@@ -70,6 +70,10 @@ class Filing:
     channel: Channel
     locale: str
     citizen_id: int | None = None
+    # What the complaint is about when a citizen's answer files it: the payment they deny
+    # receiving, the redemption they dispute.
+    payment_id: int | None = None
+    redemption_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,8 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
             "upazila_id": place.upazila_id if place else None,
             "status": Status.RECEIVED,
             "tier": 1,
+            "payment_id": filing.payment_id,
+            "redemption_id": filing.redemption_id,
         },
     ).scalar_one()
     note = None

@@ -14,6 +14,7 @@ PERIODIC_JOBS = (
     ("grievance.outbox.sweep_outbox", 60),
     ("outbound_sms.sending.sweep_messages", 60),
     ("notices.alerts.sweep_alerts", 60),
+    ("notices.confirmations.sweep_confirmations", 60),
     ("grievance.jobs.escalate_breached", 600),
     ("grievance.jobs.close_unconfirmed", 3600),
     # A vulnerability score counts elderly members; ages move on without any import.

@@ -11,10 +11,17 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from foundation.clock import as_utc
-from grievance.citizen_answers import Information, Resolution, add_information, answer_resolution
+from grievance.citizen_answers import (
+    RESOLUTION_OPEN_FOR,
+    Information,
+    Resolution,
+    add_information,
+    answer_resolution,
+)
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
-from grievance.models import Category, Channel, Grievance, OutboxEntry, Status
+from grievance.models import Category, Channel, Grievance, OutboxEntry, QuestionKind, Status
+from grievance.questions import ask
 from grievance.sla import add_working_days, holidays, tier_limit
 from grievance.status import change_status
 from tests.factories import make_citizen, make_filing
@@ -25,7 +32,8 @@ OTHER_PHONE = "+8801999000333"
 
 @pytest.fixture
 def file(session, no_dispatch):
-    """file(phone=..., resolve=True, citizen_id=...): a routed complaint, marked resolved unless told not to."""
+    """file(phone=..., resolve=True, citizen_id=...): a routed complaint, marked resolved
+    (and the phone asked "is it resolved?", as its SMS does) unless told not to."""
 
     def make(phone: str = PHONE, resolve: bool = True, **changes) -> Grievance:
         grievance = file_grievance(session, make_filing(phone=phone, **changes)).grievance
@@ -33,6 +41,7 @@ def file(session, no_dispatch):
         session.refresh(grievance)
         if resolve:
             change_status(session, grievance, Status.RESOLVED, "officer", "paid")
+            ask(session, phone, QuestionKind.COMPLAINT_RESOLVED, grievance.id, grievance.locale, RESOLUTION_OPEN_FOR)
         session.commit()
         return grievance
 
