@@ -76,6 +76,25 @@ def refuse_unsafe_start(config: dict[str, object] | object, env: os._Environ[str
         )
 
 
+CONFIRM_SHARE = "SAHAYATA_CONFIRM_SHARE"
+
+
+def confirm_share(env: os._Environ[str] | dict[str, str]) -> float:
+    """SAHAYATA_CONFIRM_SHARE: the share of credited payments whose beneficiary is asked
+    "did you receive it?", from 0 (nobody) to 1 (everyone); 0.1 unset. Anything else refuses
+    the start: a typo must not silently ask nobody, or everyone."""
+    raw = env.get(CONFIRM_SHARE, "").strip()
+    if not raw:
+        return 0.1
+    try:
+        share = float(raw)
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:  # also refuses nan and inf
+        raise UnsafeStart(f"{CONFIRM_SHARE} must be a number from 0 to 1 (e.g. 0.1), not {raw!r}")
+    return share
+
+
 def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
     """Return Flask config keys from the environment, with embedded defaults.
 
@@ -114,6 +133,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         FAST_PATH: env.get(FAST_PATH, "1") != "0",
         "SAHAYATA_RULES_CACHE_SECONDS": int(env.get("SAHAYATA_RULES_CACHE_SECONDS", "300")),
         "SAHAYATA_IMPORT_BATCH_SIZE": int(env.get("SAHAYATA_IMPORT_BATCH_SIZE", "5000")),
+        # The share of credited payments whose beneficiary is asked whether it reached them.
+        CONFIRM_SHARE: confirm_share(env),
         # Working days per grievance tier: officer, grievance redress officer, appeal (GRS).
         "SAHAYATA_SLA_WORKING_DAYS": tuple(int(n) for n in env.get("SAHAYATA_SLA_WORKING_DAYS", "30,30,20").split(",")),
         # The /simulator page dials as any number and reads its SMS: development only.

@@ -70,6 +70,10 @@ class Filing:
     channel: Channel
     locale: str
     citizen_id: int | None = None
+    # What the complaint is about when a citizen's answer files it: the payment they deny
+    # receiving, the redemption they dispute.
+    payment_id: int | None = None
+    redemption_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,20 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
     # The id first: nearly every filing is new, and loading a whole complaint to learn that
     # there is none costs more than the query.
     existing_id = connection.execute(
-        _twin_query(filing.programme_code is None, _only_words_tell(category, filing.programme_code), text is None),
+        _twin_query(
+            filing.programme_code is None,
+            _only_words_tell(category, filing.programme_code),
+            text is None,
+            filing.payment_id is not None or filing.redemption_id is not None,
+        ),
         {
             "hashes": [hashed, *earlier],
             "category": category,
             "programme": filing.programme_code,
             "text": text,
             "since": utcnow() - DUPLICATE_WINDOW,
+            "payment_id": filing.payment_id,
+            "redemption_id": filing.redemption_id,
         },
     ).scalar()
     if existing_id is not None:
@@ -137,6 +148,8 @@ def file_grievance(session: Session, filing: Filing, actor: str = "citizen") -> 
             "upazila_id": place.upazila_id if place else None,
             "status": Status.RECEIVED,
             "tier": 1,
+            "payment_id": filing.payment_id,
+            "redemption_id": filing.redemption_id,
         },
     ).scalar_one()
     note = None
@@ -168,8 +181,10 @@ def _only_words_tell(category: Category, programme_code: str | None) -> bool:
 
 
 @functools.cache
-def _twin_query(no_programme: bool, words_tell: bool, no_text: bool) -> Select:
-    """The same complaint from the same phone in the last 24 hours: one statement per shape."""
+def _twin_query(no_programme: bool, words_tell: bool, no_text: bool, linked: bool = False) -> Select:
+    """The same complaint from the same phone in the last 24 hours: one statement per shape.
+    A complaint about a payment or a redemption (an answer filed it) is the same only as one
+    about that same payment or redemption: denying July's payment is not last week's complaint."""
     query = select(Grievance.id).where(
         Grievance.phone_hash.in_(bindparam("hashes", expanding=True)),
         Grievance.category == bindparam("category"),
@@ -178,6 +193,11 @@ def _twin_query(no_programme: bool, words_tell: bool, no_text: bool) -> Select:
     )
     if words_tell:
         query = query.where(Grievance.text.is_(None) if no_text else Grievance.text == bindparam("text"))
+    if linked:
+        query = query.where(
+            Grievance.payment_id.is_not_distinct_from(bindparam("payment_id")),
+            Grievance.redemption_id.is_not_distinct_from(bindparam("redemption_id")),
+        )
     return query.order_by(Grievance.id).limit(1)
 
 

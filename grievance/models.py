@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foundation.clock import as_utc, utcnow
@@ -158,6 +158,45 @@ class OutboxEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuestionKind(enum.StrEnum):
+    """A yes/no question a phone was asked by SMS; the subject id names what it is about."""
+
+    COMPLAINT_RESOLVED = "complaint_resolved"  # a grievance's id: "is it resolved? 1 yes, 2 no"
+    PAYMENT_RECEIVED = "payment_received"  # a payment's id: "did you receive Tk X? 1 yes, 2 no"
+    REDEMPTION_CODE = "redemption_code"  # a redemption's id: the code's SMS, "not you? reply 2"
+    REDEMPTION_RECEIPT = "redemption_receipt"  # a redemption's id: the receipt, "not you? reply 2"
+
+
+class CitizenQuestion(Base):
+    """A yes/no question a phone was asked, and its answer. A bare "1" or "2" answers the
+    question that phone was asked last and that is still open (grievance.questions), so
+    several questions may be open on one phone at once. The phone is kept as a keyed hash
+    (foundation.privacy): enough to match a reply, not enough to recover the number."""
+
+    __tablename__ = "citizen_questions"
+    __table_args__ = (
+        # What a reply looks for: this phone's unanswered questions, newest first.
+        Index(
+            "ix_citizen_questions_open",
+            "phone_hash",
+            "asked_at",
+            postgresql_where=text("answered_at IS NULL"),
+            sqlite_where=text("answered_at IS NULL"),
+        ),
+        Index("ix_citizen_questions_subject", "kind", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[QuestionKind] = mapped_column(value_enum(QuestionKind, "citizen_question_kind"))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8))  # the language the question was asked in
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    open_until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[bool | None] = mapped_column(Boolean)  # True: yes ("1"); None until answered
 
 
 class OfficeLevel(enum.StrEnum):

@@ -1,6 +1,7 @@
 """Complaint notifications: the grievance outbox's handlers that tell the citizen by SMS.
 
-``deliver_complaint_updates`` words notify_citizen entries (a status change),
+``deliver_complaint_updates`` words notify_citizen entries (a status change; "marked
+resolved" asks "is it? 1 yes, 2 no", recorded as an open question with its message),
 ``deliver_questions`` sends ask_citizen entries (an officer's question). Each is the
 handler the composition root registers for its kind (grievance.outbox), run by the
 outbox's job after that job has cleared any queued mark.
@@ -16,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foundation.db import transaction
+from grievance import questions
+from grievance.citizen_answers import RESOLUTION_OPEN_FOR
 from grievance.contact import contact_phone
-from grievance.models import Grievance, OutboxEntry, utcnow
+from grievance.models import Grievance, OutboxEntry, QuestionKind, Status, utcnow
 from grievance.outbox import ASK_CITIZEN, NOTIFY_CITIZEN
 from grievance.status import record
 from notices.templates import complaint_update, information_request
@@ -86,6 +89,10 @@ def _deliver(grievance_id: int, kind: str, wording: Wording, *, honour_opt_out: 
                 dedupe_key=f"outbox:{entry.id}",
             )
             created.append(message_id)
+            if kind == NOTIFY_CITIZEN and entry.payload.get("status") == Status.RESOLVED.value:
+                # The question is open once its SMS is recorded: a bare "1" or "2" answers it.
+                resolved = QuestionKind.COMPLAINT_RESOLVED
+                questions.ask(session, phone, resolved, grievance.id, entry.payload["locale"], RESOLUTION_OPEN_FOR)
     # Sent from this job, after the commit: a job per message would cost more than sending.
     send_batch(created)
     return len(created)

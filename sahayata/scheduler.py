@@ -16,6 +16,7 @@ PERIODIC_JOBS = (
     ("notices.alerts.sweep_alerts", 60),
     # A redemption code lasts ten minutes; its expiry is also checked whenever it is used.
     ("registry.redemptions.expire_codes_job", 60),
+    ("notices.confirmations.sweep_confirmations", 60),
     ("grievance.jobs.escalate_breached", 600),
     ("grievance.jobs.close_unconfirmed", 3600),
     # A vulnerability score counts elderly members; ages move on without any import.

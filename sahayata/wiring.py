@@ -1,4 +1,5 @@
-"""The hooks between the layers: who does the grievance outbox's work, who hears the registry.
+"""The hooks between the layers: who does the grievance outbox's work, who hears the registry,
+who decides what a citizen's "1" or "2" does.
 
 Domains announce; they never call upward. This is the one place that says which handler
 answers which announcement, for one app (each app built by create_app is wired).
@@ -9,9 +10,9 @@ from __future__ import annotations
 from flask import Flask
 
 from foundation.jobs import SMS_QUEUE
-from grievance import outbox
+from grievance import citizen_answers, outbox
 from grievance.jobs import route_grievance
-from notices import alerts, notifications, redemptions
+from notices import alerts, confirmations, notifications, redemptions
 from registry import events
 
 
@@ -39,3 +40,14 @@ def wire(app: Flask) -> None:
             redemption_committed=redemptions.queue_redemption_sms,
         ),
     )
+    # A share of the payments just credited is asked "did you receive it?"; that question
+    # stands in for their "credited" alert (notices.confirmations), in either listener order.
+    events.subscribe(
+        app,
+        events.Listener(
+            payments_changed=confirmations.record_payment_confirmations,
+            import_committed=confirmations.queue_confirmations,
+        ),
+    )
+    # What an answer to "is it resolved?" and "did you receive it?" does: grievance's rules.
+    citizen_answers.register(app)

@@ -25,7 +25,9 @@ class Kind(enum.StrEnum):
     STOP = "stop"
     START = "start"
     LANGUAGE = "language"
-    ANSWER = "answer"  # "1" or "2" after "was your complaint resolved?"
+    # "1" or "2": yes or no to the question this phone was asked last that is still open
+    # ("is your complaint resolved?", "did you receive Tk 600?"); "1 123456789": to that complaint.
+    ANSWER = "answer"
     INFO = "info"  # "INFO 123456789 the answer": the information an office asked for
     NID = "nid"  # "NID 1234567890 05031960": another person's eligibility, decisions only
 
@@ -89,6 +91,8 @@ def _keywords() -> dict[str, tuple[Kind, bool]]:
 KEYWORDS: dict[str, tuple[Kind, bool]] = _keywords()
 LANGUAGES = {"bn": "bn", "bangla": "bn", "bengali": "bn", "বাংলা": "bn", "en": "en", "english": "en", "ইংরেজি": "en"}
 _BANGLA = re.compile(r"[\u0980-\u09FF]")
+# "2 123456789": an answer about the complaint of that number (typed in groups or not).
+_ANSWER_WITH_NUMBER = re.compile(r"^([12])[\s.,:]+((?:[0-9] ?){9,10})$")
 _NUMBER_THEN_TEXT = re.compile(r"^((?:[0-9] ?){9})\s*(.*)$", re.S)
 # A date of birth as typed: DDMMYYYY, or day, month and year split by - / or . ([0-9], never
 # \d, which matches the digits of every script).
@@ -102,6 +106,10 @@ def parse(text: str) -> Command:
     normalised = to_ascii_digits(raw)
     if normalised in ("1", "2"):
         return Command(Kind.ANSWER, normalised, bangla)
+    answer_with_number = _ANSWER_WITH_NUMBER.match(normalised)
+    if answer_with_number:
+        said, number = answer_with_number.groups()
+        return Command(Kind.ANSWER, f"{said} {number.replace(' ', '')}", bangla)
     first, _, rest = normalised.partition(" ")
     word = first.lower().strip(".,!:?।")
     if word in LANGUAGES and not rest:  # "bn" or "English" alone switches language

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from foundation.jobs import redis_connection
 from foundation.wording import Wording, wording
-from grievance.citizen_answers import Information, Resolution, add_information, answer_resolution
+from grievance import questions
+from grievance.citizen_answers import Confirmation, Information, Resolution, add_information, answer_resolution
 from grievance.intake import Filing, file_grievance, status_by_tracking_number
 from grievance.labels import filed_answer, no_such_complaint, status_sentence
 from grievance.models import Category, Channel
@@ -107,7 +109,7 @@ def answer(session: Session, phone: str, text: str) -> Answer:
         Kind.STOP: _stop,
         Kind.START: _start,
         Kind.LANGUAGE: _language,
-        Kind.ANSWER: _resolution_answer,
+        Kind.ANSWER: _answer,
         Kind.INFO: _information,
         Kind.NID: _eligibility_by_nid,
     }.get(command.kind, _help)
@@ -269,14 +271,36 @@ def _language(r: _Reply) -> str:
     return r._("Language set.")
 
 
-def _resolution_answer(r: _Reply) -> str:
-    """ "1"/"2" after "was it resolved?": yes closes the complaint, no reopens it on appeal."""
-    answered = answer_resolution(r.session, r.phone, None, r.command.argument == "1", channel=Channel.SMS)
-    if answered.outcome is Resolution.NOTHING_TO_ANSWER:
+def _answer(r: _Reply) -> str:
+    """ "1"/"2": yes or no to the question this phone was asked last that is still open;
+    "1 123456789": to "is it resolved?" about that complaint, if it is the sender's."""
+    said, _, number = r.command.argument.partition(" ")
+    said_yes = said == "1"
+    if number:
+        answered = answer_resolution(r.session, r.phone, number, said_yes, channel=Channel.SMS)
+    else:
+        answered = questions.answer(r.session, r.phone, said_yes, Channel.SMS)
+    wording = _ANSWER_WORDING.get(answered.outcome)
+    if wording is None:  # nothing open to answer (or a number not the sender's resolved complaint)
         return _help(r)
-    if r.caller is None and not r.command.bangla:  # "2" says nothing of language: answer in the complaint's
-        r.locale = answered.locale
-    number = r.digits(answered.tracking_number)
-    if answered.outcome is Resolution.CLOSED:
-        return r._("Thank you. Complaint %(number)s is closed.", number=number)
-    return r._("Complaint %(number)s is reopened and goes to the appeal officer.", number=number)
+    if r.caller is None and not r.command.bangla and answered.locale:
+        r.locale = answered.locale  # "2" says nothing of language: answer in the question's
+    return wording(r, answered)
+
+
+def _number(r: _Reply, answered: questions.Answered) -> str:
+    return r.digits(answered.tracking_number or "")
+
+
+# What the reply says of each outcome of an answer (grievance.questions' handlers).
+_ANSWER_WORDING: dict[object, Callable[[_Reply, questions.Answered], str]] = {
+    Resolution.CLOSED: lambda r, a: r._("Thank you. Complaint %(number)s is closed.", number=_number(r, a)),
+    Resolution.APPEALED: lambda r, a: r._(
+        "Complaint %(number)s is reopened and goes to the appeal officer.", number=_number(r, a)
+    ),
+    Confirmation.RECEIVED: lambda r, a: r._("Thank you for telling us that the payment reached you."),
+    Confirmation.DENIED: lambda r, a: r._(
+        "Sorry. Complaint %(number)s is filed: payment not received. The office will tell you what it finds.",
+        number=_number(r, a),
+    ),
+}

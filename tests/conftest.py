@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from foundation.db import database
 from foundation.jobs import jobs_run_inline, redis_connection
-from grievance.models import Grievance, GrievanceEvent, OutboxEntry
+from grievance.models import CitizenQuestion, Grievance, GrievanceEvent, OutboxEntry
 from grievance.reference_data import sync_grievance_reference_data
 from notices.models import Alert, Campaign
 from outbound_sms.models import Message, OptOut
@@ -37,6 +37,7 @@ from registry.models import (
     Outlet,
     OutletProgramme,
     Payment,
+    PaymentConfirmation,
     Redemption,
 )
 from registry.reference_data import sync_reference_data
@@ -50,6 +51,10 @@ from staff.opendata.models import OpenDataCell, OpenDataMonth
 # gunicorn) inherit this. Production-mode apps are built from an environment of their own.
 os.environ["SAHAYATA_ENV"] = "development"
 os.environ.pop("SECRET_KEY", None)
+# Nobody is asked "did you receive it?" unless a test says so (tests/notices/test_confirmations.py):
+# which payments the share picks depends on the key, and tests that count alerts would
+# otherwise count one alert fewer per payment asked about.
+os.environ["SAHAYATA_CONFIRM_SHARE"] = "0"
 
 # What a deployment sets when it sets nothing else.
 PRODUCTION_ENV = {"SECRET_KEY": "test-production-key-not-the-development-one"}
@@ -64,6 +69,7 @@ REGISTRY_TABLES = (
     Message,
     Campaign,
     OutboxEntry,
+    CitizenQuestion,
     GrievanceEvent,
     Grievance,
     StaffUser,
@@ -72,6 +78,7 @@ REGISTRY_TABLES = (
     OutletProgramme,
     Outlet,
     ETokenWallet,
+    PaymentConfirmation,
     Payment,
     Enrolment,
     Citizen,

@@ -1,4 +1,6 @@
-from foundation.config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, settings_from_env
+import pytest
+
+from foundation.config import DEFAULT_SQLITE_PATH, DEV_SECRET_KEY, UnsafeStart, settings_from_env
 
 
 def test_embedded_defaults_when_nothing_is_set():
@@ -26,3 +28,15 @@ def test_environment_overrides_defaults():
 
 def test_empty_redis_url_means_embedded():
     assert settings_from_env({"REDIS_URL": ""})["REDIS_URL"] is None
+
+
+def test_the_confirmation_share_defaults_to_a_tenth_and_takes_0_to_1():
+    assert settings_from_env({})["SAHAYATA_CONFIRM_SHARE"] == 0.1
+    assert settings_from_env({"SAHAYATA_CONFIRM_SHARE": "0"})["SAHAYATA_CONFIRM_SHARE"] == 0.0
+    assert settings_from_env({"SAHAYATA_CONFIRM_SHARE": " 1 "})["SAHAYATA_CONFIRM_SHARE"] == 1.0
+
+
+@pytest.mark.parametrize("value", ["10%", "1.5", "-0.1", "nan", "inf", "a tenth"])
+def test_a_bad_confirmation_share_refuses_to_start_naming_the_setting(value):
+    with pytest.raises(UnsafeStart, match=r"SAHAYATA_CONFIRM_SHARE must be a number from 0 to 1"):
+        settings_from_env({"SAHAYATA_CONFIRM_SHARE": value})

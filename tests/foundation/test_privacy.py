@@ -13,9 +13,11 @@ from sqlalchemy import delete, select
 
 from foundation.db import db_session
 from foundation.privacy import derived_phone_key, phone_hash
+from grievance.citizen_answers import RESOLUTION_OPEN_FOR
 from grievance.intake import Filed, file_grievance
 from grievance.jobs import route_grievance
-from grievance.models import Grievance, Status
+from grievance.models import CitizenQuestion, Grievance, QuestionKind, Status
+from grievance.questions import ask
 from grievance.status import change_status
 from outbound_sms.models import OptOut
 from outbound_sms.opt_outs import opted_out
@@ -148,10 +150,15 @@ def test_whose_complaint_it_is_survives_a_rotation(make_production_app, session,
     grievance = session.get(Grievance, grievance.id)
     change_status(session, grievance, Status.RESOLVED, "officer", "paid")
     session.commit()
+    with before.app_context():  # "is it resolved?" was asked before the rotation
+        asking = db_session()
+        ask(asking, PHONE, QuestionKind.COMPLAINT_RESOLVED, grievance.id, "bn", RESOLUTION_OPEN_FOR)
+        asking.commit()
     assert "বন্ধ" in _say(after, "১")
     session.expire_all()
     assert grievance.status is Status.CLOSED
     assert grievance.phone_hash == _hash_under(after, PHONE)  # moved to the current key
+    assert session.scalars(select(CitizenQuestion.phone_hash)).all() == [_hash_under(after, PHONE)]
 
 
 def test_production_warns_at_start_when_the_phone_key_rides_on_the_secret_key(make_production_app, caplog):

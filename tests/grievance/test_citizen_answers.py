@@ -10,14 +10,24 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from foundation.clock import as_utc
-from grievance.citizen_answers import Information, Resolution, add_information, answer_resolution
+from foundation.clock import as_utc, utcnow
+from grievance.citizen_answers import (
+    CONFIRMATION_OPEN_FOR,
+    RESOLUTION_OPEN_FOR,
+    Confirmation,
+    Information,
+    Resolution,
+    add_information,
+    answer_resolution,
+)
 from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
-from grievance.models import Category, Channel, Grievance, OutboxEntry, Status
+from grievance.models import Category, Channel, Grievance, OutboxEntry, QuestionKind, Status
+from grievance.questions import answer, ask
 from grievance.sla import add_working_days, holidays, tier_limit
 from grievance.status import change_status
-from tests.factories import make_citizen, make_filing
+from registry.models import PaymentConfirmation
+from tests.factories import make_citizen, make_filing, make_payment
 
 PHONE = "+8801712345678"
 OTHER_PHONE = "+8801999000333"
@@ -25,7 +35,8 @@ OTHER_PHONE = "+8801999000333"
 
 @pytest.fixture
 def file(session, no_dispatch):
-    """file(phone=..., resolve=True, citizen_id=...): a routed complaint, marked resolved unless told not to."""
+    """file(phone=..., resolve=True, citizen_id=...): a routed complaint, marked resolved
+    (and the phone asked "is it resolved?", as its SMS does) unless told not to."""
 
     def make(phone: str = PHONE, resolve: bool = True, **changes) -> Grievance:
         grievance = file_grievance(session, make_filing(phone=phone, **changes)).grievance
@@ -33,6 +44,7 @@ def file(session, no_dispatch):
         session.refresh(grievance)
         if resolve:
             change_status(session, grievance, Status.RESOLVED, "officer", "paid")
+            ask(session, phone, QuestionKind.COMPLAINT_RESOLVED, grievance.id, grievance.locale, RESOLUTION_OPEN_FOR)
         session.commit()
         return grievance
 
@@ -159,3 +171,65 @@ def test_an_answer_moves_a_complaint_filed_under_an_earlier_phone_key_to_the_cur
     assert add_information(session, PHONE, grievance.tracking_number, "thanks", channel=Channel.SMS).outcome is (
         Information.ADDED
     )
+
+
+def test_by_number_only_the_sender_s_complaint_is_answered(session, file):
+    """The registered phone of the person a complaint is about may add information, but it
+    did not file the complaint and was not asked: "1 <number>" from it answers nothing."""
+    citizen = make_citizen(session, mobile=OTHER_PHONE)
+    session.commit()
+    grievance = file(phone=PHONE, citizen_id=citizen.id)
+    answered = answer_resolution(session, OTHER_PHONE, grievance.tracking_number, True, channel=Channel.SMS)
+    assert answered.outcome is Resolution.NOTHING_TO_ANSWER
+    session.expire_all()
+    assert grievance.status is Status.RESOLVED
+
+
+def test_by_number_the_phone_that_was_asked_answers(session, file):
+    citizen = make_citizen(session, mobile=OTHER_PHONE)
+    session.commit()
+    grievance = file(phone=PHONE, citizen_id=citizen.id, resolve=False)
+    change_status(session, grievance, Status.RESOLVED, "officer", "paid")
+    ask(session, OTHER_PHONE, QuestionKind.COMPLAINT_RESOLVED, grievance.id, "bn", RESOLUTION_OPEN_FOR)
+    session.commit()
+    answered = answer_resolution(session, OTHER_PHONE, grievance.tracking_number, False, channel=Channel.SMS)
+    assert answered.outcome is Resolution.APPEALED
+    # The question it answered is closed with it: a later bare "2" has nothing to answer.
+    assert answer_resolution(session, OTHER_PHONE, None, False, channel=Channel.SMS).outcome is (
+        Resolution.NOTHING_TO_ANSWER
+    )
+
+
+def test_no_to_a_payment_files_a_linked_complaint_routed_as_payment_failures_are(session, no_dispatch):
+    citizen = make_citizen(session, mobile=PHONE)
+    payment = make_payment(session, citizen, "OAA", cycle="2026-10")
+    session.add(PaymentConfirmation(payment_id=payment.id, asked_at=utcnow()))
+    ask(session, PHONE, QuestionKind.PAYMENT_RECEIVED, payment.id, "bn", CONFIRMATION_OPEN_FOR)
+    session.commit()
+    answered = answer(session, PHONE, False, Channel.SMS)
+    assert answered.outcome is Confirmation.DENIED
+    complaint = session.scalars(select(Grievance).where(Grievance.tracking_number == answered.tracking_number)).one()
+    assert (complaint.category, complaint.payment_id, complaint.citizen_id) == (
+        Category.PAYMENT_NOT_RECEIVED,
+        payment.id,
+        citizen.id,
+    )
+    assert ("notify_citizen", complaint.id) in no_dispatch and ("route_grievance", complaint.id) in no_dispatch
+    route_grievance(complaint.id)
+    session.expire_all()
+    # The rule for payment failures: the programme's ministry, and the Finance Division's G2P unit.
+    assert (complaint.status, complaint.ministry_code, complaint.also_ministry_code) == (Status.ROUTED, "MOSW", "FD")
+    confirmation = session.get(PaymentConfirmation, payment.id)
+    assert confirmation.received is False and confirmation.answered_at is not None
+
+
+def test_yes_to_a_payment_is_recorded_and_files_nothing(session):
+    citizen = make_citizen(session, mobile=PHONE)
+    payment = make_payment(session, citizen, "OAA", cycle="2026-10")
+    session.add(PaymentConfirmation(payment_id=payment.id, asked_at=utcnow()))
+    ask(session, PHONE, QuestionKind.PAYMENT_RECEIVED, payment.id, "en", CONFIRMATION_OPEN_FOR)
+    session.commit()
+    assert answer(session, PHONE, True, Channel.SMS).outcome is Confirmation.RECEIVED
+    session.expire_all()
+    assert session.get(PaymentConfirmation, payment.id).received is True
+    assert session.scalar(select(func.count()).select_from(Grievance)) == 0

@@ -240,6 +240,7 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "grievance.jobs.escalate_breached",
             "grievance.outbox.sweep_outbox",
             "notices.alerts.sweep_alerts",
+            "notices.confirmations.sweep_confirmations",
             "outbound_sms.sending.sweep_messages",
             "registry.jobs.rescore_new_elders_job",
             "registry.redemptions.expire_codes_job",

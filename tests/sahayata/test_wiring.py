@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from foundation.jobs import SMS_QUEUE
-from grievance import outbox
+from grievance import citizen_answers, outbox, questions
 from grievance.jobs import route_grievance
-from notices import alerts, notifications
+from grievance.models import QuestionKind
+from notices import alerts, confirmations, notifications
 from registry import events
 
 
@@ -20,13 +21,23 @@ def test_the_app_has_a_handler_for_every_outbox_kind(app):
     }
 
 
-def test_the_app_subscribes_the_alerts_to_the_registry(app):
-    [listener] = events.listeners(app)
+def test_the_app_subscribes_the_alerts_and_the_confirmations_to_the_registry(app):
+    [listener, confirming] = events.listeners(app)
     assert listener.payments_changed is alerts.record_payment_alerts
     assert listener.etokens_credited is alerts.record_etoken_alerts
     assert listener.import_committed is alerts.queue_alerts
+    assert confirming.payments_changed is confirmations.record_payment_confirmations
+    assert confirming.etokens_credited is None
+    assert confirming.import_committed is confirmations.queue_confirmations
+
+
+def test_the_grievance_system_decides_what_its_questions_answers_do(app):
+    assert questions.handlers(app) == {
+        QuestionKind.COMPLAINT_RESOLVED: citizen_answers.complaint_resolved,
+        QuestionKind.PAYMENT_RECEIVED: citizen_answers.payment_received,
+    }
 
 
 def test_an_app_not_built_by_the_factory_has_no_hooks():
     bare = Flask("bare")
-    assert outbox.registrations(bare) == {} and events.listeners(bare) == ()
+    assert outbox.registrations(bare) == {} and events.listeners(bare) == () and questions.handlers(bare) == {}

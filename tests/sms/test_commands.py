@@ -24,6 +24,9 @@ from sms.commands import Command, Kind, parse
         ("ভাষা বাংলা", Command(Kind.LANGUAGE, "bn", bangla=True)),
         ("১", Command(Kind.ANSWER, "1", bangla=True)),
         (" 2 ", Command(Kind.ANSWER, "2")),
+        ("1 123456789", Command(Kind.ANSWER, "1 123456789")),  # yes, about that complaint
+        ("২ ১২৩ ৪৫৬ ৭৮৯", Command(Kind.ANSWER, "2 123456789", bangla=True)),
+        ("2 12345", Command(Kind.HELP)),  # no tracking number
         ("info 123 456 789 my union is Debidwar", Command(Kind.INFO, "123456789 my union is Debidwar")),
         ("তথ্য ১২৩৪৫৬৭৮৯ দেবিদ্বার", Command(Kind.INFO, "123456789 দেবিদ্বার", bangla=True)),
         ("info 12345", Command(Kind.INFO, "")),

@@ -162,6 +162,9 @@ def test_a_resolved_complaint_asks_and_2_reopens_it_on_appeal(channel, session, 
 
 
 def test_yes_closes_a_resolved_complaint(channel, session, resolved):
+    from notices.notifications import deliver_complaint_updates
+
+    deliver_complaint_updates(resolved.id)  # the SMS that asks "is it resolved?"
     assert "বন্ধ করা হলো" in channel.reply("১")
     session.expire_all()
     assert resolved.status is Status.CLOSED
@@ -221,3 +224,38 @@ def test_status_or_info_without_a_number_says_how_to_use_the_command(client, ses
     assert phone.reply("status") == translate("en", "Send STATUS and the complaint's number, e.g. STATUS 123456789.")
     assert phone.reply("obostha").startswith("অবস্থা ও অভিযোগের নম্বর")
     assert phone.reply("info").startswith("Send INFO, the complaint's number")
+
+
+def test_a_2_answers_the_question_asked_last_then_the_one_before(channel, session, resolved, app):
+    """A resolution question and a payment question open together on one phone."""
+    from foundation.clock import utcnow
+    from foundation.i18n import to_bengali_digits
+    from grievance.models import Category
+    from notices.confirmations import deliver_confirmations
+    from notices.notifications import deliver_complaint_updates
+    from registry.models import Citizen, PaymentConfirmation
+    from tests.factories import make_payment
+
+    deliver_complaint_updates(resolved.id)  # asked first: "is it resolved?"
+    citizen = session.get(Grievance, resolved.id).citizen_id
+    if citizen is None:  # the unregistered complainant: the registry pays them under this phone too
+        citizen = make_citizen(session, mobile=PHONE).id
+    payment = make_payment(session, session.get(Citizen, citizen), "OAA", cycle="2026-10")
+    session.add(PaymentConfirmation(payment_id=payment.id, asked_at=utcnow()))
+    session.commit()
+    assert deliver_confirmations([payment.id]) == 1  # asked last: "did you receive Tk 600?"
+    denied = channel.reply("2")
+    session.expire_all()
+    complaint = session.scalars(select(Grievance).where(Grievance.payment_id == payment.id)).one()
+    assert complaint.category is Category.PAYMENT_NOT_RECEIVED
+    assert denied == translate(
+        "bn",
+        "Sorry. Complaint %(number)s is filed: payment not received. The office will tell you what it finds.",
+        number=to_bengali_digits(complaint.tracking_number),
+    )
+    assert session.get(PaymentConfirmation, payment.id).received is False
+    assert session.get(Grievance, resolved.id).status is Status.RESOLVED  # not this one, yet
+    assert "আপিল কর্মকর্তার কাছে" in channel.reply("2")  # the one before
+    session.expire_all()
+    assert session.get(Grievance, resolved.id).status is Status.APPEALED
+    assert channel.reply("2") == bangla_help()  # nothing left open

@@ -1,0 +1,174 @@
+"""The yes/no questions a phone was asked by SMS, and the one way a bare "1" or "2" is read.
+
+A phone may have several questions open at once ("is your complaint resolved?", "did you
+receive Tk 600?", "not you? reply 2"). A reply answers the one that phone was asked last
+and that is still open; once that one is answered, the next reply answers the one before.
+
+Whoever sends a question calls ``ask`` in the transaction that records its SMS, so a
+question is open exactly when its message is on its way. What an answer does is the rule
+of the domain that owns the subject: each kind's handler is registered for the app by the
+composition root (``register``), from the module that owns that rule
+(grievance.citizen_answers for complaints and payments).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from foundation.privacy import phone_hash, phone_hashes
+from grievance.models import Channel, CitizenQuestion, QuestionKind, utcnow
+
+log = logging.getLogger(__name__)
+
+Outcome = TypeVar("Outcome", bound=enum.Enum)
+
+
+class NoQuestion(enum.Enum):
+    NOTHING_TO_ANSWER = "nothing to answer"  # no open question of this phone's
+
+
+@dataclass(frozen=True)
+class Answered(Generic[Outcome]):
+    """What the answer did, and to which complaint (None when it did nothing to one)."""
+
+    outcome: Outcome
+    tracking_number: str | None = None
+    locale: str | None = None  # the language the question was asked in, for a sender the registry does not know
+
+
+# (session, the question, the sender's phone in E.164, yes?, the channel) -> what it did, or
+# None when the question no longer applies (its complaint was closed meanwhile): the answer
+# then goes to the phone's next open question. A handler writes in the caller's transaction
+# and may commit it.
+Handler = Callable[[Session, CitizenQuestion, str, bool, Channel], "Answered | None"]
+
+
+def register(app: Flask, kind: QuestionKind, handler: Handler) -> None:
+    """Have ``handler`` decide what an answer to a question of ``kind`` does, in this app."""
+    app.extensions.setdefault("grievance.questions", {})[kind] = handler
+
+
+def handlers(app: Flask | None = None) -> dict[QuestionKind, Handler]:
+    return (app or current_app).extensions.get("grievance.questions", {})
+
+
+def ask(
+    session: Session, phone: str, kind: QuestionKind, subject_id: int, locale: str, open_for: dt.timedelta
+) -> CitizenQuestion:
+    """Record that ``phone`` (E.164) is asked ``kind`` about ``subject_id``, open for
+    ``open_for``; the caller records the SMS and commits. An earlier question of the same
+    kind about the same subject is closed: only the newest asking can be answered."""
+    now = utcnow()
+    session.execute(
+        update(CitizenQuestion)
+        .where(
+            CitizenQuestion.kind == kind,
+            CitizenQuestion.subject_id == subject_id,
+            CitizenQuestion.answered_at.is_(None),
+            CitizenQuestion.open_until > now,
+        )
+        .values(open_until=now)
+    )
+    question = CitizenQuestion(
+        phone_hash=phone_hash(phone),
+        kind=kind,
+        subject_id=subject_id,
+        locale=locale,
+        asked_at=now,
+        open_until=now + open_for,
+    )
+    session.add(question)
+    session.flush()
+    return question
+
+
+def answer(
+    session: Session, phone: str, said_yes: bool, channel: Channel, *, kind: QuestionKind | None = None
+) -> Answered:
+    """Answer the question ``phone`` was asked last that is still open (of ``kind`` only, when
+    given); commits. Returns ``NoQuestion.NOTHING_TO_ANSWER`` when the phone has no open
+    question (or none with a handler in this app)."""
+    known = handlers()
+    skipped: list[int] = []
+    while True:
+        question = _latest_open(session, phone, skipped, kind)
+        if question is None:
+            session.commit()  # questions found stale are closed all the same
+            return Answered(NoQuestion.NOTHING_TO_ANSWER)
+        handler = known.get(question.kind)
+        if handler is None:
+            log.warning("no handler for %s questions: question %s left open", question.kind.value, question.id)
+            skipped.append(question.id)
+            continue
+        question.answered_at, question.answer = utcnow(), said_yes
+        _rehash(question, phone)
+        answered = handler(session, question, phone, said_yes, channel)
+        if answered is not None:
+            session.commit()
+            return answered
+        # Its subject moved on (a complaint closed meanwhile): the question closes unanswered.
+        question.answered_at, question.answer = None, None
+        question.open_until = utcnow()
+        session.flush()
+
+
+def open_question(session: Session, phone: str, kind: QuestionKind, subject_id: int) -> CitizenQuestion | None:
+    """This phone's open question of ``kind`` about ``subject_id``, if it has one."""
+    return session.scalars(
+        _open(phone).where(CitizenQuestion.kind == kind, CitizenQuestion.subject_id == subject_id).limit(1)
+    ).first()
+
+
+def close(session: Session, kind: QuestionKind, subject_id: int) -> None:
+    """No question of ``kind`` about ``subject_id`` may be answered any more (its subject was
+    settled another way); the caller commits."""
+    now = utcnow()
+    session.execute(
+        update(CitizenQuestion)
+        .where(
+            CitizenQuestion.kind == kind,
+            CitizenQuestion.subject_id == subject_id,
+            CitizenQuestion.answered_at.is_(None),
+            CitizenQuestion.open_until > now,
+        )
+        .values(open_until=now)
+    )
+
+
+def _open(phone: str):
+    return (
+        select(CitizenQuestion)
+        .where(
+            CitizenQuestion.phone_hash.in_(phone_hashes(phone)),
+            CitizenQuestion.answered_at.is_(None),
+            CitizenQuestion.open_until > utcnow(),
+        )
+        .order_by(CitizenQuestion.asked_at.desc(), CitizenQuestion.id.desc())
+    )
+
+
+def _latest_open(session: Session, phone: str, skipped: list[int], kind: QuestionKind | None) -> CitizenQuestion | None:
+    # Locked: the same "2" delivered twice at once (a provider's retry) answers once; the
+    # second waits, then finds the question answered.
+    query = _open(phone)
+    if kind is not None:
+        query = query.where(CitizenQuestion.kind == kind)
+    if skipped:
+        query = query.where(CitizenQuestion.id.not_in(skipped))
+    return session.scalars(query.limit(1).with_for_update()).first()
+
+
+def _rehash(question: CitizenQuestion, phone: str) -> None:
+    """A question asked under an earlier phone key moves to the current one as it is answered."""
+    current, *earlier = phone_hashes(phone)
+    if question.phone_hash in earlier:
+        question.phone_hash = current
