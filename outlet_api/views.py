@@ -20,6 +20,7 @@ from outlet_api import wording
 from registry import redemptions
 from registry.models import Outlet, Redemption, RedemptionChannel
 from registry.outlets import outlet_by_token
+from registry.redemption_labels import refusal
 from registry.redemptions import Reason, Refused
 
 bp = Blueprint("outlet_api", __name__, url_prefix="/api/outlets")
@@ -92,7 +93,7 @@ def _refused(refused: Refused):
     if refused.tries_left is not None:
         extra["tries_left"] = refused.tries_left
     status = STATUS_OF[refused.reason]
-    return _error(status, refused.reason.value, wording.refusal(_locale(), refused), **extra)
+    return _error(status, refused.reason.value, refusal(_locale(), refused), **extra)
 
 
 @bp.errorhandler(_Problem)

@@ -1,0 +1,54 @@
+"""How a refused redemption is told to the operator, in their language: one wording for the
+outlet's USSD menu, its SMS commands and the outlet API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from foundation.i18n import translate
+from foundation.wording import wording
+from registry.redemptions import Reason, Refused
+
+
+def refusal(locale: str, refused: Refused) -> str:
+    w = wording(locale)
+    reason = refused.reason
+    if reason is Reason.PROGRAMME_NEEDED:
+        return translate(
+            locale,
+            "This person has e-tokens of several programmes here: say which (%(programmes)s).",
+            programmes=", ".join(refused.programmes),
+        )
+    if reason is Reason.WRONG_CODE:
+        return translate(locale, "Wrong code. Tries left: %(tries)s.", tries=w.number(refused.tries_left or 0))
+    if reason is Reason.BAD_QUANTITY and refused.step == Decimal("0.5"):
+        return translate(locale, "The quantity must be more than 0, in whole or half kilograms.")
+    return MESSAGES[reason](locale)
+
+
+MESSAGES = {
+    Reason.BAD_BENEFICIARY: lambda locale: translate(locale, "The beneficiary must be a mobile number or an NID."),
+    Reason.NO_WALLET: lambda locale: translate(locale, "This person has no e-token of a programme this outlet serves."),
+    Reason.PROGRAMME_NOT_SERVED: lambda locale: translate(locale, "This outlet does not serve that programme."),
+    Reason.PROGRAMME_NEEDED: lambda locale: translate(locale, "Say which programme."),
+    Reason.BAD_QUANTITY: lambda locale: translate(locale, "The quantity must be whole and more than 0."),
+    Reason.OVER_BALANCE: lambda locale: translate(locale, "The quantity is more than the e-token balance."),
+    Reason.WALLET_EXPIRED: lambda locale: translate(locale, "This e-token has expired."),
+    Reason.OWN_WALLET: lambda locale: translate(locale, "An operator cannot redeem their own e-token."),
+    Reason.PENDING_EXISTS: lambda locale: translate(
+        locale, "A redemption for this e-token is already waiting for its code."
+    ),
+    Reason.BAD_REQUEST_ID: lambda locale: translate(
+        locale, "request_id must be up to 64 letters, digits, '.', '_', ':' or '-'."
+    ),
+    Reason.REQUEST_ID_REUSED: lambda locale: translate(
+        locale, "This request_id was already used for another quantity."
+    ),
+    Reason.NOT_FOUND: lambda locale: translate(locale, "No such redemption at this outlet."),
+    Reason.WRONG_CODE: lambda locale: translate(locale, "Wrong code."),
+    Reason.CANCELLED: lambda locale: translate(
+        locale, "Three wrong codes: this redemption is cancelled. Start a new one."
+    ),
+    Reason.EXPIRED: lambda locale: translate(locale, "The code has expired (10 minutes). Start a new redemption."),
+    Reason.FINISHED: lambda locale: translate(locale, "This redemption is already finished."),
+}
