@@ -25,6 +25,9 @@ class SessionOnlyWhenSent(SecureCookieSessionInterface):
             # Flask would compute every cookie setting and then set nothing. Flask-Login
             # peeks at every request's session, hence the Vary header Flask adds too.
             if session.accessed:
-                response.vary.add("Cookie")
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:  # the usual case (a USSD reply, a webhook's answer): no header set to parse
+                    response.headers["Vary"] = "Cookie"
             return
         super().save_session(app, session, response)

@@ -1,6 +1,6 @@
 """Sessions only for requests that carry the cookie, and unchanged for those that do."""
 
-from flask import Flask, session
+from flask import Flask, Response, session
 
 from sahayata.sessions import SessionOnlyWhenSent
 
@@ -44,6 +44,19 @@ def test_reading_an_empty_session_still_varies_on_cookie_as_flask_does():
     assert response.get_data(as_text=True) == "nobody"
     assert "Set-Cookie" not in response.headers
     assert "Cookie" in response.headers["Vary"]
+
+
+def test_reading_an_empty_session_adds_cookie_to_a_vary_header_already_set():
+    app = _app()
+
+    @app.get("/negotiated")
+    def negotiated():
+        response = Response(session.get("name", "nobody"))
+        response.headers["Vary"] = "Accept-Language"
+        return response
+
+    response = app.test_client().get("/negotiated")
+    assert response.headers.getlist("Vary") == ["Accept-Language, Cookie"]
 
 
 def test_a_ussd_hop_of_the_service_sets_no_cookie(client):
