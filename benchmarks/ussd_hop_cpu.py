@@ -1,6 +1,6 @@
 """CPU per USSD hop, in process: each journey of ussd_bench's payday mix through the test client.
 
-    .venv/bin/python benchmarks/ussd_hop_cpu.py [--sessions 300] [--rounds 3] [--plain] [--remember-hook HOPS]
+    .venv/bin/python benchmarks/ussd_hop_cpu.py [--sessions 300] [--rounds 3] [--plain] [--wsgi] [--remember-hook HOPS]
 
 Unlike ussd_bench.py this starts no servers and counts only this process's CPU
 (time.process_time), so other work on the machine moves the figures far less; PostgreSQL and
@@ -8,7 +8,8 @@ Redis answer from their own processes and are not counted. Needs DATABASE_URL on
 (a scratch database is made and dropped) and Redis at BENCH_REDIS_URL. Each round runs every
 journey alone (--sessions sessions each), bare Flask (ussd_bench's baseline) and the payday
 mix, and prints the CPU per hop of each; the medians come last.
-``--plain`` runs with SAHAYATA_FAST_PATH=0; ``--profile JOURNEY`` (repeatable) prints where that
+``--wsgi`` makes every hop (the service's and bare Flask's) a WSGI call on the app, as
+gunicorn makes it, so the test client's own CPU is in no figure. ``--plain`` runs with SAHAYATA_FAST_PATH=0; ``--profile JOURNEY`` (repeatable) prints where that
 journey's CPU goes (cProfile). ``--instructions DIR`` counts instructions instead of CPU time, under callgrind
 (benchmarks/README.md has the command). ``--remember-hook HOPS`` instead times the payday
 mix, HOPS hops at a time, with Flask-Login's remember-cookie hook on the staff blueprint only
@@ -18,11 +19,13 @@ mix, HOPS hops at a time, with Flask-Login's remember-cookie hook on the staff b
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
 import os
 import statistics
 import sys
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -72,6 +75,54 @@ class Dialler:
             raise RuntimeError(f"hop {text!r} answered {response.status_code}: {reply[:80]!r}")
 
 
+def wsgi_environ(body: str) -> dict:
+    """A hop's environ as a WSGI server builds it (no test client's CPU in the figures)."""
+    data = body.encode()
+    return {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/ussd/africastalking",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "40000",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+
+
+def wsgi_post(app, body: str) -> tuple[str, bytes]:
+    status: list[str] = []
+    reply = b"".join(app(wsgi_environ(body), lambda line, headers, exc_info=None: status.append(line)))
+    return status[0], reply
+
+
+class WsgiDialler(Dialler):
+    """The same journeys, each hop a WSGI call on the app, as gunicorn makes it."""
+
+    def __init__(self, app, callers: Callers) -> None:
+        super().__init__(app, callers)
+        self.app = app
+
+    def hop(self, session_id: str, phone: str, text: str) -> None:
+        body = urllib.parse.urlencode(
+            {"sessionId": session_id, "serviceCode": "*123#", "phoneNumber": phone, "text": text}
+        )
+        status, reply = wsgi_post(self.app, body)
+        if not status.startswith("200") or UNAVAILABLE in reply or reply[:3] not in (b"CON", b"END"):
+            raise RuntimeError(f"hop {text!r} answered {status}: {reply[:80]!r}")
+
+
 def cpu_per_hop(run) -> float:
     """Microseconds of this process's CPU per hop of ``run()`` (which returns its hops)."""
     started = time.process_time()
@@ -79,10 +130,17 @@ def cpu_per_hop(run) -> float:
     return (time.process_time() - started) / hops * 1e6
 
 
+WSGI = False  # --wsgi: hops as WSGI calls, not through the test client
+
+
 def bare_hops(hops: int) -> int:
-    """Hops to ussd_bench's baseline, bare Flask, through its own test client."""
+    """Hops to ussd_bench's baseline, bare Flask, the way the service's hops are made."""
     from benchmarks.bare_app import app
 
+    if WSGI:
+        for _ in range(hops):
+            wsgi_post(app, "sessionId=s&serviceCode=%2A123%23&phoneNumber=%2B8801712000001&text=")
+        return hops
     client = app.test_client()
     for _ in range(hops):
         client.post("/ussd/africastalking", data={"sessionId": "s", "phoneNumber": "+8801712000001", "text": ""})
@@ -249,10 +307,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--citizens", type=int, default=5_000)
     parser.add_argument("--plain", action="store_true", help="SAHAYATA_FAST_PATH=0: the plain libraries")
+    parser.add_argument(
+        "--wsgi", action="store_true", help="call the apps as a WSGI server does, without the test client's CPU"
+    )
     parser.add_argument("--profile", metavar="JOURNEY", action="append", choices=list(JOURNEYS), help="repeatable")
     parser.add_argument("--instructions", metavar="DIR", help="under callgrind (see benchmarks/README.md)")
     parser.add_argument("--remember-hook", type=int, metavar="HOPS", help="time the remember-cookie hook's move")
     args = parser.parse_args()
+    global WSGI
+    WSGI = args.wsgi
+    make_dialler = WsgiDialler if args.wsgi else Dialler
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     with scratch_database("ussd_hop_cpu") as database_url:
@@ -263,13 +327,13 @@ def main() -> None:
         if args.profile:
             for name in args.profile:
                 print(f"== {name}")
-                profile(Dialler(app, callers), name, args.sessions)
+                profile(make_dialler(app, callers), name, args.sessions)
         elif args.remember_hook:
             remember_hook(app, callers, args.remember_hook, args.rounds, meter.per_hop if meter else None)
         elif meter:
-            instructions(Dialler(app, callers), args.sessions, meter)
+            instructions(make_dialler(app, callers), args.sessions, meter)
         else:
-            journeys(Dialler(app, callers), args.sessions, args.rounds)
+            journeys(make_dialler(app, callers), args.sessions, args.rounds)
 
 
 if __name__ == "__main__":
