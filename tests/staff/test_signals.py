@@ -92,7 +92,7 @@ def test_a_coordinator_cannot_open_a_case_for_another_cluster_s_item(session, st
 
 def test_the_drill_down_shows_no_full_nid_phone_or_account(session, staff_client, planted):
     holder = make_citizen(session, rescore=False, mobile="+8801512345678")
-    for n in range(3):  # one wallet number paid for three households
+    for _ in range(3):  # one wallet number paid for three households
         person = make_citizen(session, rescore=False)
         make_enrolment(session, person, "OAA", account_number="01598765432")
     session.commit()
@@ -156,7 +156,7 @@ def test_without_a_review_phone_no_case_is_opened(session, staff_client, planted
 
 
 def test_the_drill_down_is_paged(session, staff_client, planted):
-    for n in range(signals.PAGE_SIZE + 1):
+    for _ in range(signals.PAGE_SIZE + 1):
         make_outlet(session)
     session.commit()
     client = staff_client(make_staff(session, "monitoring"))
