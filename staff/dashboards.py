@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from foundation.cache import cached
@@ -19,6 +19,7 @@ from grievance.calendar_watch import unconfirmed_lunar_year
 from grievance.models import Grievance
 from grievance.sla import DHAKA
 from grievance.status import OPEN
+from monitoring.outlets import at_night
 from registry.models import (
     Citizen,
     Cluster,
@@ -26,9 +27,13 @@ from registry.models import (
     Enrolment,
     EnrolmentStatus,
     Ministry,
+    Outlet,
     Payment,
+    PaymentConfirmation,
     PaymentStatus,
     Programme,
+    Redemption,
+    RedemptionStatus,
 )
 from staff.models import Role
 
@@ -126,6 +131,13 @@ class Dashboard:
     weekly: list[tuple[dt.date, int]] = field(default_factory=list)
     payment_failures: list[tuple[str, int, int, float]] = field(default_factory=list)  # channel, all, failed, rate
     ussd_dropoffs: list[tuple[str, int, int, float]] = field(default_factory=list)  # screen, views, dropped, rate
+    redemptions: list[tuple[str, int, float]] = field(default_factory=list)  # unit, completed, quantity
+    confirmations: tuple[int, int, int] = (0, 0, 0)  # asked, confirmed, denied
+    # name, code, completed, disputed share, at night, from another upazila
+    worst_outlets: list[tuple[str, str, int, float, int, int]] = field(default_factory=list)
+    worst_channels: list[tuple[str, int, int, int, float]] = field(
+        default_factory=list
+    )  # channel, asked, yes, no, rate
     # Next year, when its lunar holidays are all still estimated from 1 December on: a banner.
     unconfirmed_lunar_year: int | None = None
 
@@ -167,6 +179,10 @@ def _build(session: Session, scope: Scope, now: dt.datetime, redis) -> Dashboard
     board.payment_failures = cached(
         (REGISTRY_CACHE_KEY, "payment_failures", scope), lambda: _payment_failures(session, scope)
     )
+    board.redemptions = _redemptions(session, scope)
+    board.confirmations = _confirmations(session, scope)
+    board.worst_outlets = _worst_outlets(session, scope)
+    board.worst_channels = _worst_channels(session, scope)
     if redis is not None:
         board.ussd_dropoffs = _ussd_dropoffs(redis, now)
     board.unconfirmed_lunar_year = unconfirmed_lunar_year(session, now.astimezone(DHAKA).date())
@@ -289,6 +305,82 @@ def _payment_failures(session: Session, scope: Scope) -> list[tuple[str, int, in
         ((channel.value, total, bad, bad / total) for channel, total, bad in rows if total),
         key=lambda row: -row[3],
     )
+
+
+WORST = 10
+
+
+def _redemptions(session: Session, scope: Scope) -> list[tuple[str, int, float]]:
+    """Completed redemptions and the quantity handed over, per unit (kg of rice and vouchers
+    do not add up), for the programmes in scope."""
+    rows = session.execute(
+        select(Redemption.unit, func.count(), func.coalesce(func.sum(Redemption.quantity), 0))
+        .join(Programme, Programme.code == Redemption.programme_code)
+        .where(scope.programmes(), Redemption.status == RedemptionStatus.COMPLETED)
+        .group_by(Redemption.unit)
+        .order_by(Redemption.unit)
+    ).all()
+    return [(unit, count, float(volume)) for unit, count, volume in rows]
+
+
+def _confirmations(session: Session, scope: Scope) -> tuple[int, int, int]:
+    """Beneficiaries asked "did you receive it?", and how many said yes and no."""
+    asked, yes, no = session.execute(
+        select(
+            func.count(),
+            func.count().filter(PaymentConfirmation.received.is_(True)),
+            func.count().filter(PaymentConfirmation.received.is_(False)),
+        )
+        .select_from(PaymentConfirmation)
+        .join(Payment, Payment.id == PaymentConfirmation.payment_id)
+        .join(Programme, Programme.code == Payment.programme_code)
+        .where(scope.programmes())
+    ).one()
+    return asked, yes, no
+
+
+def _worst_outlets(session: Session, scope: Scope) -> list[tuple[str, str, int, float, int, int]]:
+    """The WORST outlets by the share of their completed redemptions (in scope) that a
+    beneficiary disputed, then by those at night or for people from another upazila."""
+    disputed = select(Grievance.redemption_id).where(Grievance.redemption_id.is_not(None)).distinct().subquery()
+    moment = func.coalesce(Redemption.finished_at, Redemption.started_at)
+    completed = func.count()
+    disputes = func.count(disputed.c.redemption_id)
+    night = func.count().filter(at_night(moment))
+    outside = func.count().filter(Citizen.upazila_id != Outlet.upazila_id)
+    share = cast(disputes, Float) / completed
+    rows = session.execute(
+        select(Outlet.name_en, Outlet.code, completed, share, night, outside)
+        .select_from(Redemption)
+        .join(Outlet, Outlet.id == Redemption.outlet_id)
+        .join(Citizen, Citizen.id == Redemption.citizen_id)
+        .join(Programme, Programme.code == Redemption.programme_code)
+        .outerjoin(disputed, disputed.c.redemption_id == Redemption.id)
+        .where(scope.programmes(), Redemption.status == RedemptionStatus.COMPLETED)
+        .group_by(Outlet.id, Outlet.name_en, Outlet.code)
+        .order_by(share.desc(), (night + outside).desc(), Outlet.code)
+        .limit(WORST)
+    ).all()
+    return [(name, code, n, float(rate), at, away) for name, code, n, rate, at, away in rows]
+
+
+def _worst_channels(session: Session, scope: Scope) -> list[tuple[str, int, int, int, float]]:
+    """The WORST payment channels by the share of answers that deny the payment arrived."""
+    yes = func.count().filter(PaymentConfirmation.received.is_(True))
+    no = func.count().filter(PaymentConfirmation.received.is_(False))
+    rate = cast(no, Float) / func.nullif(yes + no, 0)
+    rows = session.execute(
+        select(Payment.channel, func.count(), yes, no, rate)
+        .select_from(PaymentConfirmation)
+        .join(Payment, Payment.id == PaymentConfirmation.payment_id)
+        .join(Programme, Programme.code == Payment.programme_code)
+        .where(scope.programmes(), Payment.channel.is_not(None))
+        .group_by(Payment.channel)
+        .having(yes + no > 0)
+        .order_by(rate.desc(), Payment.channel)
+        .limit(WORST)
+    ).all()
+    return [(channel.value, asked, y, n, float(r)) for channel, asked, y, n, r in rows]
 
 
 def _ussd_dropoffs(redis, now: dt.datetime) -> list[tuple[str, int, int, float]]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
 from foundation.db import db_session
 from foundation.i18n import format_number
@@ -23,7 +25,7 @@ from grievance.models import Category, Grievance, Status
 from grievance.status import TransitionNotAllowed
 from registry.labels import channel_label
 from registry.models import Citizen, District, Ministry, PaymentChannel, Programme
-from staff import cases, charts, dashboards
+from staff import cases, charts, dashboards, signal_labels, signals
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
 from staff.models import Role
 from staff.queue import SLA_STATES, QueueFilter, queue_page, queue_query, sla_state
@@ -383,3 +385,95 @@ def dashboard():
         choosable=choosable,
         choices=dashboards.scope_choices(session, locale) if choosable else [],
     )
+
+
+def _signals_view() -> signals.View:
+    try:
+        return signals.View(db_session(), current_user._get_current_object())
+    except signals.NotVisible:
+        abort(404)  # as a case outside one's scope: no hint that the page exists
+
+
+def _page_number(raw: str | None) -> int:
+    text = (raw or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 1
+
+
+def _signal_cell(value) -> str:
+    """A cell on the page: rates as percentages, numbers in the page's digits."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float):
+        return f"{_n_decimal(100 * value)}%"
+    if isinstance(value, int | Decimal):
+        return _n_decimal(value)
+    if hasattr(value, "value"):  # an enum
+        return str(value.value)
+    return str(value)
+
+
+def _n_decimal(value) -> str:
+    return format_number(Decimal(value).quantize(Decimal("0.1")), str(get_locale()))
+
+
+@bp.get("/signals")
+@login_required
+def signals_page():
+    view = _signals_view()
+    session = db_session()
+    chosen, page = request.args.get("signal", ""), _page_number(request.args.get("page"))
+    sections = view.sections({chosen: page})
+    ministries = {
+        code: (name_en, name_bn)
+        for code, name_en, name_bn in session.execute(select(Ministry.code, Ministry.name_en, Ministry.name_bn))
+    }
+    bangla = str(get_locale()) == "bn"
+
+    def ministry_of(item: signals.Item) -> str:
+        code = signals.responsible_ministry(session, view.responsible_programme(item))
+        if code is None:
+            return _("no ministry (no routing rule in force)")
+        names = ministries.get(code)
+        return f"{code}: {names[1] if bangla else names[0]}" if names else code
+
+    return render_template(
+        "staff/signals.html",
+        sections=sections,
+        coordinator=current_user.role is Role.COORDINATOR,
+        review_phone=signals.review_phone(current_app.config, current_app.extensions.get("sahayata.env", {})),
+        ministry_of=ministry_of,
+        cell=_signal_cell,
+        labels=signal_labels,
+        n=_n,
+    )
+
+
+@bp.post("/signals/<name>/review")
+@login_required
+def open_signal_review(name: str):
+    view = _signals_view()
+    session = db_session()
+    try:
+        item = view.find(name, request.form.get("item", ""))
+    except signals.NotVisible:
+        abort(404)
+    phone = signals.review_phone(current_app.config, current_app.extensions.get("sahayata.env", {}))
+    if phone is None:
+        message = _("No review case can be opened: the monitoring desk's phone (SAHAYATA_REVIEW_PHONE) is not set.")
+        return render_template("staff/error.html", message=message), 409
+    filed = signals.open_case(session, view, name, item, phone)
+    grievance = filed.grievance
+    ministry = grievance.ministry_code or signals.responsible_ministry(session, grievance.programme_code) or "–"
+    if filed.duplicate:
+        flash(
+            _(
+                "This item's review case is open already: %(number)s (%(ministry)s).",
+                number=filed.tracking_number,
+                ministry=ministry,
+            )
+        )
+    else:
+        flash(_("Review case %(number)s opened for %(ministry)s.", number=filed.tracking_number, ministry=ministry))
+    return redirect(url_for("staff.signals_page", signal=name, _anchor=f"signal-{name}")), 303

@@ -4,6 +4,9 @@ GET /open-data/                             the catalogue (JSON): files, licence
 GET /open-data/grievances.csv               counts by month, programme, ministry, district, category, status
 GET /open-data/grievances.dictionary.md     what each column means, how months and suppression work
 GET /open-data/LICENSE                      the data's licence (CC BY 4.0)
+GET /open-data/signals.csv, signals.json    leakage signals per district (redemptions, disputed,
+                                            payments confirmed and denied), small counts suppressed
+GET /open-data/signals.dictionary.md        what each of those columns means
 
 No personal data is read. How a month is published and why no total is published:
 staff/opendata/publish.py. `flask --app wsgi opendata publish` publishes the finished months
@@ -18,12 +21,15 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, Response, jsonify, url_for
+from sqlalchemy.orm import Session
 
 from foundation.cache import cached
 from foundation.db import db_session
+from monitoring.opendata import district_aggregates
 from staff.opendata.publish import (
     COLUMNS,
     SUPPRESS_BELOW,
+    SUPPRESSED,
     Month,
     MonthNotFinished,
     last_finished_month,
@@ -36,6 +42,8 @@ from staff.opendata.publish import (
 bp = Blueprint("open_data", __name__, cli_group="opendata")
 HERE = Path(__file__).parent
 DICTIONARY = HERE / "grievances.dictionary.md"
+SIGNALS_DICTIONARY = HERE / "signals.dictionary.md"
+SIGNAL_COLUMNS = ("district", "redemptions", "disputed", "confirmed", "denied")
 LICENCE = HERE / "LICENSE.md"
 LICENCE_NAME = "CC-BY-4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -45,11 +53,12 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 CACHE_SECONDS = 600
 
 
-def _link_header() -> str:
+def _link_header(dataset: str = "grievances") -> str:
     """Where a downloader finds the file's meaning and terms (RFC 8288 relations)."""
+    described = url_for("open_data.signals_dictionary" if dataset == "signals" else "open_data.dictionary")
     return ", ".join(
         [
-            f'<{url_for("open_data.dictionary")}>; rel="describedby"; type="text/markdown"',
+            f'<{described}>; rel="describedby"; type="text/markdown"',
             f'<{url_for("open_data.licence")}>; rel="license"',
             f'<{LICENCE_URL}>; rel="license"',
         ]
@@ -75,7 +84,18 @@ def catalogue() -> Response:
                     "licence": LICENCE_NAME,
                     "suppression": f"counts under {SUPPRESS_BELOW} are written <{SUPPRESS_BELOW}; no totals",
                     "months": months,
-                }
+                },
+                {
+                    "id": "signals",
+                    "title": "E-token redemptions and payment confirmations, per district",
+                    "title_bn": "জেলাভিত্তিক ই-টোকেন বিতরণ ও পেমেন্ট নিশ্চিতকরণ",
+                    "data": url_for("open_data.signals_csv"),
+                    "json": url_for("open_data.signals_json"),
+                    "format": "text/csv",
+                    "dictionary": url_for("open_data.signals_dictionary"),
+                    "licence": LICENCE_NAME,
+                    "suppression": f"counts under {SUPPRESS_BELOW} are written <{SUPPRESS_BELOW}; no totals",
+                },
             ],
         }
     )
@@ -90,6 +110,43 @@ def grievances_csv() -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=grievances.csv", "Link": _link_header()},
     )
+
+
+def _signal_rows(session: Session) -> list[tuple[str, ...]]:
+    """Per district, each count as published: the complaints' threshold and no totals
+    (monitoring.opendata applies the rule; the threshold is this package's)."""
+    rows = session.execute(district_aggregates(SUPPRESS_BELOW)).all()
+    return [(row[0], *(SUPPRESSED if value is None else str(value) for value in row[1:])) for row in rows]
+
+
+def _cached_signal_rows(session: Session) -> list[tuple[str, ...]]:
+    return cached("open-data.signals", lambda: _signal_rows(session), CACHE_SECONDS)
+
+
+@bp.get("/open-data/signals.csv")
+def signals_csv() -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SIGNAL_COLUMNS)
+    writer.writerows(_cached_signal_rows(db_session()))
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=signals.csv", "Link": _link_header("signals")},
+    )
+
+
+@bp.get("/open-data/signals.json")
+def signals_json() -> Response:
+    rows = [dict(zip(SIGNAL_COLUMNS, row, strict=True)) for row in _cached_signal_rows(db_session())]
+    response = jsonify({"suppressed": SUPPRESSED, "districts": rows})
+    response.headers["Link"] = _link_header("signals")
+    return response
+
+
+@bp.get("/open-data/signals.dictionary.md")
+def signals_dictionary() -> Response:
+    return _document(SIGNALS_DICTIONARY)
 
 
 @bp.get("/open-data/grievances.dictionary.md")

@@ -204,3 +204,60 @@ def test_the_dashboard_warns_when_next_years_lunar_holidays_are_unconfirmed(
     monkeypatch.setattr(dashboards, "utcnow", lambda: dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC))
     clear()
     assert 'id="calendar-warning"' not in client.get("/staff/dashboard").get_data(as_text=True)
+
+
+def _answer(session, programme, channel, received):
+    from registry.models import PaymentConfirmation
+
+    person = make_citizen(session, rescore=False)
+    make_enrolment(session, person, programme)
+    payment = make_payment(session, person, programme, channel=channel, status=PaymentStatus.CREDITED)
+    session.add(PaymentConfirmation(payment_id=payment.id, asked_at=utcnow(), received=received))
+
+
+def test_redemptions_and_confirmations_join_the_ministry_and_cluster_boards(session, no_dispatch):
+    from decimal import Decimal
+
+    from grievance.intake import file_grievance
+    from registry.models import OutletProgramme
+    from tests.factories import make_filing
+    from tests.monitoring.conftest import dhaka, make_outlet, make_redemption, other_upazila
+
+    honest, shady = make_outlet(session, code="OUTHONEST"), make_outlet(session, code="OUTSHADY")
+    for outlet in (honest, shady):
+        session.add(OutletProgramme(outlet_id=outlet.id, programme_code="FFP"))
+    for n in range(3):
+        make_redemption(session, honest, dhaka(2026, 3, 2, 10 + n))
+    disputed = make_redemption(session, shady, dhaka(2026, 3, 2, 23), quantity=Decimal(20))
+    stranger = make_citizen(session, rescore=False)
+    stranger.upazila_id = other_upazila(session, shady.upazila_id)
+    make_redemption(session, shady, dhaka(2026, 3, 2, 11), citizen=stranger)
+    for received in (True, True, False):
+        _answer(session, "FFP", PaymentChannel.NAGAD, received)
+    _answer(session, "FFP", PaymentChannel.BKASH, False)
+    _answer(session, "OAA", PaymentChannel.BKASH, True)  # another ministry and cluster
+    _answer(session, "FFP", PaymentChannel.ROCKET, None)  # asked, not answered
+    session.commit()
+    file_grievance(session, make_filing(redemption_id=disputed.id, programme_code="FFP"))
+
+    for scope in (dashboards.Scope("ministry", "MOFOOD"), dashboards.Scope("cluster", "FS")):
+        board = dashboards.build(session, scope, now=utcnow())
+        assert board.redemptions == [("kg rice", 5, 140.0)]
+        assert board.confirmations == (5, 2, 2)
+        assert [row[1] for row in board.worst_outlets] == ["OUTSHADY", "OUTHONEST"]
+        assert board.worst_outlets[0][2:] == (2, 0.5, 1, 1)
+        assert [(c, rate) for c, _a, _y, _n, rate in board.worst_channels] == [("bkash", 1.0), ("nagad", 1 / 3)]
+
+    social = dashboards.build(session, dashboards.Scope("ministry", "MOSW"), now=utcnow())
+    assert (social.redemptions, social.confirmations, social.worst_outlets) == ([], (1, 1, 0), [])
+
+
+def test_the_dashboard_page_shows_the_new_figures(session, staff_client):
+    _answer(session, "FFP", PaymentChannel.NAGAD, False)
+    session.commit()
+    html = (
+        staff_client(make_staff(session, "officer", ministry_code="MOFOOD"))
+        .get("/staff/dashboard")
+        .get_data(as_text=True)
+    )
+    assert 'id="confirmations-denied">1<' in html and 'id="worst-channels"' in html and "nagad" in html

@@ -139,7 +139,8 @@ def test_no_suppressed_count_can_be_derived_from_what_is_published(client, filed
     keys = [tuple(row[c] for c in COLUMNS[:-1]) for row in rows]
     assert len(keys) == len(set(keys)) and all(row["category"] and row["status"] for row in rows)
     assert {row["complaints"] for row in rows} == {"6", "<5"}
-    [dataset] = client.get("/open-data/").get_json()["datasets"]  # the catalogue carries no counts at all
+    [dataset] = [d for d in client.get("/open-data/").get_json()["datasets"] if d["id"] == "grievances"]
+    # the catalogue carries no counts at all
     assert all(set(entry) == {"month", "published_at"} for entry in dataset["months"])
 
 
@@ -199,7 +200,8 @@ def test_the_dictionary_and_licence_are_published_beside_the_data(production_cli
     filed()
     catalogue = production_client.get("/open-data/")
     assert catalogue.status_code == 200
-    [dataset] = catalogue.get_json()["datasets"]
+    grievances, signals = catalogue.get_json()["datasets"]
+    dataset = grievances
     assert dataset["months"][0]["month"] == "2025-06"
     assert catalogue.get_json()["licence"]["id"] == "CC-BY-4.0"
 
@@ -210,6 +212,8 @@ def test_the_dictionary_and_licence_are_published_beside_the_data(production_cli
         and '<https://creativecommons.org/licenses/by/4.0/>; rel="license"' in links
     )
     assert "/open-data/LICENSE" in links
+    signal_links = production_client.get(signals["data"]).headers["Link"]
+    assert f'<{signals["dictionary"]}>; rel="describedby"' in signal_links and "/open-data/LICENSE" in signal_links
 
     dictionary = production_client.get(dataset["dictionary"])
     assert dictionary.status_code == 200 and dictionary.mimetype == "text/markdown"
@@ -240,3 +244,33 @@ def test_the_scheduler_job_publishes_finished_months_once(session, filed):
     filed()
     assert publish_finished_months_job()[0] == "2025-06"
     assert publish_finished_months_job() == []
+
+
+def test_signals_per_district_suppress_small_counts_in_csv_and_json(session, client, no_dispatch):
+    from decimal import Decimal
+
+    from grievance.intake import file_grievance
+    from registry.models import PaymentConfirmation, PaymentStatus
+    from tests.factories import make_citizen, make_enrolment, make_filing, make_payment
+    from tests.monitoring.conftest import dhaka, make_outlet, make_redemption
+
+    outlet = make_outlet(session, district="Cumilla")
+    done = [make_redemption(session, outlet, dhaka(2026, 3, 2, 9, n), quantity=Decimal(5)) for n in range(6)]
+    for received in (True,) * 5 + (False,) * 2:
+        person = make_citizen(session, rescore=False, district="Cumilla")
+        make_enrolment(session, person, "OAA")
+        payment = make_payment(session, person, "OAA", status=PaymentStatus.CREDITED)
+        session.add(PaymentConfirmation(payment_id=payment.id, asked_at=dhaka(2026, 3, 1, 9), received=received))
+    session.commit()
+    file_grievance(session, make_filing(redemption_id=done[0].id, programme_code="FFP"))
+
+    rows = list(csv.reader(io.StringIO(client.get("/open-data/signals.csv").get_data(as_text=True))))
+    assert rows[0] == ["district", "redemptions", "disputed", "confirmed", "denied"]
+    assert ["Cumilla", "6", "<5", "5", "<5"] in rows[1:]
+    assert all(row[0] != "" and "total" not in row[0].lower() for row in rows[1:])
+    body = client.get("/open-data/signals.json").get_json()
+    assert {"district": "Cumilla", "redemptions": "6", "disputed": "<5", "confirmed": "5", "denied": "<5"} in body[
+        "districts"
+    ]
+    assert any(d["id"] == "signals" for d in client.get("/open-data/").get_json()["datasets"])
+    assert "Suppression" in client.get("/open-data/signals.dictionary.md").get_data(as_text=True)
