@@ -8,12 +8,13 @@ Redis answer from their own processes and are not counted. Needs DATABASE_URL on
 (a scratch database is made and dropped) and Redis at BENCH_REDIS_URL. Each round runs every
 journey alone (--sessions sessions each), bare Flask (ussd_bench's baseline) and the payday
 mix, and prints the CPU per hop of each; the medians come last.
-``--wsgi`` makes every hop (the service's and bare Flask's) a WSGI call on the app, as
-gunicorn makes it, so the test client's own CPU is in no figure. ``--plain`` runs with
-SAHAYATA_FAST_PATH=0; ``--profile JOURNEY`` (repeatable) prints where that journey's CPU goes (cProfile). ``--instructions DIR`` counts instructions instead of CPU time, under callgrind
-(benchmarks/README.md has the command). ``--remember-hook HOPS`` instead times the payday
-mix, HOPS hops at a time, with Flask-Login's remember-cookie hook on the staff blueprint only
-(as staff/auth.py puts it) and on every request (Flask-Login's own way), alternating.
+``--wsgi`` makes every hop (the service's and bare Flask's) a WSGI call on the app, as gunicorn
+makes it, so the test client's own CPU is in no figure. ``--plain`` runs with
+SAHAYATA_FAST_PATH=0; ``--profile JOURNEY`` (repeatable) prints where that journey's CPU goes
+(cProfile). ``--instructions DIR`` counts instructions instead of CPU time, under callgrind
+(benchmarks/README.md has the command). ``--remember-hook HOPS`` instead times the payday mix,
+HOPS hops at a time, with Flask-Login's remember-cookie hook on the staff blueprint only (as
+staff/auth.py puts it) and on every request (Flask-Login's own way), alternating.
 """
 
 from __future__ import annotations
