@@ -26,7 +26,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from foundation.clock import utcnow
+from foundation.clock import as_utc, utcnow
 from foundation.i18n import translate
 from foundation.wording import wording
 from registry import redemptions
@@ -151,7 +151,7 @@ def _awaiting(session: Session, phone: str, outlets: dict[int, Outlet]) -> list[
         for r in redemptions.pending_for_outlet(session, outlet, now)
         if r.operator_mobile == phone
     ]
-    return sorted(found, key=lambda r: (r.started_at, r.id), reverse=True)
+    return sorted(found, key=lambda r: (as_utc(r.started_at), r.id), reverse=True)
 
 
 def _latest(session: Session, phone: str, outlets: dict[int, Outlet]) -> Redemption | None:
