@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from foundation.jobs import SMS_QUEUE
-from grievance import citizen_answers, outbox, questions
+from grievance import citizen_answers, outbox, questions, redemption_answers
 from grievance.jobs import route_grievance
 from grievance.models import QuestionKind
-from notices import alerts, confirmations, notifications
+from notices import alerts, confirmations, notifications, redemptions
 from registry import events
 
 
@@ -22,10 +22,13 @@ def test_the_app_has_a_handler_for_every_outbox_kind(app):
 
 
 def test_the_app_subscribes_the_alerts_and_the_confirmations_to_the_registry(app):
-    [listener, confirming] = events.listeners(app)
+    [listener, redeeming, confirming] = events.listeners(app)
     assert listener.payments_changed is alerts.record_payment_alerts
     assert listener.etokens_credited is alerts.record_etoken_alerts
     assert listener.import_committed is alerts.queue_alerts
+    assert redeeming.redemption_started is redemptions.record_code_sms
+    assert redeeming.redemption_completed is redemptions.record_receipt_sms
+    assert redeeming.redemption_committed is redemptions.queue_redemption_sms
     assert confirming.payments_changed is confirmations.record_payment_confirmations
     assert confirming.etokens_credited is None
     assert confirming.import_committed is confirmations.queue_confirmations
@@ -35,6 +38,8 @@ def test_the_grievance_system_decides_what_its_questions_answers_do(app):
     assert questions.handlers(app) == {
         QuestionKind.COMPLAINT_RESOLVED: citizen_answers.complaint_resolved,
         QuestionKind.PAYMENT_RECEIVED: citizen_answers.payment_received,
+        QuestionKind.REDEMPTION_CODE: redemption_answers.code_answered,
+        QuestionKind.REDEMPTION_RECEIPT: redemption_answers.receipt_answered,
     }
 
 
