@@ -19,6 +19,7 @@ def category_label(locale: str, category: Category) -> str:
         Category.DEALER_MISCONDUCT: translate(locale, "Dealer misconduct"),
         Category.WRONG_DATA: translate(locale, "Wrong personal data"),
         Category.OTHER: translate(locale, "Other"),
+        Category.ETOKEN_TAKEN: translate(locale, "E-token taken without me"),
     }[Category(category)]
 
 

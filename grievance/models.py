@@ -32,6 +32,16 @@ class Category(enum.StrEnum):
     DEALER_MISCONDUCT = "dealer_misconduct"  # or bad quality
     WRONG_DATA = "wrong_data"  # wrong personal data
     OTHER = "other"
+    # "Not you? Reply 2" to a redemption's code or receipt: someone at an outlet took (or
+    # tried to take) the citizen's e-token. Sensitive: the outlet is the accused, and the
+    # local office licenses its dealers. It arises from that answer, linked to the
+    # redemption, so no menu offers it.
+    ETOKEN_TAKEN = "etoken_taken"
+
+    @property
+    def citizen_chooses(self) -> bool:
+        """Offered on the complaint menus (USSD); the others arise from an answer."""
+        return self not in ANSWER_CATEGORIES
 
     @property
     def sensitive(self) -> bool:
@@ -41,7 +51,8 @@ class Category(enum.StrEnum):
         return self in SENSITIVE_CATEGORIES
 
 
-SENSITIVE_CATEGORIES: frozenset[Category] = frozenset({Category.BRIBE_OR_HARASSMENT})
+SENSITIVE_CATEGORIES: frozenset[Category] = frozenset({Category.BRIBE_OR_HARASSMENT, Category.ETOKEN_TAKEN})
+ANSWER_CATEGORIES: frozenset[Category] = frozenset({Category.ETOKEN_TAKEN})
 
 
 class Status(enum.StrEnum):

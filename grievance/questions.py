@@ -77,6 +77,9 @@ def ask(
             CitizenQuestion.open_until > now,
         )
         .values(open_until=now)
+        # Questions loaded in this session are brought up to date from the rows changed; the
+        # default (evaluating the criteria in Python) cannot compare SQLite's naive times.
+        .execution_options(synchronize_session="fetch")
     )
     question = CitizenQuestion(
         phone_hash=phone_hash(phone),
@@ -141,6 +144,9 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> None:
             CitizenQuestion.open_until > now,
         )
         .values(open_until=now)
+        # Questions loaded in this session are brought up to date from the rows changed; the
+        # default (evaluating the criteria in Python) cannot compare SQLite's naive times.
+        .execution_options(synchronize_session="fetch")
     )
 
 

@@ -14,6 +14,7 @@ shortened (never the code, the quantity or the warning) when a long one would no
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
@@ -22,12 +23,17 @@ from sqlalchemy.orm import Session
 
 from foundation.i18n import translate
 from foundation.wording import wording
+from grievance import questions
+from grievance.models import QuestionKind
 from outbound_sms.encoding import strictest
 from outbound_sms.sending import NewMessage, create_messages, queue_send_batches
 from registry.labels import unit_label
 from registry.models import Citizen, ETokenWallet, Outlet, Redemption
 
 MAX_PARTS = 2
+# "Not you? Reply 2" can be answered while the code is valid, and for 7 days after a receipt.
+CODE_QUESTION_OPEN_FOR = dt.timedelta(minutes=10)
+RECEIPT_QUESTION_OPEN_FOR = dt.timedelta(days=7)
 
 
 def _fit(compose: Callable[[str], str], name: str) -> str:
@@ -78,7 +84,14 @@ def receipt_text(locale: str, outlet: str, quantity: Decimal, unit: str, balance
     )
 
 
-def _draft(session: Session, redemption_id: int, kind: str, compose: Callable[[str, Redemption, Outlet], str]):
+def _draft(
+    session: Session,
+    redemption_id: int,
+    kind: str,
+    compose: Callable[[str, Redemption, Outlet], str],
+    question: QuestionKind,
+    open_for: dt.timedelta,
+):
     row = session.execute(
         select(Redemption, Outlet, Citizen.mobile, Citizen.language)
         .join(Outlet, Outlet.id == Redemption.outlet_id)
@@ -90,6 +103,8 @@ def _draft(session: Session, redemption_id: int, kind: str, compose: Callable[[s
     redemption, outlet, mobile, language = row
     locale = language.value
     text = compose(locale, redemption, outlet)
+    # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
+    questions.ask(session, mobile, question, redemption_id, locale, open_for)
     return create_messages(
         session, [NewMessage(mobile, text, locale, f"redemption_{kind}", f"redemption:{redemption_id}:{kind}")]
     )
@@ -102,6 +117,8 @@ def record_code_sms(session: Session, redemption_id: int, code: str) -> list[int
         redemption_id,
         "code",
         lambda locale, r, outlet: code_text(locale, outlet_name(locale, outlet), r.quantity, r.unit, code),
+        QuestionKind.REDEMPTION_CODE,
+        CODE_QUESTION_OPEN_FOR,
     )
 
 
@@ -111,7 +128,10 @@ def record_receipt_sms(session: Session, redemption_id: int) -> list[int]:
         name = outlet_name(locale, outlet)
         return receipt_text(locale, name, redemption.quantity, redemption.unit, Decimal(balance or 0))
 
-    return _draft(session, redemption_id, "receipt", compose)
+    # The code's question is settled: the debit happened, and a "2" now disputes the receipt.
+    questions.close(session, QuestionKind.REDEMPTION_CODE, redemption_id)
+    receipt = QuestionKind.REDEMPTION_RECEIPT
+    return _draft(session, redemption_id, "receipt", compose, receipt, RECEIPT_QUESTION_OPEN_FOR)
 
 
 def queue_redemption_sms(message_ids: Sequence[int]) -> None:

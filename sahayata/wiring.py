@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from foundation.jobs import SMS_QUEUE
-from grievance import citizen_answers, outbox
+from grievance import citizen_answers, outbox, redemption_answers
 from grievance.jobs import route_grievance
 from notices import alerts, confirmations, notifications, redemptions
 from registry import events
@@ -51,3 +51,5 @@ def wire(app: Flask) -> None:
     )
     # What an answer to "is it resolved?" and "did you receive it?" does: grievance's rules.
     citizen_answers.register(app)
+    # What "1" or "2" to a redemption's code or receipt does: refuse, confirm, dispute.
+    redemption_answers.register(app)

@@ -30,6 +30,9 @@ class Kind(enum.StrEnum):
     ANSWER = "answer"
     INFO = "info"  # "INFO 123456789 the answer": the information an office asked for
     NID = "nid"  # "NID 1234567890 05031960": another person's eligibility, decisions only
+    # An outlet operator's: "REDEEM <mobile or NID> <quantity> [programme]", then "CODE <6 digits>".
+    REDEEM = "redeem"
+    CODE = "code"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ _WORDS: dict[Kind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Kind.START: (("start",), ("চালু", "chalu")),
     Kind.LANGUAGE: (("language", "lang"), ("ভাষা", "bhasha", "vasha")),
     Kind.NID: (("nid",), ("এনআইডি",)),
+    # বিতরণ (hand over) is what a dealer does with the rice; দিন would also read as "day".
+    Kind.REDEEM: (("redeem", "give"), ("বিতরণ", "bitoron", "bitaron", "biton")),
+    Kind.CODE: (("code",), ("কোড", "kod")),
 }
 # The glossary's own words for these concepts (locales/glossary.csv), in Bengali script and
 # romanized: a keyword is written the way every screen and message writes the concept.
@@ -64,6 +70,8 @@ _GLOSSARY_TERMS: dict[Kind, tuple[str, ...]] = {
     Kind.STATUS: ("status",),
     Kind.COMPLAIN: ("complaint",),
     Kind.LANGUAGE: ("language",),
+    Kind.REDEEM: ("hand over",),
+    Kind.CODE: ("code",),
 }
 
 
@@ -130,6 +138,10 @@ def parse(text: str) -> Command:
         argument = f"{match.group(1).replace(' ', '')} {match.group(2)}" if match else ""
     if kind is Kind.NID:
         argument = nid_and_birth_date(argument)
+    if kind is Kind.CODE:  # "CODE 482 913": the digits, perhaps typed in groups
+        argument = argument.replace(" ", "")
+    if kind is Kind.REDEEM:
+        argument = " ".join(argument.split())
     return Command(kind, argument, bangla)
 
 

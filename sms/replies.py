@@ -16,6 +16,7 @@ from grievance.citizen_answers import Confirmation, Information, Resolution, add
 from grievance.intake import Filing, file_grievance, status_by_tracking_number
 from grievance.labels import filed_answer, no_such_complaint, status_sentence
 from grievance.models import Category, Channel
+from grievance.redemption_answers import RedemptionAnswer
 from outbound_sms.encoding import strictest
 from outbound_sms.opt_outs import record_opt_out, remove_opt_out
 from registry.eligibility.decisions import LookupOutcome, ProgrammeDecisions, look_up_decisions
@@ -38,6 +39,7 @@ from registry.labels import (
 )
 from registry.schedule_labels import expected_payment_sentence
 from registry.services import caller_by_mobile, payments_for, set_language, wallets_for
+from sms import redemptions
 from sms.commands import Command, Kind, parse
 
 MAX_SEGMENTS = 2
@@ -112,6 +114,8 @@ def answer(session: Session, phone: str, text: str) -> Answer:
         Kind.ANSWER: _answer,
         Kind.INFO: _information,
         Kind.NID: _eligibility_by_nid,
+        Kind.REDEEM: _redeem,
+        Kind.CODE: _code,
     }.get(command.kind, _help)
     return Answer(handler(r), r.locale)
 
@@ -252,6 +256,21 @@ def _decisions_text(r: _Reply, decisions: ProgrammeDecisions) -> str:
     return answer
 
 
+def _operator_locale(r: _Reply) -> str:
+    """An operator is answered in Bangla, or in English when they wrote English keywords
+    (their phone need not be a citizen's, so no registered language decides)."""
+    r.locale = "bn" if r.command.bangla else "en"
+    return r.locale
+
+
+def _redeem(r: _Reply) -> str:
+    return redemptions.redeem(r.session, r.phone, r.command.argument, _operator_locale(r))
+
+
+def _code(r: _Reply) -> str:
+    return redemptions.enter_code(r.session, r.phone, r.command.argument, _operator_locale(r))
+
+
 def _stop(r: _Reply) -> str:
     record_opt_out(r.session, r.phone)
     r.session.commit()
@@ -303,4 +322,14 @@ _ANSWER_WORDING: dict[object, Callable[[_Reply, questions.Answered], str]] = {
         "Sorry. Complaint %(number)s is filed: payment not received. The office will tell you what it finds.",
         number=_number(r, a),
     ),
+    RedemptionAnswer.CONFIRMED: lambda r, a: r._("Thank you. The e-token is handed over and your balance updated."),
+    RedemptionAnswer.REFUSED: lambda r, a: r._(
+        "Stopped: nothing is handed over. Complaint %(number)s is filed: e-token taken without you.",
+        number=_number(r, a),
+    ),
+    RedemptionAnswer.DISPUTED: lambda r, a: r._(
+        "Complaint %(number)s is filed: e-token taken without you. The ministry will look into it.",
+        number=_number(r, a),
+    ),
+    RedemptionAnswer.RECEIPT_OK: lambda r, a: r._("Thank you for confirming."),
 }

@@ -398,7 +398,11 @@ def enrol_office_text(ctx: Context) -> str:
 
 # -- complaints ---------------------------------------------------------------------------
 def complaint_category_options(ctx: Context) -> list[Option]:
-    return [Option(category_label(ctx.locale, c), Go("complaint_programme", {"category": c.value})) for c in Category]
+    return [
+        Option(category_label(ctx.locale, c), Go("complaint_programme", {"category": c.value}))
+        for c in Category
+        if c.citizen_chooses
+    ]
 
 
 def complaint_programme_options(ctx: Context) -> list[Option]:

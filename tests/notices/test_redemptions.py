@@ -78,3 +78,26 @@ def test_a_refused_start_sends_nothing(session):
             session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(10), None, RedemptionChannel.SMS
         )
     assert session.scalars(select(Message)).all() == []
+
+
+def test_the_code_and_the_receipt_each_open_their_not_you_question_with_their_sms(session):
+    from grievance.models import CitizenQuestion, QuestionKind
+
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session, balance="5")
+    with pytest.raises(redemptions.Refused):  # refused: no SMS, so no question either
+        redemptions.start(
+            session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(10), None, RedemptionChannel.SMS
+        )
+    assert session.scalars(select(CitizenQuestion)).all() == []
+    started = redemptions.start(
+        session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(5), None, RedemptionChannel.SMS
+    )
+    redemptions.confirm_code(session, outlet, started.redemption.id, started.code)
+    asked = session.execute(
+        select(CitizenQuestion.kind, CitizenQuestion.subject_id, CitizenQuestion.locale).order_by(CitizenQuestion.id)
+    ).all()
+    assert asked == [
+        (QuestionKind.REDEMPTION_CODE, started.redemption.id, "bn"),
+        (QuestionKind.REDEMPTION_RECEIPT, started.redemption.id, "bn"),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from foundation.jobs import SMS_QUEUE
-from grievance import citizen_answers, outbox, questions
+from grievance import citizen_answers, outbox, questions, redemption_answers
 from grievance.jobs import route_grievance
 from grievance.models import QuestionKind
 from notices import alerts, confirmations, notifications, redemptions
@@ -39,6 +39,8 @@ def test_the_grievance_system_decides_what_its_questions_answers_do(app):
     assert questions.handlers(app) == {
         QuestionKind.COMPLAINT_RESOLVED: citizen_answers.complaint_resolved,
         QuestionKind.PAYMENT_RECEIVED: citizen_answers.payment_received,
+        QuestionKind.REDEMPTION_CODE: redemption_answers.code_answered,
+        QuestionKind.REDEMPTION_RECEIPT: redemption_answers.receipt_answered,
     }
 
 

@@ -1,0 +1,104 @@
+"""What the beneficiary's "1" or "2" does to a redemption at an outlet, whichever channel
+brings it: the code's SMS asks "not you? reply 2" while the code is valid, the receipt asks
+the same for 7 days (notices.redemptions opens both questions).
+
+- "1" to the code: the beneficiary confirms on their own phone (their phone is the proof
+  the code would be) and the wallet is debited; "1" to the receipt: nothing to dispute.
+- "2" to the code: the redemption is refused if it still awaits its code, and in any case a
+  complaint "e-token taken without me" is filed: someone at that outlet tried to take it.
+- "2" to the receipt: the same complaint about the completed redemption. The debit stays;
+  the complaint is the dispute, for the ministry to investigate.
+
+The complaint is sensitive (Category.ETOKEN_TAKEN): the outlet is the accused, so it goes to
+the programme ministry's grievance redress officer, never the local office. It names the
+redemption (Grievance.redemption_id) and, in its text, the outlet's code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from grievance import questions
+from grievance.intake import Filing, file_grievance
+from grievance.models import Category, Channel, CitizenQuestion, QuestionKind
+from grievance.questions import Answered
+from registry import redemptions
+from registry.models import Outlet, Redemption, RedemptionStatus
+
+
+class RedemptionAnswer(enum.Enum):
+    CONFIRMED = "confirmed"  # "1" to the code: completed, the wallet debited
+    REFUSED = "refused"  # "2" to the code: refused (if it still waited) and a complaint filed
+    DISPUTED = "disputed"  # "2" to the receipt: a complaint filed, the debit stays
+    RECEIPT_OK = "receipt ok"  # "1" to the receipt
+
+
+def register(app: Flask) -> None:
+    """What an answer does to the questions a redemption's SMS asks."""
+    questions.register(app, QuestionKind.REDEMPTION_CODE, code_answered)
+    questions.register(app, QuestionKind.REDEMPTION_RECEIPT, receipt_answered)
+
+
+def code_answered(
+    session: Session, question: CitizenQuestion, phone: str, said_yes: bool, channel: Channel
+) -> Answered | None:
+    """The handler of the code's "not you? reply 2". None when a "1" comes too late (the code
+    expired, or the operator finished it meanwhile): the answer goes to the next question."""
+    redemption = session.get(Redemption, question.subject_id)
+    if redemption is None:
+        return None
+    citizen_id = redemption.citizen_id
+    if said_yes:
+        try:
+            redemptions.decide_as_beneficiary(session, citizen_id, redemption.id, accept=True)
+        except redemptions.Refused:
+            return None
+        return Answered(RedemptionAnswer.CONFIRMED, locale=question.locale)
+    # Expired or finished meanwhile: nothing is left to refuse, but the attempt is reported.
+    if redemption.status is RedemptionStatus.AWAITING_CODE:
+        with contextlib.suppress(redemptions.Refused):
+            redemptions.decide_as_beneficiary(session, citizen_id, redemption.id, accept=False)
+    return _file(session, question, phone, channel, RedemptionAnswer.REFUSED)
+
+
+def receipt_answered(
+    session: Session, question: CitizenQuestion, phone: str, said_yes: bool, channel: Channel
+) -> Answered | None:
+    """The handler of the receipt's "not you? reply 2 within 7 days"."""
+    redemption = session.get(Redemption, question.subject_id)
+    if redemption is None or redemption.status is not RedemptionStatus.COMPLETED:
+        return None
+    if said_yes:
+        return Answered(RedemptionAnswer.RECEIPT_OK, locale=question.locale)
+    return _file(session, question, phone, channel, RedemptionAnswer.DISPUTED)
+
+
+def _file(
+    session: Session, question: CitizenQuestion, phone: str, channel: Channel, outcome: RedemptionAnswer
+) -> Answered:
+    redemption = session.get_one(Redemption, question.subject_id, populate_existing=True)
+    outlet = session.get_one(Outlet, redemption.outlet_id)
+    # For the redress officer: what, where and when, in a form they can search by outlet.
+    when = redemption.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    said = "the code" if outcome is RedemptionAnswer.REFUSED else "the receipt"
+    text = (
+        f"e-token taken without me: {redemption.quantity.normalize():f} {redemption.unit} of "
+        f"{redemption.programme_code} at outlet {outlet.code} ({when}, redemption {redemption.id}, "
+        f"{redemption.status.value}); the citizen answered 2 to {said} by {channel.name}"
+    )
+    filing = Filing(
+        phone=phone,
+        category=Category.ETOKEN_TAKEN,
+        programme_code=redemption.programme_code,
+        text=text,
+        channel=channel,
+        locale=question.locale,
+        citizen_id=redemption.citizen_id,
+        redemption_id=redemption.id,
+    )
+    filed = file_grievance(session, filing)  # commits the answer with the complaint
+    return Answered(outcome, filed.tracking_number, question.locale)
