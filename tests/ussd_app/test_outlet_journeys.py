@@ -17,8 +17,7 @@ from registry.services import dialler_by_mobile
 from tests.factories import make_citizen
 from tests.redemption_support import beneficiary, funded_wallet, make_outlet
 from tests.ussd_app.conftest import Phone
-from tests.ussd_app.gateways.test_bdapps import mo
-from tests.ussd_app.gateways.test_bdapps import platform as bdapps_platform  # noqa: F401  (a fixture)
+from tests.ussd_app.gateways.test_bdapps import Platform, mo
 
 CODE = "482913"
 
@@ -27,6 +26,17 @@ CODE = "482913"
 def known_code(monkeypatch):
     """The code the beneficiary's SMS carries, known to the test that plays the operator."""
     monkeypatch.setattr(redemptions, "new_code", lambda: CODE)
+
+
+@pytest.fixture
+def bdapps_platform(app):
+    """What the app posts to the bdapps send URL (as tests/ussd_app/gateways/test_bdapps.py)."""
+    platform = Platform()
+    previous = app.config["BDAPPS_USSD_SEND_URL"]
+    app.config.update(BDAPPS_USSD_SEND_URL=platform.url, BDAPPS_APP_ID="APP_123", BDAPPS_APP_PASSWORD="pw")
+    yield platform
+    app.config["BDAPPS_USSD_SEND_URL"] = previous
+    platform.server.shutdown()
 
 
 @pytest.fixture
