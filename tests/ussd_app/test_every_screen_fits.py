@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from foundation.i18n import ROMANIZED_BANGLA, format_number, translate
 from grievance.intake import Filing, file_grievance
 from grievance.models import Category, Channel
+from registry import redemption_labels, redemptions
 from registry.eligibility.engine import (
     CriterionResult,
     Decision,
@@ -22,9 +23,16 @@ from registry.eligibility.engine import (
 from registry.eligibility.explain import programme_name, summarise_decision
 from registry.etokens import post_entry
 from registry.labels import payment_status_label
-from registry.models import District, Gender, MaritalStatus, Payment, PaymentStatus, Programme, Upazila
-from registry import redemption_labels, redemptions
-from registry.models import RedemptionChannel
+from registry.models import (
+    District,
+    Gender,
+    MaritalStatus,
+    Payment,
+    PaymentStatus,
+    Programme,
+    RedemptionChannel,
+    Upazila,
+)
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
 from tests.redemption_support import funded_wallet, make_outlet
 from ussd_app.budget import ScreenBudget
