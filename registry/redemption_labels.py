@@ -52,3 +52,16 @@ MESSAGES = {
     Reason.EXPIRED: lambda locale: translate(locale, "The code has expired (10 minutes). Start a new redemption."),
     Reason.FINISHED: lambda locale: translate(locale, "This redemption is already finished."),
 }
+
+
+def outlet_name(locale: str, name_en: str, name_bn: str) -> str:
+    """Bangla script shows the Bangla name; English and romanized Bangla the English one."""
+    return name_bn if locale == "bn" else name_en
+
+
+def beneficiary_refusal(locale: str, refused: Refused) -> str:
+    """What the beneficiary is told when their own answer came too late or could not be taken:
+    the operator's wording ("Start a new redemption") is not theirs to act on."""
+    if refused.reason is Reason.OVER_BALANCE:
+        return translate(locale, "Your e-token balance is lower than this: nothing was given.")
+    return translate(locale, "This redemption is no longer waiting for your answer.")

@@ -326,6 +326,26 @@ def start(
     return Started(redemption, code)
 
 
+def wallet_to_redeem(
+    session: Session,
+    outlet: Outlet,
+    operator_mobile: str,
+    beneficiary: str,
+    programme: str | None,
+    now: dt.datetime | None = None,
+) -> ETokenWallet:
+    """The wallet ``start`` would redeem from, refused as ``start`` refuses it, without starting
+    anything: for a channel that asks the quantity after the person (a USSD screen shows the
+    wallet's unit, and asks for the programme first when there are several)."""
+    citizen, found_by = _find_citizen(session, beneficiary)
+    wallet = _choose_wallet(session, outlet, citizen, programme)
+    assert citizen is not None
+    if operator_mobile in (citizen.mobile, found_by) or _operator_is(session, operator_mobile, citizen):
+        raise Refused(Reason.OWN_WALLET)
+    _check_wallet_valid(wallet, now or utcnow())
+    return wallet
+
+
 def _by_request_id(session: Session, outlet: Outlet, request_id: str) -> Redemption | None:
     return session.scalars(
         select(Redemption).where(Redemption.outlet_id == outlet.id, Redemption.request_id == request_id)

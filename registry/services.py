@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, exists, literal_column, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from foundation.db import connection_of
@@ -18,10 +18,13 @@ from registry.models import (
     EnrolmentStatus,
     ETokenWallet,
     Language,
+    Outlet,
     Payment,
     PaymentChannel,
     PaymentStatus,
     Programme,
+    Redemption,
+    RedemptionStatus,
 )
 from registry.schedules import ExpectedPayment, PaymentSchedule, expected_payment, parse_schedule
 
@@ -45,6 +48,52 @@ def caller_by_mobile(db: Session | Connection, mobile: str) -> Caller | None:
     """Who is calling from this E.164 number (the earliest registered, if a household shares one)."""
     row = _CALLER_BY_MOBILE.first(connection_of(db), mobile=mobile)
     return Caller(row[0], row[1].value) if row else None
+
+
+@dataclass(frozen=True)
+class Dialler:
+    """Who dials the USSD code: the citizen (if registered), the outlet whose operator's
+    phone this is, and whether a redemption of theirs awaits its code."""
+
+    caller: Caller | None
+    outlet_id: int | None  # the lowest id when one phone runs several outlets
+    redemption_waiting: bool  # may be one whose code expired unswept: the screen checks
+
+
+# Every dial asks all three in the one round trip the caller's look-up already took: the
+# caller as a LEFT JOIN on a one-row select (so an operator who is no registered citizen still
+# gets a row), the operator's outlet and a waiting redemption as sub-selects on indexed
+# columns. Expiry is left to the screen that shows the redemption: a parameter of type
+# DateTime would need a conversion the cursor path does not make, and codes expire unswept
+# for at most the scheduler's interval.
+_ONE_ROW = select(literal_column("1").label("one")).subquery("dial")
+_CALLER = (
+    select(Citizen.id, Citizen.language)
+    .where(Citizen.mobile == bindparam("mobile"))
+    .order_by(Citizen.id)
+    .limit(1)
+    .subquery("caller")
+)
+_DIALLER = HotSelect(
+    select(
+        _CALLER.c.id,
+        _CALLER.c.language,
+        select(Outlet.id)
+        .where(Outlet.operator_mobile == bindparam("mobile"))
+        .order_by(Outlet.id)
+        .limit(1)
+        .scalar_subquery(),
+        exists().where(Redemption.citizen_id == _CALLER.c.id, Redemption.status == RedemptionStatus.AWAITING_CODE),
+    ).select_from(_ONE_ROW.outerjoin(_CALLER, true())),
+    "mobile",
+)
+
+
+def dialler_by_mobile(db: Session | Connection, mobile: str) -> Dialler:
+    """The USSD dial's one look-up: ``caller_by_mobile`` with the outlet and redemption facts."""
+    citizen_id, language, outlet_id, waiting = _DIALLER.rows(connection_of(db), mobile=mobile)[0]
+    caller = Caller(citizen_id, language.value) if citizen_id is not None else None
+    return Dialler(caller, outlet_id, bool(waiting) and caller is not None)
 
 
 def citizen_by_nid_and_date_of_birth(session: Session, nid: str, date_of_birth: dt.date) -> Citizen | None:

@@ -48,10 +48,11 @@ def init_app(app: Flask) -> None:
     from ussd_app.gateways.bdapps import bp as bdapps
     from ussd_app.gateways.hubtel import bp as hubtel
     from ussd_app.journeys import JOURNEYS
+    from ussd_app.outlet_journeys import opening
     from ussd_app.state import SessionStore
 
     store = SessionStore(redis_connection(app), fast_path=app.config[FAST_PATH])
-    app.extensions["sahayata.ussd"] = Engine(JOURNEYS, store, ScreenAnalytics())
+    app.extensions["sahayata.ussd"] = Engine(JOURNEYS, store, ScreenAnalytics(), opening)
 
     env = app.extensions["sahayata.env"]
     app.extensions["sahayata.ussd_gateways"] = gateway_configs(env, is_production(app.config))

@@ -26,7 +26,7 @@ from foundation.i18n import display_locale, is_ascii_number, to_ascii_digits, tr
 from foundation.masking import mask_mobile
 from foundation.wording import Wording, wording
 from registry.eligibility.engine import RuleBook, rulebook_opening
-from registry.services import caller_by_mobile
+from registry.services import Dialler, dialler_by_mobile
 from ussd_app.analytics import ScreenAnalytics
 from ussd_app.budget import ScreenBudget
 from ussd_app.render import BACK, HOME, MORE, Footer, Page, paginate_options, paginate_text
@@ -198,10 +198,19 @@ class Context:
 
 
 class Engine:
-    def __init__(self, journeys: dict[str, Screen], store: SessionStore, analytics: ScreenAnalytics) -> None:
+    def __init__(
+        self,
+        journeys: dict[str, Screen],
+        store: SessionStore,
+        analytics: ScreenAnalytics,
+        opening: Callable[[Context, Dialler], None] | None = None,
+    ) -> None:
         self.journeys = journeys
         self.store = store
         self.analytics = analytics
+        # Called on a session's first hop with what the dial's look-up found: journeys may
+        # choose the first screen (an outlet's menu, a redemption awaiting the caller).
+        self.opening = opening
 
     # -- one hop ------------------------------------------------------------------------
     def hop(self, database: HopDatabase, hop: Hop) -> Reply:
@@ -238,8 +247,11 @@ class Engine:
         if state is not None and state.last_hop == hop.hop_key and state.last_reply is not None:
             return state.last_reply  # the gateway retried: same screen, nothing advances
         if state is None:
-            state = self._new_state(database, hop, resume_point)
+            dialler = dialler_by_mobile(database.connection(), hop.phone)
+            state = self._new_state(dialler, hop, resume_point)
             context = Context(database, state, gateway, self.store)
+            if self.opening is not None:
+                self.opening(context, dialler)
         else:
             context = Context(database, state, gateway, self.store)
             self._handle(context, normalise_input(hop.text))
@@ -251,8 +263,8 @@ class Engine:
         stored.save(state, resume=self._resume_frames(state), also=self.analytics.commands(context.events))
         return reply
 
-    def _new_state(self, database: HopDatabase, hop: Hop, saved: list[Frame] | None) -> SessionState:
-        caller = caller_by_mobile(database.connection(), hop.phone)
+    def _new_state(self, dialler: Dialler, hop: Hop, saved: list[Frame] | None) -> SessionState:
+        caller = dialler.caller
         state = SessionState(
             phone=hop.phone,
             locale=locale_for(caller.language if caller else "bn", hop.gateway),

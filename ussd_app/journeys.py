@@ -52,6 +52,7 @@ from registry.services import (
 )
 from registry.validation import InvalidValue, parse_nid
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context
+from ussd_app.outlet_journeys import OUTLET_JOURNEYS, is_operator, outlet_options, outlet_title
 from ussd_app.screens import Finish, Go, Info, Input, Invalid, Menu, Option, Restore, Screen
 from ussd_app.state import Frame
 
@@ -94,10 +95,19 @@ def _short_name(ctx: Context, code: str) -> str:
 
 # -- main menu ----------------------------------------------------------------------------
 def main_title(ctx: Context) -> str:
-    return ctx._("Sahayata") if ctx.registered else ctx._("This number is not registered.")
+    # An outlet operator's home is the outlet's menu; their citizen menu is its last option.
+    return outlet_title(ctx) if is_operator(ctx) else own_title(ctx)
 
 
 def main_options(ctx: Context) -> list[Option]:
+    return outlet_options(ctx) if is_operator(ctx) else own_options(ctx)
+
+
+def own_title(ctx: Context) -> str:
+    return ctx._("Sahayata") if ctx.registered else ctx._("This number is not registered.")
+
+
+def own_options(ctx: Context) -> list[Option]:
     return list(_main_options(ctx.locale, ctx.registered))
 
 
@@ -498,6 +508,7 @@ def _frame(data: dict) -> Frame:
 
 JOURNEYS: dict[str, Screen] = {
     HOME_SCREEN: Menu(main_title, main_options),
+    "own_menu": Menu(own_title, own_options),
     RESUME_SCREEN: Menu(lambda ctx: ctx._("Continue where you left off?"), resume_options, navigation=False),
     "eligibility": Menu(lambda ctx: ctx._("Eligibility: choose"), eligibility_options),
     "eligibility_all": Info(eligibility_all_text),
@@ -529,4 +540,5 @@ JOURNEYS: dict[str, Screen] = {
     "complaint_status": Input(lambda ctx: ctx._("Enter the complaint number:"), accept_tracking_number),
     "complaint_status_result": Info(complaint_status_text),
     "complaint_not_found": Info(lambda ctx: no_such_complaint(ctx.locale)),
+    **OUTLET_JOURNEYS,
 }

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from foundation.i18n import ROMANIZED_BANGLA, format_number, translate
 from grievance.intake import Filing, file_grievance
 from grievance.models import Category, Channel
+from registry import redemption_labels, redemptions
 from registry.eligibility.engine import (
     CriterionResult,
     Decision,
@@ -22,11 +23,22 @@ from registry.eligibility.engine import (
 from registry.eligibility.explain import programme_name, summarise_decision
 from registry.etokens import post_entry
 from registry.labels import payment_status_label
-from registry.models import District, Gender, MaritalStatus, Payment, PaymentStatus, Programme, Upazila
+from registry.models import (
+    District,
+    Gender,
+    MaritalStatus,
+    Payment,
+    PaymentStatus,
+    Programme,
+    RedemptionChannel,
+    Upazila,
+)
 from tests.factories import make_citizen, make_enrolment, make_household, make_payment, make_wallet
+from tests.redemption_support import funded_wallet, make_outlet
 from ussd_app.budget import ScreenBudget
 from ussd_app.engine import HOME_SCREEN, RESUME_SCREEN, Context, GatewayConfig, HopDatabase, NavLabels
 from ussd_app.journeys import JOURNEYS
+from ussd_app.outlet_journeys import OUTLET, OUTLET_JOURNEYS, WAITING_SCREEN
 from ussd_app.render import Footer, paginate, text_tokens
 from ussd_app.screens import Info, Input, Invalid
 from ussd_app.state import Frame, SessionState
@@ -163,6 +175,8 @@ def test_every_page_of_every_screen_fits(app, session, worst_case, gateway, lang
     params = _params(session, worst_case)
     checked = 0
     for screen_id in JOURNEYS:
+        if screen_id in OUTLET_JOURNEYS:
+            continue  # test_every_outlet_and_redemption_page_fits, with an outlet's worst case
         for screen_params in params.get(screen_id, [{}]):
             if not registered and screen_id in CALLER_ONLY:
                 continue  # an unregistered phone cannot reach these
@@ -318,6 +332,8 @@ def test_no_sentence_is_cut_unless_it_alone_is_longer_than_a_page(
     for screen_id, screen in JOURNEYS.items():
         if not isinstance(screen, Info) or (not registered and screen_id in CALLER_ONLY):
             continue
+        if screen_id in OUTLET_JOURNEYS:
+            continue  # their texts are one or two sentences (test_every_outlet_and_redemption_page_fits)
         for screen_params in params.get(screen_id, [{}]):
             stack = [Frame(HOME_SCREEN), Frame(screen_id, screen_params)]
             context = _context(engine, session, worst_case, config, locale, stack, registered)
@@ -384,3 +400,96 @@ def test_another_persons_answer_fits_one_page_whatever_decided_it(app, session, 
         footer, notices = Footer(more, back_home), Footer(f"{wrong} {more}", f"{wrong} {back_home}")
         pages = paginate("", text_tokens(text), config.budget, footer, notices)
         assert len(pages) == 1, (criterion, locale, [p.text for p in pages])
+
+
+# -- the outlet's menu and the beneficiary's answer ---------------------------------------
+MAX_QUANTITY = "99999.5"
+
+
+@pytest.fixture
+def busy_outlet(session, worst_case):
+    """An outlet with 200-character names, five redemptions of the largest quantity awaiting a
+    code and two completed today, of programmes with the longest names."""
+    outlet = make_outlet(session, programmes=("FFP", "VGF"), name_en="A" * 200, name_bn="অ" * 200)
+    for n in range(7):
+        citizen = make_citizen(session, mobile=f"+88017139999{n:02d}")
+        funded_wallet(session, citizen, "FFP" if n % 2 else "VGF", balance="99999.5")
+        started = redemptions.start(
+            session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(MAX_QUANTITY), None, RedemptionChannel.API
+        )
+        if n >= 5:
+            redemptions.confirm_code(session, outlet, started.redemption.id, started.code)
+    return outlet
+
+
+def _outlet_params(session, context) -> dict[str, list[dict]]:
+    codes = list(session.scalars(select(Programme.code)))
+    what = {"quantity": MAX_QUANTITY, "unit": "kg rice"}
+    refusals = [
+        {"reason": reason.value, "programmes": codes[:4], "tries_left": 2, "step": step}
+        for reason in redemptions.Reason
+        for step in ("0.5", "1")
+    ]
+    left = context._(
+        "Done: you were given %(what)s. E-token left: %(balance)s.",
+        what=f"{MAX_QUANTITY} kg rice",
+        balance=f"{MAX_QUANTITY} kg rice",
+    )
+    answers = [
+        left,
+        context._("Refused: nothing was given, your e-token is unchanged."),
+        *(
+            redemption_labels.beneficiary_refusal(context.locale, redemptions.Refused(reason))
+            for reason in redemptions.Reason
+        ),
+    ]
+    return {
+        "outlet_programme": [{"beneficiary": "x", "programmes": codes}],
+        "outlet_quantity": [{"beneficiary": "x", "programme": "FFP", "unit": unit} for unit in ("kg rice", "voucher")],
+        "outlet_code": [{"redemption": -1, "sent": True, **what}, {"redemption": -1, **what}],
+        "outlet_done": [{**what, "balance": MAX_QUANTITY}],
+        "outlet_refused": refusals,
+        WAITING_SCREEN: [{"redemption": -1, "outlet_en": "A" * 200, "outlet_bn": "অ" * 200, **what}],
+        "redemption_answered": [{"text": text} for text in answers],
+    }
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_every_outlet_and_redemption_page_fits(app, session, worst_case, busy_outlet, gateway, language):
+    """Each page of the operator's screens (and their home, the outlet menu) and of the
+    beneficiary's answer, as shown and with the longest notice it can give."""
+    engine = app.extensions["sahayata.ussd"]
+    config = GATEWAYS[gateway]
+    locale = _locale(language, config)
+    probe = _context(engine, session, worst_case, config, locale, [Frame(HOME_SCREEN)])
+    params = _outlet_params(session, probe)
+    notices = [
+        probe._("Choose a number from the list."),
+        redemption_labels.refusal(locale, redemptions.Refused(redemptions.Reason.BAD_BENEFICIARY)),
+        redemption_labels.refusal(locale, redemptions.Refused(redemptions.Reason.WRONG_CODE, tries_left=2)),
+        redemption_labels.refusal(locale, redemptions.Refused(redemptions.Reason.BAD_QUANTITY)),
+    ]
+    checked = 0
+    for screen_id in [HOME_SCREEN, *OUTLET_JOURNEYS]:
+        for screen_params in params.get(screen_id, [{}]):
+            for taught in (False, True):
+                stack = (
+                    [Frame(HOME_SCREEN)]
+                    if screen_id == HOME_SCREEN
+                    else [Frame(HOME_SCREEN), Frame(screen_id, dict(screen_params))]
+                )
+                context = _context(engine, session, worst_case, config, locale, stack)
+                context.state.kept[OUTLET] = busy_outlet.id
+                context.state.taught = taught
+                pages = engine.render_all_pages(context)
+                for page in pages:
+                    assert config.budget.fits(page.text), (screen_id, locale, str(config.budget.measure(page.text)))
+                    for notice in notices:
+                        context.state.notice = notice
+                        shown = engine._render(context).text
+                        assert config.budget.fits(shown), (screen_id, locale, shown)
+                    context.state.notice = None
+                    context.state.frame.page += 1
+                    checked += 1
+    assert checked > len(OUTLET_JOURNEYS)
