@@ -58,11 +58,20 @@ def code_answered(
         except redemptions.Refused:
             return None
         return Answered(RedemptionAnswer.CONFIRMED, locale=question.locale)
+    return not_me(session, phone, redemption.id, channel, question.locale)
+
+
+def not_me(session: Session, phone: str, redemption_id: int, channel: Channel, locale: str) -> Answered:
+    """The beneficiary says a redemption is not theirs, on any channel (an SMS "2" to the code,
+    "No, not me" on USSD): refused if it still awaits its code, its code question closed, and
+    the complaint filed; commits."""
+    redemption = session.get_one(Redemption, redemption_id)
     # Expired or finished meanwhile: nothing is left to refuse, but the attempt is reported.
     if redemption.status is RedemptionStatus.AWAITING_CODE:
         with contextlib.suppress(redemptions.Refused):
-            redemptions.decide_as_beneficiary(session, citizen_id, redemption.id, accept=False)
-    return _file(session, question, phone, channel, RedemptionAnswer.REFUSED)
+            redemptions.decide_as_beneficiary(session, redemption.citizen_id, redemption.id, accept=False)
+    questions.close(session, QuestionKind.REDEMPTION_CODE, redemption_id)
+    return _file(session, redemption_id, locale, phone, channel, RedemptionAnswer.REFUSED)
 
 
 def receipt_answered(
@@ -74,13 +83,13 @@ def receipt_answered(
         return None
     if said_yes:
         return Answered(RedemptionAnswer.RECEIPT_OK, locale=question.locale)
-    return _file(session, question, phone, channel, RedemptionAnswer.DISPUTED)
+    return _file(session, redemption.id, question.locale, phone, channel, RedemptionAnswer.DISPUTED)
 
 
 def _file(
-    session: Session, question: CitizenQuestion, phone: str, channel: Channel, outcome: RedemptionAnswer
+    session: Session, redemption_id: int, locale: str, phone: str, channel: Channel, outcome: RedemptionAnswer
 ) -> Answered:
-    redemption = session.get_one(Redemption, question.subject_id, populate_existing=True)
+    redemption = session.get_one(Redemption, redemption_id, populate_existing=True)
     outlet = session.get_one(Outlet, redemption.outlet_id)
     # For the redress officer: what, where and when, in a form they can search by outlet.
     when = redemption.started_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -96,9 +105,9 @@ def _file(
         programme_code=redemption.programme_code,
         text=text,
         channel=channel,
-        locale=question.locale,
+        locale=locale,
         citizen_id=redemption.citizen_id,
         redemption_id=redemption.id,
     )
     filed = file_grievance(session, filing)  # commits the answer with the complaint
-    return Answered(outcome, filed.tracking_number, question.locale)
+    return Answered(outcome, filed.tracking_number, locale)

@@ -21,6 +21,9 @@ from typing import Any
 from sqlalchemy import select
 
 from foundation.masking import mask_account_number
+from grievance.labels import filed_answer
+from grievance.models import Channel
+from grievance.redemption_answers import not_me
 from registry.eligibility.explain import programme_name
 from registry.labels import unit_label
 from registry.models import Citizen, Outlet, RedemptionChannel
@@ -295,6 +298,16 @@ def waiting_title(ctx: Context) -> str:
 def _answer(accept: bool):
     def answer(ctx: Context):
         params = ctx.params
+        if not accept:
+            # "Not me" is a report, not only a refusal: the same complaint as an SMS "2".
+            filed = not_me(ctx.transactional_db, ctx.state.phone, params["redemption"], Channel.USSD, ctx.locale)
+            text = " ".join(
+                [
+                    ctx._("Refused: nothing was given, your e-token is unchanged."),
+                    filed_answer(ctx.locale, filed.tracking_number or "", duplicate=False),
+                ]
+            )
+            return Go("redemption_answered", {"text": text}, replace=True)
         try:
             confirmed = decide_as_beneficiary(
                 ctx.transactional_db, ctx.state.citizen_id, params["redemption"], accept=accept
@@ -302,14 +315,11 @@ def _answer(accept: bool):
         except Refused as refused:
             return Go("redemption_answered", {"text": beneficiary_refusal(ctx.locale, refused)}, replace=True)
         what = _what(ctx, params["quantity"], params["unit"])
-        if accept:
-            text = ctx._(
-                "Done: you were given %(what)s. E-token left: %(balance)s.",
-                what=what,
-                balance=_what(ctx, confirmed.balance_left, confirmed.unit),
-            )
-        else:
-            text = ctx._("Refused: nothing was given, your e-token is unchanged.")
+        text = ctx._(
+            "Done: you were given %(what)s. E-token left: %(balance)s.",
+            what=what,
+            balance=_what(ctx, confirmed.balance_left, confirmed.unit),
+        )
         return Go("redemption_answered", {"text": text}, replace=True)
 
     return answer

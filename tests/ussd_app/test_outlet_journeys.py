@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from foundation.clock import utcnow
+from grievance.models import Category, Channel, Grievance
 from registry import redemptions
 from registry.etokens import ledger_sum
 from registry.models import ETokenWallet, Language, Redemption, RedemptionChannel, RedemptionStatus
@@ -304,7 +305,13 @@ def test_the_beneficiary_says_not_me_and_nothing_is_given(client, session, outle
     assert screen.startswith("CON Karim Rice Dealer wants to give you 30 kg rice.\n1 Yes, it is me\n2 No, not me")
     answered = phone.press("2")
     assert "nothing was given" in answered, answered
-    assert session.scalars(select(Redemption)).one().status is RedemptionStatus.REFUSED
+    refused = session.scalars(select(Redemption)).one()
+    assert refused.status is RedemptionStatus.REFUSED
+    # "Not me" is reported as an SMS "2" is: a sensitive complaint about this redemption,
+    # for the programme ministry's redress officer, with its number on the screen.
+    complaint = session.scalars(select(Grievance).where(Grievance.redemption_id == refused.id)).one()
+    assert complaint.category is Category.ETOKEN_TAKEN and complaint.channel is Channel.USSD
+    assert complaint.tracking_number in answered
     assert _wallet(session, wallet.id).balance == Decimal(30)
     assert phone.press("00").startswith("CON Sahayata")
     # Refused: the operator's code no longer works.
