@@ -271,16 +271,28 @@ class _Room:
     """Whether a text fits a page alone: with either navigation line below it, and with
     either notice above it."""
 
-    __slots__ = ("_budget", "_lines")
+    __slots__ = ("_budget", "_lines", "_surely")
 
     def __init__(self, budget: ScreenBudget, footer: Footer, notices: Footer) -> None:
         self._budget = budget
         self._lines = tuple(size_of(line) for line in (footer.more, footer.last, notices.more, notices.last))
+        # Most groups are a few words: a text this short fits beside the widest line under the
+        # stricter of the two counts, whatever its characters, without checking each line.
+        widest = max(max(line.septets, line.units) for line in self._lines) + NEWLINE.units
+        lines_ascii = not any(line.non_ascii for line in self._lines)
+        strictest = min(budget.gsm7_limit, budget.ucs2_limit)
+        self._surely = strictest - widest if lines_ascii or not budget.ascii_only else -1
 
     def __call__(self, text: str) -> bool:
         return self.size(size_of(text))
 
     def size(self, size: Size) -> bool:
+        if (
+            size.septets <= self._surely
+            and size.units <= self._surely
+            and not (size.non_ascii and self._budget.ascii_only)
+        ):
+            return True
         return all(_lines_fit(self._budget, size, line) for line in self._lines)
 
 
