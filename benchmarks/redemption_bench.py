@@ -253,7 +253,16 @@ def main() -> None:
         help="offered load of the latency phase, as a share of the calls/s the service took in the round (0: skip)",
     )
     parser.add_argument("--paced-redemptions", type=int, default=1_000, help="redemptions in the latency phase")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N redemptions in this process through Flask's test client under cProfile (no servers)",
+    )
     args = parser.parse_args()
+    if args.profile:
+        return profile(args.outlets, args.wallets, args.profile)
     per_round = args.redemptions + (args.paced_redemptions if args.paced_load else 0)
     if args.operators + args.rounds * per_round > args.wallets:
         sys.exit("--wallets must cover the warm-up and every round's redemptions (each wallet is redeemed once)")
@@ -326,11 +335,65 @@ def main() -> None:
             )
 
 
+def profile(outlets: int, wallets: int, redemptions: int) -> None:
+    """Where a start and a confirm spend their CPU, by cProfile, in process: the same calls
+    through the test client (whose own share is in every figure) after a warm-up."""
+    import cProfile
+    import pstats
+
+    from sahayata.app import create_app
+
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    with scratch_database("redemption_profile") as database_url:
+        fixtures = prepare(database_url, redis_url, outlets, min(wallets, 2 * redemptions + 100))
+        client = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url}).test_client()
+        phone = psycopg.connect(
+            make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+        )
+        wallets_left = Wallets(len(fixtures.beneficiaries))
+
+        def redeem(number: int, profiler: cProfile.Profile | None) -> None:
+            headers = {"Authorization": f"Bearer {fixtures.tokens[number % len(fixtures.tokens)]}"}
+            body = {
+                "beneficiary": fixtures.beneficiaries[wallets_left.take()],
+                "quantity": 1,
+                "request_id": f"p{number}",
+            }
+            if profiler:
+                profiler.enable()
+            started = client.post(START_URL, json=body, headers=headers)
+            if profiler:
+                profiler.disable()
+            assert started.status_code == 201, started.json
+            code = code_received(phone, started.json["id"])
+            if profiler:
+                profiler.enable()
+            confirmed = client.post(f"{START_URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
+            if profiler:
+                profiler.disable()
+            assert confirmed.status_code == 200, confirmed.json
+
+        for number in range(50):
+            redeem(number, None)
+        profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
+        began = time.process_time()
+        for number in range(50, 50 + redemptions):
+            redeem(number, profiler)
+        spent = time.process_time() - began
+        print(
+            f"{redemptions} redemptions in process: {spent / (2 * redemptions) * 1e3:.2f} ms CPU per call (with the code reads)"
+        )
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(30)
+        phone.close()
+
+
 def prepare(database_url: str, redis_url: str, outlets: int, wallets: int) -> Fixtures:
     """Outlets with tokens and funded wallets, every table written by COPY."""
     from redis import Redis
 
-    from foundation.bulk import insert_new
+    from foundation.bulk import insert_new, upsert
     from foundation.db import db_session
     from registry.models import (
         Citizen,
@@ -410,8 +473,11 @@ def prepare(database_url: str, redis_url: str, outlets: int, wallets: int) -> Fi
                 for n in range(outlets)
             ],
         )
-        insert_new(
-            session, OutletProgramme.__table__, [{"outlet_id": oid, "programme_code": "FFP"} for oid in outlet_ids]
+        upsert(
+            session,
+            OutletProgramme.__table__,
+            [{"outlet_id": oid, "programme_code": "FFP"} for oid in outlet_ids],
+            ["outlet_id", "programme_code"],
         )
         session.commit()
         session.execute(select(1))  # a new transaction for ANALYZE's view of the committed rows
