@@ -28,6 +28,7 @@ import argparse
 import http.client
 import json
 import os
+import queue
 import random
 import re
 import secrets
@@ -53,6 +54,7 @@ from benchmarks.ussd_bench import GUNICORN, Run, free_port, start_gunicorn, stop
 from foundation.i18n import to_ascii_digits  # noqa: E402
 
 START_URL = "/api/outlets/redemptions"
+PHONE_CONNECTIONS = 4
 BALANCE = Decimal(30)  # kg rice: one month's FFP ration
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
@@ -152,7 +154,6 @@ def drive(
         done_at: list[tuple[float, bool]] = []
         pauses = random.Random(index)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        phone = psycopg.connect(dsn, autocommit=True) if dsn else None
         try:
             while True:
                 with lock:
@@ -162,7 +163,7 @@ def drive(
                 if number is None:
                     break
                 token = fixtures.tokens[number % len(fixtures.tokens)]
-                if phone is None:
+                if phones is None:
                     body = {"beneficiary": "01700000000", "quantity": 1, "request_id": f"bare-{number}"}
                     _, _, done = call(connection, START_URL, token, body, pauses, starts)
                     done_at.append((done, False))
@@ -176,7 +177,11 @@ def drive(
                     raise RuntimeError(f"start answered {status}: {answer[:200]!r}")
                 done_at.append((done, False))
                 redemption_id = json.loads(answer)["id"]
-                code = code_received(phone, redemption_id)
+                phone = phones.get()
+                try:
+                    code = code_received(phone, redemption_id)
+                finally:
+                    phones.put(phone)
                 path = f"{START_URL}/{redemption_id}/confirm"
                 status, answer, done = call(connection, path, token, {"code": code}, pauses, confirms)
                 if status != 200 or json.loads(answer)["status"] != "completed":
@@ -184,19 +189,28 @@ def drive(
                 done_at.append((done, True))
         finally:
             connection.close()
-            if phone is not None:
-                phone.close()
         with lock:
             result.starts.extend(starts)
             result.confirms.extend(confirms)
             finished.extend(done_at)
 
+    # The phones read their SMS through a few shared connections: one each would take 64 of
+    # PostgreSQL's connections beside the workers' pools.
+    phones: queue.SimpleQueue[psycopg.Connection] | None = None
+    if dsn:
+        phones = queue.SimpleQueue()
+        for _ in range(PHONE_CONNECTIONS):
+            phones.put(psycopg.connect(dsn, autocommit=True))
     threads = [threading.Thread(target=operator, args=(i,)) for i in range(operators)]
     began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        while phones is not None and not phones.empty():
+            phones.get().close()
     if len(finished) != 2 * redemptions:
         raise SystemExit("an operator failed (see above)")
     until = exhausted[0] if exhausted else time.perf_counter()
@@ -381,7 +395,8 @@ def profile(outlets: int, wallets: int, redemptions: int) -> None:
             redeem(number, profiler)
         spent = time.process_time() - began
         print(
-            f"{redemptions} redemptions in process: {spent / (2 * redemptions) * 1e3:.2f} ms CPU per call (with the code reads)"
+            f"{redemptions} redemptions in process: {spent / (2 * redemptions) * 1e3:.2f} ms CPU per call"
+            " (with the code reads)"
         )
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(60)
