@@ -17,6 +17,9 @@ from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+# Up to this many rows, insert_new sends one INSERT … VALUES instead of a COPY into a staging table.
+SMALL_BATCH = 20
+
 
 def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
@@ -163,15 +166,19 @@ def insert_new(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str] | None = None
 ) -> list[int]:
     """Insert rows, skipping any that would break a unique constraint (on ``keys``, or any);
-    returns the ids of the rows inserted. On PostgreSQL by COPY, like ``upsert``."""
+    returns the ids of the rows inserted. On PostgreSQL by COPY, like ``upsert``, except a
+    handful of rows (one SMS of a redemption), which go as one INSERT … VALUES: a staging
+    table is created and dropped in the system catalogs each transaction, which cost more
+    round trips and server CPU than the rows themselves."""
     if not rows:
         return []
     columns = list(rows[0])
-    if _is_postgresql(session):
+    if _is_postgresql(session) and len(rows) > SMALL_BATCH:
         staging = _staging_table(session, table, columns)
         _copy_rows(session, staging, columns, rows)
         statement = postgresql.insert(table).from_select(columns, select(*(staging.c[c] for c in columns)))
         statement = statement.on_conflict_do_nothing(index_elements=list(keys) if keys else None)
         return list(session.execute(statement.returning(table.c.id)).scalars())
-    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+    insert = postgresql.insert if _is_postgresql(session) else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
     return list(session.execute(statement.returning(table.c.id), list(rows)).scalars())

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from foundation.bulk import in_rows, upsert
+from foundation.bulk import SMALL_BATCH, in_rows, insert_new, upsert
 from registry.models import Citizen, Household
 
 
@@ -39,3 +39,28 @@ def test_in_rows_matches_whole_keys_not_each_column_on_its_own(session, two_citi
     wanted = [(rahima, rahima_born), (karim, rahima_born), ("9999999999", karim_born)]
     found = session.scalars(select(Citizen.nid).where(in_rows(session, (Citizen.nid, Citizen.date_of_birth), wanted)))
     assert list(found) == [rahima]
+
+
+def _staging_tables(session) -> int:
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    return session.scalar(
+        text("SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'staging_%'")
+    )
+
+
+def test_insert_new_of_a_few_rows_skips_duplicates_without_a_staging_table(session):
+    """One SMS of a redemption must not create and drop a temporary table per transaction."""
+    first = insert_new(session, Household.__table__, households(90, 2), ["external_id"])
+    again = insert_new(session, Household.__table__, households(90, 3), ["external_id"])
+    assert len(first) == 2 and len(again) == 1 and again[0] not in first
+    assert _staging_tables(session) == 0
+    assert session.scalar(select(func.count()).select_from(Household)) == 3
+
+
+def test_insert_new_of_a_batch_goes_by_copy_through_a_staging_table(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite writes without a staging table (CI's second pass runs this)")
+    ids = insert_new(session, Household.__table__, households(91, SMALL_BATCH + 1), ["external_id"])
+    assert len(ids) == SMALL_BATCH + 1
+    assert _staging_tables(session) == 1
