@@ -141,32 +141,35 @@ def _main_options(locale: str, registered: bool) -> tuple[Option, ...]:
 # and date of birth) gives the decision and the name of the deciding criterion only: knowing
 # someone's NID and birthday must not reveal their income, land, disability or enrolments.
 def eligibility_options(ctx: Context) -> list[Option]:
-    own = tuple(_callers_programmes(ctx))
-    return list(_eligibility_menu(ctx.rulebook, ctx.locale, own, lambda: _programmes_own_first(ctx, callers_own=True)))
+    def build(ordered: list[str]) -> tuple[Option, ...]:
+        return (
+            Option(ctx._("All programmes"), Go("eligibility_all")),
+            *(Option(_short_name(ctx, code), Go("eligibility_result", {"programme": code})) for code in ordered),
+        )
+
+    return list(_programme_menu(ctx, ("eligibility",), build))
 
 
-# The menu is the same for every caller who receives the same programmes, in one locale,
-# and is both shown and then read back for the key pressed: built once per rule book,
-# locale and set of own programmes (a handful of combinations), not twice a session.
-_ELIGIBILITY_MENUS: dict[tuple[int, str, tuple[str, ...]], tuple[RuleBook, tuple[Option, ...]]] = {}
-_MENUS_KEPT = 512
+# A menu of programmes, the caller's own first, is the same for every caller who receives the
+# same programmes, in one locale, and is both shown and then read back for the key pressed:
+# built once per rule book, locale, set of own programmes (a handful of combinations) and
+# what the menu is for, not twice a session.
+_PROGRAMME_MENUS: dict[tuple, tuple[RuleBook, tuple[Option, ...]]] = {}
+_MENUS_KEPT = 1024
 
 
-def _eligibility_menu(book: RuleBook, locale: str, own: tuple[str, ...], ordered) -> tuple[Option, ...]:
-    key = (id(book), locale, own)
-    found = _ELIGIBILITY_MENUS.get(key)
+def _programme_menu(ctx: Context, purpose: tuple, build) -> tuple[Option, ...]:
+    """``build(programme codes, own first)``, remembered; ``purpose`` tells menus apart (and
+    carries whatever else their options depend on)."""
+    book, own = ctx.rulebook, tuple(_callers_programmes(ctx))
+    key = (id(book), ctx.locale, own, *purpose)
+    found = _PROGRAMME_MENUS.get(key)
     if found is not None and found[0] is book:  # the entry keeps its book, so no other has its id
         return found[1]
-    options = (
-        Option(translate(locale, "All programmes"), Go("eligibility_all")),
-        *(
-            Option(programme_name(code, locale, book, short=True), Go("eligibility_result", {"programme": code}))
-            for code in ordered()
-        ),
-    )
-    if len(_ELIGIBILITY_MENUS) >= _MENUS_KEPT:
-        _ELIGIBILITY_MENUS.clear()
-    _ELIGIBILITY_MENUS[key] = (book, options)
+    options = build(_programmes_own_first(ctx, callers_own=True))
+    if len(_PROGRAMME_MENUS) >= _MENUS_KEPT:
+        _PROGRAMME_MENUS.clear()
+    _PROGRAMME_MENUS[key] = (book, options)
     return options
 
 
@@ -408,21 +411,28 @@ def enrol_office_text(ctx: Context) -> str:
 
 # -- complaints ---------------------------------------------------------------------------
 def complaint_category_options(ctx: Context) -> list[Option]:
-    return [
-        Option(category_label(ctx.locale, c), Go("complaint_programme", {"category": c.value}))
+    return list(_category_options(ctx.locale))
+
+
+@functools.lru_cache(maxsize=16)  # the same menu for everyone in a locale
+def _category_options(locale: str) -> tuple[Option, ...]:
+    return tuple(
+        Option(category_label(locale, c), Go("complaint_programme", {"category": c.value}))
         for c in Category
         if c.citizen_chooses
-    ]
+    )
 
 
 def complaint_programme_options(ctx: Context) -> list[Option]:
     chosen = {"category": ctx.params["category"]}
-    options = [
-        Option(_short_name(ctx, code), Go("complaint_text", {**chosen, "programme": code}))
-        for code in _programmes_own_first(ctx, callers_own=True)
-    ]
-    options.append(Option(ctx._("Not about a programme"), Go("complaint_text", {**chosen, "programme": None})))
-    return options
+
+    def build(ordered: list[str]) -> tuple[Option, ...]:
+        return (
+            *(Option(_short_name(ctx, code), Go("complaint_text", {**chosen, "programme": code})) for code in ordered),
+            Option(ctx._("Not about a programme"), Go("complaint_text", {**chosen, "programme": None})),
+        )
+
+    return list(_programme_menu(ctx, ("complaint", chosen["category"]), build))
 
 
 def accept_complaint_text(ctx: Context, text: str):
