@@ -179,6 +179,12 @@ class QuestionKind(enum.StrEnum):
     REDEMPTION_CODE = "redemption_code"  # a redemption's id: the code's SMS, "not you? reply 2"
     REDEMPTION_RECEIPT = "redemption_receipt"  # a redemption's id: the receipt, "not you? reply 2"
 
+    @property
+    def takes_yes(self) -> bool:
+        """Whether a "1" may answer it. A redemption's SMS offers only "2" (not me): a "1" meant
+        for another question must never hand over someone's e-token without their code."""
+        return self not in (QuestionKind.REDEMPTION_CODE, QuestionKind.REDEMPTION_RECEIPT)
+
 
 class CitizenQuestion(Base):
     """A yes/no question a phone was asked, and its answer. A bare "1" or "2" answers the

@@ -103,7 +103,7 @@ def answer(
     known = handlers()
     skipped: list[int] = []
     while True:
-        question = _latest_open(session, phone, skipped, kind)
+        question = _latest_open(session, phone, skipped, kind, said_yes)
         if question is None:
             session.commit()  # questions found stale are closed all the same
             return Answered(NoQuestion.NOTHING_TO_ANSWER)
@@ -162,12 +162,16 @@ def _open(phone: str):
     )
 
 
-def _latest_open(session: Session, phone: str, skipped: list[int], kind: QuestionKind | None) -> CitizenQuestion | None:
+def _latest_open(
+    session: Session, phone: str, skipped: list[int], kind: QuestionKind | None, said_yes: bool
+) -> CitizenQuestion | None:
     # Locked: the same "2" delivered twice at once (a provider's retry) answers once; the
     # second waits, then finds the question answered.
     query = _open(phone)
     if kind is not None:
         query = query.where(CitizenQuestion.kind == kind)
+    if said_yes:  # a "1" passes by the questions that offer only "2"
+        query = query.where(CitizenQuestion.kind.in_([k for k in QuestionKind if k.takes_yes]))
     if skipped:
         query = query.where(CitizenQuestion.id.not_in(skipped))
     return session.scalars(query.limit(1).with_for_update()).first()

@@ -2,8 +2,9 @@
 brings it: the code's SMS asks "not you? reply 2" while the code is valid, the receipt asks
 the same for 7 days (notices.redemptions opens both questions).
 
-- "1" to the code: the beneficiary confirms on their own phone (their phone is the proof
-  the code would be) and the wallet is debited; "1" to the receipt: nothing to dispute.
+- "1" answers neither: the SMS offers only "2", and a "1" meant for another question (did you
+  receive your allowance?) must never hand over an e-token without its code. The beneficiary
+  confirms a redemption on USSD, where the screen names it (ussd_app), or gives the code.
 - "2" to the code: the redemption is refused if it still awaits its code, and in any case a
   complaint "e-token taken without me" is filed: someone at that outlet tried to take it.
 - "2" to the receipt: the same complaint about the completed redemption. The debit stays;
@@ -31,10 +32,8 @@ from registry.models import Outlet, Redemption, RedemptionStatus
 
 
 class RedemptionAnswer(enum.Enum):
-    CONFIRMED = "confirmed"  # "1" to the code: completed, the wallet debited
     REFUSED = "refused"  # "2" to the code: refused (if it still waited) and a complaint filed
     DISPUTED = "disputed"  # "2" to the receipt: a complaint filed, the debit stays
-    RECEIPT_OK = "receipt ok"  # "1" to the receipt
 
 
 def register(app: Flask) -> None:
@@ -49,15 +48,8 @@ def code_answered(
     """The handler of the code's "not you? reply 2". None when a "1" comes too late (the code
     expired, or the operator finished it meanwhile): the answer goes to the next question."""
     redemption = session.get(Redemption, question.subject_id)
-    if redemption is None:
+    if redemption is None or said_yes:  # a "1" never reaches it (QuestionKind.takes_yes)
         return None
-    citizen_id = redemption.citizen_id
-    if said_yes:
-        try:
-            redemptions.decide_as_beneficiary(session, citizen_id, redemption.id, accept=True)
-        except redemptions.Refused:
-            return None
-        return Answered(RedemptionAnswer.CONFIRMED, locale=question.locale)
     return not_me(session, phone, redemption.id, channel, question.locale)
 
 
@@ -79,10 +71,8 @@ def receipt_answered(
 ) -> Answered | None:
     """The handler of the receipt's "not you? reply 2 within 7 days"."""
     redemption = session.get(Redemption, question.subject_id)
-    if redemption is None or redemption.status is not RedemptionStatus.COMPLETED:
+    if redemption is None or redemption.status is not RedemptionStatus.COMPLETED or said_yes:
         return None
-    if said_yes:
-        return Answered(RedemptionAnswer.RECEIPT_OK, locale=question.locale)
     return _file(session, redemption.id, question.locale, phone, channel, RedemptionAnswer.DISPUTED)
 
 

@@ -322,7 +322,6 @@ _ANSWER_WORDING: dict[object, Callable[[_Reply, questions.Answered], str]] = {
         "Sorry. Complaint %(number)s is filed: payment not received. The office will tell you what it finds.",
         number=_number(r, a),
     ),
-    RedemptionAnswer.CONFIRMED: lambda r, a: r._("Thank you. The e-token is handed over and your balance updated."),
     RedemptionAnswer.REFUSED: lambda r, a: r._(
         "Stopped: nothing is handed over. Complaint %(number)s is filed: e-token taken without you.",
         number=_number(r, a),
@@ -331,5 +330,4 @@ _ANSWER_WORDING: dict[object, Callable[[_Reply, questions.Answered], str]] = {
         "Complaint %(number)s is filed: e-token taken without you. The ministry will look into it.",
         number=_number(r, a),
     ),
-    RedemptionAnswer.RECEIPT_OK: lambda r, a: r._("Thank you for confirming."),
 }

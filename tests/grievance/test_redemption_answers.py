@@ -19,7 +19,7 @@ from registry import redemptions
 from registry.models import ETokenWallet, PaymentConfirmation, Redemption, RedemptionChannel, RedemptionStatus
 from staff.scope import visible
 from tests.factories import make_payment, make_staff
-from tests.redemption_support import balance_matches_ledger, beneficiary, make_outlet
+from tests.redemption_support import beneficiary, make_outlet
 
 
 @pytest.fixture
@@ -92,15 +92,33 @@ def test_two_to_the_code_refuses_and_files_a_sensitive_complaint_for_the_redress
     assert _sees(session, redress_officer, grievance)
 
 
-def test_one_to_the_code_confirms_and_debits(session, started):
+def test_one_never_hands_over_an_e_token_it_goes_to_the_question_that_offers_one(session, started):
+    """A rogue dealer's redemption waits for its code while the citizen, at home, answers "1"
+    to "did you receive your allowance?", asked before it: the "1" answers the payment, and
+    nothing is handed over."""
     _, citizen, start = started
+    payment = make_payment(session, citizen, "OAA", cycle="2026-10")
+    session.add(PaymentConfirmation(payment_id=payment.id, asked_at=dt.datetime.now(dt.UTC)))
+    asked = ask(session, citizen.mobile, QuestionKind.PAYMENT_RECEIVED, payment.id, "bn", CONFIRMATION_OPEN_FOR)
+    asked.asked_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)  # before the dealer's code
+    session.commit()
+    newest = session.scalars(select(CitizenQuestion).order_by(CitizenQuestion.asked_at.desc())).first()
+    assert newest.kind is QuestionKind.REDEMPTION_CODE
     answered = answer(session, citizen.mobile, True, Channel.SMS)
-    assert answered.outcome is RedemptionAnswer.CONFIRMED and answered.tracking_number is None
+    assert answered.outcome is Confirmation.RECEIVED
     session.expire_all()
     redemption = session.get(Redemption, start.redemption.id)
-    assert redemption.status is RedemptionStatus.COMPLETED
-    assert _balance(session, redemption) == Decimal(20)
-    assert balance_matches_ledger(session, redemption.wallet_id)
+    assert redemption.status is RedemptionStatus.AWAITING_CODE and _balance(session, redemption) == Decimal(30)
+    assert session.get(PaymentConfirmation, payment.id).received is True
+
+
+def test_one_with_only_redemption_questions_open_answers_nothing(session, started):
+    outlet, citizen, start = started
+    assert answer(session, citizen.mobile, True, Channel.SMS).outcome is NoQuestion.NOTHING_TO_ANSWER
+    redemptions.confirm_code(session, outlet, start.redemption.id, start.code)  # now the receipt is open too
+    assert answer(session, citizen.mobile, True, Channel.SMS).outcome is NoQuestion.NOTHING_TO_ANSWER
+    session.expire_all()
+    assert session.scalars(select(CitizenQuestion.answered_at.is_not(None))).all() == [False, False]
     assert session.scalars(select(Grievance)).all() == []
 
 
@@ -116,14 +134,6 @@ def test_two_to_the_receipt_within_seven_days_files_and_the_debit_stays(session,
     grievance = session.scalars(select(Grievance)).one()
     assert (grievance.category, grievance.redemption_id) == (Category.ETOKEN_TAKEN, redemption.id)
     assert outlet.code in grievance.text
-
-
-def test_one_to_the_receipt_closes_its_question_and_files_nothing(session, started):
-    outlet, citizen, start = started
-    redemptions.confirm_code(session, outlet, start.redemption.id, start.code)
-    assert answer(session, citizen.mobile, True, Channel.SMS).outcome is RedemptionAnswer.RECEIPT_OK
-    assert answer(session, citizen.mobile, False, Channel.SMS).outcome is NoQuestion.NOTHING_TO_ANSWER
-    assert session.scalars(select(Grievance)).all() == []
 
 
 def test_after_seven_days_two_to_the_receipt_answers_nothing(session, started, monkeypatch):
