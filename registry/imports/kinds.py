@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from foundation.bulk import in_rows, in_values, upsert
@@ -493,9 +493,23 @@ class OutletsImport(ImportKind):
 
     def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
         outlets = [{k: val for k, val in row.record.items() if k != "programmes"} for row in batch]
-        # The token is not in the file: re-importing an outlet keeps the one issued to it.
-        upsert(session, Outlet.__table__, outlets, ["code"])
         codes = [row.record["code"] for row in batch]
+        # The token is not in the file: re-importing an outlet keeps the one issued to it, unless
+        # its operator changed. A token is the operator's: a dismissed dealer's app must stop
+        # redeeming (in the new operator's name) the day the file says so.
+        operators = dict(
+            session.execute(
+                select(Outlet.code, Outlet.operator_mobile).where(in_values(session, Outlet.code, codes))
+            ).all()
+        )
+        handed_over = [
+            row.record["code"]
+            for row in batch
+            if row.record["code"] in operators and operators[row.record["code"]] != row.record["operator_mobile"]
+        ]
+        upsert(session, Outlet.__table__, outlets, ["code"])
+        if handed_over:
+            session.execute(update(Outlet).where(in_values(session, Outlet.code, handed_over)).values(token_hash=None))
         ids = dict(session.execute(select(Outlet.code, Outlet.id).where(in_values(session, Outlet.code, codes))).all())
         wanted = {(ids[row.record["code"]], code) for row in batch for code in row.record["programmes"]}
         current = set(

@@ -98,3 +98,16 @@ def test_the_same_file_twice_gives_the_same_rows_and_a_changed_list_replaces_the
     dealer = session.scalars(select(Outlet).where(Outlet.code == "FD-0001")).one()
     assert (dealer.name_en, dealer.token_hash) == ("Karim Store", "a" * 64)  # the issued token survives
     assert programmes_of(session, "FD-2") == ["VGF"]
+
+
+def test_a_new_operator_revokes_the_token_the_old_one_was_issued(session, write_csv):
+    run_import(session, "outlets", write_csv("outlets", [outlet(), outlet(code="FD-2")]))
+    for dealer in session.scalars(select(Outlet)):
+        dealer.token_hash = dealer.code.ljust(64, "x")
+    session.commit()
+    handed_over = [outlet(operator_mobile="01711 000999"), outlet(code="FD-2")]
+    run_import(session, "outlets", write_csv("outlets", handed_over, "v2.csv"))
+    session.expire_all()
+    tokens = dict(session.execute(select(Outlet.code, Outlet.token_hash)).all())
+    # The dismissed dealer's app stops; the unchanged outlet's keeps working.
+    assert tokens == {"FD-0001": None, "FD-2": "FD-2".ljust(64, "x")}
