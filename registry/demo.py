@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import random
 import tempfile
 from collections.abc import Callable
@@ -405,10 +406,11 @@ class DemoGenerator:
             samples["etoken"] = (normalise_mobile(person["mobile"]), f"{code} e-token balance")
 
 
-def _outlets_file(generator: DemoGenerator, plan: Plan, folder: Path) -> Path:
-    """The demo's dealer and clinic in the planted upazila, and a dealer in each of a few
-    other upazilas of the demo, each with its operator's phone."""
-    district = next(name for upazila_id, name in generator.upazilas[generator.district_ids[0]])
+def _outlets_file(session: Session, generator: DemoGenerator, plan: Plan, folder: Path) -> Path:
+    """The demo's dealer and clinic in the planted upazila, and a dealer in each of the three
+    other upazilas with the most rice e-tokens to give, each with its operator's phone."""
+    district_of = {upazila_id: name for places in generator.upazilas.values() for upazila_id, name in places}
+    district = district_of[plan.upazila_id]
     rows = [
         ("DEMO-DEALER-1", "Demo rice dealer", "ডেমো চাল ডিলার", "food_dealer", "FFP;VGF", district, plan.upazila_id),
         (
@@ -421,18 +423,18 @@ def _outlets_file(generator: DemoGenerator, plan: Plan, folder: Path) -> Path:
             plan.upazila_id,
         ),
     ]
-    for n, district_id in enumerate(generator.district_ids[1:4], start=2):
-        upazila_id, name = generator.upazilas[district_id][0]
+    busiest = session.scalars(
+        select(Citizen.upazila_id)
+        .join(ETokenWallet, ETokenWallet.citizen_id == Citizen.id)
+        .where(ETokenWallet.programme_code == "FFP", ETokenWallet.balance >= 10, Citizen.upazila_id != plan.upazila_id)
+        .group_by(Citizen.upazila_id)
+        .order_by(func.count().desc(), Citizen.upazila_id)
+        .limit(3)
+    ).all()
+    for n, upazila_id in enumerate(busiest, start=2):
+        bn = f"ডেমো চাল ডিলার {n}".translate(BENGALI_DIGITS)
         rows.append(
-            (
-                f"DEMO-DEALER-{n}",
-                f"Demo rice dealer {n}",
-                f"ডেমো চাল ডিলার {n}".translate(BENGALI_DIGITS),
-                "food_dealer",
-                "FFP",
-                name,
-                upazila_id,
-            )
+            (f"DEMO-DEALER-{n}", f"Demo rice dealer {n}", bn, "food_dealer", "FFP", district_of[upazila_id], upazila_id)
         )
     path = folder / "outlets.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
@@ -526,12 +528,16 @@ def generate_demo_data(
     planted_before = session.scalar(select(func.count()).select_from(Outlet).where(Outlet.code.like("DEMO-%")))
     with tempfile.TemporaryDirectory(prefix="sahayata-demo-") as folder:
         paths, samples = generator.write_files(citizens, Path(folder))
-        if generator.plan is not None:
-            paths["outlets"] = _outlets_file(generator, generator.plan, Path(folder))
-            if planted_before:
-                del paths["etokens"]
+        if generator.plan is not None and planted_before:
+            del paths["etokens"]
         reports = []
-        for kind, path in paths.items():
+        kinds: list[tuple[str, Path | Callable[[], Path]]] = list(paths.items())
+        if generator.plan is not None:  # outlets last: where the e-tokens are
+            kinds.append(
+                ("outlets", functools.partial(_outlets_file, session, generator, generator.plan, Path(folder)))
+            )
+        for kind, file in kinds:
+            path = file if isinstance(file, Path) else file()
             report = run_import(session, kind, path, batch_size=batch_size, today=as_of)
             if not report.committed:
                 raise RuntimeError(f"demo {kind} did not import: {report.problems[:3]}")
