@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, text
 from sqlalchemy.orm import Session
 
 from foundation.masking import mask_account_number, mask_mobile, mask_nid
@@ -129,6 +129,11 @@ SIGNALS: dict[str, Signal] = {
 
 def rows(session: Session, name: str, settings: Settings) -> tuple[list[str], Iterator[dict[str, Any]]]:
     """A signal's columns and its rows, masked, streamed from the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        # A signal is one statement with hundreds of expressions (a decision per programme
+        # per person): PostgreSQL's JIT compiler spends longer compiling them than the
+        # query takes to run, so it is off for the transaction that reads signals.
+        session.execute(text("SET LOCAL jit = off"))
     result = session.execute(SIGNALS[name].query(session, settings), execution_options={"yield_per": 5000})
     columns = list(result.keys())
     masks = {column: MASKS[column] for column in columns if column in MASKS}

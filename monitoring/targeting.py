@@ -37,7 +37,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -67,7 +66,6 @@ from registry.models import (
     Gender,
     Household,
     MaritalStatus,
-    Programme,
     Upazila,
 )
 
@@ -153,18 +151,31 @@ def decision_sql(rules: tuple[tuple[str, dict[str, Any]], ...], as_of: dt.date) 
     )
 
 
-def assessments(book: RuleBook, as_of: dt.date) -> Select:
-    """(citizen_id, programme, decision) for every citizen and programme: one select per
-    programme over citizens JOIN households JOIN districts, united."""
-    selects = [
+def _facts(book: RuleBook, as_of: dt.date) -> Any:
+    """One row per citizen with the decision of every programme as a column
+    (``decision_<i>``, i the programme's place in the book): one pass over citizens JOIN
+    households JOIN districts, however many programmes there are."""
+    return (
         select(
             Citizen.id.label("citizen_id"),
-            literal(code, String).label("programme"),
-            decision_sql(rules, as_of).label("decision"),
+            Citizen.nid,
+            Citizen.upazila_id,
+            Citizen.household_id,
+            *(decision_sql(rules, as_of).label(f"decision_{i}") for i, rules in enumerate(book.rules.values())),
         )
         .join(Household, Household.id == Citizen.household_id)
         .join(District, District.id == Citizen.district_id)
-        for code, rules in book.rules.items()
+        .cte("facts")
+    )
+
+
+def assessments(book: RuleBook, as_of: dt.date) -> Select:
+    """(citizen_id, programme, decision) for every citizen and programme, read off the
+    one-row-per-citizen facts."""
+    facts = _facts(book, as_of)
+    selects = [
+        select(facts.c.citizen_id, literal(code, String).label("programme"), facts.c[f"decision_{i}"].label("decision"))
+        for i, code in enumerate(book.order)
     ]
     return selects[0].union_all(*selects[1:]) if len(selects) > 1 else selects[0]
 
@@ -174,54 +185,58 @@ class Finding(enum.StrEnum):
     INCLUDED = "included"  # enrolled, not eligible
 
 
+def _flags(codes: list[str], programme: ColumnElement[str], prefix: str) -> list[Any]:
+    """Per code, 1 when some row of the group is in that programme: one GROUP BY turns the
+    enrolments into one row per person (or household) with a column per programme."""
+    return [func.max(case((programme == code, 1), else_=0)).label(f"{prefix}_{i}") for i, code in enumerate(codes)]
+
+
 def _people(book: RuleBook, as_of: dt.date) -> Any:
-    """Each assessment with whether the person is enrolled (active) and whether a household
-    programme already reaches their household. Both are outer joins to sets computed once
-    (hash joins), not a correlated look-up per assessment."""
-    assessed = assessments(book, as_of).subquery("assessed")
-    person = aliased(Citizen)
-    own = aliased(Enrolment)
-    member, theirs = aliased(Citizen), aliased(Enrolment)
-    # Households a household programme reaches (through any member: the person's own
-    # enrolment already makes them "enrolled", so "another member" needs no test of its own).
+    """One row per citizen: the facts, and per programme i ``enrolled_<i>`` (an active
+    enrolment of their own), ``excluded_<i>`` and ``included_<i>`` (1 or 0). Enrolments are
+    grouped once per citizen and once per household (for household programmes, which reach
+    every member) and joined by key: hash joins and hash aggregates whose work grows with the
+    rows, with no per-(person, programme) row to sort."""
+    codes = list(book.order)
+    facts = _facts(book, as_of)
+    own = (
+        select(Enrolment.citizen_id, *_flags(codes, Enrolment.programme_code, "own"))
+        .where(Enrolment.status == EnrolmentStatus.ACTIVE, Enrolment.programme_code.in_(codes))
+        .group_by(Enrolment.citizen_id)
+        .subquery("own")
+    )
+    household_codes = [c for c in codes if book.programmes[c].benefit_unit is BenefitUnit.HOUSEHOLD]
+    member = aliased(Citizen)
     reached = (
-        select(member.household_id.label("household_id"), theirs.programme_code.label("programme"))
-        .join(theirs, theirs.citizen_id == member.id)
-        .join(Programme, Programme.code == theirs.programme_code)
-        .where(theirs.status == EnrolmentStatus.ACTIVE, Programme.benefit_unit == BenefitUnit.HOUSEHOLD.value)
-        .distinct()
+        select(member.household_id, *_flags(household_codes, Enrolment.programme_code, "reached"))
+        .join(Enrolment, Enrolment.citizen_id == member.id)
+        .where(Enrolment.status == EnrolmentStatus.ACTIVE, Enrolment.programme_code.in_(household_codes))
+        .group_by(member.household_id)
         .subquery("reached")
     )
-    enrolled = own.id.is_not(None)
-    covered = reached.c.household_id.is_not(None)
-    finding = case(
-        (and_(assessed.c.decision == Decision.ELIGIBLE.value, ~enrolled, ~covered), literal(Finding.EXCLUDED.value)),
-        (and_(assessed.c.decision == Decision.NOT_ELIGIBLE.value, enrolled), literal(Finding.INCLUDED.value)),
-        else_=literal(None, String),
-    )
+    columns: list[Any] = [facts.c.citizen_id, facts.c.nid, facts.c.upazila_id]
+    for i, code in enumerate(codes):
+        decision = facts.c[f"decision_{i}"]
+        enrolled = func.coalesce(own.c[f"own_{i}"], 0) == 1
+        # The person's own enrolment already makes them "enrolled", so a household reached
+        # through any member needs no test of "another member".
+        covered = (
+            func.coalesce(reached.c[f"reached_{household_codes.index(code)}"], 0) == 1
+            if code in household_codes
+            else false()
+        )
+        columns += [
+            decision.label(f"decision_{i}"),
+            case((enrolled, 1), else_=0).label(f"enrolled_{i}"),
+            case((and_(decision == Decision.ELIGIBLE.value, ~enrolled, ~covered), 1), else_=0).label(f"excluded_{i}"),
+            case((and_(decision == Decision.NOT_ELIGIBLE.value, enrolled), 1), else_=0).label(f"included_{i}"),
+        ]
     return (
-        select(
-            person.id.label("citizen_id"),
-            person.nid,
-            person.upazila_id,
-            assessed.c.programme,
-            assessed.c.decision,
-            case((enrolled, true()), else_=false()).label("enrolled"),
-            finding.label("finding"),
-        )
-        .join(person, person.id == assessed.c.citizen_id)
-        .outerjoin(
-            own,
-            and_(
-                own.citizen_id == assessed.c.citizen_id,
-                own.programme_code == assessed.c.programme,
-                own.status == EnrolmentStatus.ACTIVE,
-            ),
-        )
-        .outerjoin(
-            reached, and_(reached.c.household_id == person.household_id, reached.c.programme == assessed.c.programme)
-        )
-        .subquery("people")
+        select(*columns)
+        .select_from(facts)
+        .outerjoin(own, own.c.citizen_id == facts.c.citizen_id)
+        .outerjoin(reached, reached.c.household_id == facts.c.household_id)
+        .cte("people")
     )
 
 
@@ -229,42 +244,67 @@ def targeting_estimates(session: Session, as_of: dt.date) -> Select:
     """Per upazila and programme: ``eligible``, ``enrolled``, ``excluded`` (eligible, not
     enrolled), ``included`` (enrolled, not eligible), with the two error rates (excluded of
     the eligible, included of the enrolled)."""
-    people = _people(RuleBook.load(session), as_of)
-
-    def count(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    eligible = count(people.c.decision == Decision.ELIGIBLE.value)
-    enrolled = count(people.c.enrolled)
-    excluded = count(people.c.finding == Finding.EXCLUDED.value)
-    included = count(people.c.finding == Finding.INCLUDED.value)
+    book = RuleBook.load(session)
+    people = _people(book, as_of)
+    # One GROUP BY upazila over the people, every programme's counts as columns; the few
+    # hundred rows it gives are then turned into one row per upazila and programme.
+    sums: list[Any] = []
+    for i in range(len(book.order)):
+        sums += [
+            func.sum(case((people.c[f"decision_{i}"] == Decision.ELIGIBLE.value, 1), else_=0)).label(f"eligible_{i}"),
+            *(
+                func.sum(people.c[f"{count}_{i}"]).label(f"{count}_{i}")
+                for count in ("enrolled", "excluded", "included")
+            ),
+        ]
+    by_upazila = select(people.c.upazila_id, *sums).group_by(people.c.upazila_id).cte("by_upazila")
+    selects = [
+        select(
+            by_upazila.c.upazila_id,
+            literal(code, String).label("programme"),
+            *(by_upazila.c[f"{count}_{i}"].label(count) for count in ("eligible", "enrolled", "excluded", "included")),
+        ).where(or_(by_upazila.c[f"eligible_{i}"] > 0, by_upazila.c[f"enrolled_{i}"] > 0))
+        for i, code in enumerate(book.order)
+    ]
+    estimates = (selects[0].union_all(*selects[1:]) if len(selects) > 1 else selects[0]).subquery("estimates")
     return (
         select(
             District.name_en.label("district"),
             Upazila.name_en.label("upazila"),
-            people.c.programme,
-            eligible.label("eligible"),
-            enrolled.label("enrolled"),
-            excluded.label("excluded"),
-            included.label("included"),
-            (cast(excluded, Float) / func.nullif(eligible, 0)).label("exclusion_rate"),
-            (cast(included, Float) / func.nullif(enrolled, 0)).label("inclusion_rate"),
+            estimates.c.programme,
+            estimates.c.eligible,
+            estimates.c.enrolled,
+            estimates.c.excluded,
+            estimates.c.included,
+            (cast(estimates.c.excluded, Float) / func.nullif(estimates.c.eligible, 0)).label("exclusion_rate"),
+            (cast(estimates.c.included, Float) / func.nullif(estimates.c.enrolled, 0)).label("inclusion_rate"),
         )
-        .join(Upazila, Upazila.id == people.c.upazila_id)
+        .join(Upazila, Upazila.id == estimates.c.upazila_id)
         .join(District, District.id == Upazila.district_id)
-        .group_by(District.name_en, Upazila.name_en, people.c.programme)
-        .having(or_(eligible > 0, enrolled > 0))
-        .order_by(District.name_en, Upazila.name_en, people.c.programme)
+        .order_by(District.name_en, Upazila.name_en, estimates.c.programme)
     )
 
 
 def targeting_people(session: Session, as_of: dt.date) -> Select:
     """The drill-down: each person found excluded or included, with the programme (the
     caller masks the NID)."""
-    people = _people(RuleBook.load(session), as_of)
+    book = RuleBook.load(session)
+    people = _people(book, as_of)
+    selects = [
+        select(
+            people.c.nid,
+            people.c.upazila_id,
+            literal(code, String).label("programme"),
+            case(
+                (people.c[f"excluded_{i}"] == 1, literal(Finding.EXCLUDED.value, String)),
+                else_=literal(Finding.INCLUDED.value, String),
+            ).label("finding"),
+        ).where(or_(people.c[f"excluded_{i}"] == 1, people.c[f"included_{i}"] == 1))
+        for i, code in enumerate(book.order)
+    ]
+    found = (selects[0].union_all(*selects[1:]) if len(selects) > 1 else selects[0]).subquery("found")
     return (
-        select(people.c.nid, Upazila.name_en.label("upazila"), people.c.programme, people.c.finding)
-        .join(Upazila, Upazila.id == people.c.upazila_id)
-        .where(people.c.finding.is_not(None))
-        .order_by(people.c.finding, Upazila.name_en, people.c.programme, people.c.nid)
+        select(found.c.nid, Upazila.name_en.label("upazila"), found.c.programme, found.c.finding)
+        .join(Upazila, Upazila.id == found.c.upazila_id)
+        .order_by(found.c.finding, Upazila.name_en, found.c.programme, found.c.nid)
     )

@@ -1,4 +1,4 @@
-"""`flask --app wsgi registry import|rescore|check`, `outlets token` and `flask --app wsgi demo-data`."""
+"""`flask --app wsgi registry import|rescore|check` and `outlets token` (`demo-data`: sahayata/demo.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import func, select
+from flask.cli import AppGroup
 
 from foundation.db import db_session
 
@@ -113,38 +112,3 @@ def check_command(nid: str, programme: str | None, lang: str) -> None:
         click.echo(f"{result.programme_code} {name}: {summarise(result, lang, book)}")
         for criterion in result.criteria:
             click.echo(f"    [{criterion.outcome.value}] {describe_criterion(criterion, lang, book)}")
-
-
-@click.command("demo-data")
-@with_appcontext
-@click.option("--citizens", "count", type=click.IntRange(1), default=2000, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--if-empty", is_flag=True, help="Do nothing if the registry already has citizens.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Anchor date (default 2026-11-01).")
-def demo_data_command(count: int, seed: int, if_empty: bool, as_of: dt.datetime | None) -> None:
-    """Generate a synthetic registry (the same for the same seed) through the importers."""
-    from flask import current_app
-
-    from foundation.config import is_production
-    from registry.demo import DEMO_AS_OF, generate_demo_data
-    from registry.models import Citizen
-
-    if is_production(current_app.config):
-        # Invented people with real-looking NIDs and phones would mix with the real registry.
-        raise click.ClickException("production mode: demo data is for development machines only")
-    session = db_session()
-    existing = session.scalar(select(func.count()).select_from(Citizen))
-    if if_empty and existing:
-        click.echo(f"registry already has {existing} citizens; demo data not loaded")
-        return
-    result = generate_demo_data(
-        session,
-        count,
-        seed,
-        as_of.date() if as_of else DEMO_AS_OF,
-        progress=lambda kind, rows, _n: click.echo(f"  {kind}: {rows} rows", err=True),
-    )
-    click.echo(f"demo registry: {result.citizens} citizens (seed {seed})")
-    click.echo("phones to try:")
-    for mobile, what in result.samples:
-        click.echo(f"  {mobile}  {what}")

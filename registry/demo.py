@@ -12,19 +12,30 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import random
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.imports.kinds import CitizensImport, EnrolmentsImport, ETokensImport, PaymentsImport
+from registry import redemptions
+from registry.imports.kinds import CitizensImport, EnrolmentsImport, ETokensImport, OutletsImport, PaymentsImport
 from registry.imports.runner import ImportReport, run_import
-from registry.models import District, Programme, Upazila
+from registry.models import (
+    Citizen,
+    District,
+    ETokenWallet,
+    Outlet,
+    Programme,
+    Redemption,
+    RedemptionChannel,
+    Upazila,
+)
 from registry.reference_data import SEED_DIR
 from registry.schedules import PaymentSchedule, instalment_amount, payment_cycles
 from registry.validation import normalise_mobile
@@ -38,6 +49,13 @@ FAILURE_REASONS = {
 }
 MOBILE_CHANNELS = ("bkash", "nagad", "rocket")
 FEMALE_SURNAMES = ("Begum", "Khatun", "Akter")
+# Planted for the signals (DemoGenerator._write_planted): QUEUE beneficiaries of the demo
+# dealer's upazila, OUTSIDERS from another upazila, a mother, three households sharing one
+# wallet number, two records of one person, one person in two exclusive programmes.
+QUEUE, OUTSIDERS = 12, 2
+PLANTED_PEOPLE = QUEUE + OUTSIDERS + 1 + 3 + 2 + 1
+BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+MIN_FOR_PLANTS = 100  # a smaller demo is all ordinary people
 
 
 @dataclass(frozen=True)
@@ -56,10 +74,25 @@ class Names:
 
 
 @dataclass
+class Plan:
+    """Where the planted beneficiaries live, by NID, for the redemptions."""
+
+    upazila_id: int  # the demo dealer's and clinic's
+    other_upazila_id: int
+    queue: list[str] = field(default_factory=list)  # FFP, of the dealer's upazila
+    outsiders: list[str] = field(default_factory=list)  # FFP, from the other upazila
+    mother: str | None = None  # MHV
+
+
+@dataclass
 class DemoResult:
     citizens: int
     reports: list[ImportReport]
     samples: list[tuple[str, str]]  # (mobile, what to try with it)
+    # Redemptions the beneficiary did not make (their complaint is the composition root's
+    # to file: the grievance system sits above the registry).
+    disputed: list[int] = field(default_factory=list)
+    redemptions: int = 0
 
 
 def _cycle(day: dt.date, months_back: int) -> str:
@@ -80,6 +113,7 @@ class DemoGenerator:
         self.district_ids = sorted(self.upazilas)
         self.programmes = {p.code: p for p in session.scalars(select(Programme))}
         self.txn_counter = 0
+        self.plan: Plan | None = None
 
     # -- people -------------------------------------------------------------------------
     def _nid(self, index: int, birth: dt.date, district_id: int, upazila_id: int) -> str:
@@ -272,11 +306,12 @@ class DemoGenerator:
                 writers[kind] = csv.DictWriter(handle, columns[kind], extrasaction="ignore")
                 writers[kind].writeheader()
             index, number = 0, 0
-            while index < citizens:
+            regular = citizens - PLANTED_PEOPLE if citizens >= MIN_FOR_PLANTS else citizens
+            while index < regular:
                 number += 1
                 household = self._household(number)
                 roles = ["head_m" if self.rng.random() < 0.85 else "head_f", "spouse", "other"]
-                for role in roles[: min(self.rng.choice([1, 2, 2, 3]), citizens - index)]:
+                for role in roles[: min(self.rng.choice([1, 2, 2, 3]), regular - index)]:
                     index += 1
                     person = self._person(index, household, role)
                     writers["citizens"].writerow(person)
@@ -289,7 +324,73 @@ class DemoGenerator:
                         if etoken:
                             writers["etokens"].writerow(etoken)
                         self._note_sample(samples, person, code, enrolment, payments, etoken)
+            if regular < citizens:
+                self._write_planted(writers, index, number)
         return paths, list(samples.values())
+
+    # -- leakage planted for the signals ----------------------------------------------------
+    def _write_planted(self, writers: dict, index: int, number: int) -> None:
+        """The people every signal of monitoring.signals should find: the queue at the demo's
+        dealer (a burst, at night, some from another upazila), a mother with health
+        vouchers, one wallet number paid for three households, one person registered twice
+        under two NIDs, and one person in two programmes meant to exclude each other."""
+        district_id = self.district_ids[0]
+        home, elsewhere = self.upazilas[district_id][0], self.upazilas[district_id][-1]
+        self.plan = Plan(home[0], elsewhere[0])
+        plants: list[tuple[str, tuple[int, str], dict, list[tuple[str, dict]]]] = []
+        poor = {"monthly_income_bdt": 2000, "land_decimal": 5}
+        for n in range(QUEUE + OUTSIDERS):
+            place = home if n < QUEUE else elsewhere
+            plants.append(("queue" if n < QUEUE else "outsider", place, {"_age": 40 + n}, [("FFP", {})]))
+        plants.append(("mother", home, {"gender": "F", "_age": 24, "marital_status": "married"}, [("MHV", {})]))
+        shared = f"0179{9_000_000 + self.seed % 1_000_000:07d}"
+        for spelling in (shared, f"+88{shared}", f"{shared[:5]}-{shared[5:]}"):
+            old = {"gender": "M", "_age": 70, "marital_status": "married"}
+            plants.append(("shared", home, old, [("OAA", {"payment_channel": "nagad", "account_number": spelling})]))
+        twin = {"gender": "F", "_age": 51, "marital_status": "widowed"}
+        plants += [("twin", home, twin, [("WDA", {})]), ("twin", home, twin, [])]
+        plants.append(
+            ("both", home, {"gender": "M", "_age": 68, "marital_status": "married"}, [("OAA", {}), ("GPEN", {})])
+        )
+        assert len(plants) == PLANTED_PEOPLE
+        first_twin: dict | None = None
+        for role, (upazila_id, district), overrides, programmes in plants:
+            number += 1
+            index += 1
+            household = {
+                **self._household(number),
+                **poor,
+                "district_id": district_id,
+                "district": district,
+                "upazila_id": upazila_id,
+            }
+            sex = {"F": "head_f", "M": "head_m"}.get(overrides.get("gender", ""), "other")
+            person = {**self._person(index, household, sex), **overrides, "mobile": self._mobile(index)}
+            birth = self._birth_date(int(person["_age"]))
+            person["date_of_birth"] = birth.isoformat()
+            person["nid"] = self._nid(index, birth, district_id, upazila_id)
+            if role == "twin":
+                if first_twin is None:
+                    first_twin = person
+                else:  # the same person again, under another NID (a 17-digit one here)
+                    person.update({k: first_twin[k] for k in ("name_en", "name_bn", "date_of_birth", "gender")})
+                    person["nid"] = (
+                        f"{first_twin['date_of_birth'][:4]}{district_id:02d}1{upazila_id % 100:02d}9{index:07d}"
+                    )
+            writers["citizens"].writerow(person)
+            for code, fields in programmes:
+                enrolment = {**self._enrolment(person, code), "status": "active", **fields}
+                enrolment["_channel"] = enrolment["payment_channel"]
+                writers["enrolments"].writerow(enrolment)
+                writers["payments"].writerows(self._payments(person, enrolment))
+                etoken = self._etoken(person, code)
+                if etoken:
+                    etoken["balance"] = 3 if code == "MHV" else 30
+                    writers["etokens"].writerow(etoken)
+                    if role == "mother":
+                        self.plan.mother = person["nid"]
+                    else:
+                        (self.plan.queue if role == "queue" else self.plan.outsiders).append(person["nid"])
 
     def _note_sample(
         self, samples: dict, person: dict, code: str, enrolment: dict, payments: list, etoken: dict | None
@@ -305,6 +406,112 @@ class DemoGenerator:
             samples["etoken"] = (normalise_mobile(person["mobile"]), f"{code} e-token balance")
 
 
+def _outlets_file(session: Session, generator: DemoGenerator, plan: Plan, folder: Path) -> Path:
+    """The demo's dealer and clinic in the planted upazila, and a dealer in each of the three
+    other upazilas with the most rice e-tokens to give, each with its operator's phone."""
+    district_of = {upazila_id: name for places in generator.upazilas.values() for upazila_id, name in places}
+    district = district_of[plan.upazila_id]
+    rows = [
+        ("DEMO-DEALER-1", "Demo rice dealer", "ডেমো চাল ডিলার", "food_dealer", "FFP;VGF", district, plan.upazila_id),
+        (
+            "DEMO-CLINIC-1",
+            "Demo union health centre",
+            "ডেমো ইউনিয়ন স্বাস্থ্য কেন্দ্র",
+            "clinic",
+            "MHV",
+            district,
+            plan.upazila_id,
+        ),
+    ]
+    busiest = session.scalars(
+        select(Citizen.upazila_id)
+        .join(ETokenWallet, ETokenWallet.citizen_id == Citizen.id)
+        .where(ETokenWallet.programme_code == "FFP", ETokenWallet.balance >= 10, Citizen.upazila_id != plan.upazila_id)
+        .group_by(Citizen.upazila_id)
+        .order_by(func.count().desc(), Citizen.upazila_id)
+        .limit(3)
+    ).all()
+    for n, upazila_id in enumerate(busiest, start=2):
+        bn = f"ডেমো চাল ডিলার {n}".translate(BENGALI_DIGITS)
+        rows.append(
+            (f"DEMO-DEALER-{n}", f"Demo rice dealer {n}", bn, "food_dealer", "FFP", district_of[upazila_id], upazila_id)
+        )
+    path = folder / "outlets.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(OutletsImport.columns)
+        for n, row in enumerate(rows, start=1):
+            writer.writerow([*row, f"+880159{generator.seed % 100:02d}{n:05d}"])
+    return path
+
+
+def _redeem(session: Session, outlet: Outlet, nid: str, quantity: int, at: dt.datetime, wrong: int = 0) -> int | None:
+    """One redemption through the service: started by the operator, the code the service
+    returned typed back (after ``wrong`` wrong ones); returns its id, None if refused."""
+    try:
+        started = redemptions.start(
+            session, outlet, outlet.operator_mobile, nid, Decimal(quantity), None, RedemptionChannel.USSD, now=at
+        )
+    except redemptions.Refused:
+        return None
+    assert started.code is not None
+    for n in range(wrong):
+        typo = f"{(int(started.code) + 1 + n) % 10**6:06d}"
+        with contextlib.suppress(redemptions.Refused):
+            redemptions.confirm_code(
+                session, outlet, started.redemption.id, typo, now=at + dt.timedelta(seconds=20 + n)
+            )
+    if wrong < redemptions.MAX_WRONG_CODES:
+        redemptions.confirm_code(
+            session, outlet, started.redemption.id, started.code, now=at + dt.timedelta(seconds=30)
+        )
+    return started.redemption.id
+
+
+def _plant_redemptions(session: Session, generator: DemoGenerator, as_of: dt.date, result: DemoResult) -> None:
+    """Outlets, and redemptions at them through registry.redemptions (codes and ledger as
+    for real): a queue served in a burst, some at night, some for people from another
+    upazila, one cancelled after three wrong codes; ordinary ones at the other dealers."""
+    plan = generator.plan
+    assert plan is not None
+    outlets = {o.code: o for o in session.scalars(select(Outlet).where(Outlet.code.like("DEMO-%")))}
+    dealer = outlets["DEMO-DEALER-1"]
+    day = dt.datetime.combine(as_of - dt.timedelta(days=3), dt.time(10, 0), tzinfo=redemptions.DHAKA)
+    done: list[int | None] = []
+    for n, nid in enumerate(plan.queue[:10]):  # ten in five minutes: a burst
+        done.append(_redeem(session, dealer, nid, 10, day + dt.timedelta(seconds=30 * n)))
+    night = day + dt.timedelta(days=1, hours=13, minutes=30)  # 23:30 in Dhaka
+    nights = [
+        _redeem(session, dealer, nid, 10, night + dt.timedelta(minutes=7 * n)) for n, nid in enumerate(plan.queue[:3])
+    ]
+    outsiders = [
+        _redeem(session, dealer, nid, 20, day + dt.timedelta(hours=3, minutes=11 * n))
+        for n, nid in enumerate(plan.outsiders)
+    ]
+    _redeem(session, dealer, plan.queue[10], 10, day + dt.timedelta(hours=5), wrong=redemptions.MAX_WRONG_CODES)
+    _redeem(session, dealer, plan.queue[11], 10, day + dt.timedelta(hours=5, minutes=3))
+    if plan.mother:
+        _redeem(session, outlets["DEMO-CLINIC-1"], plan.mother, 1, day + dt.timedelta(hours=1))
+    for n, code in enumerate(sorted(set(outlets) - {"DEMO-DEALER-1", "DEMO-CLINIC-1"})):
+        outlet = outlets[code]
+        holders = session.scalars(
+            select(Citizen.nid)
+            .join(ETokenWallet, ETokenWallet.citizen_id == Citizen.id)
+            .where(
+                Citizen.upazila_id == outlet.upazila_id,
+                ETokenWallet.programme_code == "FFP",
+                ETokenWallet.balance >= 10,
+            )
+            .order_by(Citizen.id)
+            .limit(3)
+        ).all()
+        for m, nid in enumerate(holders):
+            done.append(_redeem(session, outlet, nid, 10, day + dt.timedelta(days=n % 2, hours=m)))
+    # Not them: the night ones the beneficiaries say they never made, and an outsider's.
+    result.disputed = [i for i in (*nights[1:], *outsiders[:1]) if i is not None]
+    result.redemptions = session.scalar(select(func.count()).select_from(Redemption)) or 0
+
+
 def generate_demo_data(
     session: Session,
     citizens: int,
@@ -313,15 +520,31 @@ def generate_demo_data(
     progress: Callable[[str, int, int], None] | None = None,
     batch_size: int = 5000,
 ) -> DemoResult:
+    """The registry (through the importers) and, from MIN_FOR_PLANTS citizens on, outlets and
+    redemptions planted for every signal. Loaded again, the registry's rows are left as they
+    are: the redemptions are not repeated, and the e-token file is not re-imported (it would
+    credit back what the first load's redemptions debited)."""
     generator = DemoGenerator(session, seed, as_of)
+    planted_before = session.scalar(select(func.count()).select_from(Outlet).where(Outlet.code.like("DEMO-%")))
     with tempfile.TemporaryDirectory(prefix="sahayata-demo-") as folder:
         paths, samples = generator.write_files(citizens, Path(folder))
+        if generator.plan is not None and planted_before:
+            del paths["etokens"]
         reports = []
-        for kind, path in paths.items():
+        kinds: list[tuple[str, Path | Callable[[], Path]]] = list(paths.items())
+        if generator.plan is not None:  # outlets last: where the e-tokens are
+            kinds.append(
+                ("outlets", functools.partial(_outlets_file, session, generator, generator.plan, Path(folder)))
+            )
+        for kind, file in kinds:
+            path = file if isinstance(file, Path) else file()
             report = run_import(session, kind, path, batch_size=batch_size, today=as_of)
             if not report.committed:
                 raise RuntimeError(f"demo {kind} did not import: {report.problems[:3]}")
             reports.append(report)
             if progress:
                 progress(kind, report.rows_written, len(reports))
-    return DemoResult(citizens, reports, samples)
+    result = DemoResult(citizens, reports, samples)
+    if generator.plan is not None and not planted_before:
+        _plant_redemptions(session, generator, as_of, result)
+    return result

@@ -76,7 +76,8 @@ def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
 def register_commands(app: Flask) -> None:
     from grievance.cli import grievance_cli
     from monitoring.cli import signals_cli
-    from registry.cli import demo_data_command, outlets_cli, registry_cli
+    from registry.cli import outlets_cli, registry_cli
+    from sahayata.demo import demo_data_command
     from sahayata.scheduler import scheduler
     from sms.cli import sms_cli
     from staff.cli import staff_cli

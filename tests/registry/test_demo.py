@@ -3,9 +3,20 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from registry.demo import generate_demo_data
+from grievance.models import Category, Grievance
+from registry.demo import DEMO_AS_OF, generate_demo_data
 from registry.etokens import ledger_sum
-from registry.models import Citizen, Enrolment, ETokenWallet, Household, Payment, PaymentStatus
+from registry.models import (
+    Citizen,
+    Enrolment,
+    ETokenLedgerEntry,
+    ETokenWallet,
+    Household,
+    Payment,
+    PaymentStatus,
+    Redemption,
+    RedemptionStatus,
+)
 from tests.registry.conftest import snapshot
 
 MODELS = (Household, Citizen, Enrolment, Payment, ETokenWallet)
@@ -85,3 +96,43 @@ def test_demo_payments_follow_each_programmes_schedule(session):
     monthly = payments("MCBP", "FFH", "GPEN")
     assert monthly and {cycle for cycle, _, _ in monthly} == {"2026-07", "2026-08", "2026-09", "2026-10", "2026-11"}
     assert {cycle for cycle, _, status in monthly if status is PaymentStatus.SCHEDULED} == {"2026-11"}
+
+
+def _signal_rows(session):
+    from monitoring.signals import SIGNALS, Settings, rows
+
+    settings = Settings(as_of=DEMO_AS_OF)
+    return {name: list(rows(session, name, settings)[1]) for name in SIGNALS}
+
+
+def test_the_demo_gives_every_signal_something_to_show(session):
+    from sahayata.demo import load_demo
+
+    load_demo(session, 300, seed=4)
+    found = _signal_rows(session)
+    assert [name for name, items in found.items() if not items] == []
+    dealer = next(r for r in found["outlets"] if r["outlet"] == "DEMO-DEALER-1")
+    assert dealer["disputed"] > 0 and dealer["night"] > 0 and dealer["outside_upazila"] > 0
+    assert dealer["bursts"] > 0 and dealer["wrong_codes"] == 3 and dealer["cancelled"] == 1
+    assert any(r["outlet"] == "DEMO-CLINIC-1" and r["redemptions"] == 1 for r in found["outlets"])
+    assert any(r["denied"] > 0 for r in found["confirmations_by_channel"])
+    assert any(r["confirmed"] > 0 for r in found["confirmations_by_channel"])
+    assert any(r["households"] >= 3 for r in found["shared_accounts"])
+    assert {"excluded", "included"} <= {r["finding"] for r in found["targeting_people"]}
+
+
+def test_the_demo_redeems_through_the_service_and_its_ledger(session):
+    from sahayata.demo import load_demo
+
+    load_demo(session, 300, seed=4)
+    completed = session.scalars(select(Redemption).where(Redemption.status == RedemptionStatus.COMPLETED)).all()
+    assert len(completed) >= 15
+    entries = {e.redemption_id: e for e in session.scalars(select(ETokenLedgerEntry)) if e.redemption_id}
+    assert set(entries) == {r.id for r in completed}  # one debit per completed redemption, none for the cancelled
+    assert all(entries[r.id].amount == -r.quantity and entries[r.id].outlet_id == r.outlet_id for r in completed)
+    wallets = session.scalars(select(ETokenWallet)).all()
+    assert all(w.balance == ledger_sum(session, w.id) for w in wallets)
+    disputed = session.scalars(select(Grievance).where(Grievance.redemption_id.is_not(None))).all()
+    assert disputed and all(g.citizen_id for g in disputed)
+    # As a citizen's "2" files them: sensitive, never the local office's.
+    assert {g.category for g in disputed} == {Category.ETOKEN_TAKEN}
