@@ -132,9 +132,11 @@ def autocommit_connection() -> Connection:
     For hot read paths (a USSD hop): executing a prepared select on a plain connection
     skips the ORM session's bookkeeping, which costs more than the query.
     """
-    if "db_autocommit_connection" not in g:
-        g.db_autocommit_connection = database().autocommit_engine.connect()
-    return g.db_autocommit_connection
+    opened = g._get_current_object()  # one look-up through the proxy: every hop asks
+    connection = opened.get("db_autocommit_connection")
+    if connection is None:
+        connection = opened.db_autocommit_connection = database().autocommit_engine.connect()
+    return connection
 
 
 def autocommit_session() -> Session:

@@ -121,13 +121,14 @@ def small_form() -> Mapping[str, str]:
     of a hop. Other content types, large or unsized bodies, and SAHAYATA_FAST_PATH=0 take
     the parser and its limits.
     """
-    size = request.content_length
+    posted = request._get_current_object()  # one look-up through the proxy, not four
+    size = posted.content_length
     limit = min(SMALL_FORM_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or SMALL_FORM_BYTES)
-    if request.mimetype != URL_ENCODED or size is None or size > limit or not fast_path():
-        return request.form  # which refuses a body over MAX_CONTENT_LENGTH with a 413
+    if posted.mimetype != URL_ENCODED or size is None or size > limit or not fast_path():
+        return posted.form  # which refuses a body over MAX_CONTENT_LENGTH with a 413
     # The body's size is known and small: read exactly that (what Werkzeug's limited stream
     # would give) and decode it as parse_qsl(keep_blank_values=True) would.
-    return form_fields(request.environ["wsgi.input"].read(size).decode("utf-8", "replace"))
+    return form_fields(posted.environ["wsgi.input"].read(size).decode("utf-8", "replace"))
 
 
 def form_fields(body: str) -> dict[str, str]:
