@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from foundation.db import db_session
 from foundation.masking import mask_mobile
@@ -110,7 +112,22 @@ def _http(error: HTTPException):
         return _error(405, "method_not_allowed", wording.not_allowed(locale))
     if error.code == 404:
         return _error(404, "not_found", wording.not_found(locale))
+    if isinstance(error, InternalServerError) or (error.code or 500) >= 500:
+        return _internal(error, locale)
     return _error(error.code or 400, "bad_request", wording.bad_body(locale))
+
+
+def _internal(error: HTTPException, locale: str):
+    """An unhandled error: the app retries a lost database or Redis (503), and learns nothing
+    of what broke either way (the log has it, without the request's body)."""
+    original = getattr(error, "original_exception", None)
+    lost = isinstance(original, OperationalError | RedisError) or (
+        isinstance(original, DBAPIError) and original.connection_invalidated
+    )
+    if lost:
+        log.warning("outlet API unavailable: %s", type(original).__name__)
+        return _error(503, "unavailable", wording.unavailable(locale))
+    return _error(500, "internal_error", wording.internal_error(locale))
 
 
 def _body() -> dict[str, Any]:
