@@ -20,8 +20,8 @@ from foundation.db import db_session
 from foundation.masking import mask_mobile
 from outlet_api import wording
 from registry import redemptions
-from registry.models import Outlet, Redemption, RedemptionChannel
-from registry.outlets import outlet_by_token
+from registry.models import Redemption, RedemptionChannel
+from registry.outlets import TokenOutlet, outlet_by_token
 from registry.redemption_labels import refusal
 from registry.redemptions import Reason, Refused
 
@@ -176,7 +176,7 @@ def _redemption_id(raw: int) -> int:
 
 @bp.post("/redemptions")
 def start():
-    outlet: Outlet = g.outlet
+    outlet: TokenOutlet = g.outlet
     body = _body()
     beneficiary = _text(body, "beneficiary", required=True, max_length=40)
     programme = _text(body, "programme", required=False, max_length=16)
@@ -206,7 +206,7 @@ def start():
 
 @bp.post("/redemptions/<int:redemption_id>/confirm")
 def confirm(redemption_id: int):
-    outlet: Outlet = g.outlet
+    outlet: TokenOutlet = g.outlet
     body = _body()
     code = _text(body, "code", required=True, max_length=12)
     confirmed = redemptions.confirm_code(db_session(), outlet, _redemption_id(redemption_id), code or "")

@@ -10,6 +10,10 @@ from sqlalchemy import select
 from outbound_sms.models import Message
 from registry.models import ETokenWallet
 from registry.outlets import issue_token
+from tests.fast_path import (  # noqa: F401  (the token look-up runs on the fast path and without it)
+    app_both_ways,
+    production_app_both_ways,
+)
 from tests.redemption_support import balance_matches_ledger, beneficiary, make_outlet
 
 URL = "/api/outlets/redemptions"
