@@ -274,9 +274,14 @@ def main() -> None:
         metavar="N",
         help="instead: N redemptions in this process through Flask's test client under cProfile (no servers)",
     )
+    parser.add_argument(
+        "--instructions",
+        metavar="DIR",
+        help="with --profile N: count instructions per call under callgrind instead (see benchmarks/README.md)",
+    )
     args = parser.parse_args()
     if args.profile:
-        return profile(args.outlets, args.wallets, args.profile)
+        return profile(args.outlets, args.wallets, args.profile, args.instructions)
     per_round = args.redemptions + (args.paced_redemptions if args.paced_load else 0)
     if args.operators + args.rounds * per_round > args.wallets:
         sys.exit("--wallets must cover the warm-up and every round's redemptions (each wallet is redeemed once)")
@@ -349,9 +354,11 @@ def main() -> None:
             )
 
 
-def profile(outlets: int, wallets: int, redemptions: int) -> None:
+def profile(outlets: int, wallets: int, redemptions: int, instructions_dir: str | None = None) -> None:
     """Where a start and a confirm spend their CPU, by cProfile, in process: the same calls
-    through the test client (whose own share is in every figure) after a warm-up."""
+    through the test client (whose own share is in every figure) after a warm-up. With
+    ``instructions_dir`` (under callgrind) the instructions per call instead, code reads
+    included, the same on a busy machine as on a quiet one."""
     import cProfile
     import pstats
 
@@ -389,6 +396,18 @@ def profile(outlets: int, wallets: int, redemptions: int) -> None:
 
         for number in range(50):
             redeem(number, None)
+        if instructions_dir:
+            from benchmarks.ussd_hop_cpu import Callgrind
+
+            def calls() -> int:
+                for number in range(50, 50 + redemptions):
+                    redeem(number, None)
+                return 2 * redemptions
+
+            per_call = Callgrind(instructions_dir).per_hop(calls)
+            print(f"{redemptions} redemptions in process: {per_call:,.0f} instructions per call (with the code reads)")
+            phone.close()
+            return
         profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
         began = time.process_time()
         for number in range(50, 50 + redemptions):

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from foundation.i18n import translate
@@ -29,6 +30,7 @@ from outbound_sms.encoding import strictest
 from outbound_sms.sending import NewMessage, create_messages, queue_send_batches
 from registry.labels import unit_label
 from registry.models import Citizen, ETokenWallet, Outlet, Redemption
+from registry.redemption_labels import outlet_name
 
 MAX_PARTS = 2
 # "Not you? Reply 2" can be answered while the code is valid, and for 7 days after a receipt.
@@ -46,11 +48,6 @@ def _fit(compose: Callable[[str], str], name: str) -> str:
         cut = cut[: max(len(cut) - 4, 0)].rstrip()
         text = compose(cut + ellipsis if cut else "")
     return text
-
-
-def outlet_name(locale: str, outlet: Outlet) -> str:
-    """Bangla script shows the Bangla name; English and romanized Bangla the English one."""
-    return outlet.name_bn if locale == "bn" else outlet.name_en
 
 
 def code_text(locale: str, outlet: str, quantity: Decimal, unit: str, code: str) -> str:
@@ -84,30 +81,58 @@ def receipt_text(locale: str, outlet: str, quantity: Decimal, unit: str, balance
     )
 
 
+@dataclass(frozen=True)
+class _Row:
+    """What a redemption's SMS says, read in one query: the redemption, its outlet's names,
+    the beneficiary's phone and language, and the wallet's balance as the debit left it."""
+
+    quantity: Decimal
+    unit: str
+    name_en: str
+    name_bn: str
+    balance: Decimal
+
+
+_DRAFT = (
+    select(
+        Redemption.quantity,
+        Redemption.unit,
+        Outlet.name_en,
+        Outlet.name_bn,
+        ETokenWallet.balance,
+        Citizen.mobile,
+        Citizen.language,
+    )
+    .join(Outlet, Outlet.id == Redemption.outlet_id)
+    .join(Citizen, Citizen.id == Redemption.citizen_id)
+    .join(ETokenWallet, ETokenWallet.id == Redemption.wallet_id)
+    .where(Redemption.id == bindparam("redemption_id"))
+)
+
+
 def _draft(
     session: Session,
     redemption_id: int,
     kind: str,
-    compose: Callable[[str, Redemption, Outlet], str],
+    compose: Callable[[str, _Row], str],
     question: QuestionKind,
     open_for: dt.timedelta,
 ):
-    row = session.execute(
-        select(Redemption, Outlet, Citizen.mobile, Citizen.language)
-        .join(Outlet, Outlet.id == Redemption.outlet_id)
-        .join(Citizen, Citizen.id == Redemption.citizen_id)
-        .where(Redemption.id == redemption_id)
-    ).first()
-    if row is None or not row.mobile:
+    found = session.execute(_DRAFT, {"redemption_id": redemption_id}).first()
+    if found is None or not found.mobile:
         return []
-    redemption, outlet, mobile, language = row
+    quantity, unit, name_en, name_bn, balance, mobile, language = found
     locale = language.value
-    text = compose(locale, redemption, outlet)
+    text = compose(locale, _Row(quantity, unit, name_en, name_bn, Decimal(balance or 0)))
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
     questions.ask(session, mobile, question, redemption_id, locale, open_for)
     return create_messages(
         session, [NewMessage(mobile, text, locale, f"redemption_{kind}", f"redemption:{redemption_id}:{kind}")]
     )
+
+
+def _name(locale: str, row: _Row) -> str:
+    return outlet_name(locale, row.name_en, row.name_bn)
 
 
 def record_code_sms(session: Session, redemption_id: int, code: str) -> list[int]:
@@ -116,17 +141,15 @@ def record_code_sms(session: Session, redemption_id: int, code: str) -> list[int
         session,
         redemption_id,
         "code",
-        lambda locale, r, outlet: code_text(locale, outlet_name(locale, outlet), r.quantity, r.unit, code),
+        lambda locale, row: code_text(locale, _name(locale, row), row.quantity, row.unit, code),
         QuestionKind.REDEMPTION_CODE,
         CODE_QUESTION_OPEN_FOR,
     )
 
 
 def record_receipt_sms(session: Session, redemption_id: int) -> list[int]:
-    def compose(locale: str, redemption: Redemption, outlet: Outlet) -> str:
-        balance = session.scalar(select(ETokenWallet.balance).where(ETokenWallet.id == redemption.wallet_id))
-        name = outlet_name(locale, outlet)
-        return receipt_text(locale, name, redemption.quantity, redemption.unit, Decimal(balance or 0))
+    def compose(locale: str, row: _Row) -> str:
+        return receipt_text(locale, _name(locale, row), row.quantity, row.unit, row.balance)
 
     # The code's question is settled: the debit happened, and a "2" now disputes the receipt.
     questions.close(session, QuestionKind.REDEMPTION_CODE, redemption_id)

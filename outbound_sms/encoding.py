@@ -80,8 +80,14 @@ def count_parts(text: str, billing: Billing = Billing.STANDARD) -> Encoded:
         cost = utf16_units
     if units <= single:
         return Encoded(encoding, units, 1)
+    # Every Bangla letter, and GSM-7 without extension characters, costs one unit a
+    # character: an atom then costs its length, and whole characters pack without waste.
+    if units == len(text):
+        if billing is Billing.STANDARD:
+            return Encoded(encoding, units, -(-units // part))
+        cost = len
     atoms = _graphemes(text) if billing is Billing.TWILIO else text
-    return Encoded(encoding, units, _pack((cost(atom) for atom in atoms), part))
+    return Encoded(encoding, units, _pack(map(cost, atoms), part))
 
 
 def _septets(char: str) -> int:

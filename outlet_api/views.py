@@ -12,14 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from foundation.db import db_session
 from foundation.masking import mask_mobile
 from outlet_api import wording
 from registry import redemptions
-from registry.models import Outlet, Redemption, RedemptionChannel
-from registry.outlets import outlet_by_token
+from registry.models import Redemption, RedemptionChannel
+from registry.outlets import TokenOutlet, outlet_by_token
 from registry.redemption_labels import refusal
 from registry.redemptions import Reason, Refused
 
@@ -110,7 +112,22 @@ def _http(error: HTTPException):
         return _error(405, "method_not_allowed", wording.not_allowed(locale))
     if error.code == 404:
         return _error(404, "not_found", wording.not_found(locale))
+    if isinstance(error, InternalServerError) or (error.code or 500) >= 500:
+        return _internal(error, locale)
     return _error(error.code or 400, "bad_request", wording.bad_body(locale))
+
+
+def _internal(error: HTTPException, locale: str):
+    """An unhandled error: the app retries a lost database or Redis (503), and learns nothing
+    of what broke either way (the log has it, without the request's body)."""
+    original = getattr(error, "original_exception", None)
+    lost = isinstance(original, OperationalError | RedisError) or (
+        isinstance(original, DBAPIError) and original.connection_invalidated
+    )
+    if lost:
+        log.warning("outlet API unavailable: %s", type(original).__name__)
+        return _error(503, "unavailable", wording.unavailable(locale))
+    return _error(500, "internal_error", wording.internal_error(locale))
 
 
 def _body() -> dict[str, Any]:
@@ -159,7 +176,7 @@ def _redemption_id(raw: int) -> int:
 
 @bp.post("/redemptions")
 def start():
-    outlet: Outlet = g.outlet
+    outlet: TokenOutlet = g.outlet
     body = _body()
     beneficiary = _text(body, "beneficiary", required=True, max_length=40)
     programme = _text(body, "programme", required=False, max_length=16)
@@ -189,7 +206,7 @@ def start():
 
 @bp.post("/redemptions/<int:redemption_id>/confirm")
 def confirm(redemption_id: int):
-    outlet: Outlet = g.outlet
+    outlet: TokenOutlet = g.outlet
     body = _body()
     code = _text(body, "code", required=True, max_length=12)
     confirmed = redemptions.confirm_code(db_session(), outlet, _redemption_id(redemption_id), code or "")

@@ -28,3 +28,11 @@ def not_found(locale: str) -> str:
 
 def not_allowed(locale: str) -> str:
     return translate(locale, "This method is not allowed here.")
+
+
+def unavailable(locale: str) -> str:
+    return translate(locale, "The outlet service is unavailable just now. Please try again in a minute.")
+
+
+def internal_error(locale: str) -> str:
+    return translate(locale, "The outlet service could not answer this request. Please try again later.")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from foundation.db import connection_of
+from foundation.hot_select import HotSelect
 from registry.models import Outlet
 
 TOKEN_BYTES = 32
@@ -30,7 +33,25 @@ def issue_token(session: Session, code: str) -> str | None:
     return token
 
 
-def outlet_by_token(session: Session, token: str) -> Outlet | None:
+@dataclass(frozen=True)
+class TokenOutlet:
+    """The outlet an API call authenticates as: what the calls use of it, not the ORM row
+    (every call looks it up, and nothing writes to it)."""
+
+    id: int
+    code: str
+    operator_mobile: str
+
+
+# Every outlet API call starts with this look-up (foundation.hot_select).
+_BY_TOKEN = HotSelect(
+    select(Outlet.id, Outlet.code, Outlet.operator_mobile).where(Outlet.token_hash == bindparam("token_hash")).limit(1),
+    "token_hash",
+)
+
+
+def outlet_by_token(session: Session, token: str) -> TokenOutlet | None:
     if not token or len(token) > 200:
         return None
-    return session.scalars(select(Outlet).where(Outlet.token_hash == token_hash(token))).first()
+    row = _BY_TOKEN.first(connection_of(session), token_hash=token_hash(token))
+    return TokenOutlet(*row) if row else None

@@ -39,6 +39,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, func, select, update
@@ -60,6 +61,12 @@ from registry.models import (
 )
 from registry.services import caller_by_mobile
 from registry.validation import InvalidValue, normalise_mobile, parse_nid
+
+if TYPE_CHECKING:
+    from registry.outlets import TokenOutlet
+
+    # Only the outlet's id is read: the ORM row (USSD, SMS) or the API's authenticated outlet.
+    AnOutlet = Outlet | TokenOutlet
 
 CODE_VALID = dt.timedelta(minutes=10)
 MAX_WRONG_CODES = 3
@@ -197,7 +204,7 @@ def _find_citizen(session: Session, beneficiary: str) -> tuple[Citizen | None, s
     return session.scalars(select(Citizen).where(Citizen.nid == nid)).first(), None
 
 
-def outlet_programmes(session: Session, outlet: Outlet) -> list[str]:
+def outlet_programmes(session: Session, outlet: AnOutlet) -> list[str]:
     return list(
         session.scalars(
             select(OutletProgramme.programme_code)
@@ -207,7 +214,7 @@ def outlet_programmes(session: Session, outlet: Outlet) -> list[str]:
     )
 
 
-def _choose_wallet(session: Session, outlet: Outlet, citizen: Citizen | None, programme: str | None) -> ETokenWallet:
+def _choose_wallet(session: Session, outlet: AnOutlet, citizen: Citizen | None, programme: str | None) -> ETokenWallet:
     served = outlet_programmes(session, outlet)
     code = None
     if programme:
@@ -258,7 +265,7 @@ def _expire_stale(session: Session, now: dt.datetime, *conditions) -> int:
 
 def start(
     session: Session,
-    outlet: Outlet,
+    outlet: AnOutlet,
     operator_mobile: str,
     beneficiary: str,
     quantity: Decimal,
@@ -328,7 +335,7 @@ def start(
 
 def wallet_to_redeem(
     session: Session,
-    outlet: Outlet,
+    outlet: AnOutlet,
     operator_mobile: str,
     beneficiary: str,
     programme: str | None,
@@ -346,7 +353,7 @@ def wallet_to_redeem(
     return wallet
 
 
-def _by_request_id(session: Session, outlet: Outlet, request_id: str) -> Redemption | None:
+def _by_request_id(session: Session, outlet: AnOutlet, request_id: str) -> Redemption | None:
     return session.scalars(
         select(Redemption).where(Redemption.outlet_id == outlet.id, Redemption.request_id == request_id)
     ).first()
@@ -421,7 +428,7 @@ def _refuse_finished(session: Session, redemption: Redemption) -> None:
 
 
 def confirm_code(
-    session: Session, outlet: Outlet, redemption_id: int, code: str, now: dt.datetime | None = None
+    session: Session, outlet: AnOutlet, redemption_id: int, code: str, now: dt.datetime | None = None
 ) -> Confirmed:
     """The operator enters the beneficiary's code; commits. The right code for a redemption
     already completed answers as the first time did (an app retrying a lost answer), and
@@ -495,7 +502,9 @@ def decide_as_beneficiary(
 # --- reading -----------------------------------------------------------------------------
 
 
-def get_for_outlet(session: Session, outlet: Outlet, redemption_id: int, now: dt.datetime | None = None) -> Redemption:
+def get_for_outlet(
+    session: Session, outlet: AnOutlet, redemption_id: int, now: dt.datetime | None = None
+) -> Redemption:
     """A redemption of this outlet (another outlet's is NOT_FOUND, as a missing one is)."""
     redemption = session.scalars(
         select(Redemption).where(Redemption.id == redemption_id, Redemption.outlet_id == outlet.id)
@@ -522,7 +531,7 @@ def pending_for_citizen(session: Session, citizen_id: int, now: dt.datetime | No
     )
 
 
-def pending_for_outlet(session: Session, outlet: Outlet, now: dt.datetime | None = None) -> list[Redemption]:
+def pending_for_outlet(session: Session, outlet: AnOutlet, now: dt.datetime | None = None) -> list[Redemption]:
     return list(
         session.scalars(
             select(Redemption)
@@ -539,7 +548,7 @@ def dhaka_day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return begins, begins + dt.timedelta(days=1)
 
 
-def today_totals(session: Session, outlet: Outlet, now: dt.datetime | None = None) -> list[DayTotal]:
+def today_totals(session: Session, outlet: AnOutlet, now: dt.datetime | None = None) -> list[DayTotal]:
     """Completed redemptions of this outlet on today's Dhaka date, per programme and unit."""
     begins, ends = dhaka_day_bounds(now or utcnow())
     rows = session.execute(

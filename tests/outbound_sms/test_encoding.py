@@ -139,3 +139,24 @@ def test_a_lone_surrogate_is_counted_not_a_crash(billing):
     assert utf16_units("\ud800") == 1
     assert count_parts("\ud800", billing) == Encoded("UCS-2", 1, 1)
     assert count_parts("\udc00" + KA * 70, billing) == Encoded("UCS-2", 71, 2)
+
+
+@pytest.mark.parametrize("billing", [STANDARD, TWILIO])
+@pytest.mark.parametrize("seed", range(20))
+def test_texts_of_one_unit_characters_count_as_packing_each_atom_would(billing, seed):
+    """Bangla and plain GSM-7 take the shortcut (an atom costs its length); it must agree
+    with packing each character or cluster by its own cost."""
+    import random
+
+    from outbound_sms.encoding import GSM7_PART, UCS2_PART, _graphemes, _pack
+
+    chooser = random.Random(seed)
+    alphabet = [KA, KSSA, KSSI, KI, KIM, " ", "।"] if seed % 2 else ["a", "B", " ", "7", "."]
+    text = "".join(chooser.choice(alphabet) for _ in range(chooser.randrange(40, 200)))
+    counted = count_parts(text, billing)
+    atoms = _graphemes(text) if billing is TWILIO else text
+    part = UCS2_PART if counted.encoding == "UCS-2" else GSM7_PART
+    single = 70 if counted.encoding == "UCS-2" else 160
+    expected = 1 if counted.units <= single else _pack((utf16_units(atom) for atom in atoms), part)
+    assert counted.units == utf16_units(text)
+    assert counted.segments == expected

@@ -10,6 +10,10 @@ from sqlalchemy import select
 from outbound_sms.models import Message
 from registry.models import ETokenWallet
 from registry.outlets import issue_token
+from tests.fast_path import (  # noqa: F401  (the token look-up runs on the fast path and without it)
+    app_both_ways,
+    production_app_both_ways,
+)
 from tests.redemption_support import balance_matches_ledger, beneficiary, make_outlet
 
 URL = "/api/outlets/redemptions"
@@ -175,3 +179,39 @@ def test_production_start_is_closed_until_a_token_is_issued_and_needs_no_csrf_to
     outlet = make_outlet(session)
     token = issue_token(session, outlet.code)
     assert production_client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 201
+
+
+def _failing_token_lookup(monkeypatch, app, error):
+    # As a server does: an unhandled error becomes a 500 answered by the error handlers.
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+
+    def lookup(session, token):
+        raise error
+
+    monkeypatch.setattr("outlet_api.views.outlet_by_token", lookup)
+
+
+def test_a_lost_database_is_503_service_unavailable_in_bangla_and_english(app, client, dealer, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    _, headers = dealer
+    lost = OperationalError("SELECT secret_table", {}, Exception("connection to 10.0.0.7 refused"))
+    _failing_token_lookup(monkeypatch, app, lost)
+    english = client.post(URL, json={"beneficiary": "01711000000", "quantity": 1}, headers=headers)
+    assert english.status_code == 503
+    assert english.json["error"] == "unavailable"
+    assert "unavailable" in english.json["message"] and "JSON" not in english.json["message"]
+    assert "10.0.0.7" not in english.get_data(as_text=True) and "secret_table" not in english.get_data(as_text=True)
+    bangla = client.post(URL, json={}, headers={**headers, "Accept-Language": "bn"})
+    assert bangla.status_code == 503
+    assert bangla.json["message"] != english.json["message"]
+    assert any("\u0980" <= char <= "\u09ff" for char in bangla.json["message"])
+
+
+def test_another_internal_error_is_500_without_its_details(app, client, dealer, monkeypatch):
+    _, headers = dealer
+    _failing_token_lookup(monkeypatch, app, RuntimeError("token table at /srv/secret"))
+    answer = client.post(URL, json={"beneficiary": "01711000000", "quantity": 1}, headers=headers)
+    assert answer.status_code == 500
+    assert answer.json["error"] == "internal_error"
+    assert "JSON" not in answer.json["message"] and "/srv/secret" not in answer.get_data(as_text=True)
