@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from foundation.clock import as_utc
 from foundation.db import db_session
 from foundation.masking import mask_mobile
 from outlet_api import wording
@@ -47,18 +48,24 @@ STATUS_OF = {
     Reason.REQUEST_ID_REUSED: 409,
     Reason.NOT_FOUND: 404,
     Reason.WRONG_CODE: 422,
+    Reason.PAUSED: 429,
     Reason.CANCELLED: 409,
     Reason.EXPIRED: 409,
     Reason.FINISHED: 409,
 }
 
 
+# An outlet app may ask for romanized Bangla (BCP 47 "bn-Latn"), as ASCII-only screens show it.
+_LOCALES = {"bn": "bn", "bn-Latn": "bn_Latn", "bn_Latn": "bn_Latn", "en": "en"}
+
+
 def _locale() -> str:
     requested = request.args.get("lang")
-    if requested in ("bn", "en"):
-        return requested
+    if requested in _LOCALES:
+        return _LOCALES[requested]
     default = current_app.config["SAHAYATA_DEFAULT_LOCALE"]
-    return request.accept_languages.best_match(("bn", "en"), default=default) or default
+    best = request.accept_languages.best_match(("bn-Latn", "bn", "en"))
+    return _LOCALES.get(best or "", default)
 
 
 def _error(status: int, code: str, message: str, **extra: Any):
@@ -133,7 +140,10 @@ def _internal(error: HTTPException, locale: str):
 def _body() -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise RequestEntityTooLarge()
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: no object of ours either
+        body = None
     if not isinstance(body, dict):
         raise _Problem(400, "bad_body", wording.bad_body(_locale()))
     return body
@@ -164,7 +174,7 @@ def _view(redemption: Redemption) -> dict[str, Any]:
         "programme": redemption.programme_code,
         "quantity": _amount(redemption.quantity),
         "unit": redemption.unit,
-        "expires_at": redemption.code_expires_at.isoformat(),
+        "expires_at": as_utc(redemption.code_expires_at).isoformat(),
     }
 
 

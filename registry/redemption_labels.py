@@ -42,10 +42,13 @@ MESSAGES = {
         locale, "request_id must be up to 64 letters, digits, '.', '_', ':' or '-'."
     ),
     Reason.REQUEST_ID_REUSED: lambda locale: translate(
-        locale, "This request_id was already used for another quantity."
+        locale, "This request_id was already used for another person, programme or quantity."
     ),
     Reason.NOT_FOUND: lambda locale: translate(locale, "No such redemption at this outlet."),
     Reason.WRONG_CODE: lambda locale: translate(locale, "Wrong code."),
+    Reason.PAUSED: lambda locale: translate(
+        locale, "Too many wrong codes lately: new redemptions are paused here for now. Try again later."
+    ),
     Reason.CANCELLED: lambda locale: translate(
         locale, "Three wrong codes: this redemption is cancelled. Start a new one."
     ),

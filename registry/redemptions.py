@@ -76,7 +76,14 @@ DHAKA = dt.timezone(dt.timedelta(hours=6))
 HALF = Decimal("0.5")
 MAX_QUANTITY = Decimal(99_999)
 REQUEST_ID_MAX = 64
+# Three wrong codes cancel one redemption, but a new one gives three more guesses: an outlet
+# (or anyone at several) could go on guessing. Starts are refused for a while after too many
+# wrong codes at one outlet in an hour, or two redemptions of one e-token cancelled in a day.
+# A genuine outlet mistypes a code now and then, not ten times an hour.
+OUTLET_WRONG_CODES_PER_HOUR = 10
+WALLET_CANCELLED_PER_DAY = 2
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_QUANTITY = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 
 
 class Reason(enum.StrEnum):
@@ -92,7 +99,8 @@ class Reason(enum.StrEnum):
     OWN_WALLET = "own_wallet"
     PENDING_EXISTS = "pending_exists"
     BAD_REQUEST_ID = "bad_request_id"
-    REQUEST_ID_REUSED = "request_id_reused"  # the same request_id with another quantity
+    REQUEST_ID_REUSED = "request_id_reused"  # the same request_id for another person, programme or quantity
+    PAUSED = "paused"  # too many wrong codes lately, at this outlet or on this e-token
     NOT_FOUND = "not_found"  # no such redemption for this outlet (or this citizen)
     WRONG_CODE = "wrong_code"
     CANCELLED = "cancelled"  # three wrong codes
@@ -176,8 +184,12 @@ def parse_quantity(raw: object) -> Decimal:
     """A positive number typed by an operator ("30", "২.৫", 30); Refused(BAD_QUANTITY) otherwise."""
     if isinstance(raw, bool) or raw is None:
         raise Refused(Reason.BAD_QUANTITY)
+    typed = to_ascii_digits(str(raw).strip())
+    # Decimal reads any script's digits ("١٠") and "1_0": only 0-9 (Bengali ones converted).
+    if not _QUANTITY.fullmatch(typed):
+        raise Refused(Reason.BAD_QUANTITY)
     try:
-        value = Decimal(to_ascii_digits(str(raw).strip()))
+        value = Decimal(typed)
     except InvalidOperation:
         raise Refused(Reason.BAD_QUANTITY) from None
     if not value.is_finite() or value <= 0 or value > MAX_QUANTITY:
@@ -280,19 +292,30 @@ def start(
     if request_id is not None and not _REQUEST_ID.fullmatch(request_id):
         raise Refused(Reason.BAD_REQUEST_ID)
     try:
-        if request_id is not None and (earlier := _by_request_id(session, outlet, request_id)) is not None:
-            if earlier.quantity != quantity:
+        earlier = _by_request_id(session, outlet, request_id) if request_id is not None else None
+        citizen, found_by = _find_citizen(session, beneficiary)
+        if earlier is not None:
+            # The same request again: the same person, programme and quantity, or a mistake the
+            # app must hear of (answering with the earlier redemption would tell it a second
+            # person had been sent a code).
+            same = (
+                earlier.quantity == quantity
+                and citizen is not None
+                and citizen.id == earlier.citizen_id
+                and programme in (None, earlier.programme_code)
+            )
+            if not same:
                 raise Refused(Reason.REQUEST_ID_REUSED)
             _expire_if_due(session, earlier, now)
             session.commit()
             return Started(earlier, None, created=False)
-        citizen, found_by = _find_citizen(session, beneficiary)
         wallet = _choose_wallet(session, outlet, citizen, programme)
         assert citizen is not None
         if operator_mobile in (citizen.mobile, found_by) or _operator_is(session, operator_mobile, citizen):
             raise Refused(Reason.OWN_WALLET)
         _check_wallet_valid(wallet, now)
         _check_quantity(wallet, quantity)
+        _check_not_guessing(session, outlet.id, wallet.id, now)
         # A code whose ten minutes passed no longer holds the wallet.
         _expire_stale(session, now, Redemption.wallet_id == wallet.id)
         code = new_code()
@@ -351,6 +374,23 @@ def wallet_to_redeem(
         raise Refused(Reason.OWN_WALLET)
     _check_wallet_valid(wallet, now or utcnow())
     return wallet
+
+
+def _check_not_guessing(session: Session, outlet_id: int, wallet_id: int, now: dt.datetime) -> None:
+    wrong_here = session.scalar(
+        select(func.coalesce(func.sum(Redemption.wrong_codes), 0)).where(
+            Redemption.outlet_id == outlet_id, Redemption.started_at > now - dt.timedelta(hours=1)
+        )
+    )
+    cancelled = session.scalar(
+        select(func.count()).where(
+            Redemption.wallet_id == wallet_id,
+            Redemption.status == RedemptionStatus.CANCELLED,
+            Redemption.started_at > now - dt.timedelta(days=1),
+        )
+    )
+    if wrong_here >= OUTLET_WRONG_CODES_PER_HOUR or cancelled >= WALLET_CANCELLED_PER_DAY:
+        raise Refused(Reason.PAUSED)
 
 
 def _by_request_id(session: Session, outlet: AnOutlet, request_id: str) -> Redemption | None:

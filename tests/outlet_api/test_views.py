@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from foundation.i18n import translate
 from outbound_sms.models import Message
 from registry.models import ETokenWallet
 from registry.outlets import issue_token
@@ -83,6 +85,12 @@ def test_refusals_are_localized_in_bangla_and_english(client, session, dealer):
     assert (english.status_code, english.json["error"]) == (422, "over_balance")
     assert english.json["message"] == "The quantity is more than the e-token balance."
     assert bangla.json["message"] == "পরিমাণ ই-টোকেনের ব্যালেন্সের চেয়ে বেশি।"
+    # Romanized Bangla, as ASCII-only screens show it (BCP 47 "bn-Latn", or ?lang=bn_Latn).
+    romanized = client.post(URL, json=body, headers={**headers, "Accept-Language": "bn-Latn"})
+    assert romanized.json["message"] == translate("bn_Latn", "The quantity is more than the e-token balance.")
+    assert romanized.json["message"].isascii() and romanized.json["message"] != english.json["message"]
+    by_query = client.post(URL + "?lang=bn_Latn", json=body, headers=headers)
+    assert by_query.json["message"] == romanized.json["message"]
 
 
 @pytest.mark.parametrize(
@@ -103,6 +111,34 @@ def test_bad_bodies_are_4xx_with_a_code(client, session, dealer, body, status, e
     response = client.post(URL, json=body, headers=headers)
     assert (response.status_code, response.json["error"]) == (status, error)
     assert response.json["message"]
+
+
+def test_json_nested_past_the_parser_is_400_not_500(client, session, dealer):
+    _, headers = dealer
+    deep = "[" * 1020 + "]" * 1020  # within the body limit, deeper than json's recursion
+    response = client.post(URL, data=deep, headers={**headers, "Content-Type": "application/json"})
+    assert (response.status_code, response.json["error"]) == (400, "bad_body")
+
+
+def test_the_code_expiry_is_given_with_its_time_zone(client, session, dealer):
+    _, headers = dealer
+    citizen, _ = beneficiary(session)
+    started = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
+    expires = dt.datetime.fromisoformat(started.json["expires_at"])
+    assert expires.utcoffset() == dt.timedelta(0)  # on SQLite too, which keeps naive times
+
+
+def test_guessing_codes_pauses_the_outlets_starts_with_429(client, session, dealer):
+    _, headers = dealer
+    for _ in range(4):  # 12 wrong codes, 3 per e-token
+        citizen, _ = beneficiary(session)
+        rid = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers).json["id"]
+        for _ in range(3):
+            client.post(f"{URL}/{rid}/confirm", json={"code": "000000"}, headers=headers)
+    citizen, _ = beneficiary(session)
+    paused = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
+    assert (paused.status_code, paused.json["error"]) == (429, "paused")
+    assert "paused" in paused.json["message"]
 
 
 def test_not_json_is_400_and_a_large_body_is_413(client, session, dealer):

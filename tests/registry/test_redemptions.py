@@ -237,6 +237,13 @@ def test_the_same_request_id_returns_the_same_redemption_without_a_new_code(sess
     assert (again.redemption.id, again.code, again.created) == (first.redemption.id, None, False)
     assert refused(start, session, outlet, citizen.mobile, "5", request_id="app-42").reason is Reason.REQUEST_ID_REUSED
     assert refused(start, session, outlet, citizen.mobile, request_id="bad id!").reason is Reason.BAD_REQUEST_ID
+    # The same id for another person or programme is a mistake the app must hear of.
+    other, _ = beneficiary(session)
+    assert refused(start, session, outlet, other.mobile, request_id="app-42").reason is Reason.REQUEST_ID_REUSED
+    assert refused(start, session, outlet, citizen.mobile, programme="VGF", request_id="app-42").reason in (
+        Reason.REQUEST_ID_REUSED,
+        Reason.PROGRAMME_NOT_SERVED,
+    )
     # Another outlet's request ids are its own.
     citizen2, _ = beneficiary(session)
     assert start(session, make_outlet(session), citizen2.mobile, request_id="app-42").created
@@ -295,7 +302,45 @@ def test_the_sweep_expires_codes_past_their_ten_minutes(session):
 def test_parse_quantity_reads_what_an_operator_types():
     assert redemptions.parse_quantity("২.৫") == Decimal("2.5")
     assert redemptions.parse_quantity(30) == Decimal(30)
-    for bad in ("abc", True, None, "NaN", "Infinity", "1e9"):
+    # Only 0-9 (Bengali digits converted): Decimal alone reads Arabic-Indic digits and "1_0".
+    for bad in ("abc", True, None, "NaN", "Infinity", "1e9", "١٠", "1_0", "٣", "+5", " 1 0"):
         with pytest.raises(Refused):
             redemptions.parse_quantity(bad)
     assert utcnow()  # the default clock is UTC-aware
+
+
+def _cancel_by_guessing(session, outlet, who, now):
+    started = start(session, outlet, who, quantity="1", now=now)
+    wrong = f"{(int(started.code) + 1) % 1_000_000:06d}"
+    for _ in range(redemptions.MAX_WRONG_CODES):
+        refused(redemptions.confirm_code, session, outlet, started.redemption.id, wrong, now=now)
+
+
+def test_two_cancelled_redemptions_of_one_e_token_in_a_day_pause_its_redemptions(session):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    for minutes in (0, 1):
+        _cancel_by_guessing(session, outlet, citizen.mobile, NOW + dt.timedelta(minutes=minutes))
+    assert refused(start, session, outlet, citizen.mobile, now=NOW + dt.timedelta(minutes=2)).reason is Reason.PAUSED
+    # Another outlet too: the guessing is about the e-token, wherever it is tried.
+    other = make_outlet(session)
+    assert refused(start, session, other, citizen.mobile, now=NOW + dt.timedelta(minutes=3)).reason is Reason.PAUSED
+    # A day later the e-token can be redeemed again.
+    assert start(session, outlet, citizen.mobile, now=NOW + dt.timedelta(days=1, minutes=2)).created
+    assert session.get(ETokenWallet, wallet.id).balance == Decimal(30)
+
+
+def test_ten_wrong_codes_at_one_outlet_in_an_hour_pause_its_starts(session):
+    outlet = make_outlet(session)
+    people = [beneficiary(session)[0] for _ in range(5)]
+    for n, person in enumerate(people[:3]):  # 9 wrong codes, across three people's e-tokens
+        _cancel_by_guessing(session, outlet, person.mobile, NOW + dt.timedelta(minutes=n))
+    started = start(session, outlet, people[3].mobile, now=NOW + dt.timedelta(minutes=5))  # 9: still allowed
+    wrong = f"{(int(started.code) + 1) % 1_000_000:06d}"
+    refused(redemptions.confirm_code, session, outlet, started.redemption.id, wrong, now=NOW + dt.timedelta(minutes=6))
+    late = NOW + dt.timedelta(minutes=7)
+    assert refused(start, session, outlet, people[4].mobile, now=late).reason is Reason.PAUSED
+    # Another outlet is not paused, and this one starts again an hour after the guessing.
+    assert start(session, make_outlet(session), people[4].mobile, now=late).created
+    people_again = beneficiary(session)[0]
+    assert start(session, outlet, people_again.mobile, now=NOW + dt.timedelta(hours=1, minutes=10)).created
