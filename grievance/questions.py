@@ -67,20 +67,7 @@ def ask(
     """Record that ``phone`` (E.164) is asked ``kind`` about ``subject_id``, open for
     ``open_for``; the caller records the SMS and commits. An earlier question of the same
     kind about the same subject is closed: only the newest asking can be answered."""
-    now = utcnow()
-    session.execute(
-        update(CitizenQuestion)
-        .where(
-            CitizenQuestion.kind == kind,
-            CitizenQuestion.subject_id == subject_id,
-            CitizenQuestion.answered_at.is_(None),
-            CitizenQuestion.open_until > now,
-        )
-        .values(open_until=now)
-        # Questions loaded in this session are brought up to date from the rows changed; the
-        # default (evaluating the criteria in Python) cannot compare SQLite's naive times.
-        .execution_options(synchronize_session="fetch")
-    )
+    now = close(session, kind, subject_id)
     question = CitizenQuestion(
         phone_hash=phone_hash(phone),
         kind=kind,
@@ -131,9 +118,9 @@ def open_question(session: Session, phone: str, kind: QuestionKind, subject_id: 
     ).first()
 
 
-def close(session: Session, kind: QuestionKind, subject_id: int) -> None:
+def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
     """No question of ``kind`` about ``subject_id`` may be answered any more (its subject was
-    settled another way); the caller commits."""
+    settled another way, or it is asked again); the caller commits. Returns when."""
     now = utcnow()
     session.execute(
         update(CitizenQuestion)
@@ -148,6 +135,7 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> None:
         # default (evaluating the criteria in Python) cannot compare SQLite's naive times.
         .execution_options(synchronize_session="fetch")
     )
+    return now
 
 
 def _open(phone: str):
