@@ -28,6 +28,17 @@ def outlet_token_command(code: str) -> None:
     click.echo("shown once: only its hash is kept; a new token replaces this one", err=True)
 
 
+@outlets_cli.command("revoke")
+@click.argument("code")
+def outlet_revoke_command(code: str) -> None:
+    """Lock outlet CODE's app out now (a lost phone, a dismissed dealer); `outlets token` issues a new one."""
+    from registry.outlets import revoke_token
+
+    if not revoke_token(db_session(), code):
+        raise click.ClickException(f"no outlet with code {code!r} (import outlets first)")
+    click.echo(f"outlet {code}: token revoked; its app is refused until a new token is issued")
+
+
 @registry_cli.command("import")
 @click.argument("kind", type=click.Choice(["citizens", "enrolments", "payments", "etokens", "outlets"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -33,6 +33,17 @@ def issue_token(session: Session, code: str) -> str | None:
     return token
 
 
+def revoke_token(session: Session, code: str) -> bool:
+    """The outlet CODE's app is locked out until a new token is issued (a lost phone, a
+    dismissed dealer); False for an unknown outlet. Commits."""
+    outlet = session.scalars(select(Outlet).where(Outlet.code == code.strip().upper())).first()
+    if outlet is None:
+        return False
+    outlet.token_hash = None
+    session.commit()
+    return True
+
+
 @dataclass(frozen=True)
 class TokenOutlet:
     """The outlet an API call authenticates as: what the calls use of it, not the ORM row

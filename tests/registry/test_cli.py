@@ -82,3 +82,19 @@ def test_outlets_token_prints_a_new_token_once_and_keeps_only_its_hash(session, 
     assert stored == token_hash(new) and new not in stored
     assert outlet_by_token(session, old) is None  # a new token replaces the old
     assert cli.invoke(args=["outlets", "token", "NO-SUCH"]).exit_code != 0
+
+
+def test_outlets_revoke_locks_the_app_out_until_a_new_token(session, cli):
+    from registry.outlets import outlet_by_token
+    from tests.redemption_support import make_outlet
+
+    outlet = make_outlet(session)
+    token = cli.invoke(args=["outlets", "token", outlet.code]).stdout.strip()
+    assert outlet_by_token(session, token) is not None
+    revoked = cli.invoke(args=["outlets", "revoke", outlet.code])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    session.expire_all()
+    assert outlet_by_token(session, token) is None
+    assert cli.invoke(args=["outlets", "revoke", "NO-SUCH"]).exit_code != 0
+    fresh = cli.invoke(args=["outlets", "token", outlet.code]).stdout.strip()
+    assert outlet_by_token(session, fresh) is not None
