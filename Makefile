@@ -35,11 +35,13 @@ run: setup
 	@echo "       $(BIN)/flask --app wsgi registry check <NID> --lang bn"
 	@echo "  (DATABASE_URL unset: SQLite in var/; REDIS_URL unset: embedded Redis, jobs run inline;"
 	@echo "   bdapps screens and Kannel SMS replies go to the simulator unless their URLs are set)"
-	@# In development the simulator stands in for bdapps and Kannel (never with SECRET_KEY set).
+	@# In development the simulator stands in for bdapps and Kannel, and a made-up monitoring desk
+	@# phone lets the Signals page open review cases (never with SECRET_KEY set).
 	if [ -z "$$SECRET_KEY" ]; then \
 	  export BDAPPS_USSD_SEND_URL=$${BDAPPS_USSD_SEND_URL:-http://$(HOST):$(PORT)/simulator/bdapps/send}; \
 	  export KANNEL_SENDSMS_URL=$${KANNEL_SENDSMS_URL:-http://$(HOST):$(PORT)/simulator/kannel/sendsms}; \
 	  export KANNEL_INBOUND_KEY=$${KANNEL_INBOUND_KEY:-development-only}; \
+	  export SAHAYATA_REVIEW_PHONE=$${SAHAYATA_REVIEW_PHONE:-+8801700000000}; \
 	fi; \
 	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
 
