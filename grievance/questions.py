@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from foundation.privacy import phone_hash, phone_hashes
@@ -61,24 +61,30 @@ def handlers(app: Flask | None = None) -> dict[QuestionKind, Handler]:
     return (app or current_app).extensions.get("grievance.questions", {})
 
 
-def ask(
-    session: Session, phone: str, kind: QuestionKind, subject_id: int, locale: str, open_for: dt.timedelta
-) -> CitizenQuestion:
+def ask(session: Session, phone: str, kind: QuestionKind, subject_id: int, locale: str, open_for: dt.timedelta) -> int:
     """Record that ``phone`` (E.164) is asked ``kind`` about ``subject_id``, open for
     ``open_for``; the caller records the SMS and commits. An earlier question of the same
-    kind about the same subject is closed: only the newest asking can be answered."""
+    kind about the same subject is closed: only the newest asking can be answered. Returns
+    the question's id. One plain insert: every SMS that asks something records one."""
     now = close(session, kind, subject_id)
-    question = CitizenQuestion(
-        phone_hash=phone_hash(phone),
-        kind=kind,
-        subject_id=subject_id,
-        locale=locale,
-        asked_at=now,
-        open_until=now + open_for,
+    return (
+        session.connection()
+        .execute(
+            _INSERT_QUESTION,
+            {
+                "phone_hash": phone_hash(phone),
+                "kind": kind,
+                "subject_id": subject_id,
+                "locale": locale,
+                "asked_at": now,
+                "open_until": now + open_for,
+            },
+        )
+        .scalar_one()
     )
-    session.add(question)
-    session.flush()
-    return question
+
+
+_INSERT_QUESTION = insert(CitizenQuestion.__table__).returning(CitizenQuestion.__table__.c.id)
 
 
 def answer(
@@ -122,19 +128,24 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
     """No question of ``kind`` about ``subject_id`` may be answered any more (its subject was
     settled another way, or it is asked again); the caller commits. Returns when."""
     now = utcnow()
-    session.execute(
-        update(CitizenQuestion)
+    table = CitizenQuestion.__table__
+    session.flush()  # as the ORM would before an UPDATE: an answer being recorded is not "open"
+    session.connection().execute(
+        update(table)
         .where(
-            CitizenQuestion.kind == kind,
-            CitizenQuestion.subject_id == subject_id,
-            CitizenQuestion.answered_at.is_(None),
-            CitizenQuestion.open_until > now,
+            table.c.kind == kind,
+            table.c.subject_id == subject_id,
+            table.c.answered_at.is_(None),
+            table.c.open_until > now,
         )
         .values(open_until=now)
-        # Questions loaded in this session are brought up to date from the rows changed; the
-        # default (evaluating the criteria in Python) cannot compare SQLite's naive times.
-        .execution_options(synchronize_session="fetch")
     )
+    # The rows changed under the ORM: any of them loaded in this session reads its new
+    # deadline when next used (cheaper than the ORM's own synchronisation of an UPDATE, which
+    # every SMS that asks a question paid).
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, CitizenQuestion) and loaded.kind == kind and loaded.subject_id == subject_id:
+            session.expire(loaded, ["open_until"])
     return now
 
 

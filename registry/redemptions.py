@@ -42,7 +42,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -376,18 +376,34 @@ def wallet_to_redeem(
     return wallet
 
 
-def _check_not_guessing(session: Session, outlet_id: int, wallet_id: int, now: dt.datetime) -> None:
-    wrong_here = session.scalar(
-        select(func.coalesce(func.sum(Redemption.wrong_codes), 0)).where(
-            Redemption.outlet_id == outlet_id, Redemption.started_at > now - dt.timedelta(hours=1)
-        )
+# Both counts in one round trip, built once (every start asks).
+_GUESSING = select(
+    select(func.coalesce(func.sum(Redemption.wrong_codes), 0))
+    .where(Redemption.outlet_id == bindparam("outlet_id"), Redemption.started_at > bindparam("hour_ago"))
+    .scalar_subquery(),
+    select(func.count())
+    .where(
+        Redemption.wallet_id == bindparam("wallet_id"),
+        Redemption.status == RedemptionStatus.CANCELLED,
+        Redemption.started_at > bindparam("day_ago"),
     )
-    cancelled = session.scalar(
-        select(func.count()).where(
-            Redemption.wallet_id == wallet_id,
-            Redemption.status == RedemptionStatus.CANCELLED,
-            Redemption.started_at > now - dt.timedelta(days=1),
+    .scalar_subquery(),
+)
+
+
+def _check_not_guessing(session: Session, outlet_id: int, wallet_id: int, now: dt.datetime) -> None:
+    wrong_here, cancelled = (
+        session.connection()
+        .execute(
+            _GUESSING,
+            {
+                "outlet_id": outlet_id,
+                "wallet_id": wallet_id,
+                "hour_ago": now - dt.timedelta(hours=1),
+                "day_ago": now - dt.timedelta(days=1),
+            },
         )
+        .one()
     )
     if wrong_here >= OUTLET_WRONG_CODES_PER_HOUR or cancelled >= WALLET_CANCELLED_PER_DAY:
         raise Refused(Reason.PAUSED)
