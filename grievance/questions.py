@@ -61,12 +61,22 @@ def handlers(app: Flask | None = None) -> dict[QuestionKind, Handler]:
     return (app or current_app).extensions.get("grievance.questions", {})
 
 
-def ask(session: Session, phone: str, kind: QuestionKind, subject_id: int, locale: str, open_for: dt.timedelta) -> int:
+def ask(
+    session: Session,
+    phone: str,
+    kind: QuestionKind,
+    subject_id: int,
+    locale: str,
+    open_for: dt.timedelta,
+    *,
+    first_asking: bool = False,
+) -> int:
     """Record that ``phone`` (E.164) is asked ``kind`` about ``subject_id``, open for
     ``open_for``; the caller records the SMS and commits. An earlier question of the same
-    kind about the same subject is closed: only the newest asking can be answered. Returns
+    kind about the same subject is closed: only the newest asking can be answered (with
+    ``first_asking`` the caller knows there is none: a subject just created). Returns
     the question's id. One plain insert: every SMS that asks something records one."""
-    now = close(session, kind, subject_id)
+    now = utcnow() if first_asking else close(session, kind, subject_id)
     return (
         session.connection()
         .execute(

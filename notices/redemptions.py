@@ -125,7 +125,9 @@ def _draft(
     locale = language.value
     text = compose(locale, _Row(quantity, unit, name_en, name_bn, Decimal(balance or 0)))
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
-    questions.ask(session, mobile, question, redemption_id, locale, open_for)
+    # Each is sent once per redemption (the code when it starts, the receipt when it
+    # completes), so no earlier asking of it can be open.
+    questions.ask(session, mobile, question, redemption_id, locale, open_for, first_asking=True)
     return create_messages(
         session, [NewMessage(mobile, text, locale, f"redemption_{kind}", f"redemption:{redemption_id}:{kind}")]
     )

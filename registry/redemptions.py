@@ -311,7 +311,7 @@ def start(
             return Started(earlier, None, created=False)
         wallet = _choose_wallet(session, outlet, citizen, programme)
         assert citizen is not None
-        if operator_mobile in (citizen.mobile, found_by) or _operator_is(session, operator_mobile, citizen):
+        if _operators_own(operator_mobile, citizen, found_by):
             raise Refused(Reason.OWN_WALLET)
         _check_wallet_valid(wallet, now)
         _check_quantity(wallet, quantity)
@@ -370,7 +370,7 @@ def wallet_to_redeem(
     citizen, found_by = _find_citizen(session, beneficiary)
     wallet = _choose_wallet(session, outlet, citizen, programme)
     assert citizen is not None
-    if operator_mobile in (citizen.mobile, found_by) or _operator_is(session, operator_mobile, citizen):
+    if _operators_own(operator_mobile, citizen, found_by):
         raise Refused(Reason.OWN_WALLET)
     _check_wallet_valid(wallet, now or utcnow())
     return wallet
@@ -415,9 +415,12 @@ def _by_request_id(session: Session, outlet: AnOutlet, request_id: str) -> Redem
     ).first()
 
 
-def _operator_is(session: Session, operator_mobile: str, citizen: Citizen) -> bool:
-    operator = caller_by_mobile(session, operator_mobile)
-    return operator is not None and operator.citizen_id == citizen.id
+def _operators_own(operator_mobile: str, citizen: Citizen, found_by: str | None) -> bool:
+    """Whether the wallet is the operator's own: their registered phone is the beneficiary's,
+    or is the phone the beneficiary was found by. (The citizen a phone finds is one whose
+    mobile it is, so the operator's phone finds this citizen only if it is their mobile:
+    no look-up of the operator is needed.)"""
+    return operator_mobile in (citizen.mobile, found_by)
 
 
 def _expire_if_due(session: Session, redemption: Redemption, now: dt.datetime) -> bool:
