@@ -302,7 +302,8 @@ def start(
                 earlier.quantity == quantity
                 and citizen is not None
                 and citizen.id == earlier.citizen_id
-                and programme in (None, earlier.programme_code)
+                # Named as _choose_wallet reads a programme: case and spaces aside, blank is none.
+                and (not (programme or "").strip() or programme.strip().lower() == earlier.programme_code.lower())
             )
             if not same:
                 raise Refused(Reason.REQUEST_ID_REUSED)
