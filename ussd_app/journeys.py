@@ -59,10 +59,19 @@ from ussd_app.state import Frame
 
 # -- helpers ------------------------------------------------------------------------------
 def _facts(ctx: Context, citizen_id: int | None) -> CitizenFacts | None:
-    """What an eligibility check needs of a person: one prepared select a session, kept in the
-    session for its next screens (a menu of programmes, then the answers), which would
-    otherwise each load the person again; like the caller's programmes, facts do not change
-    in a 3-minute session."""
+    """What an eligibility check needs of a person, in one prepared select, once per hop."""
+    if citizen_id is None:
+        return None
+    return ctx.memo(f"facts:{citizen_id}", lambda: facts_by_id(ctx.reads, citizen_id, ctx.today))
+
+
+def _own_facts(ctx: Context) -> CitizenFacts | None:
+    """The caller's own facts: loaded once a session and kept in it for its next screens (a
+    menu of programmes, then the answers), which would otherwise each load the caller again;
+    like the caller's programmes, they do not change in a 3-minute session. Another
+    person's, looked up by NID, are never kept: their income and land stay out of the
+    session store."""
+    citizen_id = ctx.state.citizen_id
     if citizen_id is None:
         return None
 
@@ -71,14 +80,10 @@ def _facts(ctx: Context, citizen_id: int | None) -> CitizenFacts | None:
         return facts_as_json(facts) if facts is not None else None
 
     def read() -> CitizenFacts | None:
-        kept = ctx.kept(f"facts:{citizen_id}", load)
+        kept = ctx.kept("own_facts", load)
         return facts_from_json(kept) if kept is not None else None
 
-    return ctx.memo(f"facts:{citizen_id}", read)
-
-
-def _own_facts(ctx: Context) -> CitizenFacts | None:
-    return _facts(ctx, ctx.state.citizen_id)
+    return ctx.memo("own_facts", read)
 
 
 def _looked_up(ctx: Context) -> CitizenFacts:

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from foundation.i18n import to_ascii_digits, translate
+from foundation.jobs import redis_connection
 from registry.models import Gender
 from tests.factories import make_citizen, make_enrolment, make_household
 from tests.ussd_app.conftest import Phone
@@ -197,6 +198,28 @@ def test_all_programmes_lists_decisions_only(stranger, karim):
     text = stranger.read_on(stranger.press("1"))
     assert text.startswith(("Eligible: ", "Not eligible for any programme."))
     assert not re.search(r"[0-9]", text)
+
+
+def test_the_looked_up_persons_facts_stay_out_of_the_session_store(stranger, karim):
+    """Their income (12,345) and land (77) decide the answers but are never kept with the
+    caller's session, as the caller's own facts are for their next screens."""
+    _look_up(stranger, karim.nid, _ddmmyyyy(karim.date_of_birth))
+    stranger.read_on(stranger.press("1"))  # all programmes: the facts were used
+    redis = redis_connection()
+    stored = b" ".join(redis.get(key) or b"" for key in redis.scan_iter("ussd:session:*"))
+    assert stored and b"12345.00" not in stored and b'"77.00"' not in stored
+    assert b"own_facts" not in stored
+
+
+def test_the_callers_own_facts_are_kept_for_the_sessions_next_screens(client, session):
+    household = make_household(session, monthly_income_bdt=Decimal(23456), land_decimal=Decimal(12))
+    own = Phone(client, make_citizen(session, age=58, gender=Gender.MALE, household=household).mobile)
+    session.commit()
+    own.dial_fresh()
+    own.press("1")  # Am I eligible? (the menu puts the caller's programmes first: the facts load)
+    redis = redis_connection()
+    stored = redis.get(f"ussd:session:africastalking:{own.session_id}") or b""
+    assert b"own_facts" in stored and b"23456.00" in stored
 
 
 def test_the_menu_does_not_reveal_which_programmes_the_person_receives(stranger, karim, session):
