@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from grievance.intake import Filing
 from grievance.models import Category, Channel
+from registry.eligibility import CitizenFacts
 from registry.households import rescore_households
 from registry.models import (
     Citizen,
@@ -216,3 +217,18 @@ def payment_row(citizen, **changes) -> dict[str, str]:
         "failure_reason": "",
     }
     return {**row, **changes}
+
+
+# A woman of 30 in a poor household, in no programme: the facts most rules accept.
+POOR_WOMAN = CitizenFacts(
+    age=30,
+    gender="F",
+    marital_status="married",
+    disability=False,
+    household_income=Decimal(2000),
+    land=Decimal(5),
+    vulnerability=70,
+    district_name="Kurigram",
+    upazila_id=1,
+    active_programmes=frozenset(),
+)

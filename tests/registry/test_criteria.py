@@ -11,26 +11,17 @@ from registry.eligibility import CitizenFacts, Decision, Outcome, RuleBook, answ
 from registry.eligibility.criteria import CRITERIA, CriterionResult, validate_rule
 from registry.eligibility.criteria import Criterion as CriterionBase
 from registry.eligibility.explain import criterion_name, describe_criterion, explain_answer, summarise
+from tests.factories import POOR_WOMAN
 
-PERSON = CitizenFacts(
-    age=30,
-    gender="F",
-    marital_status="married",
-    disability=False,
-    household_income=Decimal(2000),
-    land=Decimal(5),
-    vulnerability=70,
-    district_name="Kurigram",
-    upazila_id=1,
-    active_programmes=frozenset(),
-)
 # Facts that fail the seed's rules one way or another: old, young, a man, rich, landed,
 # a pensioner, elsewhere.
 VARIED = [
-    PERSON,
-    dataclasses.replace(PERSON, age=3, gender="M", household_income=Decimal(90000), land=Decimal(300)),
-    dataclasses.replace(PERSON, age=80, vulnerability=5, district_name="Dhaka", active_programmes=frozenset({"GPEN"})),
-    dataclasses.replace(PERSON, disability=True, marital_status="widowed"),
+    POOR_WOMAN,
+    dataclasses.replace(POOR_WOMAN, age=3, gender="M", household_income=Decimal(90000), land=Decimal(300)),
+    dataclasses.replace(
+        POOR_WOMAN, age=80, vulnerability=5, district_name="Dhaka", active_programmes=frozenset({"GPEN"})
+    ),
+    dataclasses.replace(POOR_WOMAN, disability=True, marital_status="widowed"),
 ]
 
 
@@ -107,19 +98,19 @@ def test_a_criterion_added_to_the_table_is_checked_validated_and_explained(monke
     names = {"YOUTH": {"en": "Youth Stipend", "bn": "যুব বৃত্তি"}}
     youth = RuleBook(rules, names, names, {})
 
-    old = check(dataclasses.replace(PERSON, age=40), "YOUTH", youth)
+    old = check(dataclasses.replace(POOR_WOMAN, age=40), "YOUTH", youth)
     assert old.decision is Decision.NOT_ELIGIBLE
     assert summarise(old, "en", youth) == "not eligible: age 40, at most 35"
     assert criterion_name(old.main_reason, "en") == "age"
     assert describe_criterion(old.main_reason, "en", youth) == "age 40, at most 35"
-    young = answer(PERSON, "YOUTH", youth)
+    young = answer(POOR_WOMAN, "YOUTH", youth)
     assert explain_answer(young, "en", youth).startswith("Youth Stipend: eligible (age 30 years).")
 
 
 def test_a_look_up_of_someone_else_leaves_what_reveals_enrolments_to_the_office(book):
     revealing = {name for name, criterion in CRITERIA.items() if criterion.reveals_enrolments}
     assert revealing == {"not_enrolled_in"}
-    pensioner = dataclasses.replace(PERSON, age=70, active_programmes=frozenset({"GPEN"}))
+    pensioner = dataclasses.replace(POOR_WOMAN, age=70, active_programmes=frozenset({"GPEN"}))
     for code in book.order:
         for result in check_for_someone_else(pensioner, code, book).criteria:
             if result.criterion in revealing:

@@ -24,26 +24,12 @@ from registry.eligibility import (
 from registry.eligibility.engine import load_citizen_for_check
 from registry.eligibility.explain import describe_criterion, explain_answer, office_name, summarise
 from registry.models import EnrolmentStatus, Gender, MaritalStatus, Programme
-from tests.factories import AS_OF, make_citizen, make_enrolment, make_household
+from tests.factories import AS_OF, POOR_WOMAN, make_citizen, make_enrolment, make_household
 
 
 @pytest.fixture
 def book(session) -> RuleBook:
     return RuleBook.load(session)
-
-
-POOR_WOMAN = CitizenFacts(
-    age=30,
-    gender="F",
-    marital_status="married",
-    disability=False,
-    household_income=Decimal(2000),
-    land=Decimal(5),
-    vulnerability=70,
-    district_name="Kurigram",
-    upazila_id=1,
-    active_programmes=frozenset(),
-)
 
 
 def facts(**changes) -> CitizenFacts:
