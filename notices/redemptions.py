@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from foundation.i18n import translate
@@ -27,9 +25,9 @@ from foundation.wording import wording
 from grievance import questions
 from grievance.models import QuestionKind
 from outbound_sms.encoding import strictest
-from outbound_sms.sending import NewMessage, create_messages, queue_send_batches
+from outbound_sms.sending import NewMessage, create_messages, wake_sender
+from registry.events import RedemptionNotice
 from registry.labels import unit_label
-from registry.models import Citizen, ETokenWallet, Outlet, Redemption
 from registry.redemption_labels import outlet_name
 
 MAX_PARTS = 2
@@ -81,83 +79,49 @@ def receipt_text(locale: str, outlet: str, quantity: Decimal, unit: str, balance
     )
 
 
-@dataclass(frozen=True)
-class _Row:
-    """What a redemption's SMS says, read in one query: the redemption, its outlet's names,
-    the beneficiary's phone and language, and the wallet's balance as the debit left it."""
-
-    quantity: Decimal
-    unit: str
-    name_en: str
-    name_bn: str
-    balance: Decimal
-
-
-_DRAFT = (
-    select(
-        Redemption.quantity,
-        Redemption.unit,
-        Outlet.name_en,
-        Outlet.name_bn,
-        ETokenWallet.balance,
-        Citizen.mobile,
-        Citizen.language,
-    )
-    .join(Outlet, Outlet.id == Redemption.outlet_id)
-    .join(Citizen, Citizen.id == Redemption.citizen_id)
-    .join(ETokenWallet, ETokenWallet.id == Redemption.wallet_id)
-    .where(Redemption.id == bindparam("redemption_id"))
-)
-
-
 def _draft(
     session: Session,
-    redemption_id: int,
+    notice: RedemptionNotice,
     kind: str,
-    compose: Callable[[str, _Row], str],
+    compose: Callable[[str, str], str],
     question: QuestionKind,
     open_for: dt.timedelta,
-):
-    found = session.execute(_DRAFT, {"redemption_id": redemption_id}).first()
-    if found is None or not found.mobile:
+) -> list[int]:
+    if not notice.mobile:
         return []
-    quantity, unit, name_en, name_bn, balance, mobile, language = found
-    locale = language.value
-    text = compose(locale, _Row(quantity, unit, name_en, name_bn, Decimal(balance or 0)))
+    locale = notice.language
+    text = compose(locale, outlet_name(locale, notice.outlet_name_en, notice.outlet_name_bn))
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
     # Each is sent once per redemption (the code when it starts, the receipt when it
     # completes), so no earlier asking of it can be open.
-    questions.ask(session, mobile, question, redemption_id, locale, open_for, first_asking=True)
+    subject = notice.redemption_id
+    questions.ask(session, notice.mobile, question, subject, locale, open_for, first_asking=True)
     return create_messages(
-        session, [NewMessage(mobile, text, locale, f"redemption_{kind}", f"redemption:{redemption_id}:{kind}")]
+        session, [NewMessage(notice.mobile, text, locale, f"redemption_{kind}", f"redemption:{subject}:{kind}")]
     )
 
 
-def _name(locale: str, row: _Row) -> str:
-    return outlet_name(locale, row.name_en, row.name_bn)
-
-
-def record_code_sms(session: Session, redemption_id: int, code: str) -> list[int]:
+def record_code_sms(session: Session, notice: RedemptionNotice, code: str) -> list[int]:
     """The code to the beneficiary's phone (the registry keeps only its HMAC)."""
     return _draft(
         session,
-        redemption_id,
+        notice,
         "code",
-        lambda locale, row: code_text(locale, _name(locale, row), row.quantity, row.unit, code),
+        lambda locale, name: code_text(locale, name, notice.quantity, notice.unit, code),
         QuestionKind.REDEMPTION_CODE,
         CODE_QUESTION_OPEN_FOR,
     )
 
 
-def record_receipt_sms(session: Session, redemption_id: int) -> list[int]:
-    def compose(locale: str, row: _Row) -> str:
-        return receipt_text(locale, _name(locale, row), row.quantity, row.unit, row.balance)
+def record_receipt_sms(session: Session, notice: RedemptionNotice) -> list[int]:
+    def compose(locale: str, name: str) -> str:
+        return receipt_text(locale, name, notice.quantity, notice.unit, notice.balance)
 
     # The code's question is settled: the debit happened, and a "2" now disputes the receipt.
-    questions.close(session, QuestionKind.REDEMPTION_CODE, redemption_id)
+    questions.close(session, QuestionKind.REDEMPTION_CODE, notice.redemption_id)
     receipt = QuestionKind.REDEMPTION_RECEIPT
-    return _draft(session, redemption_id, "receipt", compose, receipt, RECEIPT_QUESTION_OPEN_FOR)
+    return _draft(session, notice, "receipt", compose, receipt, RECEIPT_QUESTION_OPEN_FOR)
 
 
 def queue_redemption_sms(message_ids: Sequence[int]) -> None:
-    queue_send_batches(message_ids)
+    wake_sender(message_ids)

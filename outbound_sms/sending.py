@@ -310,7 +310,49 @@ def enqueue_in_or_now(delay_seconds: int, message_id: int) -> None:
 
 
 def queue_send(message_id: int) -> None:
-    enqueue(send_message, message_id, queue_name=SMS_QUEUE)
+    wake_sender([message_id])
+
+
+# One message at a time (a reply, a redemption's code, its receipt) is handed to the sender
+# through a Redis list rather than a job of its own: queueing an RQ job costs the web request
+# far more than the message's own insert. One drain job is queued at a time (the flag); it
+# clears the flag before it takes the list, so a message pushed after the drain began either
+# is taken by it or finds the flag clear and queues the next drain. Nothing is lost when Redis
+# is: the message is in the database, and the sweeper sends whatever was never sent.
+OUTBOX_LIST = "sahayata:sms:outbox"
+DRAIN_FLAG = "sahayata:sms:drain-queued"
+# A drain job lost with its worker leaves the flag set at most this long.
+DRAIN_FLAG_SECONDS = CLAIM_SECONDS
+
+
+def wake_sender(message_ids: Sequence[int]) -> None:
+    """Have these just-committed messages sent soon (inline in embedded mode)."""
+    ids = list(message_ids)
+    if not ids:
+        return
+    if jobs_run_inline():
+        enqueue(send_batch, ids, queue_name=SMS_QUEUE)
+        return
+    with redis_connection().pipeline(transaction=False) as pipe:
+        pipe.rpush(OUTBOX_LIST, *ids)
+        pipe.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_SECONDS)
+        _, drain_needed = pipe.execute()
+    if drain_needed:
+        enqueue(drain_outbox, queue_name=SMS_QUEUE)
+
+
+@with_app_context
+def drain_outbox() -> int:
+    """Send every message waiting in the outbox list, BATCH_SIZE at a time; returns how many
+    were taken (some may have been sent already by another sender: claims settle that)."""
+    redis = redis_connection()
+    redis.delete(DRAIN_FLAG)
+    taken = 0
+    while batch := redis.lpop(OUTBOX_LIST, BATCH_SIZE):
+        ids = [int(raw) for raw in batch]
+        taken += len(ids)
+        send_batch(ids)
+    return taken
 
 
 def queue_send_batches(message_ids: Sequence[int]) -> int:

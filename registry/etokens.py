@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.models import ETokenLedgerEntry, ETokenWallet
@@ -47,31 +47,47 @@ def post_entry(session: Session, wallet: ETokenWallet, amount: Decimal, reason: 
     session.flush()
 
 
-def redeem(
-    session: Session,
-    wallet: ETokenWallet,
+_WALLETS, _LEDGER = ETokenWallet.__table__, ETokenLedgerEntry.__table__
+# The balance is lowered only if it covers the quantity, in the statement that locks the row:
+# under any concurrency it never goes below zero (PostgreSQL re-checks the condition on the
+# row as the lock found it).
+_DEBIT = (
+    update(_WALLETS)
+    .where(_WALLETS.c.id == bindparam("wallet"), _WALLETS.c.balance >= bindparam("quantity"))
+    .values(balance=_WALLETS.c.balance - bindparam("quantity"))
+    .returning(_WALLETS.c.balance, _WALLETS.c.unit)
+)
+
+
+def debit_for_redemption(
+    connection: Connection,
+    wallet_id: int,
     quantity: Decimal,
     *,
     outlet_id: int,
     operator_mobile: str,
     redemption_id: int,
-) -> ETokenLedgerEntry:
-    """Debit a wallet the caller has locked for one redemption: one ledger entry naming the
-    outlet, its operator and the redemption (unique, so a redemption is debited once)."""
-    if quantity <= 0 or wallet.balance - quantity < 0:
-        raise ValueError("a redemption debits a positive quantity within the balance")
-    entry = ETokenLedgerEntry(
-        wallet_id=wallet.id,
-        amount=-quantity,
-        reason="redeem",
-        outlet_id=outlet_id,
-        operator_mobile=operator_mobile,
-        redemption_id=redemption_id,
+) -> tuple[Decimal, str] | None:
+    """Debit a wallet for one redemption, with one ledger entry naming the outlet, its
+    operator and the redemption (unique, so a redemption is debited once): the balance left
+    and the unit, or None (nothing written) when the balance does not cover the quantity.
+    In the caller's transaction, which must hold the redemption's lock."""
+    if quantity <= 0:
+        raise ValueError("a redemption debits a positive quantity")
+    debited = connection.execute(_DEBIT, {"wallet": wallet_id, "quantity": quantity}).first()
+    if debited is None:
+        return None
+    connection.execute(
+        insert(_LEDGER).values(
+            wallet_id=wallet_id,
+            amount=-quantity,
+            reason="redeem",
+            outlet_id=outlet_id,
+            operator_mobile=operator_mobile,
+            redemption_id=redemption_id,
+        )
     )
-    session.add(entry)
-    wallet.balance -= quantity
-    session.flush()
-    return entry
+    return Decimal(debited[0]), debited[1]
 
 
 def ledger_sum(session: Session, wallet_id: int) -> Decimal:

@@ -2,6 +2,8 @@
 
 A redemption (registry.redemptions) announces "started" (with its code) and "completed" the
 same way, inside its transaction, and hands back what was recorded once it has committed.
+Each announcement carries what the redemption's SMS says (``RedemptionNotice``): the registry
+has it at hand, and a listener reading it again would double the redemption's reads.
 
 An import announces "payments changed status" and "e-tokens credited" inside its own
 transaction, with its session: what a listener records then (notices records SMS alerts)
@@ -17,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 from flask import Flask, current_app
@@ -37,13 +40,29 @@ class ETokensCredited(Protocol):
         """``credit_entry_ids``: the ledger entries that raised a wallet's balance."""
 
 
+@dataclass(frozen=True)
+class RedemptionNotice:
+    """One redemption as its beneficiary hears of it: who (their phone, None when the
+    registry has none, and language), what, where, and the balance (after the debit, for a
+    completed one)."""
+
+    redemption_id: int
+    mobile: str | None
+    language: str
+    quantity: Decimal
+    unit: str
+    outlet_name_en: str
+    outlet_name_bn: str
+    balance: Decimal
+
+
 class RedemptionStarted(Protocol):
-    def __call__(self, session: Session, redemption_id: int, code: str) -> Sequence[int]:
+    def __call__(self, session: Session, notice: RedemptionNotice, code: str) -> Sequence[int]:
         """A redemption awaits its code; ``code`` is the only copy of it outside the HMAC."""
 
 
 class RedemptionCompleted(Protocol):
-    def __call__(self, session: Session, redemption_id: int) -> Sequence[int]:
+    def __call__(self, session: Session, notice: RedemptionNotice) -> Sequence[int]:
         """A redemption was debited (code entered, or the beneficiary confirmed)."""
 
 
@@ -102,15 +121,15 @@ class Announcer:
                 except Exception:
                     log.exception("after an import committed, a listener failed; its sweeper will catch up")
 
-    def redemption_started(self, session: Session, redemption_id: int, code: str) -> None:
+    def redemption_started(self, session: Session, notice: RedemptionNotice, code: str) -> None:
         for place, listener in enumerate(self.to):
             if listener.redemption_started is not None:
-                self._keep(place, listener.redemption_started(session, redemption_id, code))
+                self._keep(place, listener.redemption_started(session, notice, code))
 
-    def redemption_completed(self, session: Session, redemption_id: int) -> None:
+    def redemption_completed(self, session: Session, notice: RedemptionNotice) -> None:
         for place, listener in enumerate(self.to):
             if listener.redemption_completed is not None:
-                self._keep(place, listener.redemption_completed(session, redemption_id))
+                self._keep(place, listener.redemption_completed(session, notice))
 
     def redemption_committed(self) -> None:
         """After a redemption's commit, as ``import_committed`` after an import's (a failure

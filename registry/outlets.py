@@ -52,11 +52,15 @@ class TokenOutlet:
     id: int
     code: str
     operator_mobile: str
+    name_en: str  # the names the beneficiary's SMS gives the outlet
+    name_bn: str
 
 
 # Every outlet API call starts with this look-up (foundation.hot_select).
 _BY_TOKEN = HotSelect(
-    select(Outlet.id, Outlet.code, Outlet.operator_mobile).where(Outlet.token_hash == bindparam("token_hash")).limit(1),
+    select(Outlet.id, Outlet.code, Outlet.operator_mobile, Outlet.name_en, Outlet.name_bn)
+    .where(Outlet.token_hash == bindparam("token_hash"))
+    .limit(1),
     "token_hash",
 )
 

@@ -19,7 +19,8 @@ Rules, each refused with a ``Reason``:
 - the code is kept only as an HMAC keyed by SECRET_KEY, lasts ten minutes, and three wrong
   tries cancel the redemption;
 - the debit locks the redemption row, then the wallet row, re-checks the balance and writes
-  one ledger entry (registry.etokens.redeem), so the balance equals its ledger always.
+  one ledger entry (registry.etokens.debit_for_redemption), so the balance equals its ledger
+  always.
 
 An outlet app's ``request_id`` makes a start idempotent: the same id from the same outlet
 returns the same redemption and sends no second code (the beneficiary already has one; a
@@ -42,14 +43,16 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Row, Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from foundation.clock import as_utc, utcnow
+from foundation.db import connection_of
 from foundation.i18n import to_ascii_digits
 from registry import etokens
-from registry.events import Announcer, listeners
+from registry.events import Announcer, RedemptionNotice, listeners
 from registry.models import (
     Citizen,
     ETokenWallet,
@@ -59,13 +62,12 @@ from registry.models import (
     RedemptionChannel,
     RedemptionStatus,
 )
-from registry.services import caller_by_mobile
 from registry.validation import InvalidValue, normalise_mobile, parse_nid
 
 if TYPE_CHECKING:
     from registry.outlets import TokenOutlet
 
-    # Only the outlet's id is read: the ORM row (USSD, SMS) or the API's authenticated outlet.
+    # Its id and names are read: the ORM row (USSD, SMS) or the API's authenticated outlet.
     AnOutlet = Outlet | TokenOutlet
 
 CODE_VALID = dt.timedelta(minutes=10)
@@ -197,23 +199,90 @@ def parse_quantity(raw: object) -> Decimal:
     return value
 
 
-def _find_citizen(session: Session, beneficiary: str) -> tuple[Citizen | None, str | None]:
-    """(the citizen, the mobile they were found by). A number written as a phone is
-    (+880…, 880 and 11 digits of 01…, 01… with 11 digits) is a mobile; anything else an NID,
-    so that a 10-digit smart-card NID is never read as a phone without its leading 0."""
+# --- the wallet a start would redeem -------------------------------------------------------
+
+_R, _W, _C, _O = Redemption.__table__, ETokenWallet.__table__, Citizen.__table__, Outlet.__table__
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A wallet of the beneficiary in a programme the outlet serves, with what a start checks
+    of it, read in one round trip."""
+
+    wallet_id: int
+    programme_code: str
+    unit: str
+    balance: Decimal
+    expires_on: dt.date | None
+    citizen_id: int
+    citizen_mobile: str | None
+    language: str
+    wrong_here: int  # wrong codes typed at this outlet in the last hour
+    cancelled: int  # redemptions of this wallet cancelled in the last day
+
+
+def _candidates_of(holder) -> Select:
+    served = select(OutletProgramme.programme_code).where(OutletProgramme.outlet_id == bindparam("outlet_id"))
+    wrong_here = (
+        select(func.coalesce(func.sum(_R.c.wrong_codes), 0))
+        .where(_R.c.outlet_id == bindparam("outlet_id"), _R.c.started_at > bindparam("hour_ago"))
+        .scalar_subquery()
+    )
+    cancelled = (
+        select(func.count())
+        .select_from(_R)
+        .where(
+            _R.c.wallet_id == _W.c.id,
+            _R.c.status == RedemptionStatus.CANCELLED,
+            _R.c.started_at > bindparam("day_ago"),
+        )
+        .correlate(_W)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            _W.c.id,
+            _W.c.programme_code,
+            _W.c.unit,
+            _W.c.balance,
+            _W.c.expires_on,
+            _C.c.id,
+            _C.c.mobile,
+            _C.c.language,
+            wrong_here,
+            cancelled,
+        )
+        .join_from(_W, _C, _C.c.id == _W.c.citizen_id)
+        .where(_W.c.citizen_id == holder, _W.c.programme_code.in_(served))
+        .order_by(_W.c.programme_code)
+    )
+
+
+# A beneficiary typed as a mobile is the earliest citizen with that phone, as every channel
+# finds a caller; typed as an NID, the citizen with it.
+_HOLDER = {
+    "mobile": select(_C.c.id).where(_C.c.mobile == bindparam("mobile")).order_by(_C.c.id).limit(1),
+    "nid": select(_C.c.id).where(_C.c.nid == bindparam("nid")).limit(1),
+}
+_CANDIDATES = {kind: _candidates_of(holder.scalar_subquery()) for kind, holder in _HOLDER.items()}
+
+
+def _typed_beneficiary(beneficiary: str) -> tuple[str, str]:
+    """("mobile", E.164) or ("nid", NID). A number written as a phone is (+880…, 880 and 11
+    digits of 01…, 01… with 11 digits) is a mobile; anything else an NID, so that a 10-digit
+    smart-card NID is never read as a phone without its leading 0."""
     text = re.sub(r"[\s\-().]", "", to_ascii_digits(beneficiary or ""))
-    if re.fullmatch(r"(\+880|880)1\d{9}|01\d{9}", text):
-        try:
-            mobile = normalise_mobile(text)
-        except InvalidValue:
-            raise Refused(Reason.BAD_BENEFICIARY) from None
-        caller = caller_by_mobile(session, mobile)
-        return (session.get(Citizen, caller.citizen_id) if caller else None), mobile
     try:
-        nid = parse_nid(text)
+        if re.fullmatch(r"(\+880|880)1\d{9}|01\d{9}", text):
+            return "mobile", normalise_mobile(text)
+        return "nid", parse_nid(text)
     except InvalidValue:
         raise Refused(Reason.BAD_BENEFICIARY) from None
-    return session.scalars(select(Citizen).where(Citizen.nid == nid)).first(), None
+
+
+def _holder_id(session: Session, beneficiary: str) -> int | None:
+    kind, value = _typed_beneficiary(beneficiary)
+    return connection_of(session).execute(_HOLDER[kind], {kind: value}).scalar()
 
 
 def outlet_programmes(session: Session, outlet: AnOutlet) -> list[str]:
@@ -226,30 +295,41 @@ def outlet_programmes(session: Session, outlet: AnOutlet) -> list[str]:
     )
 
 
-def _choose_wallet(session: Session, outlet: AnOutlet, citizen: Citizen | None, programme: str | None) -> ETokenWallet:
-    served = outlet_programmes(session, outlet)
-    code = None
+def _candidate(
+    session: Session, outlet: AnOutlet, operator_mobile: str, beneficiary: str, programme: str | None, now: dt.datetime
+) -> Candidate:
+    """The one wallet to redeem from, refused if there is none, several (the programme is
+    needed), it is the operator's own or it has expired."""
+    kind, value = _typed_beneficiary(beneficiary)
+    since = {"hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
+    rows = connection_of(session).execute(_CANDIDATES[kind], {kind: value, "outlet_id": outlet.id, **since})
+    candidates = [
+        Candidate(w, code, unit, Decimal(balance), expires, c, mobile, language.value, int(wrong), int(cancelled))
+        for w, code, unit, balance, expires, c, mobile, language, wrong, cancelled in rows
+    ]
     if programme:
-        code = next((each for each in served if each.lower() == programme.strip().lower()), None)
-        if code is None:
-            raise Refused(Reason.PROGRAMME_NOT_SERVED, programmes=tuple(served))
-    if citizen is None:
+        wanted = programme.strip().lower()
+        candidates = [each for each in candidates if each.programme_code.lower() == wanted]
+        if not candidates:
+            served = outlet_programmes(session, outlet)
+            if not any(code.lower() == wanted for code in served):
+                raise Refused(Reason.PROGRAMME_NOT_SERVED, programmes=tuple(served))
+    if not candidates:
         raise Refused(Reason.NO_WALLET)
-    wallets = list(
-        session.scalars(
-            select(ETokenWallet)
-            .where(ETokenWallet.citizen_id == citizen.id, ETokenWallet.programme_code.in_([code] if code else served))
-            .order_by(ETokenWallet.programme_code)
-        )
-    )
-    if not wallets:
-        raise Refused(Reason.NO_WALLET)
-    if len(wallets) > 1:
-        raise Refused(Reason.PROGRAMME_NEEDED, programmes=tuple(w.programme_code for w in wallets))
-    return wallets[0]
+    if len(candidates) > 1:
+        raise Refused(Reason.PROGRAMME_NEEDED, programmes=tuple(each.programme_code for each in candidates))
+    wallet = candidates[0]
+    # The operator's registered phone is the beneficiary's, or is the phone the beneficiary
+    # was found by (the citizen a phone finds is one whose mobile it is, so no look-up of the
+    # operator is needed).
+    if operator_mobile in (wallet.citizen_mobile, value if kind == "mobile" else None):
+        raise Refused(Reason.OWN_WALLET)
+    if wallet.expires_on is not None and wallet.expires_on < as_utc(now).astimezone(DHAKA).date():
+        raise Refused(Reason.WALLET_EXPIRED)
+    return wallet
 
 
-def _check_quantity(wallet: ETokenWallet, quantity: Decimal) -> None:
+def _check_quantity(wallet: Candidate, quantity: Decimal) -> None:
     step = quantity_step(wallet.unit)
     if quantity <= 0 or quantity % step != 0:
         raise Refused(Reason.BAD_QUANTITY, step=step)
@@ -257,9 +337,9 @@ def _check_quantity(wallet: ETokenWallet, quantity: Decimal) -> None:
         raise Refused(Reason.OVER_BALANCE)
 
 
-def _check_wallet_valid(wallet: ETokenWallet, now: dt.datetime) -> None:
-    if wallet.expires_on is not None and wallet.expires_on < as_utc(now).astimezone(DHAKA).date():
-        raise Refused(Reason.WALLET_EXPIRED)
+def _check_not_guessing(wallet: Candidate) -> None:
+    if wallet.wrong_here >= OUTLET_WRONG_CODES_PER_HOUR or wallet.cancelled >= WALLET_CANCELLED_PER_DAY:
+        raise Refused(Reason.PAUSED)
 
 
 def _expire_stale(session: Session, now: dt.datetime, *conditions) -> int:
@@ -272,7 +352,17 @@ def _expire_stale(session: Session, now: dt.datetime, *conditions) -> int:
     return result.rowcount or 0
 
 
+def _forget(session: Session, model: type, ident: int) -> None:
+    """A row changed by a Core statement: its ORM copy in this session (a caller's, or a
+    test's) reads it again when next used."""
+    loaded = session.identity_map.get(identity_key(model, ident))
+    if loaded is not None:
+        session.expire(loaded)
+
+
 # --- starting ----------------------------------------------------------------------------
+
+_INSERT = insert(_R).returning(_R.c.id)
 
 
 def start(
@@ -286,75 +376,107 @@ def start(
     request_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> Started:
-    """Start a redemption and have its code sent to the beneficiary; commits."""
+    """Start a redemption and have its code sent to the beneficiary; commits.
+
+    The usual start is one read and one insert: a repeated ``request_id`` and a lapsed code
+    still holding the wallet are found by the insert's unique indexes, and handled then."""
     now = now or utcnow()
-    context = _Context()
     if request_id is not None and not _REQUEST_ID.fullmatch(request_id):
         raise Refused(Reason.BAD_REQUEST_ID)
-    try:
-        earlier = _by_request_id(session, outlet, request_id) if request_id is not None else None
-        citizen, found_by = _find_citizen(session, beneficiary)
-        if earlier is not None:
-            # The same request again: the same person, programme and quantity, or a mistake the
-            # app must hear of (answering with the earlier redemption would tell it a second
-            # person had been sent a code).
-            same = (
-                earlier.quantity == quantity
-                and citizen is not None
-                and citizen.id == earlier.citizen_id
-                # Named as _choose_wallet reads a programme: case and spaces aside, blank is none.
-                and (not (programme or "").strip() or programme.strip().lower() == earlier.programme_code.lower())
-            )
-            if not same:
-                raise Refused(Reason.REQUEST_ID_REUSED)
-            _expire_if_due(session, earlier, now)
-            session.commit()
-            return Started(earlier, None, created=False)
-        wallet = _choose_wallet(session, outlet, citizen, programme)
-        assert citizen is not None
-        if _operators_own(operator_mobile, citizen, found_by):
-            raise Refused(Reason.OWN_WALLET)
-        _check_wallet_valid(wallet, now)
-        _check_quantity(wallet, quantity)
-        _check_not_guessing(session, outlet.id, wallet.id, now)
-        # A code whose ten minutes passed no longer holds the wallet.
-        _expire_stale(session, now, Redemption.wallet_id == wallet.id)
-        code = new_code()
-        redemption = Redemption(
-            outlet_id=outlet.id,
-            wallet_id=wallet.id,
-            citizen_id=citizen.id,
-            programme_code=wallet.programme_code,
-            quantity=quantity,
-            unit=wallet.unit,
-            operator_mobile=operator_mobile,
-            channel=channel,
-            request_id=request_id,
-            status=RedemptionStatus.AWAITING_CODE,
-            code_hash=_code_hash(code, _code_keys()[0]),
-            code_expires_at=now + CODE_VALID,
-            wrong_codes=0,
-            started_at=now,
-        )
+    for last_try in (False, True):
+        context = _Context()
+        wallet: Candidate | None = None
+        try:
+            wallet = _candidate(session, outlet, operator_mobile, beneficiary, programme, now)
+            _check_quantity(wallet, quantity)
+            _check_not_guessing(wallet)
+            code = new_code()
+            values = {
+                "outlet_id": outlet.id,
+                "wallet_id": wallet.wallet_id,
+                "citizen_id": wallet.citizen_id,
+                "programme_code": wallet.programme_code,
+                "quantity": quantity,
+                "unit": wallet.unit,
+                "operator_mobile": operator_mobile,
+                "channel": channel,
+                "request_id": request_id,
+                "status": RedemptionStatus.AWAITING_CODE,
+                "code_hash": _code_hash(code, _code_keys()[0]),
+                "code_expires_at": now + CODE_VALID,
+                "wrong_codes": 0,
+                "started_at": now,
+                "finished_at": None,
+            }
+            redemption_id = connection_of(session).execute(_INSERT, values).scalar_one()
+        except Refused as refused:
+            session.rollback()
+            # A repeated request whose first start changed what the rules see (the balance
+            # after it completed) is answered as the first time.
+            if (
+                request_id is not None
+                and refused.reason is not Reason.BAD_BENEFICIARY
+                and (earlier := _by_request_id(session, outlet, request_id)) is not None
+            ):
+                return _repeated(session, earlier, beneficiary, quantity, programme, now)
+            raise
+        except IntegrityError:
+            # This request_id was seen (or a twin won the race), or a redemption holds the wallet.
+            session.rollback()
+            if request_id is not None and (earlier := _by_request_id(session, outlet, request_id)) is not None:
+                return _repeated(session, earlier, beneficiary, quantity, programme, now)
+            # A code whose ten minutes passed no longer holds the wallet: expire it, try again.
+            if (
+                not last_try
+                and wallet is not None
+                and _expire_stale(session, now, Redemption.wallet_id == wallet.wallet_id)
+            ):
+                session.commit()
+                continue
+            session.rollback()
+            raise Refused(Reason.PENDING_EXISTS) from None
+        except BaseException:
+            session.rollback()
+            raise
+        # The ORM's copy of what was inserted, without reading it back.
+        redemption = Redemption(id=redemption_id, **values)
+        make_transient_to_detached(redemption)
         session.add(redemption)
-        session.flush()
-    except Refused:
+        notice = RedemptionNotice(
+            redemption_id,
+            wallet.citizen_mobile,
+            wallet.language,
+            quantity,
+            wallet.unit,
+            outlet.name_en,
+            outlet.name_bn,
+            wallet.balance,
+        )
+        context.announcer.redemption_started(session, notice, code)
+        session.commit()
+        context.announcer.redemption_committed()
+        return Started(redemption, code)
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _repeated(
+    session: Session, earlier: Redemption, beneficiary: str, quantity: Decimal, programme: str | None, now: dt.datetime
+) -> Started:
+    """The same request again: the same person, programme and quantity, or a mistake the app
+    must hear of (answering with the earlier redemption would tell it a second person had
+    been sent a code)."""
+    same = (
+        earlier.quantity == quantity
+        # Named as a start reads a programme: case and spaces aside, blank is none.
+        and (not (programme or "").strip() or programme.strip().lower() == earlier.programme_code.lower())
+        and _holder_id(session, beneficiary) == earlier.citizen_id
+    )
+    if not same:
         session.rollback()
-        raise
-    except IntegrityError:
-        # Another start won the race: for the same request_id (return it) or the same wallet.
-        session.rollback()
-        if request_id is not None and (earlier := _by_request_id(session, outlet, request_id)) is not None:
-            session.commit()
-            return Started(earlier, None, created=False)
-        raise Refused(Reason.PENDING_EXISTS) from None
-    except BaseException:
-        session.rollback()
-        raise
-    context.announcer.redemption_started(session, redemption.id, code)
+        raise Refused(Reason.REQUEST_ID_REUSED)
+    _expire_if_due(session, earlier, now)
     session.commit()
-    context.announcer.redemption_committed()
-    return Started(redemption, code)
+    return Started(earlier, None, created=False)
 
 
 def wallet_to_redeem(
@@ -364,64 +486,17 @@ def wallet_to_redeem(
     beneficiary: str,
     programme: str | None,
     now: dt.datetime | None = None,
-) -> ETokenWallet:
+) -> Candidate:
     """The wallet ``start`` would redeem from, refused as ``start`` refuses it, without starting
     anything: for a channel that asks the quantity after the person (a USSD screen shows the
     wallet's unit, and asks for the programme first when there are several)."""
-    citizen, found_by = _find_citizen(session, beneficiary)
-    wallet = _choose_wallet(session, outlet, citizen, programme)
-    assert citizen is not None
-    if _operators_own(operator_mobile, citizen, found_by):
-        raise Refused(Reason.OWN_WALLET)
-    _check_wallet_valid(wallet, now or utcnow())
-    return wallet
-
-
-# Both counts in one round trip, built once (every start asks).
-_GUESSING = select(
-    select(func.coalesce(func.sum(Redemption.wrong_codes), 0))
-    .where(Redemption.outlet_id == bindparam("outlet_id"), Redemption.started_at > bindparam("hour_ago"))
-    .scalar_subquery(),
-    select(func.count())
-    .where(
-        Redemption.wallet_id == bindparam("wallet_id"),
-        Redemption.status == RedemptionStatus.CANCELLED,
-        Redemption.started_at > bindparam("day_ago"),
-    )
-    .scalar_subquery(),
-)
-
-
-def _check_not_guessing(session: Session, outlet_id: int, wallet_id: int, now: dt.datetime) -> None:
-    wrong_here, cancelled = (
-        session.connection()
-        .execute(
-            _GUESSING,
-            {
-                "outlet_id": outlet_id,
-                "wallet_id": wallet_id,
-                "hour_ago": now - dt.timedelta(hours=1),
-                "day_ago": now - dt.timedelta(days=1),
-            },
-        )
-        .one()
-    )
-    if wrong_here >= OUTLET_WRONG_CODES_PER_HOUR or cancelled >= WALLET_CANCELLED_PER_DAY:
-        raise Refused(Reason.PAUSED)
+    return _candidate(session, outlet, operator_mobile, beneficiary, programme, now or utcnow())
 
 
 def _by_request_id(session: Session, outlet: AnOutlet, request_id: str) -> Redemption | None:
     return session.scalars(
         select(Redemption).where(Redemption.outlet_id == outlet.id, Redemption.request_id == request_id)
     ).first()
-
-
-def _operators_own(operator_mobile: str, citizen: Citizen, found_by: str | None) -> bool:
-    """Whether the wallet is the operator's own: their registered phone is the beneficiary's,
-    or is the phone the beneficiary was found by. (The citizen a phone finds is one whose
-    mobile it is, so the operator's phone finds this citizen only if it is their mobile:
-    no look-up of the operator is needed.)"""
-    return operator_mobile in (citizen.mobile, found_by)
 
 
 def _expire_if_due(session: Session, redemption: Redemption, now: dt.datetime) -> bool:
@@ -436,53 +511,91 @@ def _expire_if_due(session: Session, redemption: Redemption, now: dt.datetime) -
 # --- finishing ---------------------------------------------------------------------------
 
 
-def _locked(session: Session, redemption_id: int, *where) -> Redemption | None:
-    return session.scalars(
-        select(Redemption)
-        .where(Redemption.id == redemption_id, *where)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+def _lock(condition) -> Select:
+    """The redemption, locked (its wallet is locked by the debit, after it: one order for
+    every path), with what its receipt says of the outlet and the beneficiary."""
+    return (
+        select(
+            _R.c.id,
+            _R.c.wallet_id,
+            _R.c.outlet_id,
+            _R.c.operator_mobile,
+            _R.c.quantity,
+            _R.c.unit,
+            _R.c.status,
+            _R.c.code_hash,
+            _R.c.code_expires_at,
+            _R.c.wrong_codes,
+            _O.c.name_en,
+            _O.c.name_bn,
+            _C.c.mobile,
+            _C.c.language,
+        )
+        .join_from(_R, _O, _O.c.id == _R.c.outlet_id)
+        .join(_C, _C.c.id == _R.c.citizen_id)
+        .where(_R.c.id == bindparam("redemption_id"), condition)
+        .with_for_update(of=_R)
+    )
 
 
-def _locked_wallet(session: Session, wallet_id: int) -> ETokenWallet:
-    wallet = session.scalars(
-        select(ETokenWallet)
-        .where(ETokenWallet.id == wallet_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return wallet
+_LOCK_FOR_OUTLET = _lock(_R.c.outlet_id == bindparam("outlet_id"))
+_LOCK_FOR_CITIZEN = _lock(_R.c.citizen_id == bindparam("citizen_id"))
+_BALANCE = select(_W.c.balance, _W.c.unit).where(_W.c.id == bindparam("wallet_id"))
 
 
-def _debit(session: Session, redemption: Redemption, now: dt.datetime, context: _Context) -> ETokenWallet:
-    wallet = _locked_wallet(session, redemption.wallet_id)
-    if redemption.quantity > wallet.balance:
+def _set(session: Session, redemption_id: int, **values) -> None:
+    connection_of(session).execute(update(_R).where(_R.c.id == redemption_id).values(**values))
+    _forget(session, Redemption, redemption_id)
+
+
+def _status_now(session: Session, locked: Row, now: dt.datetime) -> RedemptionStatus:
+    """The locked redemption's status, after expiring a code whose ten minutes passed."""
+    if locked.status is RedemptionStatus.AWAITING_CODE and as_utc(locked.code_expires_at) <= as_utc(now):
+        _set(session, locked.id, status=RedemptionStatus.EXPIRED, finished_at=now)
+        return RedemptionStatus.EXPIRED
+    return locked.status
+
+
+def _balance(session: Session, wallet_id: int) -> tuple[Decimal, str]:
+    balance, unit = connection_of(session).execute(_BALANCE, {"wallet_id": wallet_id}).one()
+    return Decimal(balance), unit
+
+
+def _debit(session: Session, locked: Row, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
+    debited = etokens.debit_for_redemption(
+        connection_of(session),
+        locked.wallet_id,
+        locked.quantity,
+        outlet_id=locked.outlet_id,
+        operator_mobile=locked.operator_mobile,
+        redemption_id=locked.id,
+    )
+    _forget(session, ETokenWallet, locked.wallet_id)
+    if debited is None:
         # The balance fell since the start (an import lowered it): nothing is handed over.
-        redemption.status = RedemptionStatus.CANCELLED
-        redemption.finished_at = now
+        _set(session, locked.id, status=RedemptionStatus.CANCELLED, finished_at=now)
         session.commit()
         raise Refused(Reason.OVER_BALANCE)
-    etokens.redeem(
-        session,
-        wallet,
-        redemption.quantity,
-        outlet_id=redemption.outlet_id,
-        operator_mobile=redemption.operator_mobile,
-        redemption_id=redemption.id,
+    _set(session, locked.id, status=RedemptionStatus.COMPLETED, finished_at=now)
+    notice = RedemptionNotice(
+        locked.id,
+        locked.mobile,
+        locked.language.value,
+        Decimal(locked.quantity),
+        locked.unit,
+        locked.name_en,
+        locked.name_bn,
+        debited[0],
     )
-    redemption.status = RedemptionStatus.COMPLETED
-    redemption.finished_at = now
-    session.flush()
-    context.announcer.redemption_completed(session, redemption.id)
-    return wallet
+    context.announcer.redemption_completed(session, notice)
+    return debited
 
 
-def _refuse_finished(session: Session, redemption: Redemption) -> None:
+def _refuse_finished(session: Session, status: RedemptionStatus) -> None:
     session.commit()
-    if redemption.status is RedemptionStatus.CANCELLED:
+    if status is RedemptionStatus.CANCELLED:
         raise Refused(Reason.CANCELLED, tries_left=0)
-    if redemption.status is RedemptionStatus.EXPIRED:
+    if status is RedemptionStatus.EXPIRED:
         raise Refused(Reason.EXPIRED)
     raise Refused(Reason.FINISHED)
 
@@ -496,29 +609,30 @@ def confirm_code(
     now = now or utcnow()
     context = _Context()
     try:
-        redemption = _locked(session, redemption_id, Redemption.outlet_id == outlet.id)
-        if redemption is None:
+        locked = (
+            connection_of(session)
+            .execute(_LOCK_FOR_OUTLET, {"redemption_id": redemption_id, "outlet_id": outlet.id})
+            .first()
+        )
+        if locked is None:
             raise Refused(Reason.NOT_FOUND)
-        _expire_if_due(session, redemption, now)
-        if redemption.status is RedemptionStatus.COMPLETED and code_matches(redemption, code):
-            wallet = session.get(ETokenWallet, redemption.wallet_id, populate_existing=True)
-            assert wallet is not None
+        status = _status_now(session, locked, now)
+        tries_left = MAX_WRONG_CODES - locked.wrong_codes
+        if status is RedemptionStatus.COMPLETED and code_matches(locked, code):
+            balance, unit = _balance(session, locked.wallet_id)
             session.commit()
-            return Confirmed(redemption.status, wallet.balance, wallet.unit, MAX_WRONG_CODES - redemption.wrong_codes)
-        if redemption.status is not RedemptionStatus.AWAITING_CODE:
-            _refuse_finished(session, redemption)
-        if not code_matches(redemption, code):
-            redemption.wrong_codes += 1
-            tries_left = MAX_WRONG_CODES - redemption.wrong_codes
-            if tries_left <= 0:
-                redemption.status = RedemptionStatus.CANCELLED
-                redemption.finished_at = now
+            return Confirmed(status, balance, unit, tries_left)
+        if status is not RedemptionStatus.AWAITING_CODE:
+            _refuse_finished(session, status)
+        if not code_matches(locked, code):
+            tries_left -= 1
+            cancels = {"status": RedemptionStatus.CANCELLED, "finished_at": now} if tries_left <= 0 else {}
+            _set(session, locked.id, wrong_codes=locked.wrong_codes + 1, **cancels)
             session.commit()
             if tries_left <= 0:
                 raise Refused(Reason.CANCELLED, tries_left=0)
             raise Refused(Reason.WRONG_CODE, tries_left=tries_left)
-        wallet = _debit(session, redemption, now, context)
-        balance, unit, tries_left = wallet.balance, wallet.unit, MAX_WRONG_CODES - redemption.wrong_codes
+        balance, unit = _debit(session, locked, now, context)
         session.commit()
     except BaseException:
         session.rollback()
@@ -535,22 +649,23 @@ def decide_as_beneficiary(
     now = now or utcnow()
     context = _Context()
     try:
-        redemption = _locked(session, redemption_id, Redemption.citizen_id == citizen_id)
-        if redemption is None:
+        locked = (
+            connection_of(session)
+            .execute(_LOCK_FOR_CITIZEN, {"redemption_id": redemption_id, "citizen_id": citizen_id})
+            .first()
+        )
+        if locked is None:
             raise Refused(Reason.NOT_FOUND)
-        _expire_if_due(session, redemption, now)
-        if redemption.status is not RedemptionStatus.AWAITING_CODE:
-            _refuse_finished(session, redemption)
+        status = _status_now(session, locked, now)
+        if status is not RedemptionStatus.AWAITING_CODE:
+            _refuse_finished(session, status)
         if accept:
-            wallet = _debit(session, redemption, now, context)
-            balance = wallet.balance
+            balance, unit = _debit(session, locked, now, context)
+            status = RedemptionStatus.COMPLETED
         else:
-            redemption.status = RedemptionStatus.REFUSED
-            redemption.finished_at = now
-            wallet = session.get(ETokenWallet, redemption.wallet_id)
-            assert wallet is not None
-            balance = wallet.balance
-        status, unit = redemption.status, wallet.unit
+            _set(session, locked.id, status=RedemptionStatus.REFUSED, finished_at=now)
+            balance, unit = _balance(session, locked.wallet_id)
+            status = RedemptionStatus.REFUSED
         session.commit()
     except BaseException:
         session.rollback()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from registry.etokens import ledger_sum, post_entry
-from registry.models import ETokenWallet, Outlet, OutletKind, OutletProgramme
+from registry.etokens import post_entry
+from registry.models import ETokenLedgerEntry, ETokenWallet, Outlet, OutletKind, OutletProgramme
 from tests.factories import make_citizen, make_wallet, place
 
 _serial = itertools.count(1)
@@ -50,5 +50,11 @@ def beneficiary(session, balance: str = "30", **fields):
 
 
 def balance_matches_ledger(session, wallet_id: int) -> bool:
-    balance = session.scalar(select(ETokenWallet.balance).where(ETokenWallet.id == wallet_id))
-    return Decimal(balance) == ledger_sum(session, wallet_id)
+    """In one statement, so one snapshot: two reads could straddle another outlet's commit."""
+    ledger = (
+        select(func.coalesce(func.sum(ETokenLedgerEntry.amount), 0))
+        .where(ETokenLedgerEntry.wallet_id == wallet_id)
+        .scalar_subquery()
+    )
+    balance, total = session.execute(select(ETokenWallet.balance, ledger).where(ETokenWallet.id == wallet_id)).one()
+    return Decimal(balance) == Decimal(total)

@@ -246,7 +246,7 @@ def _pending(ctx: Context) -> list[list[Any]]:
         waiting = pending_for_outlet(session, outlet) if outlet else []
         ids = {r.citizen_id for r in waiting}
         found = session.execute(select(Citizen.id, Citizen.mobile).where(Citizen.id.in_(ids))) if ids else None
-        mobiles = dict(found.tuples().all()) if found is not None else {}
+        mobiles = dict(found.all()) if found is not None else {}
         # The last four digits: enough for the operator to tell who is who, and no more.
         listed = [[r.id, mask_account_number(mobiles.get(r.citizen_id)), str(r.quantity), r.unit] for r in waiting]
         ctx.params["listed"] = listed

@@ -193,3 +193,65 @@ def test_a_message_records_the_parts_its_provider_will_bill(app, session, monkey
     )
     assert session.get(Message, batch_id).segments == 3
     session.rollback()
+
+
+def _singles(session, prefix: str, count: int) -> list[int]:
+    ids = sending.create_messages(
+        session, [sending.NewMessage(f"+8801700003{i:03d}", "hi", "en", "t", f"{prefix}:{i}") for i in range(count)]
+    )
+    session.commit()
+    return ids
+
+
+def test_single_messages_woken_together_share_one_drain_job(app, session, real_redis):
+    from rq import Queue
+
+    ids = _singles(session, "wake", 3)
+    for message_id in ids:
+        sending.wake_sender([message_id])
+    sms_queue = Queue("sms", connection=real_redis)
+    assert [job.func_name for job in sms_queue.jobs] == ["outbound_sms.sending.drain_outbox"]
+    drain(app)
+    session.expire_all()
+    assert [session.get(Message, i).status for i in ids] == [MessageStatus.SENT] * 3
+    assert real_redis.llen(sending.OUTBOX_LIST) == 0 and not real_redis.exists(sending.DRAIN_FLAG)
+    [later] = _singles(session, "wake-later", 1)
+    sending.wake_sender([later])  # the drain has finished: the next message queues the next one
+    assert sms_queue.count == 1
+
+
+def test_a_message_woken_while_a_drain_runs_is_sent(app, session, real_redis, monkeypatch):
+    first, second = _singles(session, "during", 2)
+    real_send_batch = sending.send_batch
+    woken = []
+
+    def send_and_meanwhile_another_arrives(message_ids):
+        if not woken:  # a web request commits and wakes the sender while this drain is sending
+            woken.append(second)
+            sending.wake_sender([second])
+        return real_send_batch(message_ids)
+
+    sending.wake_sender([first])
+    monkeypatch.setattr(sending, "send_batch", send_and_meanwhile_another_arrives)
+    with app.app_context():
+        assert sending.drain_outbox() == 2
+    session.expire_all()
+    assert session.get(Message, second).status is MessageStatus.SENT
+    # The flag was clear when it arrived, so a drain was queued for it too: it finds nothing.
+    drain(app)
+    assert session.get(Message, second).attempts == 1
+
+
+def test_a_message_whose_wake_up_was_lost_is_swept(app, session, real_redis):
+    """Redis lost the list (a failover): the row is still there, and the sweeper sends it."""
+    [message_id] = _singles(session, "lost", 1)
+    sending.wake_sender([message_id])
+    real_redis.delete(sending.OUTBOX_LIST)
+    drain(app)  # the drain finds an empty list
+    session.expire_all()
+    assert session.get(Message, message_id).status is MessageStatus.CREATED
+    with app.app_context():
+        assert sending.sweep_messages() == 1
+    drain(app)
+    session.expire_all()
+    assert session.get(Message, message_id).status is MessageStatus.SENT
