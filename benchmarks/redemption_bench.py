@@ -220,6 +220,10 @@ def drive(
     return result
 
 
+def _dsn(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def code_received(phone: psycopg.Connection, redemption_id: int) -> str:
     """The 6-digit code as the beneficiary's phone gets it: from the SMS's text."""
     row = phone.execute(
@@ -297,15 +301,18 @@ def main() -> None:
             f"gunicorn {' '.join(GUNICORN)}"
         )
         wallets = Wallets(len(fixtures.beneficiaries))
-        service_port, bare_port = free_port(), free_port()
+        service_port, bare_port, floor_port = free_port(), free_port(), free_port()
         service = start_gunicorn("wsgi:app", service_port, env)
         bare = start_gunicorn("benchmarks.bare_app:app", bare_port, env)
-        shares, completed, start_p99s, confirm_p99s = [], [], [], []
+        floor_env = {**env, "FLOOR_DATABASE_URL": _dsn(database_url)}
+        floor = start_gunicorn("benchmarks.floor_app:app", floor_port, floor_env)
+        shares, floor_shares, completed, start_p99s, confirm_p99s = [], [], [], [], []
         paced_start, paced_confirm, paced_bare = [], [], []
         try:
             # Warm-up: imports, pools, prepared statements in every worker.
             drive(service_port, database_url, fixtures, wallets, args.operators, args.operators)
             drive(bare_port, None, fixtures, wallets, 300, args.operators)
+            drive(floor_port, database_url, fixtures, wallets, args.operators, args.operators)
             for number in range(1, args.rounds + 1):
                 print(f"round {number} of {args.rounds}")
                 with CpuMeter(service.pid) as cpu:
@@ -316,7 +323,13 @@ def main() -> None:
                     bare_run = drive(bare_port, None, fixtures, wallets, args.redemptions, args.operators)
                 bare_rate = report("bare Flask, same settings", bare_run)
                 print(cpu.report(len(bare_run.run.latencies)).replace("per hop", "per call"))
+                with CpuMeter(floor.pid) as cpu:
+                    floor_run = drive(floor_port, database_url, fixtures, wallets, args.redemptions, args.operators)
+                floor_rate = report("floor: the same SQL, no library", floor_run)
+                print(cpu.report(len(floor_run.run.latencies)).replace("per hop", "per call"))
                 shares.append(service_rate / bare_rate)
+                floor_shares.append(floor_rate / bare_rate)
+                print(f"    the floor = {100 * floor_shares[-1]:.0f}% of bare Flask")
                 completed.append(run.completed_rate)
                 start_p99s.append(p99(run.starts))
                 confirm_p99s.append(p99(run.confirms))
@@ -338,10 +351,15 @@ def main() -> None:
         finally:
             stop(service)
             stop(bare)
+            stop(floor)
         median = statistics.median
         print(f"medians of {args.rounds} rounds:")
         print(f"    completed redemptions/s  {median(completed):7,.0f}")
         print(f"    redemption calls         {100 * median(shares):3.0f}% of bare Flask's requests/s (target >= 25%)")
+        print(
+            f"    the floor                {100 * median(floor_shares):3.0f}% of bare Flask's requests/s"
+            " (the service's statements and round trips with no library between Flask and the drivers)"
+        )
         print(
             f"    saturated p99            start {median(start_p99s):6.1f} ms, confirm {median(confirm_p99s):6.1f} ms"
             " (mostly the queue of 64 operators on the machine's cores)"

@@ -8,6 +8,7 @@ takes the rows as a plain executemany.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -179,6 +180,16 @@ def insert_new(
         statement = postgresql.insert(table).from_select(columns, select(*(staging.c[c] for c in columns)))
         statement = statement.on_conflict_do_nothing(index_elements=list(keys) if keys else None)
         return list(session.execute(statement.returning(table.c.id)).scalars())
-    insert = postgresql.insert if _is_postgresql(session) else sqlite.insert
+    statement = _insert_skipping_conflicts(_is_postgresql(session), table, tuple(keys or ()))
+    connection = session.connection()
+    if len(rows) == 1:  # one statement, not the batched form of many
+        return list(connection.execute(statement, rows[0]).scalars())
+    return list(connection.execute(statement, list(rows)).scalars())
+
+
+@functools.cache
+def _insert_skipping_conflicts(on_postgresql: bool, table: Table, keys: tuple[str, ...]):
+    """Built once per table: one SMS of a redemption is inserted on every call."""
+    insert = postgresql.insert if on_postgresql else sqlite.insert
     statement = insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
-    return list(session.execute(statement.returning(table.c.id), list(rows)).scalars())
+    return statement.returning(table.c.id)

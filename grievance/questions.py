@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from foundation.privacy import phone_hash, phone_hashes
@@ -138,18 +138,8 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
     """No question of ``kind`` about ``subject_id`` may be answered any more (its subject was
     settled another way, or it is asked again); the caller commits. Returns when."""
     now = utcnow()
-    table = CitizenQuestion.__table__
     session.flush()  # as the ORM would before an UPDATE: an answer being recorded is not "open"
-    session.connection().execute(
-        update(table)
-        .where(
-            table.c.kind == kind,
-            table.c.subject_id == subject_id,
-            table.c.answered_at.is_(None),
-            table.c.open_until > now,
-        )
-        .values(open_until=now)
-    )
+    session.connection().execute(_CLOSE, {"b_kind": kind, "b_subject_id": subject_id, "b_now": now})
     # The rows changed under the ORM: any of them loaded in this session reads its new
     # deadline when next used (cheaper than the ORM's own synchronisation of an UPDATE, which
     # every SMS that asks a question paid).
@@ -157,6 +147,20 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
         if isinstance(loaded, CitizenQuestion) and loaded.kind == kind and loaded.subject_id == subject_id:
             session.expire(loaded, ["open_until"])
     return now
+
+
+_QUESTIONS = CitizenQuestion.__table__
+# Built once: every redemption's receipt closes its code's question.
+_CLOSE = (
+    update(_QUESTIONS)
+    .where(
+        _QUESTIONS.c.kind == bindparam("b_kind"),
+        _QUESTIONS.c.subject_id == bindparam("b_subject_id"),
+        _QUESTIONS.c.answered_at.is_(None),
+        _QUESTIONS.c.open_until > bindparam("b_now"),
+    )
+    .values(open_until=bindparam("b_now"))
+)
 
 
 def _open(phone: str):

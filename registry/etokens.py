@@ -57,6 +57,7 @@ _DEBIT = (
     .values(balance=_WALLETS.c.balance - bindparam("quantity"))
     .returning(_WALLETS.c.balance, _WALLETS.c.unit)
 )
+_ENTRY = insert(_LEDGER)
 
 
 def debit_for_redemption(
@@ -78,14 +79,15 @@ def debit_for_redemption(
     if debited is None:
         return None
     connection.execute(
-        insert(_LEDGER).values(
-            wallet_id=wallet_id,
-            amount=-quantity,
-            reason="redeem",
-            outlet_id=outlet_id,
-            operator_mobile=operator_mobile,
-            redemption_id=redemption_id,
-        )
+        _ENTRY,
+        {
+            "wallet_id": wallet_id,
+            "amount": -quantity,
+            "reason": "redeem",
+            "outlet_id": outlet_id,
+            "operator_mobile": operator_mobile,
+            "redemption_id": redemption_id,
+        },
     )
     return Decimal(debited[0]), debited[1]
 

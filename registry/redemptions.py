@@ -543,8 +543,12 @@ _LOCK_FOR_CITIZEN = _lock(_R.c.citizen_id == bindparam("citizen_id"))
 _BALANCE = select(_W.c.balance, _W.c.unit).where(_W.c.id == bindparam("wallet_id"))
 
 
+# The columns set are the parameters given (status, finished_at, wrong_codes).
+_UPDATE_ONE = update(_R).where(_R.c.id == bindparam("redemption"))
+
+
 def _set(session: Session, redemption_id: int, **values) -> None:
-    connection_of(session).execute(update(_R).where(_R.c.id == redemption_id).values(**values))
+    connection_of(session).execute(_UPDATE_ONE, {"redemption": redemption_id, **values})
     _forget(session, Redemption, redemption_id)
 
 

@@ -1,0 +1,148 @@
+"""A floor for the redemption calls: the service's own statements, with nothing in between.
+
+The same two JSON calls as the outlet API, sending the same SQL the service sends (the
+statements SQLAlchemy compiles for it, written out here) in the same transactions, with the
+same round trips to PostgreSQL and Redis, straight from Flask through one psycopg
+connection per worker: no ORM, no SQLAlchemy, no refusals, no wording, no SMS fitting.
+What this serves is what any Python implementation of those round trips can serve on this
+machine; redemption_bench.py prints it beside the service and bare Flask.
+
+Not part of the service: it checks nothing an attacker would send, and trusts every body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+from decimal import Decimal
+
+import psycopg
+from flask import Flask, Response, jsonify, request
+from redis import Redis
+
+app = Flask(__name__)
+_KEY = b"floor"
+_connection: psycopg.Connection | None = None
+_redis: Redis | None = None
+
+AUTH = "SELECT id, code, operator_mobile, name_en, name_bn FROM outlets WHERE token_hash = %s LIMIT 1"
+CANDIDATES = """
+SELECT w.id, w.programme_code, w.unit, w.balance, w.expires_on, c.id, c.mobile, c.language,
+  (SELECT coalesce(sum(r.wrong_codes), 0) FROM redemptions r
+    WHERE r.outlet_id = %(outlet)s AND r.started_at > %(hour_ago)s),
+  (SELECT count(*) FROM redemptions r
+    WHERE r.wallet_id = w.id AND r.status = 'cancelled' AND r.started_at > %(day_ago)s)
+FROM etoken_wallets w JOIN citizens c ON c.id = w.citizen_id
+WHERE w.citizen_id = (SELECT id FROM citizens WHERE {holder} ORDER BY id LIMIT 1)
+  AND w.programme_code IN (SELECT programme_code FROM outlet_programmes WHERE outlet_id = %(outlet)s)
+ORDER BY w.programme_code
+"""
+BY_MOBILE, BY_NID = CANDIDATES.format(holder="mobile = %(typed)s"), CANDIDATES.format(holder="nid = %(typed)s")
+INSERT_REDEMPTION = """
+INSERT INTO redemptions (outlet_id, wallet_id, citizen_id, programme_code, quantity, unit, operator_mobile, channel,
+  request_id, status, code_hash, code_expires_at, wrong_codes, started_at, finished_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, 'api', %s, 'awaiting_code', %s, %s, 0, %s, NULL) RETURNING id
+"""
+INSERT_QUESTION = """
+INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)
+VALUES (%s, %s, %s, %s, %s, %s) RETURNING id
+"""
+INSERT_SMS = """
+INSERT INTO sms_messages (dedupe_key, phone, text, locale, template, campaign_id, encoding, segments, status, attempts,
+  created_at, updated_at)
+VALUES (%s, %s, %s, %s, %s, NULL, 'UCS-2', 2, 'created', 0, %s, %s) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+"""
+LOCK = """
+SELECT r.id, r.wallet_id, r.outlet_id, r.operator_mobile, r.quantity, r.unit, r.status, r.code_hash, r.code_expires_at,
+  r.wrong_codes, o.name_en, o.name_bn, c.mobile, c.language
+FROM redemptions r JOIN outlets o ON o.id = r.outlet_id JOIN citizens c ON c.id = r.citizen_id
+WHERE r.id = %s AND r.outlet_id = %s FOR UPDATE OF r
+"""
+DEBIT = """
+UPDATE etoken_wallets SET balance = balance - %(q)s WHERE id = %(wallet)s AND balance >= %(q)s RETURNING balance, unit
+"""
+LEDGER = """
+INSERT INTO etoken_ledger (wallet_id, amount, reason, outlet_id, operator_mobile, redemption_id)
+VALUES (%s, %s, 'redeem', %s, %s, %s) RETURNING id
+"""
+FINISH = "UPDATE redemptions SET status = 'completed', finished_at = %s WHERE id = %s"
+CLOSE = """
+UPDATE citizen_questions SET open_until = %(now)s
+WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s
+"""
+
+
+def _db() -> psycopg.Connection:
+    global _connection
+    if _connection is None or _connection.closed:
+        _connection = psycopg.connect(os.environ["FLOOR_DATABASE_URL"])
+    return _connection
+
+
+def _wake(message_id: int) -> None:
+    global _redis
+    if _redis is None:
+        _redis = Redis.from_url(os.environ["REDIS_URL"])
+    with _redis.pipeline(transaction=False) as pipe:
+        pipe.rpush("floor:outbox", message_id)
+        pipe.set("floor:drain", 1, nx=True, ex=60)
+        pipe.execute()
+
+
+def _outlet(db: psycopg.Connection):
+    token = request.headers["Authorization"].partition(" ")[2]
+    return db.execute(AUTH, (hashlib.sha256(token.encode()).hexdigest(),)).fetchone()
+
+
+def _sms(db, redemption_id: int, mobile: str, kind: str, text: str, now: dt.datetime) -> int:
+    phone = hmac.new(_KEY, mobile.encode(), hashlib.sha256).hexdigest()
+    db.execute(INSERT_QUESTION, (phone, f"redemption_{kind}", redemption_id, "bn", now, now + dt.timedelta(minutes=10)))
+    key = f"redemption:{redemption_id}:{kind}"
+    return db.execute(INSERT_SMS, (key, mobile, text, "bn", f"redemption_{kind}", now, now)).fetchone()[0]
+
+
+@app.post("/api/outlets/redemptions")
+def start() -> tuple[Response, int]:
+    db = _db()
+    body = request.get_json()
+    now = dt.datetime.now(dt.UTC)
+    outlet_id, _, operator, name_en, _ = _outlet(db)
+    since = {"hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
+    typed = body["beneficiary"]
+    if typed.startswith("01"):
+        typed = "+88" + typed
+    by = BY_MOBILE if typed.startswith("+") else BY_NID
+    wallet = db.execute(by, {"outlet": outlet_id, "typed": typed, **since}).fetchone()
+    wallet_id, programme, unit, _, _, citizen_id, mobile, _, _, _ = wallet
+    code = f"{secrets.randbelow(10**6):06d}"
+    code_hash = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
+    quantity = Decimal(body["quantity"])
+    row = (outlet_id, wallet_id, citizen_id, programme, quantity, unit, operator, body["request_id"], code_hash)
+    redemption_id = db.execute(INSERT_REDEMPTION, (*row, now + dt.timedelta(minutes=10), now)).fetchone()[0]
+    message = _sms(db, redemption_id, mobile, "code", f"{name_en}: {quantity} {unit}. Code {code}", now)
+    db.commit()
+    _wake(message)
+    return jsonify(id=redemption_id, status="awaiting_code", quantity=str(quantity), unit=unit), 201
+
+
+@app.post("/api/outlets/redemptions/<int:redemption_id>/confirm")
+def confirm(redemption_id: int) -> Response:
+    db = _db()
+    code = request.get_json()["code"]
+    now = dt.datetime.now(dt.UTC)
+    outlet_id = _outlet(db)[0]
+    locked = db.execute(LOCK, (redemption_id, outlet_id)).fetchone()
+    wallet_id, _, operator, quantity, unit, _, code_hash = locked[1:8]
+    typed = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(typed, code_hash)
+    balance, unit = db.execute(DEBIT, {"q": quantity, "wallet": wallet_id}).fetchone()
+    db.execute(LEDGER, (wallet_id, -quantity, outlet_id, operator, redemption_id))
+    db.execute(FINISH, (now, redemption_id))
+    db.execute(CLOSE, {"now": now, "id": redemption_id})
+    message = _sms(db, redemption_id, locked[12], "receipt", f"{locked[10]}: {quantity} {unit}, {balance} left", now)
+    db.commit()
+    _wake(message)
+    return jsonify(id=redemption_id, status="completed", balance=str(balance), unit=unit)
