@@ -18,6 +18,8 @@ from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from foundation.hot_select import HotStatement
+
 # Up to this many rows, insert_new sends one INSERT … VALUES instead of a COPY into a staging table.
 SMALL_BATCH = 20
 
@@ -180,11 +182,13 @@ def insert_new(
         statement = postgresql.insert(table).from_select(columns, select(*(staging.c[c] for c in columns)))
         statement = statement.on_conflict_do_nothing(index_elements=list(keys) if keys else None)
         return list(session.execute(statement.returning(table.c.id)).scalars())
-    statement = _insert_skipping_conflicts(_is_postgresql(session), table, tuple(keys or ()))
-    connection = session.connection()
-    if len(rows) == 1:  # one statement, not the batched form of many
-        return list(connection.execute(statement, rows[0]).scalars())
-    return list(connection.execute(statement, list(rows)).scalars())
+    on_postgresql = _is_postgresql(session)
+    if len(rows) == 1:  # one statement on the driver's cursor, not the batched form of many
+        one = _one_skipping_conflicts(on_postgresql, table, tuple(keys or ()), tuple(columns))
+        found, _ = one.run(session.connection(), **rows[0])
+        return [row[0] for row in found]
+    statement = _insert_skipping_conflicts(on_postgresql, table, tuple(keys or ()))
+    return list(session.connection().execute(statement, list(rows)).scalars())
 
 
 @functools.cache
@@ -193,3 +197,10 @@ def _insert_skipping_conflicts(on_postgresql: bool, table: Table, keys: tuple[st
     insert = postgresql.insert if on_postgresql else sqlite.insert
     statement = insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
     return statement.returning(table.c.id)
+
+
+@functools.cache
+def _one_skipping_conflicts(
+    on_postgresql: bool, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]
+) -> HotStatement:
+    return HotStatement(_insert_skipping_conflicts(on_postgresql, table, keys), *columns)

@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from foundation.hot_select import HotStatement
 from foundation.privacy import phone_hash, phone_hashes
 from grievance.models import Channel, CitizenQuestion, QuestionKind, utcnow
 
@@ -77,24 +78,28 @@ def ask(
     ``first_asking`` the caller knows there is none: a subject just created). Returns
     the question's id. One plain insert: every SMS that asks something records one."""
     now = utcnow() if first_asking else close(session, kind, subject_id)
-    return (
-        session.connection()
-        .execute(
-            _INSERT_QUESTION,
-            {
-                "phone_hash": phone_hash(phone),
-                "kind": kind,
-                "subject_id": subject_id,
-                "locale": locale,
-                "asked_at": now,
-                "open_until": now + open_for,
-            },
-        )
-        .scalar_one()
+    [(question_id,)], _ = _INSERT_QUESTION.run(
+        session.connection(),
+        phone_hash=phone_hash(phone),
+        kind=kind,
+        subject_id=subject_id,
+        locale=locale,
+        asked_at=now,
+        open_until=now + open_for,
     )
+    return question_id
 
 
-_INSERT_QUESTION = insert(CitizenQuestion.__table__).returning(CitizenQuestion.__table__.c.id)
+# On the driver's cursor (foundation.hot_select): every SMS that asks something records one.
+_INSERT_QUESTION = HotStatement(
+    insert(CitizenQuestion.__table__).returning(CitizenQuestion.__table__.c.id),
+    "phone_hash",
+    "kind",
+    "subject_id",
+    "locale",
+    "asked_at",
+    "open_until",
+)
 
 
 def answer(
@@ -139,7 +144,7 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
     settled another way, or it is asked again); the caller commits. Returns when."""
     now = utcnow()
     session.flush()  # as the ORM would before an UPDATE: an answer being recorded is not "open"
-    session.connection().execute(_CLOSE, {"b_kind": kind, "b_subject_id": subject_id, "b_now": now})
+    _CLOSE.run(session.connection(), b_kind=kind, b_subject_id=subject_id, b_now=now)
     # The rows changed under the ORM: any of them loaded in this session reads its new
     # deadline when next used (cheaper than the ORM's own synchronisation of an UPDATE, which
     # every SMS that asks a question paid).
@@ -150,8 +155,8 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
 
 
 _QUESTIONS = CitizenQuestion.__table__
-# Built once: every redemption's receipt closes its code's question.
-_CLOSE = (
+# On the driver's cursor: every redemption's receipt closes its code's question.
+_CLOSE = HotStatement(
     update(_QUESTIONS)
     .where(
         _QUESTIONS.c.kind == bindparam("b_kind"),
@@ -159,7 +164,10 @@ _CLOSE = (
         _QUESTIONS.c.answered_at.is_(None),
         _QUESTIONS.c.open_until > bindparam("b_now"),
     )
-    .values(open_until=bindparam("b_now"))
+    .values(open_until=bindparam("b_now")),
+    "b_kind",
+    "b_subject_id",
+    "b_now",
 )
 
 

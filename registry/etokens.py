@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from foundation.hot_select import HotStatement
 from registry.models import ETokenLedgerEntry, ETokenWallet
 
 
@@ -51,13 +52,16 @@ _WALLETS, _LEDGER = ETokenWallet.__table__, ETokenLedgerEntry.__table__
 # The balance is lowered only if it covers the quantity, in the statement that locks the row:
 # under any concurrency it never goes below zero (PostgreSQL re-checks the condition on the
 # row as the lock found it).
-_DEBIT = (
+# Both on the driver's cursor (foundation.hot_select): every redemption writes them.
+_DEBIT = HotStatement(
     update(_WALLETS)
     .where(_WALLETS.c.id == bindparam("wallet"), _WALLETS.c.balance >= bindparam("quantity"))
     .values(balance=_WALLETS.c.balance - bindparam("quantity"))
-    .returning(_WALLETS.c.balance, _WALLETS.c.unit)
+    .returning(_WALLETS.c.balance, _WALLETS.c.unit),
+    "wallet",
+    "quantity",
 )
-_ENTRY = insert(_LEDGER)
+_ENTRY = HotStatement(insert(_LEDGER), "wallet_id", "amount", "reason", "outlet_id", "operator_mobile", "redemption_id")
 
 
 def debit_for_redemption(
@@ -75,19 +79,17 @@ def debit_for_redemption(
     In the caller's transaction, which must hold the redemption's lock."""
     if quantity <= 0:
         raise ValueError("a redemption debits a positive quantity")
-    debited = connection.execute(_DEBIT, {"wallet": wallet_id, "quantity": quantity}).first()
+    debited = _DEBIT.first(connection, wallet=wallet_id, quantity=quantity)
     if debited is None:
         return None
-    connection.execute(
-        _ENTRY,
-        {
-            "wallet_id": wallet_id,
-            "amount": -quantity,
-            "reason": "redeem",
-            "outlet_id": outlet_id,
-            "operator_mobile": operator_mobile,
-            "redemption_id": redemption_id,
-        },
+    _ENTRY.run(
+        connection,
+        wallet_id=wallet_id,
+        amount=-quantity,
+        reason="redeem",
+        outlet_id=outlet_id,
+        operator_mobile=operator_mobile,
+        redemption_id=redemption_id,
     )
     return Decimal(debited[0]), debited[1]
 

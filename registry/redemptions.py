@@ -43,19 +43,21 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
-from sqlalchemy import Row, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from foundation.clock import as_utc, utcnow
 from foundation.db import connection_of
+from foundation.hot_select import HotSelect, HotStatement
 from foundation.i18n import to_ascii_digits
 from registry import etokens
 from registry.events import Announcer, RedemptionNotice, listeners
 from registry.models import (
     Citizen,
     ETokenWallet,
+    Language,
     Outlet,
     OutletProgramme,
     Redemption,
@@ -264,7 +266,12 @@ _HOLDER = {
     "mobile": select(_C.c.id).where(_C.c.mobile == bindparam("mobile")).order_by(_C.c.id).limit(1),
     "nid": select(_C.c.id).where(_C.c.nid == bindparam("nid")).limit(1),
 }
-_CANDIDATES = {kind: _candidates_of(holder.scalar_subquery()) for kind, holder in _HOLDER.items()}
+# Run on the driver's cursor (foundation.hot_select): every start and every USSD beneficiary
+# screen asks.
+_CANDIDATES = {
+    kind: HotSelect(_candidates_of(holder.scalar_subquery()), kind, "outlet_id", "hour_ago", "day_ago")
+    for kind, holder in _HOLDER.items()
+}
 
 
 def _typed_beneficiary(beneficiary: str) -> tuple[str, str]:
@@ -302,7 +309,7 @@ def _candidate(
     needed), it is the operator's own or it has expired."""
     kind, value = _typed_beneficiary(beneficiary)
     since = {"hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
-    rows = connection_of(session).execute(_CANDIDATES[kind], {kind: value, "outlet_id": outlet.id, **since})
+    rows = _CANDIDATES[kind].rows(connection_of(session), **{kind: value, "outlet_id": outlet.id, **since})
     candidates = [
         Candidate(w, code, unit, Decimal(balance), expires, c, mobile, language.value, int(wrong), int(cancelled))
         for w, code, unit, balance, expires, c, mobile, language, wrong, cancelled in rows
@@ -362,7 +369,24 @@ def _forget(session: Session, model: type, ident: int) -> None:
 
 # --- starting ----------------------------------------------------------------------------
 
-_INSERT = insert(_R).returning(_R.c.id)
+_INSERT_COLUMNS = (
+    "outlet_id",
+    "wallet_id",
+    "citizen_id",
+    "programme_code",
+    "quantity",
+    "unit",
+    "operator_mobile",
+    "channel",
+    "request_id",
+    "status",
+    "code_hash",
+    "code_expires_at",
+    "wrong_codes",
+    "started_at",
+    "finished_at",
+)
+_INSERT = HotStatement(insert(_R).returning(_R.c.id), *_INSERT_COLUMNS)
 
 
 def start(
@@ -408,7 +432,7 @@ def start(
                 "started_at": now,
                 "finished_at": None,
             }
-            redemption_id = connection_of(session).execute(_INSERT, values).scalar_one()
+            [(redemption_id,)], _ = _INSERT.run(connection_of(session), **values)
         except Refused as refused:
             session.rollback()
             # A repeated request whose first start changed what the rules see (the balance
@@ -538,21 +562,24 @@ def _lock(condition) -> Select:
     )
 
 
-_LOCK_FOR_OUTLET = _lock(_R.c.outlet_id == bindparam("outlet_id"))
-_LOCK_FOR_CITIZEN = _lock(_R.c.citizen_id == bindparam("citizen_id"))
-_BALANCE = select(_W.c.balance, _W.c.unit).where(_W.c.id == bindparam("wallet_id"))
-
-
-# The columns set are the parameters given (status, finished_at, wrong_codes).
-_UPDATE_ONE = update(_R).where(_R.c.id == bindparam("redemption"))
+# A lock is taken once: on the cursor path a failed lock is reported, never run again.
+_LOCK_FOR_OUTLET = HotStatement(_lock(_R.c.outlet_id == bindparam("outlet_id")), "redemption_id", "outlet_id")
+_LOCK_FOR_CITIZEN = HotStatement(_lock(_R.c.citizen_id == bindparam("citizen_id")), "redemption_id", "citizen_id")
+_BALANCE = HotSelect(select(_W.c.balance, _W.c.unit).where(_W.c.id == bindparam("wallet_id")), "wallet_id")
+_ONE = update(_R).where(_R.c.id == bindparam("b_id"))
+# What a decision writes: its status and when, and a wrong code's count.
+_UPDATES = {
+    columns: HotStatement(_ONE, "b_id", *columns)
+    for columns in (("status", "finished_at"), ("wrong_codes",), ("wrong_codes", "status", "finished_at"))
+}
 
 
 def _set(session: Session, redemption_id: int, **values) -> None:
-    connection_of(session).execute(_UPDATE_ONE, {"redemption": redemption_id, **values})
+    _UPDATES[tuple(values)].run(connection_of(session), b_id=redemption_id, **values)
     _forget(session, Redemption, redemption_id)
 
 
-def _status_now(session: Session, locked: Row, now: dt.datetime) -> RedemptionStatus:
+def _status_now(session: Session, locked: _Locked, now: dt.datetime) -> RedemptionStatus:
     """The locked redemption's status, after expiring a code whose ten minutes passed."""
     if locked.status is RedemptionStatus.AWAITING_CODE and as_utc(locked.code_expires_at) <= as_utc(now):
         _set(session, locked.id, status=RedemptionStatus.EXPIRED, finished_at=now)
@@ -561,11 +588,36 @@ def _status_now(session: Session, locked: Row, now: dt.datetime) -> RedemptionSt
 
 
 def _balance(session: Session, wallet_id: int) -> tuple[Decimal, str]:
-    balance, unit = connection_of(session).execute(_BALANCE, {"wallet_id": wallet_id}).one()
-    return Decimal(balance), unit
+    found = _BALANCE.first(connection_of(session), wallet_id=wallet_id)
+    assert found is not None
+    return Decimal(found[0]), found[1]
 
 
-def _debit(session: Session, locked: Row, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
+@dataclass(frozen=True)
+class _Locked:
+    """The locked redemption, as ``_lock`` reads it."""
+
+    id: int
+    wallet_id: int
+    outlet_id: int
+    operator_mobile: str
+    quantity: Decimal
+    unit: str
+    status: RedemptionStatus
+    code_hash: str
+    code_expires_at: dt.datetime
+    wrong_codes: int
+    name_en: str
+    name_bn: str
+    mobile: str | None
+    language: Language
+
+
+def _locked(row: tuple | None) -> _Locked | None:
+    return _Locked(*row) if row is not None else None
+
+
+def _debit(session: Session, locked: _Locked, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
     debited = etokens.debit_for_redemption(
         connection_of(session),
         locked.wallet_id,
@@ -613,10 +665,8 @@ def confirm_code(
     now = now or utcnow()
     context = _Context()
     try:
-        locked = (
-            connection_of(session)
-            .execute(_LOCK_FOR_OUTLET, {"redemption_id": redemption_id, "outlet_id": outlet.id})
-            .first()
+        locked = _locked(
+            _LOCK_FOR_OUTLET.first(connection_of(session), redemption_id=redemption_id, outlet_id=outlet.id)
         )
         if locked is None:
             raise Refused(Reason.NOT_FOUND)
@@ -653,10 +703,8 @@ def decide_as_beneficiary(
     now = now or utcnow()
     context = _Context()
     try:
-        locked = (
-            connection_of(session)
-            .execute(_LOCK_FOR_CITIZEN, {"redemption_id": redemption_id, "citizen_id": citizen_id})
-            .first()
+        locked = _locked(
+            _LOCK_FOR_CITIZEN.first(connection_of(session), redemption_id=redemption_id, citizen_id=citizen_id)
         )
         if locked is None:
             raise Refused(Reason.NOT_FOUND)

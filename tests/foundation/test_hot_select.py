@@ -4,13 +4,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import String, TypeDecorator, bindparam, select, text, type_coerce
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import String, TypeDecorator, bindparam, event, insert, select, text, type_coerce, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from foundation.hot_select import HotSelect
-from registry.models import Payment, PaymentChannel, PaymentStatus
+from foundation.clock import as_utc
+from foundation.hot_select import HotSelect, HotStatement
+from grievance.models import CitizenQuestion, QuestionKind
+from registry.models import Outlet, Payment, PaymentChannel, PaymentStatus
 from tests.factories import make_citizen, make_enrolment, make_payment
 from tests.fast_path import app_both_ways  # noqa: F401  (run on the fast path and without it)
+from tests.redemption_support import make_outlet
 
 PAYMENTS = (
     select(Payment.cycle, Payment.amount_bdt, Payment.status, Payment.channel, Payment.paid_on, Payment.failure_reason)
@@ -73,13 +76,87 @@ def test_first_of_no_rows_is_none(session):
     assert HotSelect(PAYMENTS, "citizen_id").first(session.connection(), citizen_id=-1) is None
 
 
-def test_a_parameter_that_needs_conversion_is_refused(session):
-    statement = select(Payment.id).where(Payment.status == bindparam("status"))
-    with pytest.raises(TypeError, match="status"):
-        HotSelect(statement, "status").rows(session.connection(), status=PaymentStatus.SENT)
+def test_a_parameter_that_needs_conversion_goes_through_its_columns_conversion(session, paid_citizen):
+    statement = select(Payment.cycle).where(
+        Payment.citizen_id == bindparam("citizen_id"), Payment.status == bindparam("status")
+    )
+    hot = HotSelect(statement, "citizen_id", "status")
+    assert hot.rows(session.connection(), citizen_id=paid_citizen.id, status=PaymentStatus.FAILED) == [("2026-09",)]
 
 
 def test_a_driver_error_comes_back_as_sqlalchemys_error(session):
     broken = HotSelect(select(text("no_such_column")).select_from(text("payments")))
     with pytest.raises(DBAPIError):
         broken.rows(session.connection())
+
+
+QUESTIONS = CitizenQuestion.__table__
+ASKED = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
+INSERT_QUESTION = HotStatement(
+    insert(QUESTIONS).returning(QUESTIONS.c.id, QUESTIONS.c.kind, QUESTIONS.c.asked_at),
+    "phone_hash",
+    "kind",
+    "subject_id",
+    "locale",
+    "asked_at",
+    "open_until",
+)
+
+
+def _ask(session, subject_id: int):
+    return INSERT_QUESTION.first(
+        session.connection(),
+        phone_hash="h" * 64,
+        kind=QuestionKind.PAYMENT_RECEIVED,
+        subject_id=subject_id,
+        locale="bn",
+        asked_at=ASKED,
+        open_until=ASKED + dt.timedelta(days=7),
+    )
+
+
+def test_an_insert_writes_the_columns_named_and_returns_converted_rows(session):
+    question_id, kind, asked_at = _ask(session, 41)
+    assert kind is QuestionKind.PAYMENT_RECEIVED and as_utc(asked_at) == ASKED
+    stored = session.execute(select(QUESTIONS).where(QUESTIONS.c.id == question_id)).one()
+    assert (stored.kind, stored.subject_id, stored.locale) == (QuestionKind.PAYMENT_RECEIVED, 41, "bn")
+    session.rollback()
+
+
+def test_an_update_says_how_many_rows_it_wrote(session):
+    _ask(session, 42)
+    _ask(session, 42)
+    close = HotStatement(
+        update(QUESTIONS).where(QUESTIONS.c.subject_id == bindparam("b_subject")), "b_subject", "open_until"
+    )
+    rows, written = close.run(session.connection(), b_subject=42, open_until=ASKED)
+    assert (rows, written) == ([], 2)
+    session.rollback()
+
+
+def test_a_column_whose_default_sqlalchemy_computes_must_be_given(session):
+    without_asked_at = HotStatement(insert(QUESTIONS), "phone_hash", "kind", "subject_id", "locale", "open_until")
+    with pytest.raises(TypeError, match="asked_at"):
+        without_asked_at.run(session.connection(), phone_hash="h", kind="payment_received", subject_id=1, locale="bn")
+
+
+def test_a_unique_violation_is_an_integrity_error_and_the_write_is_not_run_again(app, session):
+    outlet, other = make_outlet(session), make_outlet(session)
+    session.commit()
+    table = Outlet.__table__
+    recode = HotStatement(update(table).where(table.c.id == bindparam("b_id")), "b_id", "code")
+    through_sqlalchemy = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        through_sqlalchemy.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", seen)
+    try:
+        with pytest.raises(IntegrityError):
+            recode.run(session.connection(), b_id=other.id, code=outlet.code)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", seen)
+    session.rollback()
+    # On the fast path the write went to the cursor alone; with the plain library, once.
+    expected = 0 if app.config["SAHAYATA_FAST_PATH"] else 1
+    assert len([each for each in through_sqlalchemy if each.startswith("UPDATE outlets")]) == expected

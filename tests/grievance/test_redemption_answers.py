@@ -19,6 +19,7 @@ from registry import redemptions
 from registry.models import ETokenWallet, PaymentConfirmation, Redemption, RedemptionChannel, RedemptionStatus
 from staff.scope import visible
 from tests.factories import make_payment, make_staff
+from tests.fast_path import app_both_ways  # noqa: F401  (run on the fast path and without it)
 from tests.redemption_support import beneficiary, make_outlet
 
 

@@ -13,6 +13,7 @@ from registry import redemptions
 from registry.models import ETokenLedgerEntry, ETokenWallet, Redemption, RedemptionChannel, RedemptionStatus
 from registry.redemptions import Reason, Refused
 from tests.factories import make_citizen
+from tests.fast_path import app_both_ways  # noqa: F401  (run on the fast path and without it)
 from tests.redemption_support import balance_matches_ledger, beneficiary, funded_wallet, make_outlet
 
 NOW = dt.datetime(2026, 11, 10, 5, 0, tzinfo=dt.UTC)  # 11:00 in Dhaka

@@ -17,6 +17,7 @@ from foundation.db import database
 from registry import redemptions
 from registry.models import ETokenLedgerEntry, ETokenWallet, Outlet, Redemption, RedemptionChannel, RedemptionStatus
 from registry.redemptions import Refused
+from tests.fast_path import app_both_ways  # noqa: F401  (run on the fast path and without it)
 from tests.redemption_support import balance_matches_ledger, beneficiary, make_outlet
 
 

@@ -18,6 +18,7 @@ from registry.redemptions import Reason, Refused
 from sms.redemptions import not_an_operator, split_redeem
 from sms.replies import answer
 from tests.factories import make_citizen
+from tests.fast_path import app_both_ways  # noqa: F401  (run on the fast path and without it)
 from tests.redemption_support import balance_matches_ledger, beneficiary, funded_wallet, make_outlet
 
 CODE = "482913"
