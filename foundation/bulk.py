@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Column, ColumnElement, MetaData, Table, bindparam, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from foundation.db import connection_of
 from foundation.hot_select import HotStatement
 
 # Up to this many rows, insert_new sends one INSERT … VALUES instead of a COPY into a staging table.
@@ -185,7 +186,7 @@ def insert_new(
     on_postgresql = _is_postgresql(session)
     if len(rows) == 1:  # one statement on the driver's cursor, not the batched form of many
         one = _one_skipping_conflicts(on_postgresql, table, tuple(keys or ()), tuple(columns))
-        found, _ = one.run(session.connection(), **rows[0])
+        found, _ = one.run(connection_of(session), **rows[0])
         return [row[0] for row in found]
     statement = _insert_skipping_conflicts(on_postgresql, table, tuple(keys or ()))
     return list(session.connection().execute(statement, list(rows)).scalars())

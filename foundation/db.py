@@ -168,11 +168,25 @@ def autocommit_scalar(statement: Executable, parameters: dict[str, Any]) -> Any:
     raise AssertionError("unreachable")
 
 
+_CONNECTION = "sahayata.connection"
+
+
 def connection_of(session_or_connection: Session | Connection) -> Connection:
-    """The Core connection to run a prepared select on, whichever the caller holds."""
-    if isinstance(session_or_connection, Session):
-        return session_or_connection.connection()
-    return session_or_connection
+    """The Core connection to run a prepared statement on, whichever the caller holds.
+
+    A session's connection is remembered for its current transaction: asking the session
+    again walks its transaction state machine each time, and a redemption's statements ask
+    a dozen times."""
+    if not isinstance(session_or_connection, Session):
+        return session_or_connection
+    session = session_or_connection
+    transaction = session.get_transaction()
+    remembered = session.info.get(_CONNECTION)
+    if transaction is not None and remembered is not None and remembered[0] is transaction and transaction.is_active:
+        return remembered[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 @contextmanager

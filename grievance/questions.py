@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from foundation.db import connection_of
 from foundation.hot_select import HotStatement
 from foundation.privacy import phone_hash, phone_hashes
 from grievance.models import Channel, CitizenQuestion, QuestionKind, utcnow
@@ -79,7 +80,7 @@ def ask(
     the question's id. One plain insert: every SMS that asks something records one."""
     now = utcnow() if first_asking else close(session, kind, subject_id)
     [(question_id,)], _ = _INSERT_QUESTION.run(
-        session.connection(),
+        connection_of(session),
         phone_hash=phone_hash(phone),
         kind=kind,
         subject_id=subject_id,
@@ -144,7 +145,7 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
     settled another way, or it is asked again); the caller commits. Returns when."""
     now = utcnow()
     session.flush()  # as the ORM would before an UPDATE: an answer being recorded is not "open"
-    _CLOSE.run(session.connection(), b_kind=kind, b_subject_id=subject_id, b_now=now)
+    _CLOSE.run(connection_of(session), b_kind=kind, b_subject_id=subject_id, b_now=now)
     # The rows changed under the ORM: any of them loaded in this session reads its new
     # deadline when next used (cheaper than the ORM's own synchronisation of an UPDATE, which
     # every SMS that asks a question paid).

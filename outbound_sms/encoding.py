@@ -21,6 +21,7 @@ Kannel, the console and everything else follow the standard.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -70,6 +71,9 @@ def strictest(text: str) -> Encoded:
     return count_parts(text, Billing.TWILIO)
 
 
+# Pure, and asked twice of most texts (a notice fitting its text, then the message recording
+# its parts): the last few answers are kept.
+@functools.lru_cache(maxsize=256)
 def count_parts(text: str, billing: Billing = Billing.STANDARD) -> Encoded:
     septets = gsm7_septets(text)
     if septets is not None:
