@@ -12,8 +12,10 @@ ussd_bench.py. Concurrent operators each take the next redemption: POST
 by mobile, one in five by NID), read the code from the SMS the beneficiary's phone would
 receive (its row in sms_messages; the code is nowhere else in clear), then POST …/confirm
 with it. Then bare Flask gets the same number of calls, each a JSON POST, from the same number
-of operators. Each round prints completed redemptions/s, the calls/s beside bare Flask's
-requests/s, p50/p99 of each call (start, confirm) and the CPU each party spent per call; then
+of operators, and then the floor (benchmarks/floor_app.py: the service's own SQL and round
+trips straight from Flask through psycopg, no library in between) the same redemptions.
+Each round prints completed redemptions/s, the calls/s beside bare Flask's requests/s,
+p50/p99 of each call (start, confirm) and the CPU each party spent per call; then
 the operators are paced (an exponential pause before each call) so that the offered load is
 --paced-load of the calls/s the service took in that round, and the p99s at that load are
 printed beside bare Flask's: saturated, 64 operators on 2 cores make a call's latency mostly
