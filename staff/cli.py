@@ -21,12 +21,27 @@ def staff_cli() -> None:
     "--district",
     "districts",
     multiple=True,
-    help="Limit an officer to these districts (code, any spelling of the name, or BBS geo-code).",
+    help="Limit an officer to these districts, wholly (code, any spelling of the name, or BBS geo-code).",
+)
+@click.option(
+    "--upazila",
+    "upazilas",
+    multiple=True,
+    help="Limit an officer to these upazila offices (code, any spelling of the name, BBS geo-code, or "
+    "District/Upazila for a name several districts have).",
 )
 @click.option("--language", type=click.Choice(["bn", "en"]), default="bn", show_default=True)
 @click.password_option(help="At least 12 characters; asked for when not given.")
 @with_appcontext
-def create_command(email, name, role, ministry, cluster, districts, language, password) -> None:
+def create_command(email, name, role, ministry, cluster, districts, upazilas, language, password) -> None:
+    """Create a staff account.
+
+    An officer with neither --district nor --upazila sees every tier-1 case of the ministry.
+    --district gives whole districts: every tier-1 case filed there, whichever office routing chose.
+    --upazila gives upazila offices: the cases of that upazila routed to the upazila office,
+    not those routed to the district office. Given both, the officer sees the listed districts
+    wholly plus the listed upazilas (an upazila inside a listed district is refused: the district
+    covers it already). Only officers are limited to places."""
     from foundation.db import db_session
     from registry.imports.lookups import Lookups
     from registry.models import Cluster, Ministry
@@ -40,12 +55,20 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
         raise click.ClickException("an officer needs --ministry with a known ministry code")
     if role is Role.COORDINATOR and (not cluster or session.get(Cluster, cluster.upper()) is None):
         raise click.ClickException("a coordinator needs --cluster with a known cluster code")
+    if (districts or upazilas) and role is not Role.OFFICER:
+        # The other roles' cases (escalated, sensitive, a cluster's) are not an office's.
+        raise click.ClickException(f"only an officer is limited to districts or upazilas, not a {role.value}")
     try:
-        lookups = Lookups.load(session) if districts else None
-        district_ids = [lookups.district(d) for d in districts] if lookups else []
+        lookups = Lookups.load(session) if districts or upazilas else None
+        district_ids = _unique(lookups.district(d) for d in districts) if lookups else []
+        upazila_ids = _unique(lookups.upazila_anywhere(u) for u in upazilas) if lookups else []
         password_hash = hash_password(password)
     except (InvalidValue, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+    for upazila_id in upazila_ids:
+        if lookups.places.places[("upazila", upazila_id)].parent_id in district_ids:
+            where = lookups.district_and_upazila(upazila_id)
+            raise click.ClickException(f"upazila {where} is in a district given wholly by --district; leave one out")
     session.add(
         StaffUser(
             email=email.strip().lower(),
@@ -55,6 +78,7 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
             ministry_code=ministry.upper() if ministry and role in (Role.OFFICER, Role.GRO) else None,
             cluster_code=cluster.upper() if cluster and role is Role.COORDINATOR else None,
             district_ids=district_ids,
+            upazila_ids=upazila_ids,
             language=language,
         )
     )
@@ -63,9 +87,20 @@ def create_command(email, name, role, ministry, cluster, districts, language, pa
     except Exception:
         session.rollback()
         raise click.ClickException(f"an account for {email} exists already") from None
-    # The district a spelling or code resolved to is shown: an officer sees only its data.
-    where = [lookups.places.places[("district", i)].name_en for i in district_ids] if lookups else []
-    click.echo(f"{role.value} {email} created" + (f" for {', '.join(where)}" if where else ""))
+    # The places a spelling or code resolved to are shown: an officer sees only their cases.
+    where = []
+    if district_ids:
+        where.append(", ".join(lookups.places.places[("district", i)].name_en for i in district_ids))
+    if upazila_ids:
+        where.append("upazilas " + ", ".join(lookups.district_and_upazila(i) for i in upazila_ids))
+    if role is Role.OFFICER and not where:
+        where.append(f"all of {ministry.upper()}")
+    click.echo(f"{role.value} {email} created" + (f" for {' and '.join(where)}" if where else ""))
+
+
+def _unique(ids) -> list[int]:
+    """Each place once, in the order given (two spellings of one place are one limit)."""
+    return list(dict.fromkeys(ids))
 
 
 def _account(email: str):

@@ -15,7 +15,7 @@ from foundation.db import Base, value_enum
 
 
 class Role(enum.StrEnum):
-    OFFICER = "officer"  # own ministry's queue, optionally some districts only
+    OFFICER = "officer"  # own ministry's queue, optionally some districts or upazilas only
     GRO = "gro"  # grievance redress officer: own ministry, escalated and sensitive cases
     COORDINATOR = "coordinator"  # read-only across the ministries of one cluster
     MONITORING = "monitoring"  # aggregates everywhere, no personal data
@@ -36,8 +36,10 @@ class StaffUser(Base):
     role: Mapped[Role] = mapped_column(value_enum(Role, "staff_role"))
     ministry_code: Mapped[str | None] = mapped_column(ForeignKey("ministries.code"))
     cluster_code: Mapped[str | None] = mapped_column(ForeignKey("clusters.code"))
-    # An officer limited to some districts; empty means the whole ministry.
+    # An officer limited to places (staff.scope.visible says what each limit covers); both
+    # empty means the whole ministry.
     district_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    upazila_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(8), default="bn")
     # Part of every session and remember-me cookie of this account (get_id); a new token
     # signs out everywhere at once: sign-out, a password change, disabling the account.

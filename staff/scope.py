@@ -8,13 +8,34 @@ the lead ministry changes its status, because one office must answer for the out
 
 Sensitive complaints (a bribe demand) are never shown to an also-concerned ministry: the
 lead ministry's redress officer handles them, and every extra office that reads the
-complainant's name is one more place the accused may work."""
+complainant's name is one more place the accused may work.
+
+Where an officer works. Routing sends a complaint to one office of its ministry
+(``Grievance.office_level``): the upazila office of the complainant's upazila, the district
+office (a programme run from the district, such as freedom fighters' honoraria), or the
+ministry's redress officer. An officer may be limited to places, and each limit is an office:
+
+- limited to districts: the district office, which oversees its upazila offices, so every
+  tier-1 case filed in those districts, whatever office level it was routed to;
+- limited to upazilas: those upazila offices, so the tier-1 cases of those upazilas routed
+  to the upazila level; a case routed to the district office is the district's work, not
+  its upazila officers' (they would answer for a decision their office does not take), and
+  a case without an upazila reaches no upazila officer;
+- limited to both: the listed districts wholly plus the upazila-level cases of the listed
+  upazilas;
+- not limited: every tier-1 case of the ministry, whatever its place and office level.
+
+So a case routed to an upazila office reaches that upazila's officers, the officers of its
+district and the ministry's unlimited officers, never a neighbouring upazila's; a case
+routed to a district office reaches that district's officers and the unlimited ones. Nothing
+notifies officers of a new case: reaching an officer means being in their queue, and the
+queue, the CSV export, the case page and every action find cases through ``visible``."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from grievance.models import Category, Grievance
+from grievance.models import Category, Grievance, OfficeLevel
 from staff.models import Role, StaffUser
 
 # Which categories are sensitive is the model's decision (Category.sensitive), not this module's.
@@ -36,16 +57,27 @@ def visible(user: StaffUser) -> ColumnElement[bool]:
 
 
 def _role_cases(user: StaffUser, sensitive_too: bool) -> ColumnElement[bool]:
-    """Within a ministry: officers take tier 1 (in their districts, if limited), redress
+    """Within a ministry: officers take tier 1 (in their places, if limited), redress
     officers the escalated cases and, in the lead ministry only, the sensitive ones."""
     if user.role is Role.GRO:
         if sensitive_too:
             return or_(Grievance.tier >= 2, Grievance.category.in_(SENSITIVE))
         return and_(Grievance.tier >= 2, Grievance.category.not_in(SENSITIVE))
     condition = and_(Grievance.tier == 1, Grievance.category.not_in(SENSITIVE))
+    places = _officer_places(user)
+    return condition if places is None else and_(condition, places)
+
+
+def _officer_places(user: StaffUser) -> ColumnElement[bool] | None:
+    """The cases an officer's place limits cover (see the module's docstring); None: no limit."""
+    offices = []
     if user.district_ids:
-        condition = and_(condition, Grievance.district_id.in_(user.district_ids))
-    return condition
+        offices.append(Grievance.district_id.in_(user.district_ids))
+    if user.upazila_ids:
+        offices.append(
+            and_(Grievance.upazila_id.in_(user.upazila_ids), Grievance.office_level == OfficeLevel.UPAZILA.value)
+        )
+    return or_(*offices) if offices else None
 
 
 def may_act(user: StaffUser) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -11,13 +13,17 @@ from sqlalchemy.orm import Session
 from foundation.bulk import in_values
 from foundation.i18n import is_ascii_number, to_ascii_digits
 from registry.models import Citizen, District, Programme, Upazila
-from registry.places import Place, PlaceIndex, UnknownPlace, seed_aliases
+from registry.places import MAX_SUGGESTIONS, Place, PlaceIndex, UnknownPlace, loose_key, seed_aliases
 from registry.validation import InvalidValue
 
 _DISTRICTS = select(District.id, District.name_en, District.name_bn, District.division_id)
 _UPAZILAS = select(Upazila.id, Upazila.name_en, Upazila.name_bn, Upazila.district_id)
 # Our ids are the codes a file may give; longer numbers are no id (a BBS geo-code starts "BD").
 _MAX_CODE_DIGITS = 6
+# An upazila's BBS geo-code: BD, division, district, upazila ("BD55850073"); its first six
+# characters are its district's geo-code.
+_UPAZILA_GEOCODE = re.compile(r"BD\d{8}", re.IGNORECASE)
+_CANDIDATES_SHOWN = 10  # "Sadar" is in most districts: the first few make the point
 
 
 def _number(raw: str) -> int | None:
@@ -78,6 +84,64 @@ class Lookups:
             return self.places.resolve("upazila", raw or "", district_id)
         except UnknownPlace as exc:
             raise InvalidValue(str(exc)) from None
+
+    def upazila_anywhere(self, raw: str) -> int:
+        """An upazila named without a separate district: its code (our id, which no other
+        upazila has), its BBS geo-code (which holds its district's), "District/Upazila", or a
+        name only one district's upazila has. A name several districts have (Kaliganj,
+        Sadar) is refused, naming each candidate as District/Upazila: a wrong upazila would
+        show an officer another office's cases."""
+        text = (raw or "").strip()
+        if "/" in text:
+            district, _, upazila = text.partition("/")
+            return self.upazila(upazila.strip(), self.district(district.strip()))
+        if _UPAZILA_GEOCODE.fullmatch(text):
+            try:
+                district_id = self.district(text[:6])
+            except InvalidValue:
+                raise InvalidValue(f"unknown upazila geo-code {raw!r}") from None
+            return self.upazila(text, district_id)
+        number = _number(text)
+        if number is not None:
+            if ("upazila", number) not in self.places.places:
+                raise InvalidValue(f"unknown upazila code {raw!r}: write the name, District/Upazila or the geo-code")
+            if text != str(number):  # "07" or "০৭" is how a BBS number is written, not our code
+                raise InvalidValue(
+                    f"upazila code {raw!r}: the code of {self.district_and_upazila(number)} is written {number}"
+                )
+            return number
+        districts = sorted(self.places.ids("district"))
+        found = [found for d in districts if (found := self.places.find("upazila", text, d)) is not None]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = [self.district_and_upazila(i) for i in found]
+            shown = ", ".join(names[:_CANDIDATES_SHOWN]) + (
+                f" and {len(names) - _CANDIDATES_SHOWN} more" if len(names) > _CANDIDATES_SHOWN else ""
+            )
+            raise InvalidValue(
+                f"upazila {raw!r} is ambiguous: {len(names)} districts have one ({shown}); "
+                "write District/Upazila or the geo-code"
+            )
+        raise InvalidValue(str(UnknownPlace("upazila", raw, self._suggest_anywhere(text, districts))))
+
+    def district_and_upazila(self, upazila_id: int) -> str:
+        """An upazila as "District/Upazila", the way ``upazila_anywhere`` takes it back."""
+        upazila = self.places.places[("upazila", upazila_id)]
+        return f"{self._name('district', upazila.parent_id or 0)}/{upazila.name_en}"
+
+    def _suggest_anywhere(self, text: str, districts: list[int]) -> list[str]:
+        """The closest of every district's suggestions for an unknown upazila name."""
+        key = loose_key(text)
+        by_name = {
+            f"{self._name('district', d)}/{name}": name
+            for d in districts
+            for name in self.places.suggest("upazila", text, d)
+        }
+        ranked = sorted(
+            by_name, key=lambda shown: -difflib.SequenceMatcher(None, key, loose_key(by_name[shown])).ratio()
+        )
+        return ranked[:MAX_SUGGESTIONS]
 
     def _code(self, level: str, raw: str, district_id: int) -> int | None:
         """Our id for a bare number, None for a name. Files carry BBS numbers as well as our

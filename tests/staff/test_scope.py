@@ -3,10 +3,12 @@
 import pytest
 from sqlalchemy import select
 
+from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
 from grievance.models import Category, Channel, Grievance
+from registry.models import District, Upazila
 from sms.replies import answer
-from tests.factories import make_citizen, make_staff, place
+from tests.factories import make_citizen, make_filing, make_staff, place
 
 
 def page(client, grievance):
@@ -284,3 +286,157 @@ def test_paid_less_stays_with_the_local_officer(staff_client, session, routed_ca
     assert (grievance.category, grievance.office_level) == (Category.AMOUNT_SHORT, "upazila")
     assert page(staff_client(officer), grievance).status_code == 200
     assert page(staff_client(gro), grievance).status_code == 404
+
+
+# Upazila offices. Routing sends a case to its ministry's upazila office, district office or
+# redress officer; an officer limited to upazilas works the first kind in those upazilas only.
+
+
+def _two_upazilas(session, district: str = "Cumilla") -> tuple[int, int, int]:
+    """A district's id and two of its upazilas' (neighbours: same district, same ministry)."""
+    district_id = session.scalar(select(District.id).where(District.name_en == district))
+    first, second = session.scalars(
+        select(Upazila.id).where(Upazila.district_id == district_id).order_by(Upazila.id).limit(2)
+    )
+    return district_id, first, second
+
+
+@pytest.fixture
+def filed_in(session, no_dispatch):
+    """filed_in(upazila_id, **filing): a complaint by a registered citizen of that upazila,
+    from the citizen's own phone, routed."""
+
+    def make(upazila_id, **changes):
+        district = session.get(District, session.get(Upazila, upazila_id).district_id).name_en
+        citizen = make_citizen(session, district=district, upazila_id=upazila_id)
+        session.commit()
+        filing = make_filing(citizen_id=citizen.id, phone=citizen.mobile, **changes)
+        grievance = file_grievance(session, filing).grievance
+        route_grievance(grievance.id)
+        session.refresh(grievance)
+        return grievance
+
+    return make
+
+
+def _reach(signed_in, users, grievance) -> dict[str, tuple[int, bool, bool]]:
+    """Per user: the case page's status, and whether the queue and the CSV list the case."""
+    reach = {}
+    for name, user in users.items():
+        client = signed_in(user)
+        queue = client.get("/staff/").get_data(as_text=True)
+        in_csv = grievance.tracking_number in csv_numbers(client)
+        reach[name] = (page(client, grievance).status_code, grievance.tracking_number in queue, in_csv)
+    return reach
+
+
+SEES, MISSES = (200, True, True), (404, False, False)
+
+
+def test_an_officer_limited_to_an_upazila_sees_its_cases_and_not_the_neighbours(staff_client, session, filed_in):
+    _, upazila_a, upazila_b = _two_upazilas(session)
+    in_a, in_b = filed_in(upazila_a), filed_in(upazila_b)
+    assert (in_a.office_level, in_b.office_level, in_a.district_id) == ("upazila", "upazila", in_b.district_id)
+    officer = make_staff(session, "officer", upazila_ids=[upazila_a])
+    session.commit()
+    client = staff_client(officer)
+    assert page(client, in_a).status_code == 200 and page(client, in_b).status_code == 404
+    queue = client.get("/staff/").get_data(as_text=True)
+    assert in_a.tracking_number in queue and in_b.tracking_number not in queue
+    assert csv_numbers(client) == [in_a.tracking_number]
+    # Acting on the neighbour's case, one by one or in bulk, is 404 or nothing.
+    for action, form in [("acknowledge", {}), ("note", {"note": "probe"}), ("resolve", {"note": "done"})]:
+        assert act(client, in_b, action, **form).status_code == 404, action
+    numbers = [in_a.tracking_number, in_b.tracking_number]
+    assert client.post("/staff/queue/acknowledge", {"case": numbers}).status_code == 302
+    session.expire_all()
+    assert (in_a.status.value, in_b.status.value) == ("acknowledged", "routed")
+    assert in_b.assigned_to is None and len(in_b.events) == 2  # received, routed: nothing added
+
+
+def test_a_case_routed_to_an_upazila_office_reaches_exactly_that_upazilas_officers(signed_in, session, filed_in):
+    cumilla, upazila_a, upazila_b = _two_upazilas(session)
+    dhaka, dhaka_upazila, _ = _two_upazilas(session, "Dhaka")
+    grievance = filed_in(upazila_a)  # OAA, payment not received: MOSW's upazila office, also the Finance Division
+    assert (grievance.ministry_code, grievance.office_level, grievance.also_ministry_code) == ("MOSW", "upazila", "FD")
+    users = {
+        "this upazila": make_staff(session, "officer", upazila_ids=[upazila_a]),
+        "this upazila and another district's": make_staff(session, "officer", upazila_ids=[dhaka_upazila, upazila_a]),
+        "its district": make_staff(session, "officer", district_ids=[cumilla]),
+        "the whole ministry": make_staff(session, "officer"),
+        "the Finance Division in this upazila": make_staff(
+            session, "officer", ministry_code="FD", upazila_ids=[upazila_a]
+        ),
+        "the neighbouring upazila": make_staff(session, "officer", upazila_ids=[upazila_b]),
+        "another district": make_staff(session, "officer", district_ids=[dhaka]),
+        "another ministry in this upazila": make_staff(
+            session, "officer", ministry_code="MOFOOD", upazila_ids=[upazila_a]
+        ),
+        "the redress officer": make_staff(session, "gro"),  # tier 1, not sensitive: not theirs
+    }
+    session.commit()
+    assert _reach(signed_in, users, grievance) == {
+        "this upazila": SEES,
+        "this upazila and another district's": SEES,
+        "its district": SEES,
+        "the whole ministry": SEES,
+        "the Finance Division in this upazila": SEES,
+        "the neighbouring upazila": MISSES,
+        "another district": MISSES,
+        "another ministry in this upazila": MISSES,
+        "the redress officer": MISSES,
+    }
+
+
+def test_a_case_routed_to_the_district_office_is_the_districts_not_its_upazila_officers(signed_in, session, filed_in):
+    cumilla, upazila_a, _ = _two_upazilas(session)
+    # Freedom fighters' honoraria are handled by MOLWA's district office (the routing rules).
+    grievance = filed_in(upazila_a, programme_code="FFH", category=Category.AMOUNT_SHORT)
+    assert (grievance.ministry_code, grievance.office_level, grievance.upazila_id) == ("MOLWA", "district", upazila_a)
+    users = {
+        "its district": make_staff(session, "officer", ministry_code="MOLWA", district_ids=[cumilla]),
+        "the whole ministry": make_staff(session, "officer", ministry_code="MOLWA"),
+        "the complainant's upazila": make_staff(session, "officer", ministry_code="MOLWA", upazila_ids=[upazila_a]),
+    }
+    session.commit()
+    assert _reach(signed_in, users, grievance) == {
+        "its district": SEES,
+        "the whole ministry": SEES,
+        "the complainant's upazila": MISSES,
+    }
+
+
+def test_a_case_without_an_upazila_reaches_no_upazila_officer(staff_client, session, no_dispatch):
+    cumilla, upazila_a, _ = _two_upazilas(session)
+    # An unregistered caller: no place, so routing gives it to the ministry, not a local office.
+    grievance = file_grievance(session, make_filing(phone="+8801811111111")).grievance
+    route_grievance(grievance.id)
+    session.refresh(grievance)
+    assert (grievance.upazila_id, grievance.office_level) == (None, "ministry_gro")
+    upazila_officer = make_staff(session, "officer", upazila_ids=[upazila_a])
+    district_officer = make_staff(session, "officer", district_ids=[cumilla])
+    whole_ministry = make_staff(session, "officer")
+    session.commit()
+    readers = (upazila_officer, district_officer, whole_ministry)
+
+    def statuses():
+        return [page(staff_client(user), grievance).status_code for user in readers]
+
+    assert statuses() == [404, 404, 200]
+    # Placed by its district only (no intake does so today): a district limit covers it, an upazila one not.
+    grievance.district_id = cumilla
+    session.commit()
+    assert statuses() == [404, 200, 200]
+
+
+def test_an_officer_limited_to_districts_and_upazilas_sees_the_districts_wholly_plus_the_upazilas(
+    staff_client, session, filed_in
+):
+    dhaka, dhaka_first, dhaka_second = _two_upazilas(session, "Dhaka")
+    _, upazila_a, upazila_b = _two_upazilas(session)
+    cases = [filed_in(dhaka_first), filed_in(dhaka_second), filed_in(upazila_a), filed_in(upazila_b)]
+    officer = make_staff(session, "officer", district_ids=[dhaka], upazila_ids=[upazila_a])
+    session.commit()
+    client = staff_client(officer)
+    assert [page(client, g).status_code for g in cases] == [200, 200, 200, 404]
+    assert sorted(csv_numbers(client)) == sorted(g.tracking_number for g in cases[:3])

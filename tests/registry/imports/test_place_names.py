@@ -8,7 +8,7 @@ from sqlalchemy import select
 from registry.imports import run_import
 from registry.imports.lookups import Lookups
 from registry.models import Citizen, District, Upazila
-from registry.places import place_index
+from registry.places import place_index, seed_aliases
 from registry.validation import InvalidValue
 from tests.registry.conftest import citizen_row
 
@@ -136,3 +136,61 @@ def test_an_upazila_number_is_ours_only_as_we_write_it():
     for padded in ("01", "০১"):
         with pytest.raises(InvalidValue, match="written 1"):
             lookups.upazila(padded, cumilla)
+
+
+def test_every_upazila_is_found_without_its_district_by_district_and_name_or_geo_code():
+    """Written as "District/Upazila" or by geo-code, every upazila comes back as itself. By its
+    name alone it does too, or is refused with itself among the candidates: never another."""
+    lookups = _lookups()
+    refused_names = set()
+    for upazila in (p for p in place_index().places.values() if p.level == "upazila"):
+        written = lookups.district_and_upazila(upazila.id)
+        assert lookups.upazila_anywhere(written) == upazila.id
+        try:
+            assert lookups.upazila_anywhere(upazila.name_en) == upazila.id, written
+        except InvalidValue as refused:
+            assert "is ambiguous" in str(refused) and written in str(refused), str(refused)
+            refused_names.add(upazila.name_en)
+    # Names two districts' upazilas share, by spelling (Daulatpur/Doulatpur, Pirganj/Pirgonj)
+    # or with a district's Sadar (Faridpur upazila of Pabna, Sherpur of Bogura).
+    assert sorted(refused_names) == [
+        "Companiganj",
+        "Daulatpur",
+        "Doulatpur",
+        "Durgapur",
+        "Faridpur",
+        "Fulbari",
+        "Kachua",
+        "Kaliganj",
+        "Kawkhali",
+        "Lohagara",
+        "Nawabganj",
+        "Phulbari",
+        "Pirganj",
+        "Pirgonj",
+        "Sherpur",
+        "Shibganj",
+        "Sreepur",
+    ]
+    geocodes = [(a.id, a.alias) for a in seed_aliases() if a.level == "upazila" and a.kind == "geocode"]
+    assert len(geocodes) > 400
+    for upazila_id, geocode in geocodes:
+        assert lookups.upazila_anywhere(geocode) == upazila_id, geocode
+
+
+def test_an_upazila_without_its_district_refuses_what_it_cannot_place():
+    lookups = _lookups()
+    for raw, says in [
+        (
+            "Kaliganj",
+            "4 districts have one (Satkhira/Kaliganj, Jhenaidah/Kaliganj, Gazipur/Kaliganj, Lalmonirhat/Kaliganj)",
+        ),
+        ("Pirgaxxa", "unknown upazila 'Pirgaxxa' (did you mean Rangpur/Pirgacha"),
+        ("BD99990000", "unknown upazila geo-code 'BD99990000'"),
+        ("9999", "unknown upazila code '9999'"),
+        ("০১", "the code of Cumilla/Debidwar is written 1"),
+        ("Atlantis/Sadar", "unknown district 'Atlantis'"),
+    ]:
+        with pytest.raises(InvalidValue) as refused:
+            lookups.upazila_anywhere(raw)
+        assert says in str(refused.value), (raw, str(refused.value))
