@@ -95,6 +95,16 @@ def confirm_share(env: os._Environ[str] | dict[str, str]) -> float:
     return share
 
 
+def smtp_port(env: os._Environ[str] | dict[str, str]) -> int:
+    """SMTP_PORT: 587 (submission with STARTTLS) unset; anything but a port refuses the start."""
+    raw = env.get("SMTP_PORT", "").strip()
+    if not raw:
+        return 587
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 65536):
+        raise UnsafeStart(f"SMTP_PORT must be a port number (e.g. 587), not {raw!r}")
+    return int(raw)
+
+
 def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
     """Return Flask config keys from the environment, with embedded defaults.
 
@@ -171,4 +181,17 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "BDAPPS_USSD_SEND_URL": env.get("BDAPPS_USSD_SEND_URL", "http://127.0.0.1:7000/ussd/send"),
         "BDAPPS_APP_ID": env.get("BDAPPS_APP_ID", "APP_000000"),
         "BDAPPS_APP_PASSWORD": env.get("BDAPPS_APP_PASSWORD", ""),
+        # The daily digest's email goes through this SMTP server; no host means no email (the
+        # digest job says so in its log and still sends the SMS digests).
+        "SMTP_HOST": env.get("SMTP_HOST", "").strip(),
+        "SMTP_PORT": smtp_port(env),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SMTP_FROM", "").strip() or "sahayata@localhost",
+        # On unless set to 0: a password and the digest's case list cross the network only
+        # encrypted, and a server that offers no STARTTLS is refused rather than used in clear.
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") != "0",
+        # Where staff reach this service (https://…, without /staff): the digest links each
+        # case to its page there. Unset: no links.
+        "SAHAYATA_STAFF_BASE_URL": env.get("SAHAYATA_STAFF_BASE_URL", "").strip().rstrip("/"),
     }

@@ -25,6 +25,8 @@ PERIODIC_JOBS = (
     ("staff.opendata.jobs.publish_finished_months_job", 3600),
     # From 1 December: next year's Eid dates still estimated means January's deadlines are guesses.
     ("grievance.calendar_watch.warn_unconfirmed_lunar_year", 86400),
+    # Hourly, so the first run after 08:00 Dhaka sends the day's digests; each goes once a day.
+    ("staff.digest.send_daily_digests", 3600),
 )
 
 

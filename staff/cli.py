@@ -244,3 +244,74 @@ def _demo_complaints(session, count: int = 60) -> int:
             ),
         )
     return len(people)
+
+
+@staff_cli.command("digest-sms")
+@click.argument("email")
+@click.option("--phone", default=None, help="Send the daily digest by SMS to this mobile (+8801…).")
+@click.option("--off", is_flag=True, help="Stop sending the daily digest by SMS.")
+@with_appcontext
+def digest_sms_command(email: str, phone: str | None, off: bool) -> None:
+    """Whether the account gets its daily digest by SMS too (the email goes anyway); with
+    neither option, says what is set."""
+    from foundation.db import db_session
+    from foundation.masking import mask_mobile
+    from registry.validation import InvalidValue, normalise_mobile
+    from staff.models import StaffAudit
+
+    if phone is not None and off:
+        raise click.ClickException("give --phone or --off, not both")
+    user = _account(email)
+    if phone is None and not off:
+        state = f"on, to {mask_mobile(user.phone)}" if user.digest_by_sms and user.phone else "off"
+        click.echo(f"{user.email}: digest by SMS {state}")
+        return
+    if off:
+        user.digest_by_sms = False
+    else:
+        try:
+            user.phone = normalise_mobile(phone)
+        except InvalidValue as exc:
+            raise click.ClickException(str(exc)) from None
+        user.digest_by_sms = True
+    # The number is in the audit masked, as in every log.
+    detail = {"by": "cli", "sms": user.digest_by_sms, "phone": mask_mobile(user.phone)}
+    db_session().add(StaffAudit(staff_id=user.id, action="digest_sms", detail=detail))
+    db_session().commit()
+    click.echo(f"{user.email}: digest by SMS " + (f"on, to {mask_mobile(user.phone)}" if user.digest_by_sms else "off"))
+
+
+@staff_cli.command("digest")
+@click.option("--dry-run", is_flag=True, help="Say who would get what today; send nothing.")
+@with_appcontext
+def digest_command(dry_run: bool) -> None:
+    """Send today's digests that have not gone yet (what the scheduler does every hour):
+    from 08:00 Dhaka time on working days, each user's once a day."""
+    from foundation.clock import utcnow
+    from foundation.db import db_session
+    from foundation.masking import mask_mobile
+    from staff import digest
+
+    session = db_session()
+    now = utcnow()
+    if not digest.sending_time(session, now):
+        click.echo("before 08:00 Dhaka time or not a working day: a run now sends nothing")
+        if not dry_run:
+            return
+    outcomes = digest.run(session, now, dry_run=dry_run)
+    verb = "would get" if dry_run else "got"
+    for outcome in outcomes:
+        user, found = outcome.user, outcome.digest
+        counts = f"{len(found.due_today)} due today, {len(found.overdue)} overdue" if found else ""
+        ways = [
+            f"email to {user.email}" if c == digest.EMAIL else f"SMS to {mask_mobile(user.phone)}"
+            for c in outcome.channels
+        ]
+        if ways:
+            click.echo(f"{user.email} ({user.role.value}, {user.language}) {verb} {counts}: {'; '.join(ways)}")
+        elif outcome.already:
+            click.echo(f"{user.email}: sent already today by {', '.join(outcome.already)}")
+        else:
+            click.echo(f"{user.email}: nothing sent ({outcome.note or 'failed, see the log'})")
+    sent = sum(len(o.channels) for o in outcomes)
+    click.echo(f"{sent} digest(s) {'to send' if dry_run else 'sent'} to {len(outcomes)} officer(s) checked")

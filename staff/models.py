@@ -7,7 +7,7 @@ import enum
 import secrets
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation.clock import utcnow
@@ -48,6 +48,10 @@ class StaffUser(Base):
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The daily digest by SMS, for those who asked for it (`staff digest-sms`): their work
+    # mobile (E.164; shown masked, never logged in full) and whether to send it there.
+    phone: Mapped[str | None] = mapped_column(String(16))
+    digest_by_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Flask-Login's user protocol.
     is_authenticated = True
