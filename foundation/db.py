@@ -180,6 +180,8 @@ def connection_of(session_or_connection: Session | Connection) -> Connection:
     if not isinstance(session_or_connection, Session):
         return session_or_connection
     session = session_or_connection
+    if session.in_nested_transaction():
+        return session.connection()  # which emits the SAVEPOINT a remembered connection would skip
     transaction = session.get_transaction()
     remembered = session.info.get(_CONNECTION)
     if transaction is not None and remembered is not None and remembered[0] is transaction and transaction.is_active:

@@ -156,6 +156,9 @@ class HotStatement:
         return compiled
 
     def run(self, connection: Connection, **given: Any) -> tuple[list[tuple[Any, ...]], int]:
+        if given.keys() != set(self.parameter_names):
+            # A parameter left out would be written as NULL on the cursor path.
+            raise TypeError(f"HotStatement takes exactly {sorted(self.parameter_names)}, got {sorted(given)}")
         compiled = self._compiled(connection.dialect)
         if not fast_path():
             result = connection.execute(self.statement, given)
@@ -174,9 +177,10 @@ class HotStatement:
         dbapi = dialect.loaded_dbapi
         dbapi_connection = connection.connection.dbapi_connection
         parameters = compiled.parameters(given)
-        cursor = dbapi_connection.cursor()
+        cursor = None
         try:
             try:
+                cursor = dbapi_connection.cursor()
                 cursor.execute(compiled.sql, parameters)
                 # PostgreSQL's INSERT returns the new key even when not asked (SQLAlchemy adds it).
                 fetched = cursor.fetchall() if self.returns_rows else []
@@ -196,7 +200,8 @@ class HotStatement:
                     dialect=dialect,
                 ) from error
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
         if not any(converters):
             return fetched, written
         rows = [tuple(v if c is None else c(v) for c, v in zip(converters, row, strict=True)) for row in fetched]

@@ -73,7 +73,7 @@ def strictest(text: str) -> Encoded:
 
 # Pure, and asked twice of most texts (a notice fitting its text, then the message recording
 # its parts): the last few answers are kept.
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256, typed=True)  # a plain "twilio" is no Billing
 def count_parts(text: str, billing: Billing = Billing.STANDARD) -> Encoded:
     septets = gsm7_septets(text)
     if septets is not None:

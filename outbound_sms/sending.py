@@ -323,6 +323,10 @@ OUTBOX_LIST = "sahayata:sms:outbox"
 DRAIN_FLAG = "sahayata:sms:drain-queued"
 # A drain job lost with its worker leaves the flag set at most this long.
 DRAIN_FLAG_SECONDS = CLAIM_SECONDS
+# A drain takes this many at a time and stops after this long, handing what is left to the next
+# drain: a backlog is shared by every sms worker, and no job runs into RQ's timeout.
+DRAIN_TAKE = 50
+DRAIN_SECONDS = 30
 
 
 def wake_sender(message_ids: Sequence[int]) -> None:
@@ -338,20 +342,42 @@ def wake_sender(message_ids: Sequence[int]) -> None:
         pipe.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_SECONDS)
         _, drain_needed = pipe.execute()
     if drain_needed:
+        _queue_drain()
+
+
+def _queue_drain() -> None:
+    try:
         enqueue(drain_outbox, queue_name=SMS_QUEUE)
+    except BaseException:
+        # No drain is queued: the next wake-up must not find the flag saying one is.
+        redis_connection().delete(DRAIN_FLAG)
+        raise
+
+
+def _another_drain_if_left(redis) -> None:
+    if redis.llen(OUTBOX_LIST) and redis.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_SECONDS):
+        _queue_drain()
 
 
 @with_app_context
 def drain_outbox() -> int:
-    """Send every message waiting in the outbox list, BATCH_SIZE at a time; returns how many
-    were taken (some may have been sent already by another sender: claims settle that)."""
+    """Send messages waiting in the outbox list, DRAIN_TAKE at a time for up to DRAIN_SECONDS;
+    returns how many were taken (some may have been sent already by another sender: claims
+    settle that). Whatever is left, however this drain stops, goes to another drain."""
     redis = redis_connection()
     redis.delete(DRAIN_FLAG)
     taken = 0
-    while batch := redis.lpop(OUTBOX_LIST, BATCH_SIZE):
-        ids = [int(raw) for raw in batch]
-        taken += len(ids)
-        send_batch(ids)
+    stop_at = time.monotonic() + DRAIN_SECONDS
+    try:
+        while batch := redis.lpop(OUTBOX_LIST, DRAIN_TAKE):
+            _another_drain_if_left(redis)  # a backlog: another worker takes the next part meanwhile
+            ids = [int(raw) for raw in batch]
+            taken += len(ids)
+            send_batch(ids)
+            if time.monotonic() > stop_at:
+                break
+    finally:
+        _another_drain_if_left(redis)
     return taken
 
 

@@ -449,12 +449,10 @@ def start(
             session.rollback()
             if request_id is not None and (earlier := _by_request_id(session, outlet, request_id)) is not None:
                 return _repeated(session, earlier, beneficiary, quantity, programme, now)
-            # A code whose ten minutes passed no longer holds the wallet: expire it, try again.
-            if (
-                not last_try
-                and wallet is not None
-                and _expire_stale(session, now, Redemption.wallet_id == wallet.wallet_id)
-            ):
+            # A code whose ten minutes passed no longer holds the wallet: expire it and try again
+            # (whether this start or the scheduler's sweep expired it meanwhile).
+            if not last_try and wallet is not None:
+                _expire_stale(session, now, Redemption.wallet_id == wallet.wallet_id)
                 session.commit()
                 continue
             session.rollback()

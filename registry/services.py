@@ -63,9 +63,8 @@ class Dialler:
 # Every dial asks all three in the one round trip the caller's look-up already took: the
 # caller as a LEFT JOIN on a one-row select (so an operator who is no registered citizen still
 # gets a row), the operator's outlet and a waiting redemption as sub-selects on indexed
-# columns. Expiry is left to the screen that shows the redemption: a parameter of type
-# DateTime would need a conversion the cursor path does not make, and codes expire unswept
-# for at most the scheduler's interval.
+# columns. Expiry is left to the screen that shows the redemption (codes expire unswept for
+# at most the scheduler's interval), so the dial's statement needs no clock.
 _ONE_ROW = select(literal_column("1").label("one")).subquery("dial")
 _CALLER = (
     select(Citizen.id, Citizen.language)

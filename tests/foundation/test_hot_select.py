@@ -137,7 +137,9 @@ def test_an_update_says_how_many_rows_it_wrote(session):
 def test_a_column_whose_default_sqlalchemy_computes_must_be_given(session):
     without_asked_at = HotStatement(insert(QUESTIONS), "phone_hash", "kind", "subject_id", "locale", "open_until")
     with pytest.raises(TypeError, match="asked_at"):
-        without_asked_at.run(session.connection(), phone_hash="h", kind="payment_received", subject_id=1, locale="bn")
+        without_asked_at.run(
+            session.connection(), phone_hash="h", kind="payment_received", subject_id=1, locale="bn", open_until=ASKED
+        )
 
 
 def test_a_unique_violation_is_an_integrity_error_and_the_write_is_not_run_again(app, session):
@@ -160,3 +162,14 @@ def test_a_unique_violation_is_an_integrity_error_and_the_write_is_not_run_again
     # On the fast path the write went to the cursor alone; with the plain library, once.
     expected = 0 if app.config["SAHAYATA_FAST_PATH"] else 1
     assert len([each for each in through_sqlalchemy if each.startswith("UPDATE outlets")]) == expected
+
+
+def test_a_write_must_be_given_every_parameter_it_names(session):
+    """On the cursor path a parameter left out would be written as NULL."""
+    close = HotStatement(
+        update(QUESTIONS).where(QUESTIONS.c.subject_id == bindparam("b_subject")), "b_subject", "open_until"
+    )
+    with pytest.raises(TypeError, match="open_until"):
+        close.run(session.connection(), b_subject=42)
+    with pytest.raises(TypeError, match="locale"):
+        close.run(session.connection(), b_subject=42, open_until=ASKED, locale="bn")

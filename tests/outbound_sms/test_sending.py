@@ -255,3 +255,50 @@ def test_a_message_whose_wake_up_was_lost_is_swept(app, session, real_redis):
     drain(app)
     session.expire_all()
     assert session.get(Message, message_id).status is MessageStatus.SENT
+
+
+def test_a_backlog_is_drained_in_parts_by_several_drains(app, session, real_redis, monkeypatch):
+    from rq import Queue
+
+    monkeypatch.setattr(sending, "DRAIN_TAKE", 4)
+    monkeypatch.setattr(sending, "DRAIN_SECONDS", 0)  # each drain sends one part, then hands on
+    ids = _singles(session, "backlog", 10)
+    sending.wake_sender(ids)
+    sms_queue = Queue("sms", connection=real_redis)
+    sms_queue.empty()  # the test runs the first drain itself
+    with app.app_context():
+        assert sending.drain_outbox() == 4  # one part, and another drain queued for the rest
+    assert sms_queue.count == 1 and real_redis.llen(sending.OUTBOX_LIST) == 6
+    drain(app)
+    session.expire_all()
+    assert [session.get(Message, i).status for i in ids] == [MessageStatus.SENT] * 10
+    assert real_redis.llen(sending.OUTBOX_LIST) == 0
+
+
+def test_a_drain_that_fails_leaves_the_rest_to_another_drain(app, session, real_redis, monkeypatch):
+    from rq import Queue
+
+    monkeypatch.setattr(sending, "DRAIN_TAKE", 2)
+    ids = _singles(session, "fails", 5)
+    sending.wake_sender(ids)
+    Queue("sms", connection=real_redis).empty()  # the test runs the drains itself
+
+    def provider_down(message_ids):
+        raise RuntimeError("provider down")
+
+    monkeypatch.setattr(sending, "send_batch", provider_down)
+    with app.app_context(), pytest.raises(RuntimeError):
+        sending.drain_outbox()
+    assert real_redis.llen(sending.OUTBOX_LIST) == 3 and Queue("sms", connection=real_redis).count == 1
+
+
+def test_a_wake_up_whose_drain_could_not_be_queued_leaves_no_flag(app, session, real_redis, monkeypatch):
+    [message_id] = _singles(session, "no-queue", 1)
+
+    def redis_refuses(*args, **kwargs):
+        raise ConnectionError("queue unavailable")
+
+    monkeypatch.setattr(sending, "enqueue", redis_refuses)
+    with pytest.raises(ConnectionError):
+        sending.wake_sender([message_id])
+    assert not real_redis.exists(sending.DRAIN_FLAG)  # the next wake-up queues a drain

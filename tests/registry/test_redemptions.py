@@ -159,6 +159,23 @@ def test_an_expired_code_frees_the_wallet_for_a_new_start(session):
     assert first.redemption.status is RedemptionStatus.EXPIRED
 
 
+def test_a_lapsed_code_the_sweep_expires_meanwhile_still_frees_the_wallet(session, monkeypatch):
+    """The start's insert meets the lapsed redemption, then the scheduler's sweep expires it
+    before the start does: the start finds nothing left to expire, and still goes ahead."""
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    start(session, outlet, citizen.mobile)
+    later = NOW + redemptions.CODE_VALID + dt.timedelta(seconds=1)
+    real_expire = redemptions._expire_stale
+
+    def swept_first(session_, now, *conditions):
+        real_expire(session_, now, *conditions)  # the sweep's UPDATE, committed with this one
+        return 0  # what the start's own UPDATE then finds
+
+    monkeypatch.setattr(redemptions, "_expire_stale", swept_first)
+    assert start(session, outlet, citizen.mobile, now=later).created
+
+
 def test_a_code_is_refused_after_ten_minutes_and_nothing_is_debited(session):
     outlet = make_outlet(session)
     citizen, wallet = beneficiary(session)
