@@ -62,8 +62,10 @@ class QueueFilter:
     @classmethod
     def from_args(cls, args: Any) -> QueueFilter:
         """Unknown values are ignored rather than refused: a stale bookmark still opens. An
-        unknown district is kept, to be said, and matches nothing."""
-        status = args.get("status", "open")
+        unknown district is kept, to be said, and matches nothing. A search looks at every
+        status unless one is chosen: the citizen on the phone may ask about a closed case."""
+        q = search.clean(args.get("q", ""))[: search.MAX_SEARCH_CHARS + 1]
+        status = args.get("status", "all" if q else "open")
         if status not in ("open", "all", *(s.value for s in Status)):
             status = "open"
         category = args.get("category", "")
@@ -80,7 +82,7 @@ class QueueFilter:
             sla=sla if sla in SLA_STATES else "",
             page=max(1, page or 1),
             unknown_district="" if district else raw_district[:MAX_DISTRICT_NAME],
-            q=search.clean(args.get("q", ""))[: search.MAX_SEARCH_CHARS + 1],
+            q=q,
             sort=sort if sort in SORTS else "deadline",
             mine=args.get("mine", "").strip().lower() in _YES,
             waiting=args.get("waiting", "").strip().lower() in _YES,

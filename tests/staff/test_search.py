@@ -134,6 +134,17 @@ def test_a_tracking_number_finds_its_case_however_it_is_typed(staff_client, sess
         assert found(client, theirs.tracking_number) == []
 
 
+def test_a_search_looks_at_every_status_unless_one_is_chosen(staff_client, session, caseload, officer):
+    closed = caseload["hers"][1]
+    closed.status = Status.CLOSED
+    session.commit()
+    client = staff_client(officer)
+    assert found(client, closed.tracking_number) == [closed.tracking_number]
+    page = client.get("/staff/", query_string={"q": closed.tracking_number, "status": "open"})
+    assert numbers_in(page) == []
+    assert closed.tracking_number not in every_page(client, "sort=deadline")  # the queue itself: open cases
+
+
 def test_an_nid_finds_the_citizens_cases_in_scope_only(staff_client, session, caseload, officer):
     hers = sorted(g.tracking_number for g in caseload["hers"])
     client = staff_client(officer)
@@ -384,7 +395,7 @@ def test_the_page_costs_the_same_queries_for_five_rows_or_fifty(staff_client, se
 def test_the_filter_reads_its_arguments():
     parsed = queue.QueueFilter.from_args({"q": " 0181\x00 ", "sort": "filed", "mine": "1", "waiting": "on"})
     assert (parsed.q, parsed.sort, parsed.mine, parsed.waiting) == ("0181", "filed", True, True)
-    assert parsed.as_args() == {"status": "open", "q": "0181", "sort": "filed", "mine": "1", "waiting": "1"}
+    assert parsed.as_args() == {"status": "all", "q": "0181", "sort": "filed", "mine": "1", "waiting": "1"}
     assert queue.QueueFilter.from_args({"sort": "x", "mine": "0"}) == queue.QueueFilter()
     assert queue.QueueFilter.from_args({"q": "x" * 5000}).search_too_long
 
