@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from grievance.contact import contact_phone
-from grievance.models import Grievance, OutboxEntry, Status, as_utc, utcnow
+from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, as_utc, utcnow
 from grievance.outbox import ASK_CITIZEN, NOTIFY_CITIZEN
 from grievance.routing import route_for
 from grievance.sla import DHAKA
@@ -30,6 +31,10 @@ TARGET = {
     Action.RESOLVE: Status.RESOLVED,
     Action.REJECT: Status.REJECTED,
 }
+# How a question to the citizen starts its line in the trail (``waiting_for_citizen`` reads it),
+# and the actor of what the citizen does (grievance.intake, grievance.citizen_answers).
+ASKED = "asked the citizen: "
+CITIZEN = "citizen"
 # A note or a question is its text; resolving, rejecting or moving a complaint needs a reason.
 NEEDS_TEXT = frozenset({Action.NOTE, Action.ASK})
 NEEDS_REASON = frozenset({Action.RESOLVE, Action.REJECT, Action.TRANSFER})
@@ -67,10 +72,24 @@ def apply_action(
     elif action in NEEDS_TEXT:
         if action is Action.ASK:
             _ask(session, grievance, note or "")
-        text = note if action is Action.NOTE else f"asked the citizen: {note}"
+        text = note if action is Action.NOTE else f"{ASKED}{note}"
         record(session, grievance, grievance.status, by, text, from_status=grievance.status, tell_citizen=False)
     else:
         change_status(session, grievance, TARGET[action], by, note)
+
+
+def waiting_for_citizen() -> ColumnElement[bool]:
+    """Complaints whose office asked the citizen something and heard nothing from them since:
+    the last question in the trail is later than the citizen's last entry (an answer, an
+    appeal). Asking leaves the status as it was, so this is read from the trail, whose ids
+    keep the order of events even within one second."""
+    asked = select(func.max(GrievanceEvent.id)).where(
+        GrievanceEvent.grievance_id == Grievance.id, GrievanceEvent.note.startswith(ASKED, autoescape=True)
+    )
+    heard = select(func.coalesce(func.max(GrievanceEvent.id), 0)).where(
+        GrievanceEvent.grievance_id == Grievance.id, GrievanceEvent.actor == CITIZEN
+    )
+    return asked.scalar_subquery() > heard.scalar_subquery()
 
 
 def outbox_kind(action: Action) -> str | None:

@@ -49,6 +49,8 @@ def record(
     """Append to the audit trail and queue the citizen's notification (no status check)."""
     event = GrievanceEvent(grievance=grievance, actor=actor, from_status=from_status, to_status=to, note=note)
     session.add(event)
+    # The queue's "last activity": a note or an answer is activity though the row stays as it was.
+    grievance.updated_at = utcnow()
     if not tell_citizen:  # the citizen caused this change and has been answered already
         return event
     # Every change is queued for the citizen; the SMS channel picks the wording per status.

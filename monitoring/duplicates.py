@@ -1,7 +1,7 @@
 """Likely duplicate people: the same name, date of birth and upazila under different NIDs.
 
 Two records of one person draw two allowances; a second NID is how a ghost is made from a
-real beneficiary. Names are compared normalised (monitoring.sql.normalised_name), the
+real beneficiary. Names are compared normalised (foundation.names.normalised_name), the
 English and the Bangla spelling each on its own: a clerk who retyped one person may have
 spelled the English differently and the Bangla the same, or the other way round."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, literal, select, union_all
 
-from monitoring.sql import normalised_name
+from foundation.names import normalised_name
 from registry.models import Citizen, Upazila
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, String, and_, case, func
+from sqlalchemy import ColumnElement, Float, Integer, and_, case, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -55,18 +55,8 @@ def _strip(value: ColumnElement[Any], characters: str) -> ColumnElement[str]:
     return value
 
 
-# What people and clerks put between the parts of a name or a number: spaces (the ordinary,
-# the no-break and the zero-width ones a Bangla keyboard leaves), dots (Md., মো.), hyphens,
-# commas, apostrophes and brackets.
-NAME_PUNCTUATION = " \u00a0\u200b\u200c\u200d.,-'`\"()/_:;"
+# What people and clerks put between the parts of a number (a name: foundation.names).
 NUMBER_PUNCTUATION = " \u00a0.-/()+_"
-
-
-def normalised_name(name: ColumnElement[str]) -> ColumnElement[str]:
-    """A name compared as people write it differently: case, spaces and punctuation gone
-    ("Md. Abdul  Karim" and "MD ABDUL-KARIM" meet; "মো. আব্দুল করিম" and "মো আব্দুল করিম"
-    too). lower() folds ASCII letters on both databases; Bangla has no case."""
-    return func.lower(_strip(name, NAME_PUNCTUATION), type_=String)
 
 
 def normalised_account(number: ColumnElement[str]) -> ColumnElement[str]:

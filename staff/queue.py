@@ -1,4 +1,5 @@
-"""A ministry's queue: filters from the query string, sorted by deadline, a page at a time."""
+"""A ministry's queue: a search and filters from the query string, in the order asked for
+(deadline first unless told), a page at a time, with each row's places and age."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
-from foundation.clock import utcnow
+from foundation.clock import as_utc, utcnow
 from foundation.i18n import is_ascii_number, to_ascii_digits
+from foundation.masking import mask_mobile, mask_nid
+from grievance.actions import waiting_for_citizen
+from grievance.contact import contact_phones
 from grievance.models import Category, Grievance, Status
+from grievance.sla import DHAKA, holidays, working_days_between
 from grievance.status import OPEN
+from registry.models import Citizen
 from registry.places import place_index
+from staff import search
 from staff.models import StaffUser
 from staff.scope import visible
 
@@ -24,6 +31,15 @@ PAGE_SIZE = 50
 MAX_NUMBER_DIGITS = 9
 DUE_SOON = dt.timedelta(days=3)
 SLA_STATES = ("overdue", "due_soon", "on_time")
+# The orders a queue may take: soonest deadline (the default), newest filed, latest activity
+# (a status change, a note, a question or the citizen's answer: grievance.status.record).
+SORTS = ("deadline", "filed", "activity")
+_ORDER = {
+    "deadline": (Grievance.due_at.asc().nulls_last(), Grievance.id),
+    "filed": (Grievance.created_at.desc(), Grievance.id.desc()),
+    "activity": (Grievance.updated_at.desc(), Grievance.id.desc()),
+}
+_YES = {"1", "on", "yes", "true"}
 
 
 @dataclass(frozen=True)
@@ -37,12 +53,19 @@ class QueueFilter:
     # A district given that no district is: the queue shows it and no cases, never every
     # district's (a filter dropped in silence would also export them all).
     unknown_district: str = ""
+    # The search box, as typed (kept one character past the limit, to say it is too long).
+    q: str = ""
+    sort: str = "deadline"
+    mine: bool = False  # assigned to the user
+    waiting: bool = False  # the office asked the citizen something, unanswered
 
     @classmethod
     def from_args(cls, args: Any) -> QueueFilter:
         """Unknown values are ignored rather than refused: a stale bookmark still opens. An
-        unknown district is kept, to be said, and matches nothing."""
-        status = args.get("status", "open")
+        unknown district is kept, to be said, and matches nothing. A search looks at every
+        status unless one is chosen: the citizen on the phone may ask about a closed case."""
+        q = search.clean(args.get("q", ""))[: search.MAX_SEARCH_CHARS + 1]
+        status = args.get("status", "all" if q else "open")
         if status not in ("open", "all", *(s.value for s in Status)):
             status = "open"
         category = args.get("category", "")
@@ -50,6 +73,7 @@ class QueueFilter:
         raw_district = args.get("district", "").strip()
         district = _district(raw_district) if raw_district else None
         page = _ascii_number(args.get("page", ""))
+        sort = args.get("sort", "")
         return cls(
             status=status,
             programme=_code(args.get("programme", "")),
@@ -58,7 +82,20 @@ class QueueFilter:
             sla=sla if sla in SLA_STATES else "",
             page=max(1, page or 1),
             unknown_district="" if district else raw_district[:MAX_DISTRICT_NAME],
+            q=q,
+            sort=sort if sort in SORTS else "deadline",
+            mine=args.get("mine", "").strip().lower() in _YES,
+            waiting=args.get("waiting", "").strip().lower() in _YES,
         )
+
+    @property
+    def search_too_long(self) -> bool:
+        return len(self.q) > search.MAX_SEARCH_CHARS
+
+    @property
+    def parsed_search(self) -> search.Search | None:
+        """What the search box holds, if anything (None also when it is too long)."""
+        return None if not self.q or self.search_too_long else search.parse(self.q)
 
     @property
     def district_suggestions(self) -> list[str]:
@@ -69,7 +106,10 @@ class QueueFilter:
         unknown = values.pop("unknown_district")
         if unknown and values["district"] is None:
             values["district"] = unknown  # the export and the next page match nothing too
-        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+        for flag in ("mine", "waiting"):
+            values[flag] = "1" if values[flag] else ""
+        defaults = {"page": 1, "sort": "deadline"}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
 
 
 def _code(value: str) -> str:
@@ -102,15 +142,48 @@ def _ascii_number(value: str) -> int | None:
     return int(digits)
 
 
+@dataclass(frozen=True)
+class CitizenShown:
+    """Who a found complaint is about, masked as the case page masks them."""
+
+    name: str  # "Bangla name / English name", or "" for a complaint not in the registry
+    masked_nid: str
+    masked_phone: str
+
+
 @dataclass
 class QueuePage:
     rows: list[Grievance]
     total: int
     filter: QueueFilter
+    locale: str = "en"
     pages: int = field(init=False)
+    ages: dict[int, int] = field(default_factory=dict)  # grievance id -> working days
+    # For a search only: whom each found complaint is about.
+    citizens: dict[int, CitizenShown] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.pages = page_count(self.total)
+
+    def district(self, grievance: Grievance) -> str:
+        return place_name("district", grievance.district_id, self.locale)
+
+    def upazila(self, grievance: Grievance) -> str:
+        return place_name("upazila", grievance.upazila_id, self.locale)
+
+
+def place_name(level: str, place_id: int | None, locale: str) -> str:
+    """A place's name in the user's language, from the in-memory index (no query per row)."""
+    place = place_index().places.get((level, place_id)) if place_id else None
+    if place is None:
+        return ""
+    return place.name_bn if locale == "bn" else place.name_en
+
+
+def district_choices(locale: str) -> list[tuple[int, str]]:
+    """Every district, by name in the user's language."""
+    places = [p for p in place_index().places.values() if p.level == "district"]
+    return sorted(((p.id, p.name_bn if locale == "bn" else p.name_en) for p in places), key=lambda choice: choice[1])
 
 
 def page_count(total: int) -> int:
@@ -137,27 +210,72 @@ def _conditions(user: StaffUser, f: QueueFilter, now: dt.datetime) -> list[Colum
         conditions.append(Grievance.due_at.between(now, now + DUE_SOON))
     elif f.sla == "on_time":
         conditions.append(Grievance.due_at > now + DUE_SOON)
+    if f.mine:
+        conditions.append(Grievance.assigned_to == user.id)
+    if f.waiting:
+        conditions.append(waiting_for_citizen())
+    if f.search_too_long:
+        conditions.append(false())  # refused, and said so: never every case
+    elif f.parsed_search is not None:
+        conditions.append(search.matches(f.parsed_search))
     return conditions
 
 
 def queue_query(user: StaffUser, f: QueueFilter) -> Select:
-    """Every case the filter selects, soonest deadline first (for the page and the CSV)."""
+    """Every case the filter selects, in its order (for the page and the CSV)."""
     conditions = _conditions(user, f, utcnow())
-    return select(Grievance).where(*conditions).order_by(Grievance.due_at.asc().nulls_last(), Grievance.id)
+    return select(Grievance).where(*conditions).order_by(*_ORDER[f.sort])
 
 
-def queue_page(session: Session, user: StaffUser, f: QueueFilter) -> QueuePage:
+def queue_page(session: Session, user: StaffUser, f: QueueFilter, locale: str = "en") -> QueuePage:
+    """One page of the queue: a count, the page's rows, and for those rows their age (the
+    calendar is cached) and, for a search, their citizens (one query for the page)."""
     conditions = _conditions(user, f, utcnow())
     total = session.scalar(select(func.count()).select_from(Grievance).where(*conditions))
     # A page past the end (an old bookmark, a typed number) shows the last page.
     f = replace(f, page=min(f.page, page_count(total)))
-    rows = session.scalars(queue_query(user, f).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)).all()
-    return QueuePage(list(rows), total, f)
+    rows = list(session.scalars(queue_query(user, f).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)))
+    page = QueuePage(rows, total, f, locale, ages=ages(session, rows))
+    if f.q and rows:
+        page.citizens = citizens_shown(session, rows)
+    return page
+
+
+def ages(session: Session, rows: list[Grievance], now: dt.datetime | None = None) -> dict[int, int]:
+    """Working days since each complaint was filed, by the SLA calendar (Dhaka days, the
+    weekend and the holidays): to today while it is open, else to when it was resolved or
+    last changed."""
+    if not rows:
+        return {}
+    off, now = holidays(session), now or utcnow()
+
+    def working_days(g: Grievance) -> int:
+        end = now if g.status in OPEN else (g.first_resolved_at or g.updated_at or now)
+        start, stop = (as_utc(moment).astimezone(DHAKA).date() for moment in (g.created_at, end))
+        return working_days_between(start, stop, off)
+
+    return {g.id: working_days(g) for g in rows}
+
+
+def citizens_shown(session: Session, rows: list[Grievance]) -> dict[int, CitizenShown]:
+    """Whom each complaint is about, masked as on the case page (name, NID's last digits,
+    phone's operator and last digits)."""
+    ids = {g.citizen_id for g in rows if g.citizen_id}
+    columns = (Citizen.id, Citizen.name_bn, Citizen.name_en, Citizen.nid)
+    people = {row.id: row for row in session.execute(select(*columns).where(Citizen.id.in_(ids)))} if ids else {}
+    phones = contact_phones(session, rows)
+    shown = {}
+    for g in rows:
+        person = people.get(g.citizen_id)
+        shown[g.id] = CitizenShown(
+            name=f"{person.name_bn} / {person.name_en}" if person else "",
+            masked_nid=(mask_nid(person.nid) or "") if person else "",
+            masked_phone=mask_mobile(phones.get(g.id)) or "",
+        )
+    return shown
 
 
 def sla_state(grievance: Grievance, now: dt.datetime | None = None) -> str:
-    from foundation.clock import as_utc
-
     if grievance.due_at is None or grievance.status not in OPEN:
         return ""
     now = now or utcnow()

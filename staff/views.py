@@ -24,12 +24,22 @@ from grievance.labels import category_label, status_label
 from grievance.models import Category, Grievance, Status
 from grievance.status import TransitionNotAllowed
 from registry.labels import channel_label
-from registry.models import Citizen, District, Ministry, PaymentChannel, Programme
+from registry.models import Citizen, Ministry, PaymentChannel, Programme
 from staff import cases, charts, dashboards, signal_labels, signals
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
 from staff.models import Role
-from staff.queue import SLA_STATES, QueueFilter, queue_page, queue_query, sla_state
+from staff.queue import (
+    SLA_STATES,
+    SORTS,
+    QueueFilter,
+    district_choices,
+    place_name,
+    queue_page,
+    queue_query,
+    sla_state,
+)
 from staff.scope import also_concerned, may_act, may_change, sees_cases
+from staff.search import MAX_SEARCH_CHARS
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static")
 
@@ -128,8 +138,9 @@ def home():
     if not sees_cases(current_user):
         return redirect(url_for("staff.dashboard"))
     session = db_session()
-    page = queue_page(session, current_user, QueueFilter.from_args(request.args))
-    return render_template(
+    locale = str(get_locale())
+    page = queue_page(session, current_user, QueueFilter.from_args(request.args), locale)
+    body = render_template(
         "staff/queue.html",
         page=page,
         sla_state=sla_state,
@@ -139,9 +150,14 @@ def home():
         statuses=[s.value for s in Status],
         categories=[c.value for c in Category],
         sla_states=SLA_STATES,
-        districts=session.query(District.id, District.name_en).order_by(District.name_en).all(),
+        sorts=SORTS,
+        max_search=MAX_SEARCH_CHARS,
+        n=_n,
+        districts=district_choices(locale),
         programmes=session.query(Programme.code).order_by(Programme.code).all(),
     )
+    # A search refused for its length is said on the page, with the form to shorten it.
+    return body, 400 if page.filter.search_too_long else 200
 
 
 @bp.get("/queue.csv")
@@ -149,7 +165,9 @@ def home():
 def queue_csv():
     if not sees_cases(current_user):
         abort(404)
-    session = db_session()
+    chosen = QueueFilter.from_args(request.args)
+    if chosen.search_too_long:
+        return Response(_search_too_long(), status=400, mimetype="text/plain")
     out = io.StringIO()
     writer = csv.writer(out)
     # ministry is the lead; a row whose also_ministry is the reader's own is theirs to note only.
@@ -161,14 +179,14 @@ def queue_csv():
             "programme",
             "category",
             "district",
+            "upazila",
             "created_at",
             "due_at",
             "ministry",
             "also_ministry",
         ]
     )
-    names = dict(session.query(District.id, District.name_en).all())
-    for g in session.scalars(queue_query(current_user, QueueFilter.from_args(request.args)).limit(100_000)):
+    for g in db_session().scalars(queue_query(current_user, chosen).limit(100_000)):
         writer.writerow(
             [
                 g.tracking_number,
@@ -176,7 +194,8 @@ def queue_csv():
                 g.tier,
                 g.programme_code or "",
                 g.category.value,
-                names.get(g.district_id, ""),
+                place_name("district", g.district_id, "en"),
+                place_name("upazila", g.upazila_id, "en"),
                 g.created_at.isoformat(),
                 g.due_at.isoformat() if g.due_at else "",
                 g.ministry_code or "",
@@ -186,6 +205,10 @@ def queue_csv():
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=queue.csv"}
     )
+
+
+def _search_too_long() -> str:
+    return _("The search is too long: at most %(count)s characters.", count=_n(MAX_SEARCH_CHARS))
 
 
 @bp.post("/queue/acknowledge")

@@ -189,3 +189,29 @@ def test_clearing_the_note_while_a_preview_is_on_its_way_keeps_it_hidden(site, p
     page.wait_for_timeout(300)  # time for the late answer to be read
     expect(page.locator("#sms-preview")).to_be_hidden()
     assert len(held) == 1  # nothing asked for an empty note
+
+
+@pytest.mark.parametrize(
+    ("language", "digits", "found_word"),
+    [("bn", str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"), "খুঁজুন"), ("en", str.maketrans("", ""), "Search")],
+)
+def test_type_a_tracking_number_into_the_box_and_land_on_its_row(
+    site, page, session, routed_case, language, digits, found_word
+):
+    from playwright.sync_api import expect
+
+    wanted = routed_case(category=Category.WRONG_DATA)
+    others = [routed_case(category=c) for c in (Category.AMOUNT_SHORT, Category.EXCLUDED)]
+    officer = make_staff(session, "officer", language=language)
+    session.commit()
+    sign_in(page, site, officer)
+    rows = page.locator("#queue tr[data-number]")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#search")).to_have_text(found_word)
+    page.fill("#q", wanted.tracking_number.translate(digits))  # as a Bangla keyboard types it
+    page.press("#q", "Enter")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-number", wanted.tracking_number)
+    page.click(f"#queue a:text-is('{wanted.tracking_number}')")
+    expect(page.locator("#tracking-number")).to_have_text(wanted.tracking_number)
+    assert all(g.tracking_number not in page.content() for g in others)
