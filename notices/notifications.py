@@ -48,7 +48,8 @@ def deliver_questions(grievance_id: int) -> int:
 
 
 def _status_update(grievance: Grievance, payload: dict[str, Any]) -> tuple[str, str]:
-    text = complaint_update(payload["locale"], payload["tracking_number"], payload["status"])
+    # "Marked resolved" carries the officer's note (grievance.actions puts it in the payload).
+    text = complaint_update(payload["locale"], payload["tracking_number"], payload["status"], payload.get("note"))
     return text, f"complaint_{payload['status']}"
 
 
