@@ -12,7 +12,7 @@ from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, as_
 from grievance.outbox import ASK_CITIZEN, NOTIFY_CITIZEN
 from grievance.routing import route_for
 from grievance.sla import DHAKA
-from grievance.status import change_status, record, start_clock
+from grievance.status import change_status, citizen_notice, record, start_clock
 
 
 class Action(enum.StrEnum):
@@ -74,6 +74,8 @@ def apply_action(
             _ask(session, grievance, note or "")
         text = note if action is Action.NOTE else f"{ASKED}{note}"
         record(session, grievance, grievance.status, by, text, from_status=grievance.status, tell_citizen=False)
+    elif action is Action.RESOLVE:
+        _resolve(session, grievance, by, note or "")
     else:
         change_status(session, grievance, TARGET[action], by, note)
 
@@ -104,6 +106,15 @@ def _ask(session: Session, grievance: Grievance, question: str) -> None:
         raise ActionRefused("this complaint has no phone number to ask", code="no_phone")
     payload = {"question": question.strip(), "locale": grievance.locale}
     session.add(OutboxEntry(kind=ASK_CITIZEN, grievance_id=grievance.id, payload=payload))
+
+
+def _resolve(session: Session, grievance: Grievance, by: str, note: str) -> None:
+    """Resolved, and the citizen's "is it resolved?" SMS says what the office did: the note
+    travels in the notice's payload (notices words it, cut to the SMS budget)."""
+    change_status(session, grievance, Status.RESOLVED, by, note, tell_citizen=False)
+    notice = citizen_notice(grievance.id, Status.RESOLVED, grievance.locale, grievance.tracking_number)
+    notice["payload"]["note"] = note.strip()
+    session.add(OutboxEntry(**notice))
 
 
 def _transfer(session: Session, grievance: Grievance, by: str, note: str, to_ministry: str) -> None:

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
+from foundation.gsm7 import gsm7_septets
 from foundation.i18n import translate
 from foundation.wording import wording
 from grievance.labels import status_sentence
-from outbound_sms.encoding import segments
+from outbound_sms.encoding import GRAPHEME, segments, strictest
 from registry.labels import PaymentProblem, channel_label, unit_label
 from registry.models import PaymentChannel, PaymentStatus
 from registry.schedule_labels import expected_payment_sentence
 from registry.schedules import ExpectedPayment
 
+RESOLUTION_MAX_PARTS = 2
+# Where a cut note ends: "…" in UCS-2, where it costs one unit; three dots in GSM-7, which
+# has no ellipsis (one would turn the whole SMS into UCS-2 and cost it half its room).
+ELLIPSIS, GSM7_ELLIPSIS = "…", "..."
+# A cut note ends at a word when one ends this close to the cut, else mid-word.
+_WORD_CUT_REACH = 15
 
-def complaint_update(locale: str, number: str, status: str) -> str:
-    """The text for a complaint's status change (grievance outbox entries)."""
+
+def complaint_update(locale: str, number: str, status: str, note: str | None = None) -> str:
+    """The text for a complaint's status change (grievance outbox entries); "marked resolved"
+    carries the officer's ``note`` when there is one (``complaint_resolved``)."""
     n = wording(locale).digits(number)
     if status == "received":
         return translate(
@@ -25,8 +35,69 @@ def complaint_update(locale: str, number: str, status: str) -> str:
     if status == "routed":
         return translate(locale, "Complaint %(number)s has been sent to the office responsible.", number=n)
     if status == "resolved":
-        return translate(locale, "Complaint %(number)s is marked resolved. Is it? Reply 1 for yes, 2 for no.", number=n)
+        return complaint_resolved(locale, number, note)
     return status_sentence(locale, number, status)
+
+
+def complaint_resolved(locale: str, number: str, note: str | None) -> str:
+    """ "Complaint X is marked resolved: <note>. Is it? Reply 1 for yes, 2 for no." in at most
+    2 parts as the strictest provider bills them (the provider may change before it is sent).
+    A note too long for that is cut, at a word where one ends near the cut, and ends in an
+    ellipsis; the question and the reply instruction are never cut."""
+    n = wording(locale).digits(number)
+    said = sms_note(note)
+
+    def text(words: str) -> str:
+        return translate(
+            locale,
+            "Complaint %(number)s is marked resolved: %(note)s. Is it? Reply 1 for yes, 2 for no.",
+            number=n,
+            note=words,
+        )
+
+    without_note = translate(
+        locale, "Complaint %(number)s is marked resolved. Is it? Reply 1 for yes, 2 for no.", number=n
+    )
+    if not said:
+        return without_note
+    if _fits(text(said)):
+        return text(said)
+    clusters = GRAPHEME.findall(said)
+    # The longest cut that fits, by bisection: a longer cut never needs fewer parts.
+    low, high = 0, len(clusters) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _fits(text(_cut(clusters, middle, text))):
+            low = middle
+        else:
+            high = middle - 1
+    words = _cut(clusters, low, text, at_word=True)
+    if not words.rstrip(ELLIPSIS + GSM7_ELLIPSIS) or not _fits(text(words)):
+        return without_note  # not even a word of the note fits beside the question
+    return text(words)
+
+
+def sms_note(note: str | None) -> str:
+    """An officer's note as one line for an SMS: whitespace runs as one space, and without a
+    closing full stop or দাঁড়ি (the sentence around it ends the note)."""
+    return " ".join((note or "").split()).rstrip(".।").rstrip()
+
+
+def _fits(text: str) -> bool:
+    return strictest(text).segments <= RESOLUTION_MAX_PARTS
+
+
+def _cut(clusters: list[str], keep: int, text: Callable[[str], str], at_word: bool = False) -> str:
+    """The note's first ``keep`` grapheme clusters (never half a conjunct or an emoji) and an
+    ellipsis; with ``at_word``, back to the end of a word when one ends close by."""
+    kept = "".join(clusters[:keep])
+    if at_word:
+        space = kept.rfind(" ")
+        if space > 0 and len(kept) - space <= _WORD_CUT_REACH:
+            kept = kept[:space]
+    kept = kept.rstrip(" ,;:.।-")
+    ellipsis = GSM7_ELLIPSIS if gsm7_septets(text(kept)) is not None else ELLIPSIS
+    return kept + ellipsis
 
 
 def payment_credited(

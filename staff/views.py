@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -15,16 +16,31 @@ from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from foundation.clock import as_utc
 from foundation.db import db_session
-from foundation.i18n import format_number
+from foundation.i18n import format_day, format_number
 from foundation.jobs import redis_connection
-from foundation.masking import mask_mobile, mask_nid
+from foundation.masking import mask_mobile
+from foundation.wording import wording
 from grievance.actions import Action, ActionRefused
 from grievance.labels import category_label, status_label
-from grievance.models import Category, Grievance, Status
+from grievance.models import Category, Channel, Grievance, Status
+from grievance.sla import DHAKA
 from grievance.status import TransitionNotAllowed
-from registry.labels import channel_label
-from registry.models import Citizen, Ministry, PaymentChannel, Programme
+from notices.notifications import SentToCitizen
+from outbound_sms.encoding import configured_billing
+from outbound_sms.models import MessageStatus
+from registry.case_facts import programme_name
+from registry.labels import channel_label, failure_reason_label, payment_status_label, unit_label
+from registry.models import (
+    EnrolmentStatus,
+    Ministry,
+    PaymentChannel,
+    PaymentStatus,
+    Programme,
+    RedemptionChannel,
+    RedemptionStatus,
+)
 from staff import cases, charts, dashboards, signal_labels, signals
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
 from staff.models import Role
@@ -241,29 +257,192 @@ def _case_page(
     preview: cases.QuestionPreview | None = None,
     status: int = 200,
 ):
-    """The case page; after a refused or previewed question, with the officer's text kept."""
+    """The whole case on one page; after a refused or previewed SMS, with the officer's text kept."""
     session = db_session()
-    citizen = session.get(Citizen, grievance.citizen_id) if grievance.citizen_id else None
+    locale = str(get_locale())
     phone = cases.contact_phone(session, grievance)
     actions = cases.allowed_actions(current_user, grievance)
+    ministries = session.execute(
+        select(Ministry.code, Ministry.name_en, Ministry.name_bn).order_by(Ministry.code)
+    ).all()
+    ministry_names = {code: name_bn if locale == "bn" else name_en for code, name_en, name_bn in ministries}
     page = render_template(
         "staff/case.html",
         g=grievance,
-        citizen=citizen,
-        masked_nid=mask_nid(citizen.nid) if citizen else None,
+        file=cases.case_file(session, grievance, locale),
+        programme=programme_name(session, grievance.programme_code, locale),
+        ministry=ministry_names.get(grievance.ministry_code or "", grievance.ministry_code or ""),
         masked_phone=mask_mobile(phone),
-        may_act=bool(actions),
         may_reveal=grievance.assigned_to == current_user.id,
+        may_act=bool(actions),
         also_concerned=also_concerned(current_user, grievance),
-        ministries=session.query(Ministry.code, Ministry.name_en).order_by(Ministry.code).all(),
+        ministries=[(code, ministry_names[code]) for code, _en, _bn in ministries],
         actions=actions,
         sla=sla_state(grievance),
         note=note,
         chosen_action=action,
         preview=preview,
         preview_summary=_parts_summary(preview) if preview else "",
+        frames=cases.sms_frames(grievance),
+        counting=_counting_words(),
+        billing=configured_billing().value,
+        label=CaseLabels(locale),
+        when=lambda moment: _when(moment, locale),
     )
     return page, status
+
+
+def _when(moment: dt.datetime | dt.date | None, locale: str) -> str:
+    """A time as Dhaka's clocks show it ("5 Nov 2026, 14:30"), a day as its date; "" for none."""
+    if moment is None:
+        return ""
+    if not isinstance(moment, dt.datetime):
+        return format_day(moment, locale, short=True)
+    local = as_utc(moment).astimezone(DHAKA)
+    return f"{format_day(local.date(), locale, short=True)}, {wording(locale).digits(local.strftime('%H:%M'))}"
+
+
+def _counting_words() -> dict[str, str]:
+    """What the page's script says of its own count, with {placeholders} it fills in (the
+    script has no catalog); digits follow the page's language."""
+    return {
+        "count": _("Your text: {typed} units. The whole SMS: {units} units ({encoding}), {parts} SMS part(s)."),
+        "ask_over": _("Too long: at most {max} SMS parts may be sent."),
+        "resolve_over": _("The note will be shortened to fit {max} SMS parts."),
+    }
+
+
+class CaseLabels:
+    """The case page's values in the page's language: statuses, channels, actors, actions."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.wording = wording(locale)
+
+    def money(self, amount: Decimal) -> str:
+        return self.wording.money(amount)
+
+    def number(self, value) -> str:
+        return self.wording.number(value)
+
+    def cycle(self, cycle: str) -> str:
+        return self.wording.cycle(cycle)
+
+    def quantity(self, amount: Decimal, unit: str) -> str:
+        return self.wording.quantity(amount, unit_label(self.locale, unit))
+
+    def payment_status(self, status: PaymentStatus) -> str:
+        return payment_status_label(self.locale, status)
+
+    def payment_channel(self, channel: PaymentChannel | None) -> str:
+        return channel_label(self.locale, channel)
+
+    def failure_reason(self, reason: str | None) -> str:
+        return failure_reason_label(self.locale, reason) if reason else ""
+
+    @staticmethod
+    def enrolment_status(status: EnrolmentStatus) -> str:
+        return {
+            EnrolmentStatus.ACTIVE: _("active"),
+            EnrolmentStatus.SUSPENDED: _("suspended"),
+            EnrolmentStatus.EXITED: _("left the programme"),
+        }[status]
+
+    @staticmethod
+    def redemption_status(status: RedemptionStatus) -> str:
+        return {
+            RedemptionStatus.AWAITING_CODE: _("waiting for the citizen's code"),
+            RedemptionStatus.COMPLETED: _("handed over"),
+            RedemptionStatus.REFUSED: _("refused by the citizen"),
+            RedemptionStatus.CANCELLED: _("cancelled after wrong codes"),
+            RedemptionStatus.EXPIRED: _("code expired"),
+        }[status]
+
+    @staticmethod
+    def channel(channel: Channel | RedemptionChannel | None) -> str:
+        if channel is None:
+            return ""
+        names = {"ussd": _("USSD"), "sms": _("SMS"), "staff": _("staff workspace"), "api": _("outlet app")}
+        return names[channel.value]
+
+    @staticmethod
+    def delivery(sent: SentToCitizen) -> str:
+        """Where an SMS to the citizen stands, as its delivery reports say."""
+        if sent.status is None:
+            if sent.waiting:
+                return _("waiting to be sent")
+            return _("not sent: the citizen stopped alerts, or there is no phone number")
+        return {
+            MessageStatus.CREATED: _("waiting to be sent"),
+            MessageStatus.SENDING: _("being sent"),
+            MessageStatus.SENT: _("sent; no delivery report yet"),
+            MessageStatus.DELIVERED: _("delivered"),
+            MessageStatus.FAILED: _("failed"),
+            MessageStatus.UNDELIVERED: _("not delivered"),
+        }[sent.status]
+
+    @staticmethod
+    def answer(said: cases.Said) -> str:
+        if said.answer is None:
+            return ""
+        return _("yes: it is resolved") if said.answer else _("no: it is not resolved")
+
+    @staticmethod
+    def role(role: Role | None) -> str:
+        if role is None:
+            return ""
+        return {
+            Role.OFFICER: _("officer"),
+            Role.GRO: _("grievance redress officer"),
+            Role.COORDINATOR: _("cluster coordinator"),
+            Role.MONITORING: _("monitoring division"),
+            Role.ADMIN: _("administrator"),
+        }[role]
+
+    def actor(self, actor: str, staff: dict[int, tuple[str, Role]]) -> str:
+        """Who made an entry of the trail: a person's name and role, or what did it."""
+        staff_id = cases.staff_id_of(actor)
+        if staff_id is not None:
+            if staff_id not in staff:
+                return _("a staff member")
+            name, role = staff[staff_id]
+            return f"{name} ({self.role(role)})"
+        named = {
+            "citizen": _("the citizen"),
+            "router": _("routing"),
+            "system": _("the system"),
+            "outbox": _("the SMS sender"),
+            "sla-clock": _("the deadline clock"),
+            "monitoring": _("the monitoring desk"),
+            "cli": _("an administrator (command line)"),
+        }
+        return named.get(actor, actor)
+
+    @staticmethod
+    def action(action: str) -> str:
+        """An action as the menu offers it."""
+        return {
+            Action.ACKNOWLEDGE: _("Acknowledge"),
+            Action.NOTE: _("Add an internal note"),
+            Action.ASK: _("Ask the citizen by SMS"),
+            Action.TRANSFER: _("Transfer to another ministry"),
+            Action.RESOLVE: _("Resolve (the citizen is told by SMS)"),
+            Action.REJECT: _("Reject"),
+        }.get(action, action)
+
+    @staticmethod
+    def done(action: str) -> str:
+        """An action as the audit trail records it."""
+        return {
+            "acknowledge": _("acknowledged"),
+            "start": _("started work"),
+            "note": _("added an internal note"),
+            "ask": _("asked the citizen"),
+            "transfer": _("transferred"),
+            "resolve": _("marked resolved"),
+            "reject": _("rejected"),
+            "reveal_phone": _("saw the full phone number"),
+        }.get(action, action)
 
 
 @bp.post("/cases/<number>/ask/preview")
@@ -271,29 +450,58 @@ def _case_page(
 def ask_preview(number: str):
     """The SMS a question would send and its parts, while the officer types (JSON for the
     page's script; without script, the case page with the preview). Sends nothing."""
+    return _sms_preview(number, Action.ASK.value)
+
+
+@bp.post("/cases/<number>/resolve/preview")
+@login_required
+def resolve_preview(number: str):
+    """The "is it resolved?" SMS the note would send, cut to fit as it will be; sends nothing."""
+    return _sms_preview(number, Action.RESOLVE.value)
+
+
+@bp.post("/cases/<number>/preview")
+@login_required
+def sms_preview(number: str):
+    """The page's "Preview the SMS" button, without script: for the action the form names."""
+    return _sms_preview(number, request.form.get("action", ""))
+
+
+def _sms_preview(number: str, chosen: str):
     grievance = _case_or_404(number)
-    if Action.ASK not in cases.allowed_actions(current_user, grievance):
-        abort(403)
-    question = request.form.get("note", "")
     wants_json = request.accept_mimetypes.best == "application/json"
-    if len(question) > cases.NOTE_MAX_CHARS:
+    if chosen not in (Action.ASK.value, Action.RESOLVE.value):
+        reason = _("Only a question or a resolution sends the citizen an SMS to preview.")
+        if wants_json:
+            return {"error": reason}, 400
+        flash(reason, "error")
+        return _case_page(grievance, request.form.get("note", ""), chosen, status=400)
+    action = Action(chosen)
+    if action not in cases.allowed_actions(current_user, grievance):
+        abort(403)
+    text = request.form.get("note", "")
+    if action is Action.ASK and len(text) > cases.NOTE_MAX_CHARS:
         reason = _("The question is too long: at most %(count)s characters.", count=_n(cases.NOTE_MAX_CHARS))
         if wants_json:
             return {"error": reason}, 413
         flash(reason, "error")
-        return _case_page(grievance, question, "ask", status=413)
-    preview = cases.preview_question(grievance, question)
+        return _case_page(grievance, text, chosen, status=413)
+    # A resolution's note is never refused for its length: the SMS carries as much as fits.
+    preview = (
+        cases.preview_question(grievance, text) if action is Action.ASK else cases.preview_resolution(grievance, text)
+    )
     if wants_json:
         return {
             "text": preview.text,
             "parts": preview.parts,
             "max_parts": cases.QUESTION_MAX_PARTS,
             "fits": preview.fits,
+            "shortened": preview.shortened,
             "encoding": preview.encoding,
             "units": preview.units,
             "summary": _parts_summary(preview),
         }
-    return _case_page(grievance, question, "ask", preview)
+    return _case_page(grievance, text, chosen, preview)
 
 
 def _n(number: int) -> str:
@@ -301,6 +509,12 @@ def _n(number: int) -> str:
 
 
 def _parts_summary(preview: cases.QuestionPreview) -> str:
+    if preview.shortened:
+        return _(
+            "%(parts)s of at most %(max)s SMS parts: the note is shortened to fit.",
+            parts=_n(preview.parts),
+            max=_n(cases.QUESTION_MAX_PARTS),
+        )
     if preview.fits:
         return _("%(parts)s of at most %(max)s SMS parts.", parts=_n(preview.parts), max=_n(cases.QUESTION_MAX_PARTS))
     return _too_long(preview.parts)

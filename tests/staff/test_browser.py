@@ -215,3 +215,97 @@ def test_type_a_tracking_number_into_the_box_and_land_on_its_row(
     page.click(f"#queue a:text-is('{wanted.tracking_number}')")
     expect(page.locator("#tracking-number")).to_have_text(wanted.tracking_number)
     assert all(g.tracking_number not in page.content() for g in others)
+
+
+def counted_on_the_page(page, texts, billing):
+    return page.evaluate("([texts, billing]) => texts.map((t) => SahayataSms.count(t, billing))", [texts, billing])
+
+
+@pytest.mark.parametrize("billing", ["standard", "twilio"])
+def test_the_page_counts_sms_parts_as_the_server_does(site, page, routed_case, officer, billing):
+    """The case page's own count (staff/static/sms_parts.js) against outbound_sms.encoding, on
+    texts of every kind near the part boundaries: GSM-7 with extension characters, Bangla
+    with conjuncts, emoji with modifiers."""
+    from foundation.gsm7 import GSM7_BASIC, GSM7_EXTENSION
+    from outbound_sms.encoding import Billing, count_parts
+    from tests.staff.test_cases import emoji_questions
+
+    grievance = routed_case()
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{grievance.tracking_number}")
+    basic, extension = "".join(sorted(GSM7_BASIC)), "".join(sorted(GSM7_EXTENSION))
+    texts = [
+        *emoji_questions(120),
+        *((basic * 2)[:n] for n in (150, 160, 161, 306, 307)),
+        *("a" * n + extension[i % len(extension)] for i, n in enumerate(range(150, 162))),
+        *("ক" * n + "ক্ষ" + "ক" * 20 for n in range(40, 70)),
+        *(("আমার ভাতা জুলাই থেকে বন্ধ " * 6)[:n] for n in (69, 70, 71, 134, 135)),
+        "",
+    ]
+    expected = [count_parts(t, Billing(billing)) for t in texts]
+    counted = counted_on_the_page(page, texts, billing)
+    assert [(c["encoding"], c["units"], c["parts"]) for c in counted] == [
+        (e.encoding, e.units, e.segments) for e in expected
+    ]
+
+
+def test_a_bangla_text_shows_its_parts_while_typed_before_the_server_answers(
+    app, site, page, session, routed_case, officer
+):
+    from playwright.sync_api import expect
+
+    from outbound_sms.encoding import count_parts
+    from staff import cases
+
+    refused_by_policy = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused_by_policy.append(m.text))
+    grievance = routed_case()  # the citizen reads Bangla: the whole SMS is UCS-2
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{grievance.tracking_number}")
+    held = []
+    page.route("**/preview", lambda route: held.append(route))  # the server's count waits
+    page.select_option("#action", "ask")
+    words = "আমার ভাতা জুলাই থেকে বন্ধ আছে, ইউনিয়ন অফিসে গিয়েছিলাম " * 3
+
+    def shown_for(typed):
+        whole = count_parts(cases.preview_question(grievance, typed).text)
+        line = f"Your text: {len(typed)} units. The whole SMS: {whole.units} units (UCS-2), "
+        line += f"{whole.segments} SMS part(s)."
+        return line + (" Too long: at most 2 SMS parts may be sent." if whole.segments > 2 else "")
+
+    page.fill("#note", words[:69])
+    expect(page.locator("#sms-count")).to_have_text(shown_for(words[:69]))
+    page.locator("#note").press_sequentially(words[69:73])  # typed on: the text crosses 70 units
+    expect(page.locator("#sms-count")).to_have_text(shown_for(words[:73]))
+    expect(page.locator("#sms-count")).to_have_class("error")
+    assert count_parts(words[:73]).segments == 2 and count_parts(words[:69]).segments == 1
+    expect(page.locator("#sms-parts")).to_have_text("")  # nothing from the server yet
+    for route in held:
+        route.continue_()
+    page.unroute("**/preview")
+    page.locator("#note").press_sequentially(" ")  # the server's count arrives for the text as it stands
+    parts = count_parts(cases.preview_question(grievance, words[:73] + " ").text).segments
+    expect(page.locator("#sms-parts")).to_contain_text(f"would need {parts} SMS parts")
+
+    # A resolution's note: never refused, cut to fit, as the server shows.
+    page.select_option("#action", "resolve")
+    page.fill("#note", words * 2)
+    expect(page.locator("#sms-count")).to_contain_text("The note will be shortened to fit 2 SMS parts.")
+    expect(page.locator("#sms-parts")).to_have_text("2 of at most 2 SMS parts: the note is shortened to fit.")
+    expect(page.locator("#sms-text")).to_have_text(cases.preview_resolution(grievance, words * 2).text)
+    expect(page.locator("#sms-text")).to_contain_text("সমাধান হয়েছে কি? হ্যাঁ হলে ১, না হলে ২ পাঠান।")
+    assert refused_by_policy == []
+
+
+def test_the_count_is_in_bengali_digits_on_a_bangla_page(site, page, session, routed_case):
+    from playwright.sync_api import expect
+
+    grievance = routed_case()
+    officer = make_staff(session, "officer", language="bn")
+    session.commit()
+    sign_in(page, site, officer)
+    page.goto(f"{site}/staff/cases/{grievance.tracking_number}")
+    page.select_option("#action", "ask")
+    page.fill("#note", "কবে থেকে?")
+    expect(page.locator("#sms-count")).to_contain_text("আপনার লেখা: ৯ ইউনিট")
+    expect(page.locator("#sms-count")).not_to_contain_text("9")
