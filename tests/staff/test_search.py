@@ -202,7 +202,7 @@ def test_found_citizens_are_masked_as_on_the_case_page(staff_client, session, ca
     assert "not in the registry" in stranger and "+88019*****670" in stranger
     # The case page shows the same masks.
     case = client.get(f"/staff/cases/{caseload['hers'][0].tracking_number}").get_data(as_text=True)
-    assert "NID **************123" in case and "+88018*****678" in case
+    assert 'id="masked-nid">**************123<' in case and "+88018*****678" in case
 
 
 def test_a_search_that_finds_nothing_says_so_in_the_users_language(staff_client, session, caseload, officer):
