@@ -15,7 +15,7 @@ Why gzip alone: every browser and HTTP client has it, and the size the staff pag
 to (tests/staff/test_compression.py) is their gzip size. Brotli and zstd (installed with
 Flask-Compress) could be added to COMPRESS_ALGORITHM for a few percent more.
 
-Compressed HTML and secrets together are the BREACH attack; SECURITY.md ("Compression")
+Compressed HTML and secrets together are the BREACH attack; SECURITY.md (its "Compression" point)
 says why the staff pages' CSRF token and personal data are not exposed by it.
 """
 
