@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import delete, select
 
+from foundation.clock import utcnow
 from foundation.db import db_session
 from grievance.actions import Action
 from grievance.intake import file_grievance
@@ -98,6 +99,10 @@ def _routed(session, n: int, category: Category) -> str:
     grievance = file_grievance(session, filing).grievance
     route_grievance(grievance.id)
     session.refresh(grievance)
+    # Some late and some nearly due, as on any real queue (the pages mark both).
+    if n % 5 in (1, 2) and grievance.due_at is not None:
+        grievance.due_at = utcnow() + (dt.timedelta(days=-3) if n % 5 == 1 else dt.timedelta(hours=30))
+        session.commit()
     return grievance.tracking_number
 
 
