@@ -43,8 +43,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     jobs.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    # Registered before every other after-request hook, so it runs after them (Flask runs
-    # them last-registered first) and compresses the response as finally sent.
+    # Before the blueprints add their own after-request hooks, so that it runs after them
+    # (Flask runs them last-registered first) and compresses the response as finally sent.
     compression.init_app(app)
     headers.init_app(app)
     privacy.init_app(app)

@@ -6,9 +6,9 @@ import csv
 import gzip
 import io
 
-from flask import Response
+from flask import Blueprint, Response
 
-from sahayata.compression import MACHINE_BLUEPRINTS
+from sahayata.compression import COMPRESSED_BLUEPRINTS, MACHINE_BLUEPRINTS, compress_blueprint
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 
@@ -75,22 +75,26 @@ def test_a_ussd_hop_is_not_looked_at(client):
     assert "Accept-Encoding" not in response.headers.get("Vary", "")
 
 
-def test_every_machine_blueprint_named_exists(app):
-    # A renamed gateway blueprint would silently fall back to the compressing hook.
-    assert set(app.blueprints) >= MACHINE_BLUEPRINTS
+def test_every_blueprint_is_either_compressed_or_a_machines(app):
+    # A new or renamed blueprint must be put in one list or the other.
+    assert set(app.blueprints) == {*COMPRESSED_BLUEPRINTS, *MACHINE_BLUEPRINTS}
+    assert not set(COMPRESSED_BLUEPRINTS) & set(MACHINE_BLUEPRINTS)
 
 
 def test_an_answer_already_compressed_and_a_stream_are_handled(scratch_app):
     packed_json = gzip.compress(b'{"already": "compressed"}' * 100)
+    probe = Blueprint("probe", __name__)
 
-    @scratch_app.get("/already-gzipped")
+    @probe.get("/already-gzipped")
     def already():
         return Response(packed_json, mimetype="application/json", headers={"Content-Encoding": "gzip"})
 
-    @scratch_app.get("/streamed.csv")
+    @probe.get("/streamed.csv")
     def streamed():
         return Response((f"row,{n}\n" for n in range(2000)), mimetype="text/csv")
 
+    scratch_app.register_blueprint(probe)
+    compress_blueprint(scratch_app, "probe")
     client = scratch_app.test_client()
     assert client.get("/already-gzipped", headers=GZIP).data == packed_json  # not packed twice
     response = client.get("/streamed.csv", headers=GZIP)
