@@ -52,7 +52,7 @@ SETTINGS = {
     # read, and keep their ETag and 304 answers working.
     "COMPRESS_STREAMS": True,
     "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
-    "COMPRESS_STREAMING_ENDPOINT_CONDITIONAL": ["static", "staff.static", "simulator.static"],
+    "COMPRESS_STREAMING_ENDPOINT_CONDITIONAL": ["staff.static", "simulator.static"],
 }
 
 compress = Compress()
