@@ -102,3 +102,22 @@ def test_the_queue_export_is_gzipped_and_unpacks_to_every_case(app, workspace):
     assert response.headers["Content-Disposition"] == "attachment; filename=queue.csv"
     rows = gzip.decompress(response.data).decode().splitlines()
     assert len(rows) == 1 + QUEUE_CASES  # the header, then every case of the officer's (not the sensitive one)
+
+
+PUBLIC = (
+    "/",
+    "/open-data/",
+    "/open-data/grievances.csv",
+    "/open-data/grievances.dictionary.md",
+    "/open-data/signals.csv",
+    "/open-data/signals.json",
+    "/open-data/signals.dictionary.md",
+    "/open-data/LICENSE",
+)
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+def test_the_public_pages_and_open_data_files_are_under_30_kb(app, workspace, path):
+    response = app.test_client().get(path, headers=GZIP)
+    assert response.status_code == 200
+    assert len(response.data) < LIMIT, f"{path}: {len(response.data)} bytes"
