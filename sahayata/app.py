@@ -11,7 +11,7 @@ from flask import Flask
 
 from foundation import db, headers, i18n, jobs, privacy
 from foundation.config import refuse_unsafe_start, settings_from_env
-from sahayata import errors, proxies
+from sahayata import compression, errors, proxies
 from sahayata.sessions import SessionOnlyWhenSent
 
 
@@ -43,6 +43,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     jobs.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    # Before the blueprints add their own after-request hooks, so that it runs after them
+    # (Flask runs them last-registered first) and compresses the response as finally sent.
+    compression.init_app(app)
     headers.init_app(app)
     privacy.init_app(app)
 
