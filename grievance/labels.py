@@ -3,9 +3,12 @@ USSD, SMS and the staff workspace."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from foundation.i18n import translate
 from foundation.wording import wording
-from grievance.models import Category, Status
+from grievance.models import Category, OfficeLevel, Status
 
 
 def category_label(locale: str, category: Category) -> str:
@@ -54,3 +57,55 @@ def status_sentence(locale: str, tracking_number: str, status: Status | str) -> 
     """ "Complaint N: under appeal." (a status answer by SMS, and an update with no sentence of its own)."""
     number = wording(locale).digits(tracking_number)
     return translate(locale, "Complaint %(number)s: %(status)s.", number=number, status=status_label(locale, status))
+
+
+# -- the trail's own notes ------------------------------------------------------------------
+# The notes the routing and deadline jobs write (grievance.jobs, grievance.status) are for
+# the trail's readers; these turn them into sentences of the reader's language. A note of
+# another shape is what a person wrote, and is shown as written.
+_ROUTED = re.compile(r"to (?P<ministry>\S+) \((?P<level>\w+)\)(?:, also (?P<also>\S+?))?(?:: (?P<reasons>.*))?", re.S)
+_ESCALATED = re.compile(r"deadline passed: escalated to tier (?P<tier>\d+)")
+_NOT_RESOLVED = re.compile(r"not resolved, said the citizen by (?P<by>\w+)")
+_BRIBE_REPORT = re.compile(r"filed as \w+; its text reports a demand for money: a bribe report")
+_SENSITIVE = "sensitive: never to the local office that may be accused"
+_NO_PLACE = "no place known: the ministry's grievance redress officer"
+
+
+def office_label(locale: str, level: OfficeLevel | str) -> str:
+    return {
+        OfficeLevel.UPAZILA: translate(locale, "the upazila office"),
+        OfficeLevel.DISTRICT: translate(locale, "the district office"),
+        OfficeLevel.MINISTRY_GRO: translate(locale, "the ministry's grievance redress officer"),
+    }[OfficeLevel(level)]
+
+
+def trail_note(locale: str, note: str, ministry_names: Mapping[str, str]) -> str:
+    """A trail entry's note as a sentence: "Sent to the upazila office of the Ministry of
+    Social Welfare; also to the Finance Division." rather than "to MOSW (upazila), also FD:
+    lead ministry (programmes.csv)" (the rule's seed-file remark is for whoever edits it)."""
+    w = wording(locale)
+    if found := _ROUTED.fullmatch(note):
+        if found["level"] not in OfficeLevel.__members__.values():
+            return note
+        ministry = ministry_names.get(found["ministry"], found["ministry"])
+        text = translate(
+            locale, "Sent to %(office)s of %(ministry)s", office=office_label(locale, found["level"]), ministry=ministry
+        )
+        if found["also"]:
+            also = ministry_names.get(found["also"], found["also"])
+            text += translate(locale, "; also to %(ministry)s", ministry=also)
+        reasons = found["reasons"] or ""
+        if _SENSITIVE in reasons:
+            text += translate(locale, ", never to the local office that may be accused")
+        elif _NO_PLACE in reasons:
+            text += translate(locale, ": no place is known")
+        return w.sentence(text)
+    if found := _ESCALATED.fullmatch(note):
+        return w.sentence(
+            translate(locale, "The deadline passed: raised to tier %(tier)s", tier=w.number(int(found["tier"])))
+        )
+    if _NOT_RESOLVED.fullmatch(note):
+        return w.sentence(translate(locale, "The citizen said it is not resolved"))
+    if _BRIBE_REPORT.fullmatch(note):
+        return w.sentence(translate(locale, "Its text reports a demand for money: treated as a bribe report"))
+    return note

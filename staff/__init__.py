@@ -45,10 +45,16 @@ def _no_store_but_static(response):
 
 
 def _label_filters(app: Flask) -> None:
-    """``{{ g.status|status_label }}``: statuses and categories in the page's language."""
+    """``{{ g.status|status_label }}``: statuses and categories in the page's language;
+    ``{{ g.tracking_number|digits }}``: digits in the page's script; ``{{ g.due_at|day }}``:
+    a day as Dhaka's calendar has it."""
     from flask_babel import get_locale
 
+    from foundation.wording import wording
     from grievance.labels import category_label, status_label
+    from staff.local_time import local_day
 
     app.jinja_env.filters["status_label"] = lambda status: status_label(str(get_locale()), status)
     app.jinja_env.filters["category_label"] = lambda category: category_label(str(get_locale()), category)
+    app.jinja_env.filters["digits"] = lambda text: wording(str(get_locale())).digits(str(text or ""))
+    app.jinja_env.filters["day"] = lambda moment: local_day(moment, str(get_locale()))

@@ -9,23 +9,21 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from foundation.clock import as_utc
 from foundation.db import db_session
 from foundation.i18n import format_day, format_number
 from foundation.jobs import redis_connection
 from foundation.masking import mask_mobile
 from foundation.wording import wording
 from grievance.actions import Action, ActionRefused
-from grievance.labels import category_label, status_label
+from grievance.labels import category_label, status_label, trail_note
 from grievance.models import Category, Channel, Grievance, Status
-from grievance.sla import DHAKA
 from grievance.status import TransitionNotAllowed
 from notices.notifications import SentToCitizen
 from outbound_sms.encoding import configured_billing
@@ -33,6 +31,7 @@ from outbound_sms.models import MessageStatus
 from registry.case_facts import programme_name
 from registry.labels import channel_label, failure_reason_label, payment_status_label, unit_label
 from registry.models import (
+    Cluster,
     EnrolmentStatus,
     Ministry,
     PaymentChannel,
@@ -41,8 +40,10 @@ from registry.models import (
     RedemptionChannel,
     RedemptionStatus,
 )
+from registry.places import place_index
 from staff import cases, charts, dashboards, signal_labels, signals
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
+from staff.local_time import local_time
 from staff.models import Role
 from staff.queue import (
     SLA_STATES,
@@ -66,6 +67,33 @@ def _protect_forms() -> None:
 
     if request.method == "POST":
         csrf.protect()
+
+
+def ministry_names(session, locale: str) -> dict[str, str]:
+    """Every ministry's name in the user's language, by code (the workspace names, never codes)."""
+    rows = session.execute(select(Ministry.code, Ministry.name_en, Ministry.name_bn).order_by(Ministry.code))
+    return {code: (name_bn if locale == "bn" else name_en) or code for code, name_en, name_bn in rows}
+
+
+@bp.app_context_processor
+def _signed_in_unit() -> dict[str, object]:
+    """The header's "who am I": the user's ministry or cluster by name, else their role."""
+
+    def unit() -> str:
+        if not current_user or not current_user.is_authenticated:
+            return ""
+        session, locale = db_session(), str(get_locale())
+        if current_user.ministry_code:
+            return ministry_names(session, locale).get(current_user.ministry_code, current_user.ministry_code)
+        if current_user.cluster_code:
+            names = session.execute(
+                select(Cluster.name_en, Cluster.name_bn).where(Cluster.code == current_user.cluster_code)
+            ).first()
+            if names:
+                return names[1] if locale == "bn" else names[0]
+        return CaseLabels.role(current_user.role)
+
+    return {"signed_in_unit": unit}
 
 
 @bp.errorhandler(CSRFError)
@@ -170,10 +198,18 @@ def home():
         max_search=MAX_SEARCH_CHARS,
         n=_n,
         districts=district_choices(locale),
-        programmes=session.query(Programme.code).order_by(Programme.code).all(),
+        programmes=_programme_names(session, locale),
+        ministry_names=ministry_names(session, locale),
     )
     # A search refused for its length is said on the page, with the form to shorten it.
     return body, 400 if page.filter.search_too_long else 200
+
+
+def _programme_names(session, locale: str) -> dict[str, str]:
+    """Every programme's name in the user's language, by code, in the order of the names."""
+    rows = session.execute(select(Programme.code, Programme.name_en, Programme.name_bn)).all()
+    names = {code: (name_bn if locale == "bn" else name_en) or code for code, name_en, name_bn in rows}
+    return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
 @bp.get("/queue.csv")
@@ -262,21 +298,19 @@ def _case_page(
     locale = str(get_locale())
     phone = cases.contact_phone(session, grievance)
     actions = cases.allowed_actions(current_user, grievance)
-    ministries = session.execute(
-        select(Ministry.code, Ministry.name_en, Ministry.name_bn).order_by(Ministry.code)
-    ).all()
-    ministry_names = {code: name_bn if locale == "bn" else name_en for code, name_en, name_bn in ministries}
+    names = ministry_names(session, locale)
     page = render_template(
         "staff/case.html",
         g=grievance,
         file=cases.case_file(session, grievance, locale),
         programme=programme_name(session, grievance.programme_code, locale),
-        ministry=ministry_names.get(grievance.ministry_code or "", grievance.ministry_code or ""),
+        ministry=names.get(grievance.ministry_code or "", grievance.ministry_code or ""),
         masked_phone=mask_mobile(phone),
         may_reveal=grievance.assigned_to == current_user.id,
         may_act=bool(actions),
         also_concerned=also_concerned(current_user, grievance),
-        ministries=[(code, ministry_names[code]) for code, _en, _bn in ministries],
+        ministries=list(names.items()),
+        ministry_names=names,
         actions=actions,
         sla=sla_state(grievance),
         note=note,
@@ -287,19 +321,9 @@ def _case_page(
         counting=_counting_words(),
         billing=configured_billing().value,
         label=CaseLabels(locale),
-        when=lambda moment: _when(moment, locale),
+        when=lambda moment: local_time(moment, locale),
     )
     return page, status
-
-
-def _when(moment: dt.datetime | dt.date | None, locale: str) -> str:
-    """A time as Dhaka's clocks show it ("5 Nov 2026, 14:30"), a day as its date; "" for none."""
-    if moment is None:
-        return ""
-    if not isinstance(moment, dt.datetime):
-        return format_day(moment, locale, short=True)
-    local = as_utc(moment).astimezone(DHAKA)
-    return f"{format_day(local.date(), locale, short=True)}, {wording(locale).digits(local.strftime('%H:%M'))}"
 
 
 def _counting_words() -> dict[str, str]:
@@ -417,6 +441,10 @@ class CaseLabels:
             "cli": _("an administrator (command line)"),
         }
         return named.get(actor, actor)
+
+    def event_note(self, event, ministries: dict[str, str]) -> str:
+        """A trail entry's note: a job's note as a sentence, a person's as they wrote it."""
+        return trail_note(self.locale, event.note or "", ministries)
 
     @staticmethod
     def action(action: str) -> str:
@@ -636,8 +664,15 @@ def _page_number(raw: str | None) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 1
 
 
-def _signal_cell(value) -> str:
-    """A cell on the page: rates as percentages, numbers in the page's digits."""
+# Signal columns holding a code or a value the page names in the user's language.
+_PROGRAMME_COLUMNS = frozenset({"programme", "programme_a", "programme_b"})
+_PLACE_COLUMNS = {"district": "district", "upazila": "upazila"}
+
+
+def _signal_cell(column: str, value, names: dict[str, dict[str, str]]) -> str:
+    """A cell on the page: rates as percentages, numbers and masked identifiers in the page's
+    digits, days as dates, codes and values by their names in the page's language."""
+    locale = str(get_locale())
     if value is None:
         return "–"
     if isinstance(value, bool):
@@ -646,9 +681,34 @@ def _signal_cell(value) -> str:
         return f"{_n_decimal(100 * value)}%"
     if isinstance(value, int | Decimal):
         return _n_decimal(value)
+    if isinstance(value, dt.date):
+        return format_day(value, locale, short=True)
     if hasattr(value, "value"):  # an enum
-        return str(value.value)
-    return str(value)
+        value = value.value
+    text = str(value)
+    if column in _PROGRAMME_COLUMNS:
+        return names["programmes"].get(text, text)
+    if column in _PLACE_COLUMNS and locale == "bn":
+        place_id = place_index().find(_PLACE_COLUMNS[column], text)
+        return place_name(_PLACE_COLUMNS[column], place_id, locale) or text if place_id else text
+    if column == "unit":
+        return unit_label(locale, text)
+    if column == "channel" and text in PaymentChannel.__members__.values():
+        return channel_label(locale, PaymentChannel(text))
+    if column in _SIGNAL_WORDS and text in _SIGNAL_WORDS[column]:
+        return str(_SIGNAL_WORDS[column][text])
+    return wording(locale).digits(text)
+
+
+_SIGNAL_WORDS = {
+    "kind": {"food_dealer": lazy_gettext("food dealer"), "clinic": lazy_gettext("clinic")},
+    "rule_status": {
+        "confirmed": lazy_gettext("confirmed by policy"),
+        "to confirm": lazy_gettext("not confirmed yet"),
+    },
+    "finding": {"excluded": lazy_gettext("eligible, not enrolled"), "included": lazy_gettext("enrolled, not eligible")},
+    "matched_on": {"bn": lazy_gettext("Bangla name"), "en": lazy_gettext("English name")},
+}
 
 
 def _n_decimal(value) -> str:
@@ -667,13 +727,14 @@ def signals_page():
         for code, name_en, name_bn in session.execute(select(Ministry.code, Ministry.name_en, Ministry.name_bn))
     }
     bangla = str(get_locale()) == "bn"
+    programmes = _programme_names(session, str(get_locale()))
 
     def ministry_of(item: signals.Item) -> str:
         code = signals.responsible_ministry(session, view.responsible_programme(item))
         if code is None:
             return _("no ministry (no routing rule in force)")
         names = ministries.get(code)
-        return f"{code}: {names[1] if bangla else names[0]}" if names else code
+        return (names[1] if bangla else names[0]) if names else code
 
     return render_template(
         "staff/signals.html",
@@ -681,7 +742,7 @@ def signals_page():
         coordinator=current_user.role is Role.COORDINATOR,
         review_phone=signals.review_phone(current_app.config, current_app.extensions.get("sahayata.env", {})),
         ministry_of=ministry_of,
-        cell=_signal_cell,
+        cell=lambda column, value: _signal_cell(column, value, {"programmes": programmes}),
         labels=signal_labels,
         n=_n,
     )

@@ -222,7 +222,7 @@ def test_the_conversation_shows_every_sms_sent_and_received_word_for_word_apart_
     for done in ("asked the citizen", "added an internal note", f"marked resolved: {note}"):
         assert done in audit
     timeline = visible(page.split('id="timeline"')[1].split("</ol>")[0])
-    assert "the citizen · reopened: not resolved, said the citizen by SMS" in timeline
+    assert "the citizen · reopened: The citizen said it is not resolved." in timeline
     assert f"{officer.name} (officer) · resolved: {note}" in timeline
 
 
@@ -245,7 +245,7 @@ def test_the_same_complaint_told_again_is_in_the_conversation_and_the_filings_ow
     assert said == [text, text + "!"]
     timeline = page.split('id="timeline"')[1].split("</ol>")[0]
     assert "wrote again" not in timeline and timeline.count("<li>") == 2  # filed, routed
-    assert "filed as" in timeline  # why it is a bribe report: the filing's note, in the status history
+    assert "treated as a bribe report" in timeline  # why it is a bribe report: the filing's note, in the status history
 
 
 def test_a_notice_still_in_the_outbox_shows_as_waiting_and_a_silenced_one_as_not_sent(

@@ -146,12 +146,16 @@ def test_an_also_concerned_ministry_reads_the_case_and_adds_notes_but_only_the_l
     session.commit()
     client = signed_in(finance)
     queue = client.get("/staff/").get_data(as_text=True)
-    assert grievance.tracking_number in queue and "Also concerned; lead: MOSW" in queue
+    assert grievance.tracking_number in queue and "Also concerned; lead: Ministry of Social Welfare" in queue
     assert 'name="case"' not in queue  # nothing to bulk-acknowledge: the lead acknowledges
     assert csv_numbers(client) == [grievance.tracking_number]
     case_page = page(client, grievance)
     body = case_page.get_data(as_text=True)
-    assert case_page.status_code == 200 and 'id="also-concerned"' in body and "Also concerned; lead: MOSW" in body
+    assert (
+        case_page.status_code == 200
+        and 'id="also-concerned"' in body
+        and "Also concerned; lead: Ministry of Social Welfare" in body
+    )
     assert '<option value="note">' in body and '<option value="resolve">' not in body and 'id="to"' not in body
     assert act(client, grievance, "note", note="G2P unit: the bKash transfer bounced").status_code == 303
     for action, form in [

@@ -71,7 +71,7 @@ def test_a_coordinator_sees_only_their_cluster_s_items(session, staff_client, pl
     social = staff_client(make_staff(session, "coordinator", cluster_code="SA"))
     html = social.get("/staff/signals").get_data(as_text=True)
     assert "OUTFOOD1" not in html  # an FFP dealer: the Food Security cluster
-    assert "WDA" in _section(html, "exclusive_programmes")
+    assert "Allowance for Widowed, Deserted and Destitute Women" in _section(html, "exclusive_programmes")
     assert 'id="cluster-note"' in html
     assert "This signal names no programme" in _section(html, "shared_accounts")
 
@@ -117,7 +117,7 @@ def test_a_review_case_opens_once_per_click_for_the_responsible_ministry(
     client = staff_client(user)
     html = client.get("/staff/signals").get_data(as_text=True)
     section = _section(html, "exclusive_programmes")
-    assert "MOSW" in section  # the page says which ministry the case goes to
+    assert "Ministry of Social Welfare" in section  # the page names the ministry the case goes to
     key = re.search(r'name="item" value="([0-9a-f]+)"', section).group(1)
 
     response = client.post("/staff/signals/exclusive_programmes/review", {"item": key})
