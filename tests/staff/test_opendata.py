@@ -274,3 +274,18 @@ def test_signals_per_district_suppress_small_counts_in_csv_and_json(session, cli
     ]
     assert any(d["id"] == "signals" for d in client.get("/open-data/").get_json()["datasets"])
     assert "Suppression" in client.get("/open-data/signals.dictionary.md").get_data(as_text=True)
+
+
+def test_the_demo_publishes_counts_not_all_suppressed(client, session):
+    """`make run`'s demo (2,000 citizens): each finished month of its complaints has cells that
+    open data shows as numbers, under the same suppression rule as real data."""
+    from sahayata.demo import HISTORY_MONTHS, load_demo
+    from staff.opendata.publish import SUPPRESS_BELOW, SUPPRESSED
+
+    load_demo(session, 2000, seed=1)
+    _body, rows = download(client)
+    months = {row["month"] for row in rows}
+    shown = [row for row in rows if row["complaints"] != SUPPRESSED]
+    assert len(months) == HISTORY_MONTHS and {row["month"] for row in shown} == months
+    assert all(int(row["complaints"]) >= SUPPRESS_BELOW for row in shown)
+    assert any(row["complaints"] == SUPPRESSED for row in rows)  # the rule still holds back small cells
