@@ -102,8 +102,9 @@ def complaint_history(session: Session, seed: int, now: dt.datetime | None = Non
     recent ones still open). Returns how many were filed."""
     now = now or utcnow()
     plan = _plan(session, random.Random(seed), now)
-    ids = []
-    for person, category, filed_at, _fate in plan:
+    ids, planned = [], []
+    for item in plan:
+        person, category, filed_at, _fate = item
         filing = Filing(
             phone=person.mobile,
             category=category,
@@ -113,18 +114,21 @@ def complaint_history(session: Session, seed: int, now: dt.datetime | None = Non
             locale="bn",
             citizen_id=person.id,
         )
-        grievance_id = file_grievance(session, filing).id
+        filed = file_grievance(session, filing)
+        if filed.duplicate:  # the same phone's twin within a day (both dated in the last 24 hours)
+            continue
         # Dated back at once: the same phone's next complaint in the plan is not its twin.
-        session.execute(update(Grievance).where(Grievance.id == grievance_id).values(created_at=filed_at))
+        session.execute(update(Grievance).where(Grievance.id == filed.id).values(created_at=filed_at))
         session.commit()
-        ids.append(grievance_id)
+        ids.append(filed.id)
+        planned.append(item)
     for grievance_id in ids:
         route_grievance(grievance_id)  # a batch at a time; done already where jobs run inline
     session.expire_all()
     off = holidays(session)
     grievances = {g.id: g for g in session.scalars(select(Grievance).where(Grievance.id.in_(ids)))}
     moments = {}
-    for grievance_id, (_person, _category, filed_at, fate) in zip(ids, plan, strict=True):
+    for grievance_id, (_person, _category, filed_at, fate) in zip(ids, planned, strict=True):
         moments[grievance_id] = _move_on(session, grievances[grievance_id], filed_at, fate, now, off)
     session.flush()
     for event in session.scalars(select(GrievanceEvent).where(GrievanceEvent.grievance_id.in_(ids))):

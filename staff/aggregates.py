@@ -1,50 +1,58 @@
 """The dashboards' figures, computed ahead of the page and kept in the database.
 
-A page view reads one stored row (its scope's figures) and nothing of the registry: the
-registry's tables are scanned by the refresh job, once for every scope together, every
-REFRESH_SECONDS, not by each page view and not again by each web worker.
+A page view reads its scope's stored rows and nothing of the registry: the big tables are
+scanned by the refresh jobs, once for every scope together, not by each page view and not
+again by each web worker.
 
-Why a table the job rewrites, and not counters kept current by the jobs that change the data:
+Why tables the jobs rewrite, and not counters kept current by the jobs that change the data:
 - Write cost. Counters would be written by every complaint filed on USSD, every routing and
   status change, every payment import batch and every redemption, in the same transaction,
   on rows shared by a whole ministry: a payday's filings and a 5,000-row import batch would
-  queue on the same counter rows. A refresh costs a few grouped scans every five minutes,
-  whatever the rate of writes, and nothing on the paths citizens wait on.
+  queue on the same counter rows. A refresh costs a few grouped scans, whatever the rate of
+  writes, and nothing on the paths citizens wait on.
 - Correctness. Many figures move with the clock, not with a write: a case becomes overdue at
   midnight, the weekly trend and the 6-month resolution window slide. Those need a periodic
   job anyway, and a figure recomputed from the source cannot drift from it; counters
   maintained in a dozen places can, silently.
 - One way for both databases. PostgreSQL's materialized views would give the same freshness
   (REFRESH rewrites the whole view too), but SQLite, the embedded mode, has none; a plain
-  table rewritten by the job is the same code on both, and readers keep seeing the previous
+  table rewritten by a job is the same code on both, and readers keep seeing the previous
   figures until the job commits.
 
-Freshness: figures are at most REFRESH_SECONDS (plus one refresh's duration) old, and the page
-says so on every figure ("as of 10:42", Dhaka time). After an import a ministry sees its new
-beneficiaries and payment failure rates at the next refresh, within five minutes, and the
-"as of" time tells it whether the import is in yet.
+Two parts, refreshed apart, because they change at different speeds and cost differently:
+- ACTIVITY (complaints, redemptions, payment confirmations, USSD counters, the calendar
+  banner) changes by the minute: the scheduler refreshes it every REFRESH_SECONDS.
+- REGISTRY (beneficiaries per district, payment failure rates) changes only when an import
+  commits, and costs the most (enrolments joined to citizens, every payment): it is
+  refreshed by a job each import enqueues as it commits (``registry_changed``, wired in
+  sahayata/wiring.py), and by the scheduler's run when older than REGISTRY_SECONDS, in case
+  a hook's job was lost.
+So after an import a ministry sees its new beneficiaries and failure rates as soon as that
+one job has run (seconds at demo scale, under a minute nationally), and the page says so:
+every figure carries the time of its part ("as of 10:42", Dhaka time).
 
-Who refreshes: the scheduler (sahayata/scheduler.py, ``refresh_job``). In embedded mode
-(no REDIS_URL: `make run`) there is no scheduler, so a page view whose figures are older than
-REFRESH_SECONDS refreshes them first (``board_for_page``); at demo scale that is a fraction of
-a second. In either mode a database that has never been refreshed is refreshed by its first
-page view, so a fresh deployment's dashboard is not empty until the scheduler's first run.
+Who refreshes where there is no scheduler (embedded mode, `make run`, no REDIS_URL): jobs run
+inline, so an import refreshes the registry part as it commits, and a page view finding
+figures older than their interval refreshes them first (``board_for_page``); at demo scale
+that is a fraction of a second. In either mode a database never refreshed is refreshed by
+its first dashboard view, so a fresh deployment's dashboard is not empty until the first run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import JSON, DateTime, String, and_, case, delete, func, select
+from sqlalchemy import JSON, DateTime, String, and_, case, delete, func, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from foundation import screen_counts
 from foundation.clock import as_utc, utcnow
 from foundation.db import Base, db_session
-from foundation.jobs import jobs_run_inline, redis_connection, with_app_context
+from foundation.jobs import enqueue, jobs_run_inline, redis_connection, with_app_context
+from grievance.calendar_watch import unconfirmed_lunar_year
 from grievance.models import Grievance
 from grievance.sla import DHAKA
 from grievance.status import OPEN
@@ -64,6 +72,9 @@ from registry.models import (
     RedemptionStatus,
 )
 from staff.dashboards import (
+    ACTIVITY,
+    PARTS,
+    REGISTRY,
     RESOLUTION_WINDOW,
     USSD_DAYS,
     WEEKS,
@@ -75,86 +86,133 @@ from staff.dashboards import (
     weighted_median,
 )
 
-REFRESH_SECONDS = 300
+REFRESH_SECONDS = 300  # the activity part, by the scheduler
+REGISTRY_SECONDS = 3600  # the registry part at the latest, should an import's job be lost
+MAX_AGE = {ACTIVITY: REFRESH_SECONDS, REGISTRY: REGISTRY_SECONDS}
+# Set while a registry refresh waits in the queue, so that an import of four files (citizens,
+# enrolments, payments, e-tokens) queues one refresh, not four; the job clears it as it starts.
+REGISTRY_QUEUED_KEY = "staff:dashboards:registry-refresh-queued"
 
 
 class DashboardFigures(Base):
-    """One scope's figures ("all", "ministry:MOSW", "cluster:SA") as of ``as_of``: the counts
-    of staff.dashboards.Dashboard as JSON, replaced whole by each refresh."""
+    """One part of one scope's figures ("all", "ministry:MOSW", "cluster:SA"; ACTIVITY or
+    REGISTRY) as of ``as_of``: the counts of staff.dashboards.Dashboard as JSON, replaced
+    whole by each refresh of that part."""
 
     __tablename__ = "dashboard_figures"
 
     scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    part: Mapped[str] = mapped_column(String(16), primary_key=True)
     as_of: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     figures: Mapped[dict] = mapped_column(JSON)
 
 
 # -- reading -----------------------------------------------------------------------------------
 def read(session: Session, scope: Scope) -> Dashboard | None:
-    row = session.execute(
-        select(DashboardFigures.as_of, DashboardFigures.figures).where(DashboardFigures.scope == scope.key)
-    ).first()
-    return None if row is None else Dashboard.from_json(scope, as_utc(row.as_of), row.figures)
+    """The stored figures of ``scope``; None unless both parts are there, in this version's shape."""
+    rows = session.execute(
+        select(DashboardFigures.part, DashboardFigures.as_of, DashboardFigures.figures).where(
+            DashboardFigures.scope == scope.key
+        )
+    ).all()
+    return Dashboard.from_parts(scope, {part: (as_utc(at), figures) for part, at, figures in rows})
 
 
 def board_for_page(session: Session, scope: Scope, now: dt.datetime | None = None) -> Dashboard:
-    """The stored figures; refreshed first if there are none, or in embedded mode if they are
-    older than REFRESH_SECONDS (nothing else refreshes them there)."""
+    """The stored figures; refreshed first if there are none (or none this version can read),
+    and in embedded mode the parts older than their interval (nothing else refreshes them)."""
     board = read(session, scope)
     now = now or utcnow()
-    stale = board is not None and jobs_run_inline() and now - board.as_of > dt.timedelta(seconds=REFRESH_SECONDS)
-    if board is None or stale:
+    if board is None:
         refresh(session, now=now)
-        board = read(session, scope)
-    return board or Dashboard(scope, now)  # a scope added since the refresh: nothing counted yet
+    elif jobs_run_inline():
+        ages = {ACTIVITY: board.as_of, REGISTRY: board.registry_as_of or board.as_of}
+        stale = [part for part in PARTS if now - ages[part] > dt.timedelta(seconds=MAX_AGE[part])]
+        if not stale:
+            return board
+        refresh(session, now=now, parts=stale)
+    else:
+        return board
+    return read(session, scope) or Dashboard(scope, now, now)  # a scope added since: nothing counted yet
 
 
 # -- refreshing --------------------------------------------------------------------------------
 @with_app_context
 def refresh_job() -> str:
-    """The scheduler's job: every scope's figures, recomputed and stored."""
-    return refresh(db_session()).isoformat()
+    """The scheduler's job: the activity part, and the registry part too if it is older than
+    REGISTRY_SECONDS (its import's job lost) or missing."""
+    session = db_session()
+    now = utcnow()
+    oldest = session.scalar(select(func.min(DashboardFigures.as_of)).where(DashboardFigures.part == REGISTRY))
+    due = oldest is None or now - as_utc(oldest) > dt.timedelta(seconds=REGISTRY_SECONDS)
+    return refresh(session, now=now, parts=PARTS if due else (ACTIVITY,)).isoformat()
 
 
-def refresh(session: Session, redis=None, now: dt.datetime | None = None) -> dt.datetime:
-    """Recompute every scope's figures and store them (one commit); returns their ``as_of``.
-    Safe to run twice at once: each row is replaced whole, the last writer's stays."""
+@with_app_context
+def refresh_registry_job() -> str:
+    """The job an import enqueues as it commits: the registry part, now."""
+    redis_connection().delete(REGISTRY_QUEUED_KEY)
+    return refresh(db_session(), parts=(REGISTRY,)).isoformat()
+
+
+def registry_changed(_recorded: Sequence[int] = ()) -> None:
+    """An import committed (registry.events' ``import_committed``): refresh the registry part
+    soon, once however many imports commit before the job starts."""
+    if jobs_run_inline() or redis_connection().set(REGISTRY_QUEUED_KEY, "1", nx=True, ex=REGISTRY_SECONDS):
+        enqueue(refresh_registry_job)
+
+
+def refresh(session: Session, redis=None, now: dt.datetime | None = None, parts: Sequence[str] = PARTS) -> dt.datetime:
+    """Recompute ``parts`` of every scope's figures and store them (one commit); returns their
+    ``as_of``. Safe to run twice at once: each row is replaced whole, the last writer's stays."""
     now = now or utcnow()
     redis = redis if redis is not None else redis_connection()
-    boards = compute(session, now, redis, min_denominator())
+    boards = compute(session, now, redis, min_denominator(), parts)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for key, board in boards.items():
-        insert = dialect.insert(DashboardFigures).values(scope=key, as_of=now, figures=board.to_json())
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["scope"], set_={"as_of": insert.excluded.as_of, "figures": insert.excluded.figures}
+        for part in parts:
+            insert = dialect.insert(DashboardFigures).values(
+                scope=key, part=part, as_of=now, figures=board.part_json(part)
             )
-        )
+            session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["scope", "part"],
+                    set_={"as_of": insert.excluded.as_of, "figures": insert.excluded.figures},
+                )
+            )
     session.execute(delete(DashboardFigures).where(DashboardFigures.scope.not_in(list(boards))))
     session.commit()
     return now
 
 
-def compute(session: Session, now: dt.datetime, redis, minimum: int) -> dict[str, Dashboard]:
-    """Every scope's figures from one pass of grouped queries: rows are grouped by ministry and
-    cluster (or programme) once, and added up per scope here, so the cost does not grow with
-    the number of ministries."""
+def compute(
+    session: Session, now: dt.datetime, redis, minimum: int, parts: Sequence[str] = PARTS
+) -> dict[str, Dashboard]:
+    """``parts`` of every scope's figures from one pass of grouped queries: rows are grouped by
+    ministry and cluster (or programme) once, and added up per scope here, so the cost does not
+    grow with the number of ministries."""
     scopes = [Scope("all")]
     scopes += [Scope("ministry", code) for code in session.scalars(select(Ministry.code).order_by(Ministry.code))]
     scopes += [Scope("cluster", code) for code in session.scalars(select(Cluster.code).order_by(Cluster.code))]
-    boards = {scope.key: Dashboard(scope, now) for scope in scopes}
-    cases_by_district = _complaints(session, boards, now)
-    _resolution(session, boards, now)
-    _weekly(session, boards, now)
+    boards = {scope.key: Dashboard(scope, now, now) for scope in scopes}
     owners = {code: (ministry, cluster) for code, ministry, cluster in session.execute(_programme_owners())}
-    _by_district(session, boards, cases_by_district)
-    _payments(session, boards, owners, minimum)
-    _redemptions(session, boards, owners)
-    _confirmations(session, boards, owners, minimum)
-    _outlets(session, boards, owners, minimum)
-    ussd = screen_counts.days(redis, now.date(), USSD_DAYS) if redis is not None else {}
-    for board in boards.values():
-        board.ussd = ussd
+    if ACTIVITY in parts:
+        _complaints(session, boards, now)
+        _resolution(session, boards, now)
+        _weekly(session, boards, now)
+        _redemptions(session, boards, owners)
+        _confirmations(session, boards, owners, minimum)
+        _outlets(session, boards, owners, minimum)
+        ussd = screen_counts.days(redis, now.date(), USSD_DAYS) if redis is not None else {}
+        # Here, not on the page: the calendar loads the holidays package, a third of a second
+        # of a freshly started process's first dashboard.
+        lunar = unconfirmed_lunar_year(session, now.astimezone(DHAKA).date())
+        for board in boards.values():
+            board.ussd = ussd
+            board.unconfirmed_lunar_year = lunar
+    if REGISTRY in parts:
+        _beneficiaries(session, boards)
+        _payments(session, boards, owners, minimum)
     return boards
 
 
@@ -169,9 +227,8 @@ def _programme_owners():
 
 
 # -- complaints --------------------------------------------------------------------------------
-def _complaints(session: Session, boards: dict[str, Dashboard], now: dt.datetime) -> dict[str, Counter]:
-    """Open, overdue and breached cases and the top categories, from one scan that also
-    counts complaints per district (returned per scope, for ``_by_district``)."""
+def _complaints(session: Session, boards: dict[str, Dashboard], now: dt.datetime) -> None:
+    """Open, overdue and breached cases, complaints per district and the top categories: one scan."""
     is_open = Grievance.status.in_(OPEN)
     has_deadline = Grievance.due_at.is_not(None)
     late = case(
@@ -204,7 +261,7 @@ def _complaints(session: Session, boards: dict[str, Dashboard], now: dt.datetime
             categories[key][category.value] += count
     for key, board in boards.items():
         board.top_categories = sorted(categories[key].items(), key=lambda item: (-item[1], item[0]))[:5]
-    return districts
+        board.district_complaints = sorted(districts[key].items())
 
 
 def _resolution(session: Session, boards: dict[str, Dashboard], now: dt.datetime) -> None:
@@ -255,35 +312,35 @@ def _weekly(session: Session, boards: dict[str, Dashboard], now: dt.datetime) ->
 
 
 # -- the registry ------------------------------------------------------------------------------
-def _by_district(session: Session, boards: dict[str, Dashboard], cases: dict[str, Counter]) -> None:
-    """Complaints and beneficiaries (people with an active enrolment in a programme in scope)
-    per district. A person in two programmes of one ministry is one person, so beneficiaries
-    are counted per scope kind (three scans), not added up from programmes."""
-    people = func.count(func.distinct(Enrolment.citizen_id))
+def _beneficiaries(session: Session, boards: dict[str, Dashboard]) -> None:
+    """People with an active enrolment in a programme in scope, per district. A person in two
+    programmes of one ministry is one person, so they are counted per scope kind, not added
+    up from programmes: enrolments are joined to citizens once (a CTE), then counted three ways."""
     enrolled = (
-        select()
-        .select_from(Enrolment)
+        select(
+            Enrolment.citizen_id,
+            Citizen.district_id,
+            Programme.lead_ministry_code.label("ministry"),
+            Programme.cluster_code.label("cluster"),
+        )
         .join(Citizen, Citizen.id == Enrolment.citizen_id)
         .join(Programme, Programme.code == Enrolment.programme_code)
         .where(Enrolment.status == EnrolmentStatus.ACTIVE, Citizen.district_id.is_not(None))
+        .distinct()
+        .cte("enrolled")
     )
-    counted: dict[str, dict[int, int]] = defaultdict(dict)
-    for district_id, count in session.execute(
-        enrolled.add_columns(Citizen.district_id, people).group_by(Citizen.district_id)
-    ):
-        counted["all"][district_id] = count
-    for kind, column in (("ministry", Programme.lead_ministry_code), ("cluster", Programme.cluster_code)):
-        rows = session.execute(
-            enrolled.add_columns(column, Citizen.district_id, people).group_by(column, Citizen.district_id)
-        )
-        for code, district_id, count in rows:
-            counted[f"{kind}:{code}"][district_id] = count
+    people = func.count(func.distinct(enrolled.c.citizen_id))
+    district = enrolled.c.district_id
+    counts = union_all(
+        select(literal("all"), literal(""), district, people).group_by(district),
+        select(literal("ministry"), enrolled.c.ministry, district, people).group_by(enrolled.c.ministry, district),
+        select(literal("cluster"), enrolled.c.cluster, district, people).group_by(enrolled.c.cluster, district),
+    )
+    counted: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for kind, code, district_id, count in session.execute(counts):
+        counted["all" if kind == "all" else f"{kind}:{code}"].append((district_id, count))
     for key, board in boards.items():
-        complaints, people_here = cases.get(key, Counter()), counted.get(key, {})
-        board.by_district = sorted(
-            (district_id, complaints[district_id], people_here.get(district_id, 0))
-            for district_id in set(complaints) | set(people_here)
-        )
+        board.beneficiaries = sorted(counted.get(key, []))
 
 
 def _payments(session: Session, boards: dict[str, Dashboard], owners: dict, minimum: int) -> None:

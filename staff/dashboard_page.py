@@ -36,7 +36,9 @@ class Funnel:
 @dataclass
 class Page:
     title: str
-    as_of: str  # "As of 10:42"
+    as_of: str  # "As of 10:42": the activity part's figures (complaints, redemptions, answers, USSD)
+    registry_as_of: str  # beneficiaries and payment failures
+    district_as_of: str  # complaints per beneficiaries: the older of the two
     minimum: str  # the configured minimum denominator, as the page writes numbers
     open: str = ""
     overdue: str = ""
@@ -67,7 +69,14 @@ def build(session: Session, board: Dashboard, locale: str, minimum: int, now: dt
 
     bangla = locale == "bn"
     districts = _district_names(session)
-    page = Page(title=_title(session, board, locale), as_of=as_of_label(board.as_of, locale, now), minimum=n(minimum))
+    registry_at = board.registry_as_of or board.as_of
+    page = Page(
+        title=_title(session, board, locale),
+        as_of=as_of_label(board.as_of, locale, now),
+        registry_as_of=as_of_label(registry_at, locale, now),
+        district_as_of=as_of_label(min(board.as_of, registry_at), locale, now),
+        minimum=n(minimum),
+    )
     page.open, page.overdue = n(board.open), n(board.overdue)
     median = board.median_resolution_working_days
     page.median_days = "–" if median is None else format_number(_tenth(median), locale)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import current_app
 from sqlalchemy import ColumnElement, select, true
@@ -122,70 +122,98 @@ def scope_choices(session: Session, locale: str) -> list[tuple[str, str]]:
     return [(key, names[index]) for key, names in scope_names(session).items()]
 
 
+ACTIVITY, REGISTRY = "activity", "registry"
+PARTS = (ACTIVITY, REGISTRY)
+
+
 @dataclass
 class Dashboard:
-    """One scope's figures as of one refresh: counts only (rates are the page's, see ``rate``)."""
+    """One scope's figures: counts only (rates are the page's, see ``rate``), in two parts
+    refreshed apart (staff.aggregates says why), each with the moment it was computed.
+
+    ACTIVITY: what moves by the minute (complaints, redemptions, answers, USSD sessions).
+    REGISTRY: what moves with imports (beneficiaries per district, payment failures)."""
 
     scope: Scope
-    as_of: dt.datetime
+    as_of: dt.datetime  # the activity part's
+    registry_as_of: dt.datetime | None = None
+    # -- activity
     open: int = 0
     overdue: int = 0
     with_deadline: int = 0
     breached: int = 0  # of those with a deadline: resolved late, or open past it
     resolved_recently: int = 0  # in RESOLUTION_WINDOW, with working days counted
     median_resolution_working_days: float | None = None
-    by_district: list[tuple[int, int, int]] = field(default_factory=list)  # district id, complaints, beneficiaries
+    district_complaints: list[tuple[int, int]] = field(default_factory=list)  # district id, complaints
     top_categories: list[tuple[str, int]] = field(default_factory=list)
     weekly: list[tuple[dt.date, int]] = field(default_factory=list)  # Monday (Dhaka), complaints filed
-    payment_failures: list[tuple[str, int, int]] = field(default_factory=list)  # channel, attempted, failed
     redemptions: list[tuple[str, int, float]] = field(default_factory=list)  # unit, completed, quantity
     confirmations: tuple[int, int, int] = (0, 0, 0)  # asked, confirmed, denied
     # code, English name, Bangla name, completed, disputed, at night, from another upazila
     worst_outlets: list[tuple[str, str, str, int, int, int, int]] = field(default_factory=list)
     worst_channels: list[tuple[str, int, int, int]] = field(default_factory=list)  # channel, asked, yes, no
     ussd: dict[str, dict[str, int]] = field(default_factory=dict)  # screen -> event -> count, USSD_DAYS days
+    # Next year, when its lunar holidays are all still estimated from 1 December on: a banner.
+    unconfirmed_lunar_year: int | None = None
+    # -- registry
+    beneficiaries: list[tuple[int, int]] = field(default_factory=list)  # district id, people
+    payment_failures: list[tuple[str, int, int]] = field(default_factory=list)  # channel, attempted, failed
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "open": self.open,
-            "overdue": self.overdue,
-            "with_deadline": self.with_deadline,
-            "breached": self.breached,
-            "resolved_recently": self.resolved_recently,
-            "median_resolution_working_days": self.median_resolution_working_days,
-            "by_district": self.by_district,
-            "top_categories": self.top_categories,
-            "weekly": [(week.isoformat(), count) for week, count in self.weekly],
-            "payment_failures": self.payment_failures,
-            "redemptions": self.redemptions,
-            "confirmations": self.confirmations,
-            "worst_outlets": self.worst_outlets,
-            "worst_channels": self.worst_channels,
-            "ussd": self.ussd,
-        }
+    FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        ACTIVITY: (
+            "open",
+            "overdue",
+            "with_deadline",
+            "breached",
+            "resolved_recently",
+            "median_resolution_working_days",
+            "district_complaints",
+            "top_categories",
+            "weekly",
+            "redemptions",
+            "confirmations",
+            "worst_outlets",
+            "worst_channels",
+            "ussd",
+            "unconfirmed_lunar_year",
+        ),
+        REGISTRY: ("beneficiaries", "payment_failures"),
+    }
+    # Stored figures of another shape (written before an upgrade) are not read: the page
+    # refreshes them instead. Change it whenever the fields change.
+    FORMAT: ClassVar[int] = 2
+
+    @property
+    def by_district(self) -> list[tuple[int, int, int]]:
+        """(district id, complaints, beneficiaries) of every district with either."""
+        cases, people = dict(self.district_complaints), dict(self.beneficiaries)
+        return sorted((d, cases.get(d, 0), people.get(d, 0)) for d in set(cases) | set(people))
+
+    def part_json(self, part: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"format": self.FORMAT}
+        for name in self.FIELDS[part]:
+            value = getattr(self, name)
+            data[name] = [(week.isoformat(), n) for week, n in value] if name == "weekly" else value
+        return data
 
     @classmethod
-    def from_json(cls, scope: Scope, as_of: dt.datetime, data: dict[str, Any]) -> Dashboard:
-        rows = lambda name: [tuple(row) for row in data[name]]  # noqa: E731 (JSON keeps tuples as lists)
-        return cls(
-            scope=scope,
-            as_of=as_of,
-            open=data["open"],
-            overdue=data["overdue"],
-            with_deadline=data["with_deadline"],
-            breached=data["breached"],
-            resolved_recently=data["resolved_recently"],
-            median_resolution_working_days=data["median_resolution_working_days"],
-            by_district=rows("by_district"),
-            top_categories=rows("top_categories"),
-            weekly=[(dt.date.fromisoformat(week), count) for week, count in data["weekly"]],
-            payment_failures=rows("payment_failures"),
-            redemptions=rows("redemptions"),
-            confirmations=tuple(data["confirmations"]),  # type: ignore[arg-type]
-            worst_outlets=rows("worst_outlets"),
-            worst_channels=rows("worst_channels"),
-            ussd=data["ussd"],
-        )
+    def from_parts(cls, scope: Scope, parts: dict[str, tuple[dt.datetime, dict[str, Any]]]) -> Dashboard | None:
+        """The stored parts ({part: (as_of, figures)}); None unless both are there and of this
+        version of the class."""
+        if set(parts) != set(PARTS) or any(data.get("format") != cls.FORMAT for _at, data in parts.values()):
+            return None
+        board = cls(scope, as_of=parts[ACTIVITY][0], registry_as_of=parts[REGISTRY][0])
+        for part, (_at, data) in parts.items():
+            for name in cls.FIELDS[part]:
+                value = data[name]
+                if name == "weekly":
+                    value = [(dt.date.fromisoformat(week), n) for week, n in value]
+                elif name == "confirmations":
+                    value = tuple(value)
+                elif isinstance(value, list):  # JSON keeps tuples as lists
+                    value = [tuple(row) for row in value]
+                setattr(board, name, value)
+        return board
 
 
 def min_denominator() -> int:

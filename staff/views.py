@@ -16,15 +16,12 @@ from flask_wtf.csrf import CSRFError
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from foundation.clock import utcnow
 from foundation.db import db_session
 from foundation.i18n import format_number
 from foundation.masking import mask_mobile, mask_nid
 from grievance.actions import Action, ActionRefused
-from grievance.calendar_watch import unconfirmed_lunar_year
 from grievance.labels import status_label
 from grievance.models import Category, Grievance, Status
-from grievance.sla import DHAKA
 from grievance.status import TransitionNotAllowed
 from registry.models import Citizen, District, Ministry, Programme
 from staff import aggregates, cases, charts, dashboard_page, dashboards, signal_labels, signals
@@ -373,7 +370,6 @@ def dashboard():
         "staff/dashboard.html",
         board=board,
         page=page,
-        unconfirmed_lunar_year=unconfirmed_lunar_year(session, utcnow().astimezone(DHAKA).date()),
         category_chart=charts.bars(page.categories, title=_("Top categories"), shown=number),
         weekly_chart=charts.columns(page.weekly, title=_("Weekly trend"), shown=number),
         failure_chart=charts.bars(

@@ -1,4 +1,4 @@
-"""dashboards: each scope's figures, stored by the refresh job and read by page views
+"""dashboards: each scope's figures in two parts, stored by the refresh jobs and read by page views
 
 Revision ID: 0020
 Revises: 0018
@@ -21,9 +21,10 @@ def upgrade() -> None:
     op.create_table(
         "dashboard_figures",
         sa.Column("scope", sa.String(length=40), nullable=False),
+        sa.Column("part", sa.String(length=16), nullable=False),
         sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
         sa.Column("figures", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("scope", name=op.f("pk_dashboard_figures")),
+        sa.PrimaryKeyConstraint("scope", "part", name=op.f("pk_dashboard_figures")),
     )
 
 

@@ -213,6 +213,54 @@ def test_the_refresh_job_is_scheduled_and_stores_the_latest_figures(app, session
     assert board.open == 1 and before <= board.as_of == as_of <= utcnow()
 
 
+def _as_of(session, part):
+    session.expire_all()
+    return as_utc(
+        session.scalar(
+            select(DashboardFigures.as_of).where(DashboardFigures.scope == "all", DashboardFigures.part == part)
+        )
+    )
+
+
+def test_an_import_recounts_the_registry_part_once_it_commits(app, session, write_csv):
+    from rq import Queue
+
+    from foundation.jobs import jobs_run_inline
+    from registry.imports.runner import run_import
+    from tests.factories import payment_row
+
+    person = make_citizen(session, age=70)
+    make_enrolment(session, person, "OAA")
+    session.commit()
+    aggregates.refresh(session, now=utcnow() - dt.timedelta(minutes=30))
+    activity_before = _as_of(session, dashboards.ACTIVITY)
+    path = write_csv("payments", [payment_row(person, status="failed", failure_reason="account closed")])
+    run_import(session, "payments", path)
+    if not jobs_run_inline(app):  # workers run jobs: the import queued one, and a second import no other
+        queue = Queue("default", connection=redis_connection(app))
+        run_import(session, "payments", path)
+        [job] = [job for job in queue.jobs if job.func_name == "staff.aggregates.refresh_registry_job"]
+        job.perform()
+        queue.empty()
+    assert _as_of(session, dashboards.REGISTRY) > utcnow() - dt.timedelta(minutes=1)
+    assert _as_of(session, dashboards.ACTIVITY) == activity_before  # complaints wait for the scheduler
+    assert aggregates.read(session, dashboards.Scope("all")).payment_failures == [("bkash", 1, 1)]
+
+
+def test_the_scheduler_recounts_the_registry_part_when_no_import_has_for_an_hour(session):
+    aggregates.refresh(session)
+    recent = _as_of(session, dashboards.REGISTRY)
+    aggregates.refresh_job()
+    assert _as_of(session, dashboards.REGISTRY) == recent  # an import's job keeps it current
+    old = utcnow() - dt.timedelta(seconds=aggregates.REGISTRY_SECONDS + 60)
+    session.execute(
+        DashboardFigures.__table__.update().where(DashboardFigures.part == dashboards.REGISTRY).values(as_of=old)
+    )
+    session.commit()
+    aggregates.refresh_job()
+    assert _as_of(session, dashboards.REGISTRY) > utcnow() - dt.timedelta(minutes=1)
+
+
 def test_refreshing_twice_keeps_one_row_per_scope(session, routed_case):
     routed_case()
     aggregates.refresh(session)
@@ -484,30 +532,32 @@ def test_the_dashboard_warns_when_next_years_lunar_holidays_are_unconfirmed(
     from grievance.calendar import year_calendar
     from grievance.holiday_changes import record_change
     from grievance.models import HolidayAction, HolidayChange
-    from staff import views
 
-    monkeypatch.setattr(views, "utcnow", lambda: dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC))
+    monkeypatch.setattr(aggregates, "jobs_run_inline", lambda: False)  # figures as refreshed here
     client = staff_client(officer)
-    page = client.get("/staff/dashboard").get_data(as_text=True)
+
+    def page_refreshed_on(moment: dt.datetime) -> str:
+        clear()  # the calendar is cached as reference data
+        aggregates.refresh(session, now=moment)
+        return client.get("/staff/dashboard").get_data(as_text=True)
+
+    first_of_december = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC)
+    page = page_refreshed_on(first_of_december)
     assert 'id="calendar-warning"' in page and "lunar holidays are not confirmed yet" in page
     try:
         record_change(session, dt.date(2027, 3, 10), HolidayAction.CONFIRM, "clerk")
         session.commit()
-        clear()  # the calendar is cached as reference data
-        assert 'id="calendar-warning"' in client.get("/staff/dashboard").get_data(as_text=True)  # one of many
+        assert 'id="calendar-warning"' in page_refreshed_on(first_of_december)  # one of many
         for holiday in year_calendar(session, 2027):
             if not holiday.confirmed:
                 record_change(session, holiday.day, HolidayAction.CONFIRM, "clerk")
         record_change(session, dt.date(2027, 10, 10), HolidayAction.ADD, "clerk", "Durga Puja (Bijoya Dashami)")
         session.commit()
-        clear()
-        assert 'id="calendar-warning"' not in client.get("/staff/dashboard").get_data(as_text=True)
+        assert 'id="calendar-warning"' not in page_refreshed_on(first_of_december)
     finally:
         session.execute(delete(HolidayChange))
         session.commit()
-    monkeypatch.setattr(views, "utcnow", lambda: dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC))
-    clear()
-    assert 'id="calendar-warning"' not in client.get("/staff/dashboard").get_data(as_text=True)
+    assert 'id="calendar-warning"' not in page_refreshed_on(dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC))
 
 
 def _answer(session, programme, channel, received):
