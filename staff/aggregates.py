@@ -21,7 +21,8 @@ Why tables the jobs rewrite, and not counters kept current by the jobs that chan
 
 Two parts, refreshed apart, because they change at different speeds and cost differently:
 - ACTIVITY (complaints, redemptions, payment confirmations, USSD counters, the calendar
-  banner) changes by the minute: the scheduler refreshes it every REFRESH_SECONDS.
+  banner, and open data's per-district signals) changes by the minute: the scheduler
+  refreshes it every REFRESH_SECONDS.
 - REGISTRY (beneficiaries per district, payment failure rates) changes only when an import
   commits, and costs the most (enrolments joined to citizens, every payment): it is
   refreshed by a job each import enqueues as it commits (``registry_changed``, wired in
@@ -56,6 +57,7 @@ from grievance.calendar_watch import unconfirmed_lunar_year
 from grievance.models import Grievance
 from grievance.sla import DHAKA
 from grievance.status import OPEN
+from monitoring.opendata import district_aggregates
 from monitoring.outlets import at_night
 from registry.models import (
     Citizen,
@@ -85,6 +87,7 @@ from staff.dashboards import (
     rate,
     weighted_median,
 )
+from staff.opendata.publish import SUPPRESS_BELOW
 
 REFRESH_SECONDS = 300  # the activity part, by the scheduler
 REGISTRY_SECONDS = 3600  # the registry part at the latest, should an import's job be lost
@@ -92,6 +95,10 @@ MAX_AGE = {ACTIVITY: REFRESH_SECONDS, REGISTRY: REGISTRY_SECONDS}
 # Set while a registry refresh waits in the queue, so that an import of four files (citizens,
 # enrolments, payments, e-tokens) queues one refresh, not four; the job clears it as it starts.
 REGISTRY_QUEUED_KEY = "staff:dashboards:registry-refresh-queued"
+# Open data's per-district signals (staff/opendata) are activity too, public, and recounted
+# with it: a download reads this row instead of scanning redemptions and confirmations.
+OPEN_DATA_SIGNALS = "open-data:signals"
+SIGNALS_FORMAT = 1
 
 
 class DashboardFigures(Base):
@@ -136,6 +143,22 @@ def board_for_page(session: Session, scope: Scope, now: dt.datetime | None = Non
     return read(session, scope) or Dashboard(scope, now, now)  # a scope added since: nothing counted yet
 
 
+def signal_rows(session: Session) -> tuple[dt.datetime, list[tuple]]:
+    """(as of, rows of monitoring.opendata.district_aggregates) as last recounted; recounted
+    first if never (a fresh database's first download), or in embedded mode if older than
+    REFRESH_SECONDS, as ``board_for_page`` does."""
+    query = select(DashboardFigures.as_of, DashboardFigures.figures).where(
+        DashboardFigures.scope == OPEN_DATA_SIGNALS, DashboardFigures.part == ACTIVITY
+    )
+    row = session.execute(query).first()
+    now = utcnow()
+    fresh = row is not None and row.figures.get("format") == SIGNALS_FORMAT
+    if not fresh or (jobs_run_inline() and now - as_utc(row.as_of) > dt.timedelta(seconds=REFRESH_SECONDS)):
+        refresh(session, now=now, parts=(ACTIVITY,))
+        row = session.execute(query).one()
+    return as_utc(row.as_of), [tuple(cells) for cells in row.figures["rows"]]
+
+
 # -- refreshing --------------------------------------------------------------------------------
 @with_app_context
 def refresh_job() -> str:
@@ -171,18 +194,22 @@ def refresh(session: Session, redis=None, now: dt.datetime | None = None, parts:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for key, board in boards.items():
         for part in parts:
-            insert = dialect.insert(DashboardFigures).values(
-                scope=key, part=part, as_of=now, figures=board.part_json(part)
-            )
-            session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["scope", "part"],
-                    set_={"as_of": insert.excluded.as_of, "figures": insert.excluded.figures},
-                )
-            )
-    session.execute(delete(DashboardFigures).where(DashboardFigures.scope.not_in(list(boards))))
+            _store(session, dialect, key, part, now, board.part_json(part))
+    if ACTIVITY in parts:
+        signals = [list(row) for row in session.execute(district_aggregates(SUPPRESS_BELOW))]
+        _store(session, dialect, OPEN_DATA_SIGNALS, ACTIVITY, now, {"format": SIGNALS_FORMAT, "rows": signals})
+    session.execute(delete(DashboardFigures).where(DashboardFigures.scope.not_in([*boards, OPEN_DATA_SIGNALS])))
     session.commit()
     return now
+
+
+def _store(session: Session, dialect, scope: str, part: str, now: dt.datetime, figures: dict) -> None:
+    insert = dialect.insert(DashboardFigures).values(scope=scope, part=part, as_of=now, figures=figures)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["scope", "part"], set_={"as_of": insert.excluded.as_of, "figures": insert.excluded.figures}
+        )
+    )
 
 
 def compute(
