@@ -105,6 +105,22 @@ def smtp_port(env: os._Environ[str] | dict[str, str]) -> int:
     return int(raw)
 
 
+RATE_MIN_DENOMINATOR = "SAHAYATA_RATE_MIN_DENOMINATOR"
+
+
+def rate_min_denominator(env: os._Environ[str] | dict[str, str]) -> int:
+    """SAHAYATA_RATE_MIN_DENOMINATOR: the fewest cases, people or answers a dashboard rate may
+    be taken over (a district's complaints per 10,000 beneficiaries, a channel's failure
+    rate, a screen's drop-off rate); below it the dashboard shows "—". 30 unset; a whole
+    number of at least 1, anything else refuses the start."""
+    raw = env.get(RATE_MIN_DENOMINATOR, "").strip()
+    if not raw:
+        return 30
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise UnsafeStart(f"{RATE_MIN_DENOMINATOR} must be a whole number of at least 1 (e.g. 30), not {raw!r}")
+    return int(raw)
+
+
 def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
     """Return Flask config keys from the environment, with embedded defaults.
 
@@ -145,6 +161,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_IMPORT_BATCH_SIZE": int(env.get("SAHAYATA_IMPORT_BATCH_SIZE", "5000")),
         # The share of credited payments whose beneficiary is asked whether it reached them.
         CONFIRM_SHARE: confirm_share(env),
+        # Dashboards show a rate only over at least this many cases, people or answers.
+        RATE_MIN_DENOMINATOR: rate_min_denominator(env),
         # Working days per grievance tier: officer, grievance redress officer, appeal (GRS).
         "SAHAYATA_SLA_WORKING_DAYS": tuple(int(n) for n in env.get("SAHAYATA_SLA_WORKING_DAYS", "30,30,20").split(",")),
         # The /simulator page dials as any number and reads its SMS: development only.

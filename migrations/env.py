@@ -11,6 +11,7 @@ import outbound_sms.models  # noqa: F401
 import registry.models  # noqa: F401
 import staff.models  # noqa: F401
 from foundation.db import Base
+from staff import aggregates as dashboard_models  # noqa: F401
 from staff.opendata import models as open_data_models  # noqa: F401
 
 config = context.config

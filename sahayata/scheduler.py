@@ -21,6 +21,8 @@ PERIODIC_JOBS = (
     ("grievance.jobs.close_unconfirmed", 3600),
     # A vulnerability score counts elderly members; ages move on without any import.
     ("registry.jobs.rescore_new_elders_job", 86400),
+    # The dashboards' figures: page views read them, never the registry (staff/aggregates.py).
+    ("staff.aggregates.refresh_job", 300),
     # A finished month's open data is frozen once, not on the first public download.
     ("staff.opendata.jobs.publish_finished_months_job", 3600),
     # From 1 December: next year's Eid dates still estimated means January's deadlines are guesses.

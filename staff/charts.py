@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
 BAR_HEIGHT, GAP, LABEL_WIDTH, WIDTH = 18, 6, 170, 560
 
 
-def bars(rows: Sequence[tuple[str, float]], unit: str = "", title: str = "") -> Markup:
-    """Horizontal bars, one per (label, value), scaled to the largest value."""
+def bars(
+    rows: Sequence[tuple[str, float]], unit: str = "", title: str = "", shown: Callable[[float], str] | None = None
+) -> Markup:
+    """Horizontal bars, one per (label, value), scaled to the largest value; ``shown`` writes a
+    value in the page's digits (Bengali ones on a Bangla page)."""
     if not rows:
         return Markup("")
     top = max(value for _, value in rows) or 1
@@ -23,17 +26,17 @@ def bars(rows: Sequence[tuple[str, float]], unit: str = "", title: str = "") -> 
     for n, (label, value) in enumerate(rows):
         y = n * (BAR_HEIGHT + GAP)
         length = max(1, round(room * value / top))
-        shown = f"{value:.1f}" if isinstance(value, float) else f"{value:,}"
+        text = shown(value) if shown else f"{value:.1f}" if isinstance(value, float) else f"{value:,}"
         parts.append(
             f'<text x="0" y="{y + 13}">{escape(str(label)[:28])}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" fill="#2b6cb0"/>'
-            f'<text x="{LABEL_WIDTH + length + 4}" y="{y + 13}">{escape(shown)}{escape(unit)}</text>'
+            f'<text x="{LABEL_WIDTH + length + 4}" y="{y + 13}">{escape(text)}{escape(unit)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def columns(rows: Sequence[tuple[str, int]], title: str = "") -> Markup:
+def columns(rows: Sequence[tuple[str, int]], title: str = "", shown: Callable[[int], str] = str) -> Markup:
     """Vertical columns over time (the weekly trend)."""
     if not rows:
         return Markup("")
@@ -48,7 +51,7 @@ def columns(rows: Sequence[tuple[str, int]], title: str = "") -> Markup:
         x = n * step + 4
         parts.append(
             f'<rect x="{x}" y="{base - h}" width="{step - 8}" height="{h}" fill="#2b6cb0"/>'
-            f'<text x="{x}" y="{base - h - 3}">{value}</text>'
+            f'<text x="{x}" y="{base - h - 3}">{escape(shown(value))}</text>'
             f'<text x="{x}" y="{base + 14}">{escape(label)}</text>'
         )
     parts.append("</svg>")

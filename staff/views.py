@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -18,11 +19,10 @@ from sqlalchemy import select
 
 from foundation.db import db_session
 from foundation.i18n import format_day, format_number
-from foundation.jobs import redis_connection
 from foundation.masking import mask_mobile
 from foundation.wording import wording
 from grievance.actions import Action, ActionRefused
-from grievance.labels import category_label, status_label, trail_note
+from grievance.labels import status_label, trail_note
 from grievance.models import Category, Channel, Grievance, Status
 from grievance.status import TransitionNotAllowed
 from notices.notifications import SentToCitizen
@@ -41,7 +41,7 @@ from registry.models import (
     RedemptionStatus,
 )
 from registry.places import place_index
-from staff import cases, charts, dashboards, signal_labels, signals
+from staff import aggregates, cases, charts, dashboard_page, dashboards, signal_labels, signals
 from staff.auth import authenticate, change_own_password, sign_out_everywhere, start_session
 from staff.local_time import local_time
 from staff.models import Role
@@ -627,25 +627,22 @@ def dashboard():
         scope = dashboards.scope_for(session, current_user, request.args.get("scope", ""))
     except dashboards.UnknownScope:
         abort(404)  # the staff error page, in the user's language
-    board = dashboards.build(session, scope, redis=redis_connection())
+    board = aggregates.board_for_page(session, scope)
     locale = str(get_locale())
+    page = dashboard_page.build(session, board, locale, dashboards.min_denominator())
     choosable = current_user.role in (Role.MONITORING, Role.ADMIN)
+    number = functools.partial(format_number, locale=locale)
     return render_template(
         "staff/dashboard.html",
         board=board,
-        charts=charts,
-        category_chart=charts.bars(
-            [(category_label(locale, category), n) for category, n in board.top_categories], title=_("Top categories")
-        ),
-        weekly_chart=charts.columns([(d.strftime("%d/%m"), n) for d, n in board.weekly], title=_("Weekly trend")),
+        page=page,
+        category_chart=charts.bars(page.categories, title=_("Top categories"), shown=number),
+        weekly_chart=charts.columns(page.weekly, title=_("Weekly trend"), shown=number),
         failure_chart=charts.bars(
-            [(channel_label(locale, PaymentChannel(c)), 100 * rate) for c, _all, _bad, rate in board.payment_failures],
-            unit="%",
-            title=_("Payment failure rate by channel"),
+            page.failure_rates, unit="%", title=_("Payment failure rate by channel"), shown=_n_decimal
         ),
         district_chart=charts.bars(
-            [(name, rate) for name, _c, _p, rate in board.by_district[:15] if rate is not None],
-            title=_("Complaints per 10,000 beneficiaries"),
+            page.district_rates, title=_("Complaints per 10,000 beneficiaries"), shown=_n_decimal
         ),
         choosable=choosable,
         choices=dashboards.scope_choices(session, locale) if choosable else [],

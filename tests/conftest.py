@@ -43,6 +43,7 @@ from registry.models import (
 from registry.reference_data import sync_reference_data
 from sahayata import migrate
 from sahayata.app import create_app
+from staff.aggregates import DashboardFigures
 from staff.models import StaffAudit, StaffUser
 from staff.opendata.models import OpenDataCell, OpenDataMonth
 
@@ -61,6 +62,7 @@ PRODUCTION_ENV = {"SECRET_KEY": "test-production-key-not-the-development-one"}
 
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
 REGISTRY_TABLES = (
+    DashboardFigures,
     OpenDataCell,
     OpenDataMonth,
     StaffAudit,

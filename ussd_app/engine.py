@@ -250,6 +250,7 @@ class Engine:
             dialler = dialler_by_mobile(database.connection(), hop.phone)
             state = self._new_state(dialler, hop, resume_point)
             context = Context(database, state, gateway, self.store)
+            context.events.append((HOME_SCREEN, "dialled"))  # a session's first hop: the funnels' start
             if self.opening is not None:
                 self.opening(context, dialler)
         else:
@@ -369,6 +370,7 @@ class Engine:
             state.stack = [Frame(**f) if isinstance(f, dict) else f for f in action.frames]
         elif isinstance(action, Finish):
             state.last_reply = Reply(action.text, end=True)
+            context.events.append((state.frame.screen, "finished"))
 
     def _invalid(self, context: Context, reason: str) -> None:
         state = context.state
@@ -386,6 +388,7 @@ class Engine:
         if frame.pages is None:
             pages = self._cut(context)
             frame.pages = [page.as_list() for page in pages]
+            context.events.append((frame.screen, "reached"))  # once per arrival, whatever pages follow
             return list(pages)
         return [Page(*page) for page in frame.pages]
 

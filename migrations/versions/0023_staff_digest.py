@@ -1,7 +1,7 @@
 """staff_users: a work mobile and the choice to get the daily digest there by SMS
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from foundation.cache import cached
 from foundation.db import db_session
-from monitoring.opendata import district_aggregates
+from staff import aggregates
 from staff.opendata.publish import (
     COLUMNS,
     SUPPRESS_BELOW,
@@ -112,15 +112,14 @@ def grievances_csv() -> Response:
     )
 
 
-def _signal_rows(session: Session) -> list[tuple[str, ...]]:
-    """Per district, each count as published: the complaints' threshold and no totals
-    (monitoring.opendata applies the rule; the threshold is this package's)."""
-    rows = session.execute(district_aggregates(SUPPRESS_BELOW)).all()
-    return [(row[0], *(SUPPRESSED if value is None else str(value) for value in row[1:])) for row in rows]
-
-
-def _cached_signal_rows(session: Session) -> list[tuple[str, ...]]:
-    return cached("open-data.signals", lambda: _signal_rows(session), CACHE_SECONDS)
+def _signal_rows(session: Session) -> tuple[str, list[tuple[str, ...]]]:
+    """(as of, per district each count as published): the complaints' threshold and no totals
+    (monitoring.opendata applies the rule; the threshold is this package's). Recounted with
+    the dashboards' activity every few minutes (staff.aggregates), so a download reads one
+    stored row and scans nothing."""
+    as_of, rows = aggregates.signal_rows(session)
+    shown = [(row[0], *(SUPPRESSED if value is None else str(value) for value in row[1:])) for row in rows]
+    return as_of.isoformat(), shown
 
 
 @bp.get("/open-data/signals.csv")
@@ -128,7 +127,7 @@ def signals_csv() -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(SIGNAL_COLUMNS)
-    writer.writerows(_cached_signal_rows(db_session()))
+    writer.writerows(_signal_rows(db_session())[1])
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -138,8 +137,9 @@ def signals_csv() -> Response:
 
 @bp.get("/open-data/signals.json")
 def signals_json() -> Response:
-    rows = [dict(zip(SIGNAL_COLUMNS, row, strict=True)) for row in _cached_signal_rows(db_session())]
-    response = jsonify({"suppressed": SUPPRESSED, "districts": rows})
+    as_of, shown = _signal_rows(db_session())
+    rows = [dict(zip(SIGNAL_COLUMNS, row, strict=True)) for row in shown]
+    response = jsonify({"suppressed": SUPPRESSED, "as_of": as_of, "districts": rows})
     response.headers["Link"] = _link_header("signals")
     return response
 

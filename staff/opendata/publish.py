@@ -175,20 +175,18 @@ COLUMNS = ("month", "programme", "ministry", "district", "category", "status", "
 
 
 def published_rows(session: Session) -> Iterator[tuple[str, ...]]:
-    """Every published cell, as the CSV shows it, in a stable order."""
-    cells = session.scalars(
-        select(OpenDataCell).order_by(
-            OpenDataCell.month,
-            OpenDataCell.programme,
-            OpenDataCell.ministry,
-            OpenDataCell.district,
-            OpenDataCell.category,
-            OpenDataCell.status,
-        )
+    """Every published cell, as the CSV shows it, in a stable order (plain rows, not ORM
+    objects: a national file has tens of thousands of cells, read at a restart's first download)."""
+    key = (
+        OpenDataCell.month,
+        OpenDataCell.programme,
+        OpenDataCell.ministry,
+        OpenDataCell.district,
+        OpenDataCell.category,
+        OpenDataCell.status,
     )
-    for cell in cells:
-        shown = SUPPRESSED if cell.complaints is None else str(cell.complaints)
-        yield (cell.month, cell.programme, cell.ministry, cell.district, cell.category, cell.status, shown)
+    for *cell, complaints in session.execute(select(*key, OpenDataCell.complaints).order_by(*key)):
+        yield (*cell, SUPPRESSED if complaints is None else str(complaints))
 
 
 def published_months(session: Session) -> list[tuple[str, dt.datetime]]:

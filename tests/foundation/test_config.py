@@ -40,3 +40,15 @@ def test_the_confirmation_share_defaults_to_a_tenth_and_takes_0_to_1():
 def test_a_bad_confirmation_share_refuses_to_start_naming_the_setting(value):
     with pytest.raises(UnsafeStart, match=r"SAHAYATA_CONFIRM_SHARE must be a number from 0 to 1"):
         settings_from_env({"SAHAYATA_CONFIRM_SHARE": value})
+
+
+def test_the_rate_minimum_defaults_to_30_and_takes_a_whole_number():
+    assert settings_from_env({})["SAHAYATA_RATE_MIN_DENOMINATOR"] == 30
+    assert settings_from_env({"SAHAYATA_RATE_MIN_DENOMINATOR": " 100 "})["SAHAYATA_RATE_MIN_DENOMINATOR"] == 100
+    assert settings_from_env({"SAHAYATA_RATE_MIN_DENOMINATOR": "1"})["SAHAYATA_RATE_MIN_DENOMINATOR"] == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "2.5", "thirty", "３０"])
+def test_a_bad_rate_minimum_refuses_to_start_naming_the_setting(value):
+    with pytest.raises(UnsafeStart, match=r"SAHAYATA_RATE_MIN_DENOMINATOR must be a whole number of at least 1"):
+        settings_from_env({"SAHAYATA_RATE_MIN_DENOMINATOR": value})

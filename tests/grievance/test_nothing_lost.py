@@ -245,6 +245,7 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "registry.jobs.rescore_new_elders_job",
             "registry.redemptions.expire_codes_job",
             "staff.digest.send_daily_digests",
+            "staff.aggregates.refresh_job",
             "staff.opendata.jobs.publish_finished_months_job",
         ]
     finally:

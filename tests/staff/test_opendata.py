@@ -274,3 +274,57 @@ def test_signals_per_district_suppress_small_counts_in_csv_and_json(session, cli
     ]
     assert any(d["id"] == "signals" for d in client.get("/open-data/").get_json()["datasets"])
     assert "Suppression" in client.get("/open-data/signals.dictionary.md").get_data(as_text=True)
+
+
+def test_signals_are_read_from_the_stored_recount_not_from_the_registry(app, session, client, monkeypatch):
+    from sqlalchemy import event
+
+    from foundation.clock import utcnow
+    from registry.models import PaymentConfirmation, PaymentStatus
+    from staff import aggregates
+    from tests.factories import make_citizen, make_enrolment, make_payment
+
+    def answered(received):
+        person = make_citizen(session, rescore=False, district="Cumilla")
+        make_enrolment(session, person, "OAA")
+        payment = make_payment(session, person, "OAA", status=PaymentStatus.CREDITED)
+        session.add(PaymentConfirmation(payment_id=payment.id, asked_at=utcnow(), received=received))
+        session.commit()
+
+    monkeypatch.setattr(aggregates, "jobs_run_inline", lambda: False)  # the scheduler recounts
+    for _ in range(5):
+        answered(True)
+    aggregates.refresh(session)
+    answered(True)  # after the recount: in the next one
+    seen = []
+    engine = database(app).engine
+    listen = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        body = client.get("/open-data/signals.json").get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert {"district": "Cumilla", "redemptions": "<5", "disputed": "<5", "confirmed": "5", "denied": "<5"} in body[
+        "districts"
+    ]
+    assert dt.datetime.fromisoformat(body["as_of"]) <= utcnow()
+    assert not [s for s in seen if "payment_confirmations" in s or "redemptions" in s or "citizens" in s]
+    aggregates.refresh_job()
+    assert ["Cumilla", "<5", "<5", "6", "<5"] in list(
+        csv.reader(io.StringIO(client.get("/open-data/signals.csv").get_data(as_text=True)))
+    )
+
+
+def test_the_demo_publishes_counts_not_all_suppressed(client, session):
+    """`make run`'s demo (2,000 citizens): each finished month of its complaints has cells that
+    open data shows as numbers, under the same suppression rule as real data."""
+    from sahayata.demo import HISTORY_MONTHS, load_demo
+    from staff.opendata.publish import SUPPRESS_BELOW, SUPPRESSED
+
+    load_demo(session, 2000, seed=1)
+    _body, rows = download(client)
+    months = {row["month"] for row in rows}
+    shown = [row for row in rows if row["complaints"] != SUPPRESSED]
+    assert len(months) == HISTORY_MONTHS and {row["month"] for row in shown} == months
+    assert all(int(row["complaints"]) >= SUPPRESS_BELOW for row in shown)
+    assert any(row["complaints"] == SUPPRESSED for row in rows)  # the rule still holds back small cells
