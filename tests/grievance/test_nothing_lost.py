@@ -244,8 +244,8 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "outbound_sms.sending.sweep_messages",
             "registry.jobs.rescore_new_elders_job",
             "registry.redemptions.expire_codes_job",
-            "staff.digest.send_daily_digests",
             "staff.aggregates.refresh_job",
+            "staff.digest.send_daily_digests",
             "staff.opendata.jobs.publish_finished_months_job",
         ]
     finally:
