@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import Executable
 
@@ -72,7 +73,46 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, **HIDE_PARAMETERS)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, **HIDE_PARAMETERS)
+    engine = create_engine(url, pool_size=5, max_overflow=10, **HIDE_PARAMETERS)
+    ping_if_idle(engine)
+    return engine
+
+
+# A pooled connection that waited longer than this since its last use is pinged before it is
+# handed out; one back in the pool a moment ago is not. Under load every connection is reused
+# within milliseconds, and a ping per checkout would be a round trip per request. What the
+# ping guards against needs time: a server restart or failover, or a connection closed for
+# idleness (idle_session_timeout, a firewall, a pooler). A connection that dies within this
+# window fails its first statement instead; SQLAlchemy then drops every older pooled
+# connection, and the callers that cannot fail a request for it retry once
+# (``is_lost_connection``).
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "sahayata.idle_since"
+
+
+def ping_if_idle(engine: Engine) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, only for connections that sat idle.
+
+    Raising ``DisconnectionError`` from a checkout listener makes the pool discard that
+    connection and hand out a fresh one (SQLAlchemy's "Disconnect Handling - Pessimistic",
+    https://docs.sqlalchemy.org/en/20/core/events.html#sqlalchemy.events.PoolEvents.checkout)."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _remember_when(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_the_stale(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or used a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError("pooled connection found dead by its ping") from error
+            raise
 
 
 def make_autocommit_engine(url: str, engine: Engine) -> Engine:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from foundation.clock import as_utc
-from foundation.db import db_session
+from foundation.db import db_session, is_lost_connection
 from foundation.masking import mask_mobile
 from outlet_api import wording
 from registry import redemptions
@@ -87,11 +87,24 @@ def _authenticate():
     request.max_content_length = MAX_BODY_BYTES
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    outlet = outlet_by_token(db_session(), token.strip()) if scheme.lower() == "bearer" else None
+    outlet = _outlet_of(token.strip()) if scheme.lower() == "bearer" else None
     if outlet is None:
         return _error(401, "unauthorized", wording.unauthorized(_locale()))
     g.outlet = outlet
     return None
+
+
+def _outlet_of(token: str) -> TokenOutlet | None:
+    """The token's outlet; once more on a fresh connection if the pooled one had died (a
+    connection used a moment ago is not pinged first: foundation/db.py)."""
+    session = db_session()
+    try:
+        return outlet_by_token(session, token)
+    except DBAPIError as error:
+        if not is_lost_connection(error):
+            raise
+        session.rollback()
+        return outlet_by_token(session, token)
 
 
 @bp.errorhandler(Refused)
@@ -122,6 +135,12 @@ def _http(error: HTTPException):
     if isinstance(error, InternalServerError) or (error.code or 500) >= 500:
         return _internal(error, locale)
     return _error(error.code or 400, "bad_request", wording.bad_body(locale))
+
+
+@bp.errorhandler(DBAPIError)
+def _database(error: DBAPIError):
+    # Before the app's own handler for a lost connection: the outlet API answers in its format.
+    return _internal(InternalServerError(original_exception=error), _locale())
 
 
 def _internal(error: HTTPException, locale: str):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from flask_babel import gettext
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from foundation.db import is_lost_connection
 
 
 def _message(code: int) -> str:
@@ -32,3 +35,15 @@ def init_app(app: Flask) -> None:
         # cannot be answered safely, but it is an outage to retry, not a fault.
         app.logger.warning("Redis unavailable: %s", type(error).__name__)
         return jsonify(error=gettext("Service unavailable. Please try again later.")), 503
+
+    @app.errorhandler(DBAPIError)
+    def _database_connection_lost(error: DBAPIError):
+        # A pooled connection that died within a moment of its last use is found by the
+        # request's own statement (foundation/db.py pings only idle ones). SQLAlchemy has then
+        # dropped every older connection, so the same request again will be served.
+        if not is_lost_connection(error):
+            raise error
+        app.logger.warning("database connection lost mid-request; the pool reconnects")
+        response = jsonify(error=gettext("Service unavailable. Please try again later."))
+        response.headers["Retry-After"] = "1"
+        return response, 503

@@ -19,9 +19,10 @@ import psycopg
 import pytest
 from redis import Redis
 from sqlalchemy import delete
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
 
-from foundation.db import database
+from foundation.db import database, is_lost_connection
 from foundation.jobs import jobs_run_inline, redis_connection
 from grievance.models import CitizenQuestion, Grievance, GrievanceEvent, OutboxEntry
 from grievance.reference_data import sync_grievance_reference_data
@@ -189,9 +190,18 @@ def session(app, app_context):
     session = db_session()
     yield session
     session.rollback()
-    for model in REGISTRY_TABLES:
-        session.execute(delete(model))
-    session.commit()
+    for attempt in (1, 2):
+        try:
+            for model in REGISTRY_TABLES:
+                session.execute(delete(model))
+            session.commit()
+            return
+        except DBAPIError as error:
+            # A test that dropped the server's connections (a restart) leaves this session's
+            # connection dead; one used a moment ago is not pinged (foundation/db.py).
+            session.rollback()
+            if attempt == 2 or not is_lost_connection(error):
+                raise
 
 
 @pytest.fixture

@@ -251,3 +251,16 @@ def test_another_internal_error_is_500_without_its_details(app, client, dealer, 
     assert answer.status_code == 500
     assert answer.json["error"] == "internal_error"
     assert "JSON" not in answer.json["message"] and "/srv/secret" not in answer.get_data(as_text=True)
+
+
+def test_a_call_right_after_the_database_dropped_its_connections_is_served(app, client, dealer, database_url):
+    """The connection used a moment ago is not pinged first (foundation/db.py): the token's
+    look-up meets the dead connection, and is made once more on a fresh one."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("embedded mode: SQLite has no server to restart (CI's PostgreSQL pass runs this)")
+    from tests.foundation.test_db import _terminate_every_backend
+
+    _, headers = dealer
+    assert client.get("/api/outlets/today", headers=headers).status_code == 200  # the pool holds it now
+    _terminate_every_backend(database_url)
+    assert client.get("/api/outlets/today", headers=headers).status_code == 200

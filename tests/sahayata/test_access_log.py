@@ -28,7 +28,8 @@ def test_the_access_log_holds_no_phone_number(tmp_path):
         url = f"http://127.0.0.1:{port}/sms/kannel/inbound?key=wrong&sender=%2B8801712345678&text=help"
         for _ in range(100):
             try:
-                assert requests.get(url, timeout=5).status_code == 403
+                # A generous timeout: on a loaded machine the first request is slow; the log is judged.
+                assert requests.get(url, timeout=60).status_code == 403
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
