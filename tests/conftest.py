@@ -19,8 +19,8 @@ import psycopg
 import pytest
 from redis import Redis
 from sqlalchemy import delete
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from foundation.db import database, is_lost_connection
 from foundation.jobs import jobs_run_inline, redis_connection
