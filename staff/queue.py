@@ -26,6 +26,10 @@ from staff.models import StaffUser
 from staff.scope import visible
 
 PAGE_SIZE = 50
+# Cases are counted up to here, then said to be "more than" it: counting a whole country's
+# queue reads every case in scope on each page view, and past a thousand an officer filters
+# or searches rather than pages.
+COUNT_CAP = 1000
 # Longer numbers are no page and no district: refused before int() so that neither the
 # database (integer columns, OFFSET) nor Python's digit limit sees them.
 MAX_NUMBER_DIGITS = 9
@@ -154,9 +158,10 @@ class CitizenShown:
 @dataclass
 class QueuePage:
     rows: list[Grievance]
-    total: int
+    total: int  # at most COUNT_CAP
     filter: QueueFilter
     locale: str = "en"
+    more: bool = False  # more than ``total`` cases match (only ever with total == COUNT_CAP)
     pages: int = field(init=False)
     ages: dict[int, int] = field(default_factory=dict)  # grievance id -> working days
     # For a search only: whom each found complaint is about.
@@ -231,11 +236,14 @@ def queue_page(session: Session, user: StaffUser, f: QueueFilter, locale: str = 
     """One page of the queue: a count, the page's rows, and for those rows their age (the
     calendar is cached) and, for a search, their citizens (one query for the page)."""
     conditions = _conditions(user, f, utcnow())
-    total = session.scalar(select(func.count()).select_from(Grievance).where(*conditions))
-    # A page past the end (an old bookmark, a typed number) shows the last page.
-    f = replace(f, page=min(f.page, page_count(total)))
+    matching = select(Grievance.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(matching))
+    total, more = min(counted, COUNT_CAP), counted > COUNT_CAP
+    if not more:
+        # A page past the end (an old bookmark, a typed number) shows the last page.
+        f = replace(f, page=min(f.page, page_count(total)))
     rows = list(session.scalars(queue_query(user, f).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)))
-    page = QueuePage(rows, total, f, locale, ages=ages(session, rows))
+    page = QueuePage(rows, total, f, locale, more=more, ages=ages(session, rows))
     if f.q and rows:
         page.citizens = citizens_shown(session, rows)
     return page

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, select, union
 
 from foundation.i18n import is_ascii_number, to_ascii_digits
 from foundation.names import name_key, normalised_name
@@ -24,6 +24,9 @@ from registry.models import Citizen
 from registry.validation import InvalidValue, normalise_mobile, parse_nid
 
 MAX_SEARCH_CHARS = 100  # a name, a number: anything longer is no search
+# A part of a name is looked up by its trigrams (migration 0026): fewer characters have none,
+# and would make the database read every name in the registry.
+MIN_NAME_CHARS = 3
 # Between the digits of a number as people copy or say it: "1234 5678-0", "(017) 1234.5678".
 _NUMBER_SEPARATORS = re.compile(r"[\s\-.()#/]")
 _BANGLA = re.compile(r"[\u0980-\u09ff]")
@@ -47,6 +50,11 @@ class Search:
     def finds_anything(self) -> bool:
         return bool(self.tracking_number or self.nid or self.mobile or self.name)
 
+    @property
+    def name_too_short(self) -> bool:
+        """Letters typed, but too few of them to look a name up by."""
+        return any(c.isalpha() for c in self.text) and not self.name
+
 
 def clean(raw: str | None) -> str:
     """The text as typed, without control characters (PostgreSQL refuses a NUL byte, and
@@ -60,12 +68,13 @@ def parse(raw: str | None) -> Search:
     if len(text) > MAX_SEARCH_CHARS:
         raise SearchTooLong(len(text))
     digits = to_ascii_digits(_NUMBER_SEPARATORS.sub("", text))
+    key = name_key(text) if any(c.isalpha() for c in text) else ""
     return Search(
         text=text,
         tracking_number=digits if is_tracking_number(digits) else "",
         nid=_nid(digits),
         mobile=_mobile(text),
-        name=name_key(text) if any(c.isalpha() for c in text) else "",
+        name=key if len(key) >= MIN_NAME_CHARS else "",
     )
 
 
@@ -91,19 +100,26 @@ def matches(search: Search) -> ColumnElement[bool]:
     """The complaints a search finds, in any scope (the caller adds the user's). The phone is
     matched on the complaint's keyed hash (under every key still recognised) and on the
     registered mobile of the citizen it is about; a name on the citizen's name in the
-    script it is typed in."""
-    found: list[ColumnElement[bool]] = []
+    script it is typed in.
+
+    Each reading is its own indexed look-up (the tracking number's unique index, the
+    complaints' phone hash and citizen, the registry's NID, mobile and name trigrams), and
+    the case ids they find are united: an OR of them would make the database read every
+    complaint in the user's scope and try each reading on it."""
+    found: list[Select[tuple[int]]] = []
     if search.tracking_number:
-        found.append(Grievance.tracking_number == search.tracking_number)
+        found.append(select(Grievance.id).where(Grievance.tracking_number == search.tracking_number))
+    people: list[ColumnElement[bool]] = []
     if search.nid:
-        found.append(Grievance.citizen_id.in_(select(Citizen.id).where(Citizen.nid == search.nid)))
+        people.append(Citizen.nid == search.nid)
     if search.mobile:
-        found.append(Grievance.phone_hash.in_(phone_hashes(search.mobile)))
-        found.append(Grievance.citizen_id.in_(select(Citizen.id).where(Citizen.mobile == search.mobile)))
+        found.append(select(Grievance.id).where(Grievance.phone_hash.in_(phone_hashes(search.mobile))))
+        people.append(Citizen.mobile == search.mobile)
     if search.name:
         column = Citizen.name_bn if _BANGLA.search(search.name) else Citizen.name_en
-        # Looked up from each complaint to its citizen: the cases in scope are read, not the
-        # registry's millions of names (no index serves a part of a name).
-        named = normalised_name(column).contains(search.name, autoescape=True)
-        found.append(exists(select(Citizen.id).where(Citizen.id == Grievance.citizen_id, named)))
-    return or_(*found) if found else false()
+        people.append(normalised_name(column).contains(search.name, autoescape=True))
+    for person in people:
+        found.append(select(Grievance.id).where(Grievance.citizen_id.in_(select(Citizen.id).where(person))))
+    if not found:
+        return false()
+    return Grievance.id.in_(union(*found) if len(found) > 1 else found[0])

@@ -56,7 +56,7 @@ from staff.queue import (
     sla_state,
 )
 from staff.scope import also_concerned, may_act, may_change, sees_cases
-from staff.search import MAX_SEARCH_CHARS
+from staff.search import MAX_SEARCH_CHARS, MIN_NAME_CHARS
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static")
 
@@ -196,6 +196,7 @@ def home():
         sla_states=SLA_STATES,
         sorts=SORTS,
         max_search=MAX_SEARCH_CHARS,
+        min_name=MIN_NAME_CHARS,
         n=_n,
         districts=district_choices(locale),
         programmes=_programme_names(session, locale),

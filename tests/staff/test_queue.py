@@ -186,3 +186,23 @@ def test_an_unknown_district_is_kept_to_match_nothing_and_a_blank_one_is_any():
         assert parsed.district is None and parsed.unknown_district == nothing[: queue.MAX_DISTRICT_NAME]
         assert parsed.as_args()["district"] == parsed.unknown_district
     assert queue.QueueFilter.from_args({"district": "  "}) == queue.QueueFilter()
+
+
+def test_past_the_count_cap_the_queue_says_more_than_and_still_pages_on(
+    staff_client, session, routed_case, officer, monkeypatch
+):
+    """Counting stops at COUNT_CAP: a country's queue is not read whole on every view."""
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    monkeypatch.setattr(queue, "PAGE_SIZE", 1)
+    made = [routed_case(category=c) for c in (Category.AMOUNT_SHORT, Category.WRONG_DATA, Category.EXCLUDED)]
+    client = staff_client(officer)
+    first = client.get("/staff/?lang=en").get_data(as_text=True)
+    assert "Complaints (more than 2)" in first
+    assert "1 / 2+" in first and "page=2" in first
+    third = client.get("/staff/?page=3")  # past the counted pages: still that page, not the last counted
+    assert numbers_in(third) and numbers_in(third)[0] not in numbers_in(client.get("/staff/?page=2"))
+    seen = {n for page in (1, 2, 3) for n in numbers_in(client.get(f"/staff/?page={page}"))}
+    assert seen == {g.tracking_number for g in made}
+    monkeypatch.setattr(queue, "COUNT_CAP", 3)
+    exact = client.get("/staff/?lang=en").get_data(as_text=True)
+    assert "Complaints (3)" in exact and "more than" not in exact

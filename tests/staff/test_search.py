@@ -406,3 +406,30 @@ def test_a_text_is_read_every_way_it_can_be():
     reading = search.parse("01812345678")
     assert (reading.mobile, reading.nid, reading.tracking_number, reading.name) == ("+8801812345678", "", "", "")
     assert search.parse("Md. Rahima").name == "mdrahima" and not search.parse("12").finds_anything
+
+
+def test_fewer_than_three_letters_are_no_name_search_and_the_page_says_so(staff_client, session, caseload, officer):
+    client = staff_client(officer)
+    page = client.get("/staff/", query_string={"q": "Ra", "lang": "en"}).get_data(as_text=True)
+    assert "Type at least 3 letters of a name." in page and numbers_in_page(page) == []
+    assert search.parse("রহি").name == "রহি" and search.parse("রহ").name == ""  # letters, not bytes
+    assert "Type at least" not in client.get("/staff/", query_string={"q": "Rah", "lang": "en"}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("typed", "index"), [("Rahima", "name_en"), ("রহিমা", "name_bn")])
+def test_a_part_of_a_name_is_looked_up_by_its_trigram_index_not_by_reading_the_registry(
+    session, officer, database_url, typed, index
+):
+    """The search's name key is the very expression migration 0026 indexed; were they to drift
+    apart, every name search would read the whole registry."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("embedded mode: SQLite has no pg_trgm (CI's PostgreSQL pass runs this)")
+    from sqlalchemy import text
+
+    statement = queue.queue_query(officer, queue.QueueFilter.from_args({"q": typed}))
+    compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    # A tiny table: forbid whole-table reads so that the plan shows what the planner can use.
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {compiled}"))
+    assert f"ix_citizens_{index}_key_trgm" in plan, plan
