@@ -134,15 +134,3 @@ def worker(name: str, env: dict[str, str], logdir: Path) -> ServiceProcess:
 
 def scheduler(env: dict[str, str], logdir: Path) -> ServiceProcess:
     return ServiceProcess("scheduler", ["flask", "--app", "wsgi", "scheduler"], env, logdir)
-
-
-def flask_command(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    """A `flask --app wsgi ...` command run to its end, as a deployer runs `db upgrade`."""
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
