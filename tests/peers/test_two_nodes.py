@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http.client
 import os
 import re
 import socket
@@ -44,14 +45,14 @@ from tests.peers.service_nodes import WebNode, deployment_env, scheduler, worker
 from tests.peers.ussd_load import JOURNEY, Phone, post_hop, start
 from tests.peers.ussd_load import join as join_phones
 
-# This test's own ports (nginx, and the two nodes) and loopback addresses: the phones' and
-# the gateway's, which is not nginx's.
+# This test's own ports (nginx, and the two nodes). The phones dial from CLIENT_ADDRESS;
+# nginx reaches the nodes from 127.0.0.1.
 PROXY_PORT = 18080
 NODE_PORTS = (18001, 18002)
 CLIENT_ADDRESS = "127.0.0.2"
 PHONES = 64
 DURATION = float(os.environ.get("SAHAYATA_REHEARSAL_SECONDS", "60"))
-THINK_SECONDS = 0.5  # between a phone's hops: about 110 hops a second from 64 phones
+THINK_SECONDS = 0.5  # between a phone's hops (on average): at most 128 hops a second from 64 phones
 GATEWAY_KEY = "rehearsal-gateway-key-" + "k" * 20
 
 
@@ -190,8 +191,6 @@ def _hop_form(number: str, session_id: str) -> dict[str, str]:
 
 def _probe(port: int, source: str, number: str, headers: dict[str, str]) -> int:
     """A first hop from ``source`` straight to ``port``: its HTTP status."""
-    import http.client
-
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
     try:
         return post_hop(connection, _hop_form(number, f"probe-{uuid.uuid4().hex[:8]}"), headers).status
@@ -215,6 +214,8 @@ def _check_reference(screens: list[str]) -> None:
     assert screens[-1].startswith("END "), screens[-1]
     assert screens[2] == screens[0] and screens[4] == screens[0], "back and 00 return to the main menu"
     assert len({screens[0], screens[1], screens[3], screens[5]}) == 4, "menu, payment, e-tokens, complaint differ"
+    assert "৬০০ টাকা" in screens[1], "the last payment: Tk 600"
+    assert "৩০ কেজি" in screens[3], "the e-token wallet: 30 kg of rice"
 
 
 def test_two_nodes_behind_nginx_survive_losing_one(scratch_database, rehearsal_redis, tmp_path, capsys):
@@ -311,6 +312,7 @@ def test_two_nodes_behind_nginx_survive_losing_one(scratch_database, rehearsal_r
     # complaint sent again was not filed twice (the same tracking number).
     incomplete = [session for session in sessions if not session.completed]
     assert not incomplete, f"{len(incomplete)} sessions gave up; first: {incomplete[0].attempts[-1]}"
+    (logs / "first-session.txt").write_text("\n\n".join(phones[0].sessions[0].screens))  # to read when this fails
     tracking_by_phone = {}
     for phone in phones:
         reference = phone.sessions[0].screens
