@@ -106,6 +106,7 @@ def test_a_seeded_database_backed_up_and_restored_is_the_same_and_serves_ussd(ap
     dump = Path(backed.stdout.strip())
     assert dump.parent == tmp_path and DUMP_NAME.match(dump.name).group(1) == make_url(source).database
     assert [path.name for path in tmp_path.iterdir()] == [dump.name]  # no partial file left
+    assert dump.stat().st_mode & 0o077 == 0  # every NID and phone number is in it
 
     target = scratch.database("restored", create=False)
     restored = _run(str(SCRIPTS / "restore"), str(dump), target)
