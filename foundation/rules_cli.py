@@ -55,6 +55,8 @@ def add_rules_commands(
             sys.exit(1)
         for line in rule_changes.describe(checked.difference):
             click.echo(line)
+        for moved in getattr(checked, "moved", ()):  # the calendar's: deadlines that follow it
+            click.echo(f"  complaint {moved.tracking_number}: deadline {moved.before} -> {moved.after}")
         if dry_run:
             session.rollback()
             click.echo("dry run: nothing was changed")

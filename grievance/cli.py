@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from foundation.db import db_session
 from foundation.rules_cli import add_rules_commands
-from grievance import route_files
+from grievance import holiday_files, route_files
+from grievance.holiday_files import HOLIDAYS_KIND
 from grievance.routing import ROUTES_KIND
 
 grievance_cli = AppGroup("grievance", help="Complaints: inspect, route, act.")
@@ -205,6 +206,15 @@ def _change_command(action: str, help_text: str):
 _change_command("confirm", "Confirm a holiday's date as the gazette gives it (an estimated Eid, say).")
 _change_command("add", "Add a holiday the calendar lacks (a moved Eid, a holiday by executive order).")
 _change_command("remove", "Remove a day that is not a holiday after all (an Eid estimated on the wrong day).")
+
+
+add_rules_commands(
+    holidays_cli,
+    HOLIDAYS_KIND,
+    export=holiday_files.export_holidays,
+    plan=holiday_files.plan_import,
+    apply=holiday_files.apply_import,
+)
 
 
 @holidays_cli.command("recount")
