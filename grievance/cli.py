@@ -1,4 +1,4 @@
-"""`flask --app wsgi grievance show|routes|act|sweep|escalate|holidays`."""
+"""`flask --app wsgi grievance show|routes|act|sweep|escalate|holidays` (`routes export|import`: route_files)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from foundation.db import db_session
+from foundation.rules_cli import add_rules_commands
+from grievance import holiday_files, route_files
+from grievance.holiday_files import HOLIDAYS_KIND
+from grievance.routing import ROUTES_KIND
 
 grievance_cli = AppGroup("grievance", help="Complaints: inspect, route, act.")
 
@@ -58,10 +62,13 @@ def _nid(citizen_id: int) -> str:
     return db_session().scalar(select(Citizen.nid).where(Citizen.id == citizen_id))
 
 
-@grievance_cli.command("routes")
+@grievance_cli.group("routes", invoke_without_command=True)
 @click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date (default today).")
-def routes(day: dt.datetime | None) -> None:
-    """List the routing rules in force."""
+@click.pass_context
+def routes(ctx: click.Context, day: dt.datetime | None) -> None:
+    """List the routing rules in force; export them, or import a changed file (dated, recorded)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from grievance.routing import rules_in_force
 
     when = day.date() if day else dt.date.today()
@@ -83,6 +90,15 @@ def routes(day: dt.datetime | None) -> None:
         )
         until = f" until {rule.effective_to}" if rule.effective_to else ""
         click.echo(f"  {what:34s} -> {goes}  (from {rule.effective_from}{until}) {rule.note or ''}")
+
+
+add_rules_commands(
+    routes,
+    ROUTES_KIND,
+    export=route_files.export_routes,
+    plan=route_files.plan_import,
+    apply=route_files.apply_import,
+)
 
 
 @grievance_cli.command("act")
@@ -190,6 +206,15 @@ def _change_command(action: str, help_text: str):
 _change_command("confirm", "Confirm a holiday's date as the gazette gives it (an estimated Eid, say).")
 _change_command("add", "Add a holiday the calendar lacks (a moved Eid, a holiday by executive order).")
 _change_command("remove", "Remove a day that is not a holiday after all (an Eid estimated on the wrong day).")
+
+
+add_rules_commands(
+    holidays_cli,
+    HOLIDAYS_KIND,
+    export=holiday_files.export_holidays,
+    plan=holiday_files.plan_import,
+    apply=holiday_files.apply_import,
+)
 
 
 @holidays_cli.command("recount")

@@ -1,5 +1,6 @@
-"""Routing rules, kept in sync with grievance/seed/ by `db upgrade`, and the holiday gazette
-file checked then (the SLA calendar reads it from the file: see grievance/calendar.py)."""
+"""Routing rules, first loaded from grievance/seed/ by `db upgrade` (then changed by
+`grievance routes import`: grievance/route_files.py), and the holiday gazette file checked
+then (the SLA calendar reads it from the file: see grievance/calendar.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grievance.calendar import gazette
@@ -25,21 +26,8 @@ def _date(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _rule_key(rule: RoutingRule) -> tuple:
-    return (
-        rule.programme_code,
-        rule.category,
-        rule.ministry_code,
-        rule.office_level,
-        rule.also_ministry_code,
-        rule.effective_from,
-        rule.effective_to,
-        rule.note,
-    )
-
-
-def sync_grievance_reference_data(session: Session) -> None:
-    wanted = [
+def seed_routing_rules() -> list[RoutingRule]:
+    return [
         RoutingRule(
             programme_code=r["programme"] or None,
             category=Category(r["category"]) if r["category"] else None,
@@ -52,10 +40,12 @@ def sync_grievance_reference_data(session: Session) -> None:
         )
         for r in _rows("routing_rules.csv")
     ]
-    current = session.scalars(select(RoutingRule).order_by(RoutingRule.id)).all()
-    # The file is the whole truth; rewrite only when it changed, so ids stay stable otherwise.
-    if sorted(map(_rule_key, current), key=repr) != sorted(map(_rule_key, wanted), key=repr):
-        session.execute(delete(RoutingRule))
-        session.add_all(wanted)
+
+
+def sync_grievance_reference_data(session: Session) -> None:
+    # The seed file is the first load only: once routing rules exist they change through
+    # `grievance routes import` (recorded, dated), and an upgrade never reverts them.
+    if session.scalar(select(RoutingRule.id).limit(1)) is None:
+        session.add_all(seed_routing_rules())
     gazette()  # a malformed gazette row stops the upgrade, not the first deadline it touches
     session.flush()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from foundation import rule_changes
 from foundation.cache import cached
 from grievance.models import Category, Grievance, OfficeLevel, RoutingRule
 from registry.models import Programme
@@ -26,9 +27,19 @@ class NoRoute(LookupError):
     pass
 
 
+ROUTES_KIND = "routing"  # foundation.rule_changes kind
+
+
 def rules_in_force(session: Session, day: dt.date) -> list[RoutingRule]:
-    """The rules in force on ``day`` (cached per process; detached rows, read-only)."""
-    return cached(("routing_rules", day), lambda: _load_rules(session, day))
+    """The rules in force on ``day`` (cached per process; detached rows, read-only).
+
+    A complaint is routed by the rules of the day it is routed on, so an imported rule from
+    tomorrow routes tomorrow's complaints. The cache is keyed by the newest routing change
+    (one indexed query per look-up: routing runs in jobs, not on every hop), so a change
+    imported through any process is used by every process from its commit on.
+    """
+    version = rule_changes.version(session, ROUTES_KIND)
+    return cached(("routing_rules", version, day), lambda: _load_rules(session, day))
 
 
 def _load_rules(session: Session, day: dt.date) -> list[RoutingRule]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import grievance.models  # noqa: F401  (registers the tables on Base.metadata)
+import foundation.rule_changes  # noqa: F401  (registers the tables on Base.metadata)
+import grievance.models  # noqa: F401
 import notices.models  # noqa: F401
 import outbound_sms.models  # noqa: F401
 import registry.models  # noqa: F401

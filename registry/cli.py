@@ -10,8 +10,10 @@ import click
 from flask.cli import AppGroup
 
 from foundation.db import db_session
+from registry.rules_cli import rules_cli
 
 registry_cli = AppGroup("registry", help="The social-protection registry.")
+registry_cli.add_command(rules_cli)
 outlets_cli = AppGroup("outlets", help="Food dealers and clinics that redeem e-tokens.")
 
 

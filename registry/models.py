@@ -137,7 +137,7 @@ class Programme(Base):
     office: Mapped[Office | None] = relationship()
     cluster: Mapped[Cluster] = relationship()
     rules: Mapped[list[EligibilityRule]] = relationship(
-        order_by="EligibilityRule.position", cascade="all, delete-orphan"
+        order_by="[EligibilityRule.effective_from, EligibilityRule.position]", cascade="all, delete-orphan"
     )
 
     @property
@@ -150,16 +150,22 @@ class EligibilityRule(Base):
 
     The criterion names a small fixed vocabulary of checks (registry.eligibility.criteria);
     which checks apply to a programme and with which thresholds is data.
+
+    A programme's rules with the same ``effective_from`` are one set, in force from that
+    day until the next set's (registry/rules_files.py imports and exports them).
     """
 
     __tablename__ = "eligibility_rules"
-    __table_args__ = (UniqueConstraint("programme_code", "position"),)
+    __table_args__ = (UniqueConstraint("programme_code", "effective_from", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code", ondelete="CASCADE"))
+    # The seed's rules are in force from 2000-01-01, like the seed's routing rules.
+    effective_from: Mapped[dt.date] = mapped_column(Date, server_default="2000-01-01")
     position: Mapped[int] = mapped_column(Integer)
     criterion: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(Text)  # where the threshold comes from
 
 
 class Division(Base):

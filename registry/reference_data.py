@@ -2,17 +2,20 @@
 
 Runs after every `flask --app wsgi db upgrade`; upserting by natural key makes it safe to run
 any number of times, and a change to a seed CSV reaches every deployment on its next upgrade.
+Eligibility rules are the exception: the seed is their first load, and from then on they
+change by `registry rules import` (registry/rules_files.py), recorded and dated.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import (
@@ -141,20 +144,35 @@ def _schedule_columns(row: dict[str, str]) -> dict[str, str]:
     return {"payment_frequency": schedule.frequency.value, "payment_months": schedule.to_text()}
 
 
-def _sync_rules(session: Session) -> None:
-    """Rules are replaced as a set per programme: the seed file is the whole truth for them."""
-    wanted: dict[str, list[tuple[str, dict]]] = {}
+# The seed's rules are in force from this day; later sets come from `registry rules import`.
+SEED_RULES_FROM = dt.date(2000, 1, 1)
+
+
+def seed_rules() -> list[EligibilityRule]:
+    """The seed file's rules, in its order (positions count within each programme)."""
+    positions: dict[str, int] = {}
+    rules = []
     for row in _rows("eligibility_rules.csv"):
-        wanted.setdefault(row["programme"], []).append((row["criterion"], json.loads(row["params"])))
-    current: dict[str, list[tuple[str, dict]]] = {}
-    for rule in session.scalars(
-        select(EligibilityRule).order_by(EligibilityRule.programme_code, EligibilityRule.position)
-    ):
-        current.setdefault(rule.programme_code, []).append((rule.criterion, rule.params))
-    for code in set(wanted) | set(current):
-        if wanted.get(code) == current.get(code):
-            continue  # unchanged: leave the rows (and their ids) alone
-        session.execute(delete(EligibilityRule).where(EligibilityRule.programme_code == code))
-        for position, (criterion, params) in enumerate(wanted.get(code, [])):
-            session.add(EligibilityRule(programme_code=code, position=position, criterion=criterion, params=params))
+        position = positions.get(row["programme"], 0)
+        positions[row["programme"]] = position + 1
+        rules.append(
+            EligibilityRule(
+                programme_code=row["programme"],
+                effective_from=SEED_RULES_FROM,
+                position=position,
+                criterion=row["criterion"],
+                params=json.loads(row["params"]),
+                source=row["source"] or None,
+            )
+        )
+    return rules
+
+
+def _sync_rules(session: Session) -> None:
+    """The seed file is the first load only: once the table holds rules they are changed
+    through `registry rules import` (with a record of who, when and why), and an upgrade
+    never puts the seed's thresholds back over them."""
+    if session.scalar(select(EligibilityRule.id).limit(1)) is not None:
+        return
+    session.add_all(seed_rules())
     session.flush()

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import Connection, and_, bindparam, join, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from foundation import clock, rule_changes
 from foundation.db import connection_of
 from foundation.hot_select import HotSelect
 from foundation.i18n import ROMANIZED_BANGLA
@@ -129,13 +130,21 @@ class RuleBook:
         return names.get(locale) or names["en"]
 
     @classmethod
-    def load(cls, session: Session) -> RuleBook:
-        rules: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    def load(cls, session: Session, day: dt.date | None = None) -> RuleBook:
+        """The rules in force on ``day`` (default: today in Bangladesh): each programme's
+        latest set that has taken effect, or its first set for a day before any has."""
+        day = day or rules_day()
+        sets: dict[str, dict[dt.date, list[tuple[str, dict[str, Any]]]]] = {}
         for rule in session.scalars(
-            select(EligibilityRule).order_by(EligibilityRule.programme_code, EligibilityRule.position)
+            select(EligibilityRule).order_by(
+                EligibilityRule.programme_code, EligibilityRule.effective_from, EligibilityRule.position
+            )
         ):
             validate_rule(rule.criterion, rule.params)
-            rules.setdefault(rule.programme_code, []).append((rule.criterion, rule.params))
+            sets.setdefault(rule.programme_code, {}).setdefault(rule.effective_from, []).append(
+                (rule.criterion, rule.params)
+            )
+        rules = {code: by_day[in_force_from(by_day, day)] for code, by_day in sets.items()}
         programmes = session.scalars(
             select(Programme).options(joinedload(Programme.office)).order_by(Programme.position, Programme.code)
         ).all()
@@ -148,6 +157,22 @@ class RuleBook:
         return cls({code: tuple(rules.get(code, ())) for code in names}, names, short, info)
 
 
+# Bangladesh has one time zone and no daylight saving: a rule "from 1 July" means Dhaka's.
+DHAKA = dt.timezone(dt.timedelta(hours=6))
+
+
+def rules_day() -> dt.date:
+    """Today in Bangladesh, through the clock seam (tests move it)."""
+    return clock.utcnow().astimezone(DHAKA).date()
+
+
+def in_force_from(starts: Iterable[dt.date], day: dt.date) -> dt.date:
+    """Which of a programme's sets (by the day each takes effect) is in force on ``day``."""
+    ordered = sorted(starts)
+    begun = [start for start in ordered if start <= day]
+    return begun[-1] if begun else ordered[0]
+
+
 def _programme_info(programme: Programme) -> ProgrammeInfo:
     office = programme.office
     names = (
@@ -158,24 +183,53 @@ def _programme_info(programme: Programme) -> ProgrammeInfo:
     return ProgrammeInfo(programme.code, BenefitUnit(programme.benefit_unit), programme.paid_to, names)
 
 
-def rulebook(session: Session) -> RuleBook:
-    """The rules, cached per process for SAHAYATA_RULES_CACHE_SECONDS.
+def rulebook(session: Session, day: dt.date | None = None) -> RuleBook:
+    """The rules in force on ``day`` (default today), cached per process.
 
-    Rules change a few times a year (a budget sets new thresholds), while a check runs on
-    every USSD hop; a few minutes of staleness across web nodes is the accepted price.
+    Rules change a few times a year, while a check runs on every USSD hop, so a process
+    keeps them; an import reaches it within a second (see ``rulebook_opening``).
     """
-    return rulebook_opening(lambda: session)
+    return rulebook_opening(lambda: session, day)
 
 
-def rulebook_opening(open_session: Callable[[], Session]) -> RuleBook:
-    """``rulebook``, asking for a session only when the cache must be filled: a USSD hop
-    that names a programme would otherwise open an ORM session for nothing."""
-    cache = current_app.extensions.setdefault("sahayata.rulebook", {})
+# How long a cached rule book is trusted before the newest rule change's id is compared
+# with the one it was built at: one small indexed query a second per process (not one per
+# hop), and an imported change is in force everywhere a second after it commits. The
+# version lives in the database, next to the change it counts, so it can be neither lost
+# nor ahead of the commit (a Redis key can be both, and embedded Redis is per process).
+VERSION_CHECK_SECONDS = 1.0
+RULES_KIND = "eligibility"  # foundation.rule_changes kind
+_DAYS_KEPT = 4  # a process asks for today, and now and then another day (the CLI's --on)
+
+
+@dataclass
+class _CachedBook:
+    book: RuleBook
+    version: int
+    expires: float  # SAHAYATA_RULES_CACHE_SECONDS after loading: a bound even if checks fail
+    checked: float
+
+
+def rulebook_opening(open_session: Callable[[], Session], day: dt.date | None = None) -> RuleBook:
+    """``rulebook``, asking for a session only when the cache must be checked or filled: a
+    USSD hop that names a programme would otherwise open an ORM session for nothing."""
+    day = day or rules_day()
+    books: dict[dt.date, _CachedBook] = current_app.extensions.setdefault("sahayata.rulebook", {})
     now = time.monotonic()
-    if cache.get("expires", 0) < now:
-        cache["book"] = RuleBook.load(open_session())
-        cache["expires"] = now + current_app.config["SAHAYATA_RULES_CACHE_SECONDS"]
-    return cache["book"]
+    entry = books.get(day)
+    if entry is not None and entry.expires >= now:
+        if now - entry.checked < VERSION_CHECK_SECONDS:
+            return entry.book
+        if rule_changes.version(open_session(), RULES_KIND) == entry.version:
+            entry.checked = now
+            return entry.book
+    session = open_session()
+    version = rule_changes.version(session, RULES_KIND)
+    book = RuleBook.load(session, day)
+    books[day] = _CachedBook(book, version, now + current_app.config["SAHAYATA_RULES_CACHE_SECONDS"], now)
+    for stale in sorted(books, key=lambda kept: books[kept].checked)[:-_DAYS_KEPT]:
+        books.pop(stale, None)
+    return book
 
 
 def forget_cached_rulebook() -> None:
@@ -413,7 +467,8 @@ def check_citizen(
     session: Session, citizen: Citizen, programme_code: str | None = None, as_of: dt.date | None = None
 ) -> list[EligibilityResult]:
     """One programme's result, or every programme's when none is named."""
-    book = rulebook(session)
+    # The rules in force on the day of the decision: ``as_of`` when one is given.
+    book = rulebook(session, as_of)
     facts = facts_for_citizen(citizen, as_of or dt.date.today())
     codes = [programme_code] if programme_code else list(book.order)
     return [check(facts, code, book) for code in codes]
