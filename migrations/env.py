@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import grievance.models  # noqa: F401  (registers the tables on Base.metadata)
+import import_api.models  # noqa: F401
 import notices.models  # noqa: F401
 import outbound_sms.models  # noqa: F401
 import registry.models  # noqa: F401
