@@ -1,17 +1,17 @@
 """The trail of imports: who (token and ministry), when, which kind, how it ended, how many
 rows. Written in its own transaction once the import has committed or rolled back, so a
-refused import is on record too."""
+refused import is on record too. It only inserts: the token's row may be locked by an
+import that is running (import_api.slots), and a refusal must not wait for it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from foundation.clock import utcnow
-from import_api.models import ApiImport, ApiToken
+from import_api.models import ApiImport
 from import_api.tokens import TokenHolder
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ def record(
             finished_at=now,
         )
     )
-    session.execute(update(ApiToken).where(ApiToken.id == holder.id).values(last_used_at=now))
     session.commit()
     log.info(
         "import API: token %s (%s) %s %s: %s, %s row(s), %s problem(s), %s byte(s)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from foundation.db import db_session
 
@@ -48,10 +48,12 @@ def revoke_command(token_id: int) -> None:
 @api_cli.command("list")
 def list_command() -> None:
     """Every token: id, ministry, whether it may import citizens, label, last use, revoked."""
-    from import_api.models import ApiToken
 
-    for token in db_session().scalars(select(ApiToken).order_by(ApiToken.id)):
+    from import_api.models import ApiImport, ApiToken
+
+    last_use = select(func.max(ApiImport.started_at)).where(ApiImport.token_id == ApiToken.id).scalar_subquery()
+    for token, last_used in db_session().execute(select(ApiToken, last_use).order_by(ApiToken.id)):
         state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "live"
-        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never used"
+        used = f"last used {last_used:%Y-%m-%d %H:%M}" if last_used else "never used"
         citizens = "citizens+programmes" if token.may_import_citizens else "programmes"
         click.echo(f"{token.id}\t{token.ministry_code}\t{citizens}\t{token.label or '-'}\t{used}\t{state}")

@@ -26,7 +26,6 @@ class ApiToken(Base):
     may_import_citizens: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     label: Mapped[str] = mapped_column(String(120), default="", server_default="")  # which system holds it
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -26,7 +26,6 @@ def upgrade() -> None:
         sa.Column("may_import_citizens", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("label", sa.String(length=120), server_default="", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["ministry_code"], ["ministries.code"], name=op.f("fk_api_tokens_ministry_code_ministries")
