@@ -48,7 +48,6 @@ def revoke_command(token_id: int) -> None:
 @api_cli.command("list")
 def list_command() -> None:
     """Every token: id, ministry, whether it may import citizens, label, last use, revoked."""
-
     from import_api.models import ApiImport, ApiToken
 
     last_use = select(func.max(ApiImport.started_at)).where(ApiImport.token_id == ApiToken.id).scalar_subquery()
