@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 import foundation.rule_changes  # noqa: F401  (registers the tables on Base.metadata)
 import grievance.models  # noqa: F401
+import import_api.models  # noqa: F401
 import notices.models  # noqa: F401
 import outbound_sms.models  # noqa: F401
 import registry.models  # noqa: F401

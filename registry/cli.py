@@ -49,10 +49,14 @@ def outlet_revoke_command(code: str) -> None:
     "--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Reject file (default FILE.rejects.csv)."
 )
 def import_command(kind: str, file: Path, skip_bad: bool, rejects: Path | None) -> None:
-    """Import a CSV FILE of KIND. Any bad row means nothing is written, unless --skip-bad."""
+    """Import a CSV FILE of KIND (or JSON lines: FILE.jsonl or .ndjson, one object per line
+    with the CSV's columns as keys). Any bad row means nothing is written, unless --skip-bad."""
     from flask import current_app
 
     from registry.imports.runner import ImportFileError, count_data_lines, run_import
+    from registry.imports.sources import csv_rows, json_lines_rows
+
+    source = json_lines_rows if file.suffix.lower() in (".jsonl", ".ndjson") else csv_rows
 
     total = count_data_lines(file)
     try:
@@ -65,6 +69,7 @@ def import_command(kind: str, file: Path, skip_bad: bool, rejects: Path | None) 
                 reject_path=rejects,
                 progress=bar.update,
                 batch_size=current_app.config["SAHAYATA_IMPORT_BATCH_SIZE"],
+                source=source,
             )
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None

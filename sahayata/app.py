@@ -67,6 +67,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
 
     outlet_api.init_app(app)
 
+    import import_api
+
+    import_api.init_app(app)
+
     import staff
 
     staff.init_app(app)

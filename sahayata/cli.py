@@ -75,6 +75,7 @@ def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     from grievance.cli import grievance_cli
+    from import_api.cli import api_cli
     from monitoring.cli import signals_cli
     from registry.cli import outlets_cli, registry_cli
     from sahayata.demo import demo_data_command
@@ -92,3 +93,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sms_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(signals_cli)
+    app.cli.add_command(api_cli)

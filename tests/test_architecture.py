@@ -20,11 +20,12 @@ OUTSIDE_THE_CONTRACT = {"tests", "benchmarks"}
 
 # Each layer of a well-formed synthetic tree imports the layer just below it.
 DOWNWARD_IMPORTS = {
-    "sahayata": ["ussd_app", "sms", "staff", "outlet_api"],
+    "sahayata": ["ussd_app", "sms", "staff", "outlet_api", "import_api"],
     "ussd_app": ["notices"],
     "sms": ["notices"],
     "staff": ["notices"],
     "outlet_api": ["notices"],
+    "import_api": ["notices"],
     "notices": ["outbound_sms"],
     "outbound_sms": ["monitoring"],
     "monitoring": ["grievance"],

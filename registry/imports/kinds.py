@@ -95,6 +95,7 @@ CHANNELS = _choices(
 OPTIONAL_CHANNELS = {**CHANNELS, "": None}
 OUTLET_KINDS = _choices(OutletKind, {"food dealer": OutletKind.FOOD_DEALER, "dealer": OutletKind.FOOD_DEALER})
 OUTLET_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
+NOT_YOURS = "another ministry's programme: this import may not change the outlet"
 
 
 @dataclass
@@ -489,7 +490,30 @@ class OutletsImport(ImportKind):
             cash = [code for code in row.record["programmes"] if code not in self.etoken_programmes]
             if cash:
                 problems.append(BatchProblem(row, "programmes", f"not an e-token programme: {', '.join(cash)}"))
+        if self.lookups.writable is not None:
+            problems.extend(self._others_outlets(session, batch, self.lookups.writable))
         return problems
+
+    def _others_outlets(
+        self, session: Session, batch: Sequence[ParsedRow], writable: frozenset[str]
+    ) -> list[BatchProblem]:
+        """An outlet that already serves another ministry's programme is that ministry's too:
+        re-importing it would drop that programme (the file's list replaces the outlet's) or
+        hand the outlet to a new operator, so an import limited to some programmes may not."""
+        by_code = {row.record["code"]: row for row in batch}
+        served = session.execute(
+            select(Outlet.code, OutletProgramme.programme_code)
+            .join(OutletProgramme, OutletProgramme.outlet_id == Outlet.id)
+            .where(in_values(session, Outlet.code, list(by_code)))
+        )
+        foreign: dict[str, set[str]] = {}
+        for code, programme in served:
+            if programme not in writable:
+                foreign.setdefault(code, set()).add(programme)
+        return [
+            BatchProblem(by_code[code], "code", f"outlet {code} also serves {', '.join(sorted(codes))}, {NOT_YOURS}")
+            for code, codes in sorted(foreign.items())
+        ]
 
     def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
         outlets = [{k: val for k, val in row.record.items() if k != "programmes"} for row in batch]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -50,19 +50,25 @@ class Lookups:
     places: PlaceIndex  # districts and upazilas of the registry, with every alias of seed/geo
     programmes: dict[str, str]  # lower-case code -> code
     citizen_ids: dict[str, int] = field(default_factory=dict)
+    # The programmes this import may write (a ministry's own); None: every programme.
+    writable: frozenset[str] | None = None
     bbs_numbers: dict[tuple[str, int], dict[int, tuple[int, str]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.bbs_numbers = _bbs_numbers(self.places)
 
     @classmethod
-    def load(cls, session: Session) -> Lookups:
+    def load(cls, session: Session, writable: Collection[str] | None = None) -> Lookups:
         places = [
             *(Place("district", i, en, bn, div) for i, en, bn, div in session.execute(_DISTRICTS)),
             *(Place("upazila", i, en, bn, dist) for i, en, bn, dist in session.execute(_UPAZILAS)),
         ]
         programmes = {code.lower(): code for code in session.scalars(select(Programme.code))}
-        return cls(PlaceIndex(places, seed_aliases()), programmes)
+        return cls(
+            PlaceIndex(places, seed_aliases()),
+            programmes,
+            writable=None if writable is None else frozenset(writable),
+        )
 
     def district(self, raw: str) -> int:
         """A district by its code (our id), any spelling of its name, or its BBS geo-code."""
@@ -195,7 +201,11 @@ class Lookups:
         key = (raw or "").strip().lower()
         if key not in self.programmes:
             raise InvalidValue(f"unknown programme {raw!r}")
-        return self.programmes[key]
+        code = self.programmes[key]
+        if self.writable is not None and code not in self.writable:
+            own = ", ".join(sorted(self.writable)) or "none"
+            raise InvalidValue(f"programme {code} is another ministry's; this import may write only {own}")
+        return code
 
     def resolve_citizens(self, session: Session, nids: Iterable[str]) -> None:
         """Fill ``citizen_ids`` for these NIDs with one query per chunk."""
