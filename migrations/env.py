@@ -13,6 +13,7 @@ import outbound_sms.models  # noqa: F401
 import registry.models  # noqa: F401
 import staff.models  # noqa: F401
 from foundation.db import Base
+from registry.models import in_the_models
 from staff import aggregates as dashboard_models  # noqa: F401
 from staff.opendata import models as open_data_models  # noqa: F401
 
@@ -27,6 +28,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=in_the_models,
     )
 
 

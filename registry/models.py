@@ -217,6 +217,17 @@ class Household(Base):
     members: Mapped[list[Citizen]] = relationship(back_populates="household")
 
 
+# Indexes that only PostgreSQL has, so the models leave them out (SQLite has no pg_trgm): the
+# trigrams of the names' comparison keys that the staff search looks parts of names up by
+# (migration 0026; staff/search.py).
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_citizens_name_en_key_trgm", "ix_citizens_name_bn_key_trgm"})
+
+
+def in_the_models(obj: object, name: str | None, type_: str, reflected: bool, _compare_to: object) -> bool:
+    """Alembic's ``include_object``: what comparing the models with a database looks at."""
+    return not (type_ == "index" and reflected and name in POSTGRESQL_ONLY_INDEXES)
+
+
 class Citizen(Base):
     __tablename__ = "citizens"
     # (mobile, id): USSD and SMS find "the earliest citizen with this phone" by it.
