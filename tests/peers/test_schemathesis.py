@@ -50,7 +50,7 @@ from sahayata.app import create_app
 from sahayata.openapi import CONTRACT
 from tests.redemption_support import beneficiary, make_outlet
 
-MAX_EXAMPLES = 50
+MAX_EXAMPLES = 100
 PORTS = range(18100, 18200)  # this test's own loopback ports
 SECRET_KEY = "fuzz-production-key-" + "k" * 32
 PHONE_HASH_KEY = "fuzz-phone-hash-key-" + "h" * 32

@@ -89,3 +89,9 @@ def test_a_document_that_is_not_openapi_stops_the_start(tmp_path):
     broken.write_text("- just\n- a list\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not an OpenAPI document"):
         load_contract(broken)
+
+
+def test_openapi_json_is_gzipped_for_clients_that_ask(production_client):
+    response = production_client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
