@@ -74,6 +74,15 @@ schema = schemathesis.openapi.from_path(
     CONTRACT,
     config=schemathesis.Config.from_dict({"generation": {"max-examples": MAX_EXAMPLES}}),
 )
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _json_lines(context, value) -> bytes | None:
+    """The import API's JSON lines: the generated document (a string) as it is. text/csv
+    needs nothing: schemathesis sends any text/* as text."""
+    return None if value is None else str(value).encode("utf-8")
+
+
 # TODO(lead): drop this exclusion once the import API's branch is merged: the operation is
 # described (and must conform), but this branch has no view for it yet.
 schema = schema.exclude(path="/api/v1/imports/{kind}")
@@ -261,8 +270,10 @@ class SignedAsTheirCallers(requests.Session):
         elif path == "/sms/kannel/dlr":
             reference = dict(parse_qsl(parts.query)).get("ref", "")
             request.url = _with_query(parts, sig=dlr_signature(SECRET_KEY, reference))
-        elif path.startswith("/api/"):
+        elif path.startswith("/api/outlets/"):
             request.headers["Authorization"] = f"Bearer {self.outlet_token}"
+        # TODO(lead): with the import API merged, give /api/v1/imports/ a ministry's token
+        # (`api token --ministry CODE`), or every import case stops at the 401.
         return super().send(request, **kwargs)
 
     @staticmethod
