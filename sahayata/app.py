@@ -57,6 +57,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
 
     app.register_blueprint(health_bp)
 
+    from sahayata import openapi
+
+    openapi.init_app(app)
+
     import ussd_app
     from sms.gateways import bp as sms_bp
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_compress import Compress
 
-# The staff workspace, open data, the home page and the development simulator.
-COMPRESSED_BLUEPRINTS = ("staff", "open_data", "home", "simulator")
+# The staff workspace, open data, the home page, the OpenAPI document (tens of kB of JSON)
+# and the development simulator.
+COMPRESSED_BLUEPRINTS = ("staff", "open_data", "home", "openapi", "simulator")
 # USSD gateways, SMS webhooks, outlet apps and health probes: machine-to-machine, small answers.
 MACHINE_BLUEPRINTS = ("ussd_africastalking", "ussd_hubtel", "ussd_bdapps", "sms", "outlet_api", "health")
 

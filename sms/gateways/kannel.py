@@ -37,6 +37,7 @@ KANNEL_REPORTS = {
 # Our reference ("<message id>.<microseconds>", outbound_sms.models.message_reference) and Kannel's
 # report type, in ASCII digits only: int() and \d would take other scripts' digits ("١").
 REFERENCE = re.compile(r"([0-9]{1,18})\.[0-9]{1,20}")
+MAX_MESSAGE_ID = 2**31 - 1  # the id column's range: a larger one is no message of ours (and PostgreSQL refuses it)
 REPORT_TYPE = re.compile(r"[0-9]{1,3}")
 
 
@@ -124,8 +125,11 @@ def kannel_dlr() -> Response:
     status = KANNEL_REPORTS.get(kind)
     if status is None:
         return Response("", 204)  # queued at the SMSC and the like: nothing to record
+    message_id = int(shape.group(1))
+    if message_id > MAX_MESSAGE_ID:
+        return Response("", 204)
     session = db_session()
-    message = session.get(Message, int(shape.group(1)))
+    message = session.get(Message, message_id)
     if message is not None and message.reference == reference:  # not a reused id's receipt
         apply_receipt(session, message, status, f"Kannel report {kind}")
     return Response("", 204)

@@ -221,6 +221,12 @@ def test_a_malformed_reference_is_a_400_even_when_signed(app, client, session, r
     assert _dlr(app, client, reference, 1).status_code == 400
 
 
+@pytest.mark.parametrize("message_id", [2**31, 10**18 - 1])
+def test_a_signed_report_for_an_id_beyond_the_id_column_is_nothing_to_record(app, client, session, message_id):
+    """Well formed and signed, but no message can have that id: 204, not PostgreSQL's integer overflow."""
+    assert _dlr(app, client, f"{message_id}.1", 1).status_code == 204
+
+
 @pytest.mark.parametrize("kind", ["١", "", "x", "1.0", "１"])
 def test_a_malformed_report_type_is_a_400_and_changes_nothing(app, client, session, kind):
     message = _message(session)
