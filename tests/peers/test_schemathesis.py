@@ -84,8 +84,6 @@ def _json_lines(context, value) -> bytes | None:
     return None if value is None else str(value).encode("utf-8")
 
 
-
-
 def _free_port() -> int:
     for port in PORTS:
         with socket.socket() as sock:

@@ -16,6 +16,7 @@ from sahayata.openapi import load_contract
 UNDESCRIBED_PREFIXES = ("/staff/", "/simulator", "/static/")
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
+
 def _openapi_path(rule: str) -> str:
     """Flask's ``/a/<int:id>/b`` as OpenAPI's ``/a/{id}/b``."""
     return re.sub(r"<(?:[a-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>", r"{\1}", rule)
