@@ -52,7 +52,8 @@ class Page:
     failures: list[tuple[str, str, str, str]] = field(default_factory=list)  # channel, attempted, failed, rate
     redemptions: list[tuple[str, str, str]] = field(default_factory=list)  # unit, completed, quantity
     confirmations: tuple[str, str, str, str] = ("", "", "", "")  # asked, confirmed, denied, denial rate
-    outlets: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # name, done, disputed, night, away
+    # name, code (what the outlet commands and the Signals page know it by), done, disputed, night, away
+    outlets: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     channels: list[tuple[str, str, str, str]] = field(default_factory=list)  # channel, asked, yes, no (rate)
     dialled: str = ""
     funnels: list[Funnel] = field(default_factory=list)
@@ -116,8 +117,8 @@ def build(session: Session, board: Dashboard, locale: str, minimum: int, now: dt
     asked, confirmed, denied = board.confirmations
     page.confirmations = (n(asked), n(confirmed), n(denied), share(denied, confirmed + denied))
     page.outlets = [
-        (name_bn if bangla else name_en, n(done), share(disputed, done), n(night), n(away))
-        for _code, name_en, name_bn, done, disputed, night, away in board.worst_outlets
+        (name_bn if bangla else name_en, code, n(done), share(disputed, done), n(night), n(away))
+        for code, name_en, name_bn, done, disputed, night, away in board.worst_outlets
     ]
     page.channels = [
         (channel_label(locale, PaymentChannel(c)), n(asked), n(yes), f"{n(no)} ({share(no, yes + no)})")

@@ -546,6 +546,8 @@ def test_the_dashboard_warns_when_next_years_lunar_holidays_are_unconfirmed(
     first_of_december = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC)
     page = page_refreshed_on(first_of_december)
     assert 'id="calendar-warning"' in page and "lunar holidays are not confirmed yet" in page
+    # The command is typed as it is, whatever the page's language: code, in a language of its own.
+    assert '<code lang="en" translate="no">flask --app wsgi grievance holidays confirm</code>' in page
     try:
         record_change(session, dt.date(2027, 3, 10), HolidayAction.CONFIRM, "clerk")
         session.commit()
@@ -624,3 +626,22 @@ def test_the_dashboard_page_shows_the_new_figures(session, staff_client):
     )
     assert 'id="confirmations-denied">1<' in html and 'id="worst-channels"' in html and "Nagad" in html
     assert 'id="denial-rate">—<' in html  # one answer is no rate
+
+
+@pytest.mark.parametrize("language", ["bn", "en"])
+def test_an_outlet_is_named_in_the_readers_language_with_its_code_set_apart(session, staff_client, language):
+    from tests.monitoring.conftest import dhaka, make_outlet, make_redemption
+
+    outlet = make_outlet(session, code="OUT-77", name_en="Rahim Rice Store", name_bn="রহিম চাল ভান্ডার")
+    make_redemption(session, outlet, dhaka(2026, 3, 2, 10))
+    session.commit()
+    aggregates.refresh(session)
+    client = staff_client(make_staff(session, "officer", ministry_code="MOFOOD", language=language))
+    session.commit()
+    page = client.get("/staff/dashboard").get_data(as_text=True)
+    table = page.split('id="worst-outlets"')[1].split("</table>")[0]
+    name = outlet.name_bn if language == "bn" else outlet.name_en
+    # The code is what the outlet commands and the Signals page know it by: shown as typed,
+    # ASCII digits and all, in an element that says it is not the page's prose.
+    assert f'<td>{name}<br><span class="meta" lang="en" translate="no">OUT-77</span></td>' in table
+    assert (outlet.name_en if language == "bn" else outlet.name_bn) not in table
