@@ -25,3 +25,28 @@ def test_signals_report_writes_every_signal_as_csv_with_identifiers_masked(sessi
 def test_a_bad_burst_setting_is_a_usage_error(cli, tmp_path):
     result = cli.invoke(args=["signals", "report", "--out", str(tmp_path), "--burst-count", "1"])
     assert result.exit_code == 2 and "burst-count" in result.output
+
+
+def test_the_report_reads_each_signal_with_its_own_work_mem_and_a_page_view_without(
+    session, database_url, tmp_path, monkeypatch
+):
+    import pytest
+    from sqlalchemy import text
+
+    from monitoring import report, signals
+    from registry.demo import DEMO_AS_OF
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("embedded mode: SQLite has no work_mem (CI's PostgreSQL pass runs this)")
+    seen = {}
+    plain_rows = report.rows
+
+    def rows_noting_work_mem(session_, name, settings):
+        seen[name] = session_.execute(text("SHOW work_mem")).scalar()
+        return plain_rows(session_, name, settings)
+
+    monkeypatch.setattr(report, "rows", rows_noting_work_mem)
+    report.write_report(session, tmp_path / "out", signals.Settings(as_of=DEMO_AS_OF))
+    assert set(seen) == set(signals.SIGNALS) and set(seen.values()) == {report.REPORT_WORK_MEM}
+    session.rollback()
+    assert session.execute(text("SHOW work_mem")).scalar() != report.REPORT_WORK_MEM  # the transaction's only
