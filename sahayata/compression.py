@@ -28,8 +28,8 @@ from flask_compress import Compress
 
 # The staff workspace, open data, the home page and the development simulator.
 COMPRESSED_BLUEPRINTS = ("staff", "open_data", "home", "simulator")
-# USSD gateways, SMS webhooks, outlet apps and health probes: machine-to-machine, small answers.
-MACHINE_BLUEPRINTS = ("ussd_africastalking", "ussd_hubtel", "ussd_bdapps", "sms", "outlet_api", "health")
+# USSD gateways, SMS webhooks, outlet apps, health probes and the metrics scrape: machine-to-machine.
+MACHINE_BLUEPRINTS = ("ussd_africastalking", "ussd_hubtel", "ussd_bdapps", "sms", "outlet_api", "health", "metrics")
 
 MIMETYPES = (
     "text/html",
