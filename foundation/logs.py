@@ -121,11 +121,28 @@ class WithoutQueryStrings(logging.Filter):
 _without_query_strings = WithoutQueryStrings()
 
 
+def _stamp_request_ids() -> None:
+    """Make every record carry the request id it was logged under, as it is made: a handler
+    may format it later, or on another thread, where the request is no longer current."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "stamps_request_ids", False):
+        return
+
+    def stamped(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        made = make(*args, **kwargs)
+        made.request_id = _request_id.get()
+        return made
+
+    stamped.stamps_request_ids = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(stamped)
+
+
 def init_app(app: Flask) -> None:
     """Give every request an id (the trusted proxy's, or a new one) and return it in the
     response. Register this before other request hooks, so that their logs carry it too."""
     trust_header = app.config["SAHAYATA_PROXY_HOPS"] > 0
     logging.getLogger("werkzeug").addFilter(_without_query_strings)  # once: filters are a set
+    _stamp_request_ids()
 
     @app.before_request
     def _take_request_id() -> None:
