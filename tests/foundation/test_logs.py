@@ -153,7 +153,15 @@ def proxied_app(database_url, redis_url):
     return create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True, "SAHAYATA_PROXY_HOPS": 1})
 
 
-def test_every_answer_carries_a_request_id_that_its_logs_carry_too(app, client, caplog):
+@pytest.fixture
+def fresh_app(app, database_url, redis_url):
+    """An app that has served nothing yet, so a test may add a route to it."""
+    return create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True})
+
+
+def test_every_answer_carries_a_request_id_that_its_logs_carry_too(fresh_app, caplog):
+    app, client = fresh_app, fresh_app.test_client()
+
     @app.get("/_test/log_something")
     def _log_something():
         logging.getLogger("sahayata.test").warning("something happened")

@@ -48,7 +48,7 @@ class Gunicorn:
             try:
                 if requests.get(self.url + "/metrics", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # no worker yet, or one still loading the app
                 pass
             time.sleep(0.2)
         raise AssertionError("gunicorn did not start")
@@ -102,7 +102,9 @@ def test_a_workers_counts_outlive_it_and_the_private_directory_goes_with_gunicor
 
     lines = [json.loads(line) for line in server.access_log.read_text().splitlines()]
     hops = [line for line in lines if line["path"] == "/ussd/africastalking"]
-    assert [line["request_id"] for line in hops] == [answer.headers["X-Request-ID"] for answer in answers]
+    logged, sent = [line["request_id"] for line in hops], [answer.headers["X-Request-ID"] for answer in answers]
+    # The killed worker may die before writing its last hop's line; every line is one of ours.
+    assert set(logged) <= set(sent) and sent[5:] == logged[-3:]
     assert all(line["timestamp"].endswith("Z") and line["status"] == "200" for line in hops)
     assert all(line["method"] == "POST" and line["logger"] == "gunicorn.access" for line in hops)
 
