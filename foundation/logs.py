@@ -55,10 +55,11 @@ def log_format(env: Mapping[str, str]) -> str:
 
 # -- personal numbers, masked -----------------------------------------------------------------
 # A Bangladeshi mobile written whole: +8801XXXXXXXXX, 8801XXXXXXXXX or 01XXXXXXXXX (operator
-# prefixes 013 to 019), not inside a longer run of digits.
-MOBILE = re.compile(r"(?<![\d*])(?:\+?88)?01[3-9]\d{8}(?![\d*])")
+# prefixes 013 to 019), not inside a longer run of digits or a word (a hex id); a URL's %2B
+# (an encoded +) before it counts as a boundary.
+MOBILE = re.compile(r"(?:(?<=%2[Bb])|(?<![0-9A-Za-z*]))(?:\+?88)?01[3-9]\d{8}(?![0-9A-Za-z*])")
 # An NID: 10 digits (smart card), 13 or 17 (older cards, the 17 with the birth year first).
-NID = re.compile(r"(?<![\d*])(?:\d{17}|\d{13}|\d{10})(?![\d*])")
+NID = re.compile(r"(?<![0-9A-Za-z*])(?:\d{17}|\d{13}|\d{10})(?![0-9A-Za-z*])")
 
 
 def _mask_mobile(match: re.Match[str]) -> str:
@@ -93,8 +94,8 @@ def safe_request_id(value: str | None) -> str | None:
 
 
 def new_request_id() -> str:
-    """32 hex digits, drawn again in the rare case that ten decimal digits came in a row (the
-    log masks such a run as an NID, which would cut the id)."""
+    """32 hex digits, drawn again when ten decimal digits came in a row (one uuid in five), so
+    that every id we make is one our own proxy's header would be believed with."""
     while True:
         candidate = uuid.uuid4().hex
         if not _LONG_DIGIT_RUN.search(candidate):

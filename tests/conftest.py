@@ -280,9 +280,13 @@ def browser():
 
 # -- no full phone number or NID in any log record of the run ---------------------------------
 # A Bangladeshi mobile (+8801XXXXXXXXX, 8801XXXXXXXXX, 01XXXXXXXXX) or an NID-length run of
-# digits (10, 13 or 17), standing alone: masked forms (+88017*****678, **********123) have
-# stars where digits were, so they never match.
-PERSONAL_NUMBER = re.compile(r"(?<![\d*])(?:(?:\+?88)?01[3-9]\d{8}|\d{17}|\d{13}|\d{10})(?![\d*])")
+# digits (10, 13 or 17), standing alone: not inside a word (a random hex id such as an RQ
+# worker's name often holds ten digits in a row), and masked forms (+88017*****678,
+# **********123) have stars where digits were, so they never match. A URL's %2B (+) counts
+# as a boundary.
+PERSONAL_NUMBER = re.compile(
+    r"(?:(?<=%2[Bb])|(?<![0-9A-Za-z*]))(?:(?:\+?88)?01[3-9]\d{8}|\d{17}|\d{13}|\d{10})(?![0-9A-Za-z*])"
+)
 
 
 class LeakWatch(logging.Handler):
