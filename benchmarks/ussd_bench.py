@@ -19,6 +19,13 @@ round's mix, gives bare Flask the same, and prints
 the mix's and bare Flask's p99 at that load: at saturation a hop's latency is mostly the
 queue in front of it (64 phones on 2 cores), not the hop.
 Targets: the mix at least 50% of the bare-Flask rate; no journey below 40%; p99 under 50 ms.
+
+``--metrics both`` starts a third gunicorn with SAHAYATA_METRICS=0 and, each round, drives
+the mix through the service with metrics on and with them off (in alternating order), printing
+both rates, the web server's CPU per hop and the metrics' overhead; it also times the metric
+calls a hop makes (a counter and a histogram, in gunicorn's multiprocess mode) in a process of
+their own, against the CPU a hop costs. Target: the metrics cost at most 3% of a hop.
+``--metrics off`` runs the whole bench with them off.
 """
 
 from __future__ import annotations
@@ -70,7 +77,14 @@ WORKERS = os.environ.get("BENCH_WORKERS", "4")  # 2 x cores; 3 and 8 measured no
 GUNICORN = ["--workers", WORKERS, "--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"]
 
 
+# BENCH_PORTS=N: the servers listen on N, N+1, … (a shared machine's agreed range) rather than
+# on ports the kernel picks.
+_PORTS = iter(range(int(os.environ["BENCH_PORTS"]), 65536)) if os.environ.get("BENCH_PORTS") else None
+
+
 def free_port() -> int:
+    if _PORTS is not None:
+        return next(_PORTS)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -230,11 +244,42 @@ def measure(
     name: str, server: subprocess.Popen, port: int, callers: Callers, sessions: int, phones: int, names
 ) -> tuple[float, float]:
     """One round on one server; returns (hops/s, p99 in ms)."""
+    rate, p99, _ = measure_cpu(name, server, port, callers, sessions, phones, names)
+    return rate, p99
+
+
+def measure_cpu(
+    name: str, server: subprocess.Popen, port: int, callers: Callers, sessions: int, phones: int, names
+) -> tuple[float, float, float]:
+    """One round on one server; returns (hops/s, p99 in ms, the web server's CPU ms per hop)."""
     with CpuMeter(server.pid) as cpu:
         run = drive(port, callers, sessions, phones, names)
     rate, p99 = report(name, run)
     print(cpu.report(len(run.latencies)))
-    return rate, p99
+    return rate, p99, cpu.used["web server"] / len(run.latencies) * 1e3
+
+
+# What a hop adds when metrics are on (ussd_app/engine.py): two clock readings, a counter and a
+# histogram observation, in the multiprocess mode gunicorn runs them in (gunicorn.conf.py).
+METRIC_CALLS = """
+import os, sys, tempfile, time
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp()
+from foundation.metrics import hop_metrics
+hops, n = hop_metrics({}), int(sys.argv[1])
+started = time.process_time()
+for i in range(n):
+    began = time.perf_counter()
+    hops.hop("africastalking", ("main", "payment", "payments", "etokens")[i % 4])
+    hops.latency("africastalking", time.perf_counter() - began)
+print((time.process_time() - started) / n * 1e6)
+"""
+
+
+def metric_calls_microseconds(calls: int = 200_000) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", METRIC_CALLS, str(calls)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return float(done.stdout)
 
 
 def quietly(port: int, callers: Callers, hops: int, phones: int, name: str) -> tuple[float, float]:
@@ -260,6 +305,12 @@ def main() -> None:
         help="offered load of the latency phase, as a share of what the service took in this round's mix (0: skip it)",
     )
     parser.add_argument("--paced-sessions", type=int, default=1_500, help="journeys in the latency phase per round")
+    parser.add_argument(
+        "--metrics",
+        choices=("on", "off", "both"),
+        default="on",
+        help="SAHAYATA_METRICS for the service; both: also the mix with them off, and the overhead",
+    )
     args = parser.parse_args()
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -273,14 +324,22 @@ def main() -> None:
         )
         print("mix: " + ", ".join(f"{name} {JOURNEYS[name][0]}%" for name in names))
         service_port, bare_port = free_port(), free_port()
-        service = start_gunicorn("wsgi:app", service_port, env)
+        switch = {"SAHAYATA_METRICS": "0" if args.metrics == "off" else "1"}
+        service = start_gunicorn("wsgi:app", service_port, {**env, **switch})
         bare = start_gunicorn("benchmarks.bare_app:app", bare_port, env)
+        unmetered = None
+        if args.metrics == "both":
+            unmetered_port = free_port()
+            unmetered = start_gunicorn("wsgi:app", unmetered_port, {**env, "SAHAYATA_METRICS": "0"})
+        metered_rates, unmetered_rates, metered_cpu, unmetered_cpu = [], [], [], []
         shares, p99s, paced_p99s, paced_bare_p99s = [], [], [], []
         journey_shares: dict[str, list[float]] = {name: [] for name in names}
         journey_p99s: dict[str, list[float]] = {name: [] for name in names}
         try:
             drive(service_port, callers, 300, args.phones, names)  # warm-up: imports, pools, caches
             drive(bare_port, callers, 300, args.phones, None)
+            if unmetered is not None:
+                drive(unmetered_port, callers, 300, args.phones, names)
             # A shared machine's speed drifts from minute to minute, bare Flask's too:
             # alternating rounds and taking the median share keeps one slow minute from
             # deciding the figure.
@@ -295,6 +354,23 @@ def main() -> None:
                 shares.append(service_rate / bare_rate)
                 p99s.append(p99)
                 print(f"    mix = {100 * shares[-1]:.0f}% of bare Flask")
+                if unmetered is not None:
+                    # The service just ran with metrics on; alternate which of the pair runs
+                    # first, so that a machine slowing down does not always favour one.
+                    pair = [
+                        ("Sahayata, metrics on", service, service_port, metered_rates, metered_cpu),
+                        ("Sahayata, metrics off", unmetered, unmetered_port, unmetered_rates, unmetered_cpu),
+                    ]
+                    for label, server, port, rates, cpus in pair if number % 2 else pair[::-1]:
+                        rate, _, cpu_ms = measure_cpu(label, server, port, callers, args.sessions, args.phones, names)
+                        rates.append(rate)
+                        cpus.append(cpu_ms)
+                    print(
+                        f"    metrics on {metered_rates[-1]:,.0f} hops/s, {metered_cpu[-1]:.3f} ms CPU a hop; "
+                        f"off {unmetered_rates[-1]:,.0f} hops/s, {unmetered_cpu[-1]:.3f} ms; overhead "
+                        f"{100 * (1 - metered_rates[-1] / unmetered_rates[-1]):+.1f}% in rate, "
+                        f"{100 * (metered_cpu[-1] / unmetered_cpu[-1] - 1):+.1f}% in CPU"
+                    )
                 if args.paced_load:
                     # Saturated, 64 phones pressing without pause make the p99 a queue's length
                     # (bare Flask's own p99 is then above 50 ms); paced below what the service
@@ -319,6 +395,8 @@ def main() -> None:
         finally:
             stop(service)
             stop(bare)
+            if unmetered is not None:
+                stop(unmetered)
         print(f"medians of {args.rounds} rounds (share of bare Flask in the same round):")
         for name in names:
             print(
@@ -334,6 +412,19 @@ def main() -> None:
                 f"    {'mix, paced':18s}       p99 {statistics.median(paced_p99s):5.1f} ms   "
                 f"(bare Flask {statistics.median(paced_bare_p99s):5.1f} ms; offered load "
                 f"{100 * args.paced_load:.0f}% of the mix's saturated rate; target p99 < 50 ms)"
+            )
+        if unmetered is not None:
+            on_rate, off_rate = statistics.median(metered_rates), statistics.median(unmetered_rates)
+            on_cpu, off_cpu = statistics.median(metered_cpu), statistics.median(unmetered_cpu)
+            calls = metric_calls_microseconds()
+            print(
+                f"    {'metrics on/off':18s} {on_rate:,.0f} / {off_rate:,.0f} hops/s "
+                f"({100 * (1 - on_rate / off_rate):+.1f}%), web CPU {on_cpu:.3f} / {off_cpu:.3f} ms a hop "
+                f"({100 * (on_cpu / off_cpu - 1):+.1f}%)"
+            )
+            print(
+                f"    {'metric calls':18s} {calls:.1f} µs CPU a hop = {100 * calls / (off_cpu * 1e3):.2f}% of the "
+                f"{off_cpu:.3f} ms a hop costs the web server without them (target <= 3%)"
             )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, exists, func, select, update
 
 from foundation.db import autocommit_scalar, transaction
 from foundation.jobs import with_app_context
+from foundation.metrics import SLA_BREACHES
 from grievance.models import Grievance, GrievanceEvent, OutboxEntry, Status, utcnow
 from grievance.outbox import dispatch
 from grievance.routing import route_for
@@ -123,9 +124,12 @@ def escalate_breached(now_iso: str | None = None) -> int:
             .with_for_update(skip_locked=True)
         ).all()
         off = holidays(session)
+        tiers = [grievance.tier for grievance in breached]
         for grievance in breached:
             escalate(session, grievance, now, off)
-        return len(breached)
+    for tier in tiers:  # once committed: a rolled-back escalation breached nothing new
+        SLA_BREACHES.labels(str(tier)).inc()
+    return len(breached)
 
 
 UNCONFIRMED_AFTER_DAYS = 7

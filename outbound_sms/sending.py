@@ -20,6 +20,7 @@ from foundation.bulk import insert_new
 from foundation.db import transaction
 from foundation.jobs import SMS_QUEUE, enqueue, jobs_run_inline, redis_connection, with_app_context
 from foundation.masking import mask_mobile
+from foundation.metrics import SMS_SENDS
 from outbound_sms.encoding import segments
 from outbound_sms.models import Message, MessageStatus, message_reference, utcnow
 from outbound_sms.providers import Provider, ProviderError
@@ -226,8 +227,10 @@ def send_batch(message_ids: Sequence[int]) -> dict[int, str]:
                 receipt = sender.send(message.phone, message.text, reference=message.reference)
             except ProviderError as exc:
                 outcomes[message.id] = _failed(message, exc)
+                SMS_SENDS.labels(sender.name, outcomes[message.id]).inc()
                 continue
             outcomes[message.id] = "sent"
+            SMS_SENDS.labels(sender.name, "sent").inc()
             sent.append({"id": message.id, "provider": sender.name, "provider_message_id": receipt.provider_message_id})
             if len(sent) >= RECORD_EVERY:
                 _record_sent(sent)

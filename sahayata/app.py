@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from foundation import db, headers, i18n, jobs, privacy
-from foundation.config import refuse_unsafe_start, settings_from_env
+from foundation import db, headers, i18n, jobs, logs, metrics, privacy
+from foundation.config import is_production, refuse_unsafe_start, settings_from_env
 from sahayata import compression, errors, proxies
 from sahayata.sessions import SessionOnlyWhenSent
 
@@ -25,12 +25,14 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     app = Flask("sahayata")
     app.session_interface = SessionOnlyWhenSent()
     app.config.update(settings_from_env(env))
+    app.config.update(metrics.settings_from_env(env, production=is_production(app.config)))
     if overrides:
         app.config.update(overrides)
     refuse_unsafe_start(app.config, env)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logs.log_format(env))
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     app.extensions["sahayata.env"] = env
+    logs.init_app(app)  # first: the other hooks' logs carry the request id
     proxies.init_app(app)
 
     import grievance.models  # noqa: F401  (every table on Base.metadata, for migrations and checks)
@@ -60,6 +62,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str
     from sahayata import openapi
 
     openapi.init_app(app)
+
+    from sahayata import metrics_endpoint
+
+    metrics_endpoint.init_app(app)
 
     import ussd_app
     from sms.gateways import bp as sms_bp

@@ -29,8 +29,18 @@ from flask_compress import Compress
 # The staff workspace, open data, the home page, the OpenAPI document (tens of kB of JSON)
 # and the development simulator.
 COMPRESSED_BLUEPRINTS = ("staff", "open_data", "home", "openapi", "simulator")
-# USSD gateways, SMS webhooks, outlet apps and health probes: machine-to-machine, small answers.
-MACHINE_BLUEPRINTS = ("ussd_africastalking", "ussd_hubtel", "ussd_bdapps", "sms", "outlet_api", "health")
+# USSD gateways, SMS webhooks, outlet apps, ministry imports, health probes and the metrics scrape:
+# machine-to-machine.
+MACHINE_BLUEPRINTS = (
+    "ussd_africastalking",
+    "ussd_hubtel",
+    "ussd_bdapps",
+    "sms",
+    "outlet_api",
+    "import_api",
+    "health",
+    "metrics",
+)
 
 MIMETYPES = (
     "text/html",

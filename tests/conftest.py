@@ -9,7 +9,9 @@ Redis it uses its own database number (SAHAYATA_TEST_REDIS_DB, default 15).
 from __future__ import annotations
 
 import csv
+import logging
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -284,3 +286,58 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+# -- no full phone number or NID in any log record of the run ---------------------------------
+# A Bangladeshi mobile (+8801XXXXXXXXX, 8801XXXXXXXXX, 01XXXXXXXXX) or an NID-length run of
+# digits (10, 13 or 17), standing alone: not inside a word (a random hex id such as an RQ
+# worker's name often holds ten digits in a row), and masked forms (+88017*****678,
+# **********123) have stars where digits were, so they never match. A URL's %2B (+) counts
+# as a boundary.
+PERSONAL_NUMBER = re.compile(
+    r"(?:(?<=%2[Bb])|(?<![0-9A-Za-z*]))(?:(?:\+?88)?01[3-9]\d{8}|\d{17}|\d{13}|\d{10})(?![0-9A-Za-z*])"
+)
+
+
+class LeakWatch(logging.Handler):
+    """Every record of the run, formatted (message, exception and stack), checked for a full
+    phone number or NID; what it finds is kept with the test that was running."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.test = "(before the first test)"
+        self.leaks: list[tuple[str, str, str]] = []
+        self.plain = logging.Formatter("%(message)s")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.plain.format(record)
+        except Exception:  # a record that cannot be formatted is logging's own error, reported there
+            return
+        for match in PERSONAL_NUMBER.finditer(text):
+            number = match.group()
+            self.leaks.append((self.test, record.name, number[:4] + "…" + number[-2:]))
+
+
+_leak_watch = LeakWatch()
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _leak_watch.test = nodeid
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_hold_no_personal_numbers():
+    """Fails the run, naming the tests, if any record logged during it carried a full phone
+    number or NID. Records at INFO count: production logs them (foundation/logs.py)."""
+    root = logging.getLogger()
+    level = root.level
+    if level > logging.INFO:
+        root.setLevel(logging.INFO)
+    root.addHandler(_leak_watch)
+    yield
+    root.removeHandler(_leak_watch)
+    root.setLevel(level)
+    if _leak_watch.leaks:
+        lines = sorted({f"  {test}: logger {name} wrote {excerpt}" for test, name, excerpt in _leak_watch.leaks})
+        pytest.fail("log records carried a full phone number or NID:\n" + "\n".join(lines), pytrace=False)

@@ -42,6 +42,7 @@ def gateway_configs(env: Mapping[str, str], production: bool = False) -> dict[st
 def init_app(app: Flask) -> None:
     from foundation.config import FAST_PATH, is_production
     from foundation.jobs import redis_connection
+    from foundation.metrics import hop_metrics
     from ussd_app.analytics import ScreenAnalytics
     from ussd_app.engine import Engine
     from ussd_app.gateways.africastalking import bp as africastalking
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
     from ussd_app.state import SessionStore
 
     store = SessionStore(redis_connection(app), fast_path=app.config[FAST_PATH])
-    app.extensions["sahayata.ussd"] = Engine(JOURNEYS, store, ScreenAnalytics(), opening)
+    app.extensions["sahayata.ussd"] = Engine(JOURNEYS, store, ScreenAnalytics(), opening, hop_metrics(app.config))
 
     env = app.extensions["sahayata.env"]
     app.extensions["sahayata.ussd_gateways"] = gateway_configs(env, is_production(app.config))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from foundation.db import is_lost_connection
 from foundation.i18n import display_locale, is_ascii_number, to_ascii_digits, translate
 from foundation.masking import mask_mobile
+from foundation.metrics import HopMetrics
 from foundation.wording import Wording, wording
 from registry.eligibility.engine import RuleBook, rulebook_opening
 from registry.services import Dialler, dialler_by_mobile
@@ -204,16 +206,24 @@ class Engine:
         store: SessionStore,
         analytics: ScreenAnalytics,
         opening: Callable[[Context, Dialler], None] | None = None,
+        metrics: HopMetrics | None = None,
     ) -> None:
         self.journeys = journeys
         self.store = store
         self.analytics = analytics
+        self.metrics = metrics or HopMetrics()
         # Called on a session's first hop with what the dial's look-up found: journeys may
         # choose the first screen (an outlet's menu, a redemption awaiting the caller).
         self.opening = opening
 
     # -- one hop ------------------------------------------------------------------------
     def hop(self, database: HopDatabase, hop: Hop) -> Reply:
+        started = time.perf_counter()
+        reply = self._answer(database, hop)
+        self.metrics.latency(hop.gateway.name, time.perf_counter() - started)
+        return reply
+
+    def _answer(self, database: HopDatabase, hop: Hop) -> Reply:
         for attempt in (1, 2):
             try:
                 return self._hop(database, hop)
@@ -230,6 +240,8 @@ class Engine:
                 # A bug must not show the caller a gateway error page: log it, end politely.
                 log.exception("USSD hop for %s failed", mask_mobile(hop.phone))
                 break
+        self.metrics.hop(hop.gateway.name, "unavailable")
+        self.metrics.session_ended(hop.gateway.name, "unavailable")
         locale = locale_for("bn", hop.gateway)
         return Reply(translate(locale, "Service unavailable. Please try again later."), end=True)
 
@@ -245,7 +257,9 @@ class Engine:
             # citizen, not even a retried reply. It starts afresh (and replaces the session).
             state = None
         if state is not None and state.last_hop == hop.hop_key and state.last_reply is not None:
+            self.metrics.hop(gateway.name, state.frame.screen)
             return state.last_reply  # the gateway retried: same screen, nothing advances
+        ended_before = state is not None and state.last_reply is not None and state.last_reply.end
         if state is None:
             dialler = dialler_by_mobile(database.connection(), hop.phone)
             state = self._new_state(dialler, hop, resume_point)
@@ -262,6 +276,10 @@ class Engine:
             context.events.append((state.frame.screen, "views"))
         # One write: the state, the resume point and the analytics counters together.
         stored.save(state, resume=self._resume_frames(state), also=self.analytics.commands(context.events))
+        self.metrics.hop(gateway.name, state.frame.screen)
+        if reply.end and not ended_before:
+            reason = "wrong_keys" if state.invalid >= MAX_INVALID_TRIES else "answered"
+            self.metrics.session_ended(gateway.name, reason)
         return reply
 
     def _new_state(self, dialler: Dialler, hop: Hop, saved: list[Frame] | None) -> SessionState:
@@ -295,6 +313,7 @@ class Engine:
                 if state is not None and not (state.last_reply and state.last_reply.end):
                     event = "timeouts" if status.lower() in ("timeout", "timedout") else "dropoffs"
                     stored.write(self.analytics.commands([(state.frame.screen, event)]))
+                    self.metrics.session_ended(gateway, "timeout" if event == "timeouts" else "dropped")
         except RedisError:
             return
 
@@ -309,6 +328,8 @@ class Engine:
                     return
                 dropped = not (state.last_reply and state.last_reply.end)
                 stored.forget(also=self.analytics.commands([(state.frame.screen, "dropoffs")] if dropped else []))
+                if dropped:
+                    self.metrics.session_ended(gateway, "hung_up")
         except RedisError:
             log.warning("USSD hang-up for %s not recorded: Redis unavailable", "a caller")
 

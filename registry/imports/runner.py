@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from foundation.metrics import IMPORT_ROWS
 from registry.events import Announcer, listeners
 from registry.imports.kinds import KINDS, FieldProblem, ImportKind, ParsedRow
 from registry.imports.lookups import Lookups
@@ -169,16 +170,25 @@ def run_import(
     if report.problems and not skip_bad:
         session.rollback()
         report.rows_written = 0
+        _count_rows(report)
         return report
     kind.finish(session)
     session.commit()
     report.committed = True
+    _count_rows(report)
     kind.after_commit()
     refresh_statistics(session, kind.tables)
     if report.problems:
         report.reject_path = reject_path or path.with_name(path.stem + ".rejects.csv")
         write_rejects(report.reject_path, header, report.problems)
     return report
+
+
+def _count_rows(report: ImportReport) -> None:
+    rejected = len({problem.line for problem in report.problems})
+    IMPORT_ROWS.labels(report.kind, "written").inc(report.rows_written)
+    IMPORT_ROWS.labels(report.kind, "rejected").inc(rejected)
+    IMPORT_ROWS.labels(report.kind, "discarded").inc(max(report.rows_read - report.rows_written - rejected, 0))
 
 
 def analyse(session: Session, tables: tuple[str, ...]) -> None:
