@@ -162,6 +162,7 @@ class QueuePage:
     filter: QueueFilter
     locale: str = "en"
     more: bool = False  # more than ``total`` cases match (only ever with total == COUNT_CAP)
+    more_after: bool = False  # a case follows this page's (one row more was read to know)
     pages: int = field(init=False)
     ages: dict[int, int] = field(default_factory=dict)  # grievance id -> working days
     # For a search only: whom each found complaint is about.
@@ -169,6 +170,10 @@ class QueuePage:
 
     def __post_init__(self) -> None:
         self.pages = page_count(self.total)
+
+    @property
+    def has_next(self) -> bool:
+        return self.filter.page < self.pages or (self.more and self.more_after)
 
     def district(self, grievance: Grievance) -> str:
         return place_name("district", grievance.district_id, self.locale)
@@ -242,8 +247,9 @@ def queue_page(session: Session, user: StaffUser, f: QueueFilter, locale: str = 
     if not more:
         # A page past the end (an old bookmark, a typed number) shows the last page.
         f = replace(f, page=min(f.page, page_count(total)))
-    rows = list(session.scalars(queue_query(user, f).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)))
-    page = QueuePage(rows, total, f, locale, more=more, ages=ages(session, rows))
+    rows = list(session.scalars(queue_query(user, f).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)))
+    more_after, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    page = QueuePage(rows, total, f, locale, more=more, ages=ages(session, rows), more_after=more_after)
     if f.q and rows:
         page.citizens = citizens_shown(session, rows)
     return page

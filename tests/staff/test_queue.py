@@ -203,6 +203,9 @@ def test_past_the_count_cap_the_queue_says_more_than_and_still_pages_on(
     assert numbers_in(third) and numbers_in(third)[0] not in numbers_in(client.get("/staff/?page=2"))
     seen = {n for page in (1, 2, 3) for n in numbers_in(client.get(f"/staff/?page={page}"))}
     assert seen == {g.tracking_number for g in made}
+    last = client.get("/staff/?page=3&lang=en").get_data(as_text=True)
+    assert "page=4" not in last  # past the count, the pages end where the cases do
+    assert "page=5" not in client.get("/staff/?page=9&lang=en").get_data(as_text=True)
     monkeypatch.setattr(queue, "COUNT_CAP", 3)
     exact = client.get("/staff/?lang=en").get_data(as_text=True)
     assert "Complaints (3)" in exact and "more than" not in exact
