@@ -26,3 +26,19 @@ def test_healthz_is_503_naming_redis_when_it_is_down(database_url):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "down: redis"
+
+
+def test_healthz_right_after_the_database_dropped_its_connections_says_ok(database_url, redis_url):
+    """The restart is over: the check's pooled connection died with it, the next one answers."""
+    import pytest
+
+    from sahayata.app import create_app
+    from tests.foundation.test_db import _terminate_every_backend
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("embedded mode: SQLite has no server to restart (CI's PostgreSQL pass runs this)")
+    client = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url}).test_client()
+    assert client.get("/healthz").status_code == 200
+    _terminate_every_backend(database_url)
+    answer = client.get("/healthz")
+    assert answer.status_code == 200, answer.get_json()
