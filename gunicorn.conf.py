@@ -38,6 +38,19 @@ if not _os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 # https://docs.gunicorn.org/en/stable/settings.html#graceful-timeout
 graceful_timeout = 30
 
+# Load the app in the master before the port opens. Without it gunicorn listens first and
+# each worker then spends seconds importing the app, so a restarted node takes hops into its
+# backlog that it answers after the USSD gateway has stopped waiting; with it the port
+# refuses connections until the app can answer, and nginx passes those hops to another node.
+# Nothing connects to PostgreSQL or Redis while the app loads (engines and clients connect
+# on first use, in the worker), and what forks anyway is made safe in the child:
+# foundation/db.py disposes the engines' pools (os.register_at_fork), redis-py's pools
+# compare the process id before handing out a connection, and ussd_app/redis_link.py makes
+# each forked child its own hop connections. A HUP then restarts workers on the code the
+# master loaded: deploy new code with a restart, not a reload.
+# https://docs.gunicorn.org/en/stable/settings.html#preload-app
+preload_app = True
+
 
 def on_starting(server):
     """Refuse several workers on the embedded Redis stand-in: each worker would keep its own

@@ -12,7 +12,8 @@ nodes from 127.0.0.1, so a gateway allow list of 127.0.0.2 that lets every hop t
 ProxyFix handing the app the client's address, and probes show a client's own
 X-Forwarded-For is not believed.
 
-The configuration's own checks (nginx -t, the body limit, the access log) run in every pass.
+The configuration's own checks (nginx -t, the body limits, an import streamed through nginx to a
+stand-in node, the access log) run in every pass.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import http.client
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from collections import Counter
@@ -39,6 +41,7 @@ from foundation.i18n import to_ascii_digits
 from sahayata import migrate
 from sahayata.app import create_app
 from tests.factories import make_citizen, make_enrolment, make_payment, make_wallet
+from tests.helpers import free_port
 from tests.peers import nginx_peer
 from tests.peers.nginx_peer import NginxPeer
 from tests.peers.service_nodes import WebNode, deployment_env, scheduler, worker
@@ -66,12 +69,117 @@ def test_the_rendered_configuration_passes_nginx_t(tmp_path):
     assert "test is successful" in checked.stderr
 
 
+NGINX_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024, "g": 1024 * 1024 * 1024}
+
+
+def _location(template: str, prefix: str) -> str:
+    """The body of ``location PREFIX { ... }`` (the template's locations hold no nested block)."""
+    found = re.search(r"^\s*location " + re.escape(prefix) + r" \{(.*?)^\s*\}", template, re.M | re.S)
+    assert found is not None, f"no location {prefix}"
+    return found.group(1)
+
+
+def _body_limits(text: str) -> list[int]:
+    return [
+        int(number) * NGINX_SIZE_UNITS[unit.lower()]
+        for number, unit in re.findall(r"^\s*client_max_body_size (\d+)([kKmMgG]?);", text, re.M)
+    ]
+
+
 def test_nginx_refuses_the_bodies_the_app_refuses():
-    """client_max_body_size equals the app's default request limit (SAHAYATA_MAX_BODY_BYTES)."""
-    size = re.search(r"^\s*client_max_body_size (\d+)k;", nginx_peer.TEMPLATE.read_text(), re.M)
-    assert size is not None
+    """The server's client_max_body_size equals the app's default request limit
+    (SAHAYATA_MAX_BODY_BYTES), and the import API's location, the one path the app lets take
+    more, equals the app's import limit (SAHAYATA_IMPORT_MAX_BYTES); no other location
+    changes it."""
+    template = nginx_peer.TEMPLATE.read_text()
     app = create_app({"DATABASE_URL": "sqlite://", "REDIS_URL": None}, env={})
-    assert int(size.group(1)) * 1024 == app.config["MAX_CONTENT_LENGTH"]
+    imports = _location(template, "/api/v1/imports/")
+    outside_locations = re.sub(r"^\s*location [^{]*\{.*?^\s*\}", "", template, flags=re.M | re.S)
+    assert _body_limits(outside_locations) == [app.config["MAX_CONTENT_LENGTH"]]
+    assert _body_limits(imports) == [app.config["SAHAYATA_IMPORT_MAX_BYTES"]]
+    assert _body_limits(template) == _body_limits(outside_locations) + _body_limits(imports)
+
+
+class _RecordingNode:
+    """A stand-in web node on loopback: it reads one request, notes when the first bytes of
+    its body arrive, reads the rest and answers 200."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.body_started = threading.Event()
+        self.body_bytes = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with connection:
+            connection.settimeout(30)
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += connection.recv(65536)
+            head, _, body = received.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+            self.body_bytes = len(body)
+            while self.body_bytes < length:
+                if self.body_bytes:
+                    self.body_started.set()
+                self.body_bytes += len(connection.recv(65536))
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _post_head(path: str, length: int) -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: sahayata.test\r\nContent-Type: text/csv\r\n"
+        f"Authorization: Bearer t\r\nContent-Length: {length}\r\n\r\n"
+    ).encode()
+
+
+def _status_of(client: socket.socket) -> int:
+    answer = b""
+    while b"\r\n" not in answer and (chunk := client.recv(4096)):
+        answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_an_import_streams_through_nginx_to_the_node(tmp_path):
+    """The node gets the first bytes of an upload while the ministry's system is still
+    sending the rest (nginx's default would read the whole body before connecting), and
+    a body the import limit refuses, or one over the web limit elsewhere, gets nginx's 413
+    without reaching a node."""
+    if nginx_peer.nginx_binary() is None:
+        pytest.fail("nginx is missing: install Debian's nginx (scripts/ensure-test-peers)")
+    node = _RecordingNode()
+    peer = NginxPeer(tmp_path, f"127.0.0.1:{free_port()}", [node.address])
+    peer.start()
+    try:
+        host, _, port = peer.listen.rpartition(":")
+        first, rest = b"x" * 65536, b"y" * (1024 * 1024 - 65536)
+        with socket.create_connection((host, int(port)), timeout=30) as client:
+            client.sendall(_post_head("/api/v1/imports/citizens", len(first) + len(rest)) + first)
+            assert node.body_started.wait(10), "nginx held the body back until it was whole"
+            assert node.body_bytes < len(first) + len(rest)
+            client.sendall(rest)
+            assert _status_of(client) == 200
+        node.thread.join(10)
+        assert node.body_bytes == len(first) + len(rest)
+
+        import_limit = create_app({"DATABASE_URL": "sqlite://", "REDIS_URL": None}, env={}).config[
+            "SAHAYATA_IMPORT_MAX_BYTES"
+        ]
+        for path, length in (("/api/v1/imports/citizens", import_limit + 1), ("/ussd/africastalking", 1024 * 1024)):
+            with socket.create_connection((host, int(port)), timeout=30) as client:
+                client.sendall(_post_head(path, length))
+                assert _status_of(client) == 413, path
+    finally:
+        peer.stop()
+        node.close()
+    logged = [entry.uri for entry in peer.log().values()]
+    assert sorted(logged) == ["/api/v1/imports/citizens", "/api/v1/imports/citizens", "/ussd/africastalking"]
 
 
 def test_the_access_log_leaves_query_strings_out():
