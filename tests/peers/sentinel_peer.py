@@ -9,6 +9,7 @@ for a second, and then promote the replica.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from redis import Redis
 
-MASTER_NAME = "sahayata"
 QUORUM = 2
 DOWN_AFTER_MS = 1000
 FAILOVER_TIMEOUT_MS = 5000
@@ -60,6 +60,9 @@ class SentinelCluster:
         self.primary_port = free_port_in(redis_ports, taken)
         self.replica_port = free_port_in(redis_ports, taken)
         self.sentinel_ports = [free_port_in(sentinel_ports, taken) for _ in range(3)]
+        # A name of its own: sentinels that monitor the same name share what they learn, and
+        # another run's sentinels left behind must not take this cluster's servers for theirs.
+        self.master_name = f"sahayata-{os.getpid()}-{self.primary_port}"
         self.processes: dict[str, subprocess.Popen] = {}
 
     @property
@@ -92,10 +95,10 @@ class SentinelCluster:
                 f"port {port}\n"
                 "bind 127.0.0.1\n"
                 f"dir {self.workdir / name}\n"
-                f"sentinel monitor {MASTER_NAME} 127.0.0.1 {self.primary_port} {QUORUM}\n"
-                f"sentinel down-after-milliseconds {MASTER_NAME} {DOWN_AFTER_MS}\n"
-                f"sentinel failover-timeout {MASTER_NAME} {FAILOVER_TIMEOUT_MS}\n"
-                f"sentinel parallel-syncs {MASTER_NAME} 1\n"
+                f"sentinel monitor {self.master_name} 127.0.0.1 {self.primary_port} {QUORUM}\n"
+                f"sentinel down-after-milliseconds {self.master_name} {DOWN_AFTER_MS}\n"
+                f"sentinel failover-timeout {self.master_name} {FAILOVER_TIMEOUT_MS}\n"
+                f"sentinel parallel-syncs {self.master_name} 1\n"
             )
             self._start(name, ["redis-sentinel", str(config)])
         # Sentinels find each other and the replica through the primary (hello messages
@@ -103,14 +106,13 @@ class SentinelCluster:
         for port in self.sentinel_ports:
             _wait_until(lambda port=port: self._sees_everyone(port), f"sentinel {port} to see the others")
 
-    @staticmethod
-    def _sees_everyone(port: int) -> bool:
-        state = Redis(port=port).sentinel_master(MASTER_NAME)
+    def _sees_everyone(self, port: int) -> bool:
+        state = Redis(port=port).sentinel_master(self.master_name)
         return state["num-other-sentinels"] >= 2 and state["num-slaves"] >= 1
 
     def master_port(self) -> int:
         """The port of the server the sentinels call master now."""
-        return int(Redis(port=self.sentinel_ports[0]).sentinel_get_master_addr_by_name(MASTER_NAME)[1])
+        return int(Redis(port=self.sentinel_ports[0]).sentinel_get_master_addr_by_name(self.master_name)[1])
 
     def kill_primary(self) -> None:
         """SIGKILL the primary, as a crash or the OOM killer would: no goodbye to anyone."""
@@ -118,7 +120,18 @@ class SentinelCluster:
         self.processes["primary"].wait(timeout=10)
 
     def wait_for_failover(self, timeout: float = 30.0) -> None:
-        _wait_until(lambda: self.master_port() == self.replica_port, "the sentinels to promote the replica", timeout)
+        try:
+            _wait_until(lambda: self.master_port() == self.replica_port, "the replica's promotion", timeout)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}; the sentinels said:\n{self.logs()}") from None
+
+    def logs(self, lines: int = 15) -> str:
+        """The last lines each sentinel logged (the failover's steps: +sdown, +odown, +elected-leader…)."""
+        tails = []
+        for number in range(len(self.sentinel_ports)):
+            log = self.workdir / f"sentinel{number}" / "out.log"
+            tails.append(f"sentinel{number}:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:]))
+        return "\n".join(tails)
 
     def stop(self) -> None:
         for process in self.processes.values():
