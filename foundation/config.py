@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 from flask import current_app, has_app_context
@@ -121,6 +123,71 @@ def rate_min_denominator(env: os._Environ[str] | dict[str, str]) -> int:
     return int(raw)
 
 
+SENTINELS = "REDIS_SENTINELS"
+SENTINEL_MASTER = "REDIS_SENTINEL_MASTER"
+SENTINEL_PASSWORD = "REDIS_SENTINEL_PASSWORD"
+# A host name or an IPv4 address; an IPv6 address goes in brackets ("[fd00::5]:26379").
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+# The characters Sentinel allows in a master's name ("A-z 0-9 and the three characters
+# .-_": the comment above `sentinel monitor` in Redis's sentinel.conf, Debian's
+# /etc/redis/sentinel.conf).
+_MASTER_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _sentinel_address(item: str) -> tuple[str, int] | None:
+    """``host:port`` as a pair, or None when it is not one."""
+    host, colon, port = item.rpartition(":")
+    if not colon or not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return None
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            return str(ipaddress.IPv6Address(host[1:-1])), int(port)
+        except ValueError:
+            return None
+    return (host, int(port)) if _HOST_NAME.fullmatch(host) else None
+
+
+def redis_sentinels(env: os._Environ[str] | dict[str, str]) -> tuple[tuple[str, int], ...]:
+    """REDIS_SENTINELS: the sentinels to ask for the Redis master, as ``host:port`` pairs
+    separated by commas; unset, Redis is REDIS_URL's server itself. A malformed pair refuses
+    the start: a deployment that meant to fail over must not quietly run without."""
+    raw = env.get(SENTINELS, "").strip()
+    if not raw:
+        return ()
+    addresses = []
+    for item in (part.strip() for part in raw.split(",")):
+        address = _sentinel_address(item)
+        if address is None:
+            raise UnsafeStart(
+                f"{SENTINELS} must be host:port pairs separated by commas "
+                f"(e.g. 10.0.0.5:26379,10.0.0.6:26379), not {item!r}"
+            )
+        addresses.append(address)
+    return tuple(addresses)
+
+
+def redis_sentinel_settings(env: os._Environ[str] | dict[str, str]) -> dict[str, object]:
+    """REDIS_SENTINELS, REDIS_SENTINEL_MASTER (the name in the sentinels' ``sentinel monitor``
+    line) and REDIS_SENTINEL_PASSWORD (the sentinels' own ``requirepass``, if they have one):
+    the two names go together, and either alone refuses the start."""
+    sentinels = redis_sentinels(env)
+    master = env.get(SENTINEL_MASTER, "").strip()
+    if sentinels and not master:
+        raise UnsafeStart(
+            f"{SENTINELS} is set but {SENTINEL_MASTER} is not: set it to the master's name "
+            "in the sentinels' `sentinel monitor` line"
+        )
+    if master and not sentinels:
+        raise UnsafeStart(f"{SENTINEL_MASTER} is set but {SENTINELS} is not: list the sentinels as host:port pairs")
+    if master and not _MASTER_NAME.fullmatch(master):
+        raise UnsafeStart(f"{SENTINEL_MASTER} may hold only letters, digits and . - _, not {master!r}")
+    return {
+        SENTINELS: sentinels,
+        SENTINEL_MASTER: master or None,
+        SENTINEL_PASSWORD: env.get(SENTINEL_PASSWORD) or None,
+    }
+
+
 def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
     """Return Flask config keys from the environment, with embedded defaults.
 
@@ -135,6 +202,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> d
         "SAHAYATA_ENV": mode,
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Through Redis Sentinel when REDIS_SENTINELS is set (foundation/redis_connect.py).
+        **redis_sentinel_settings(env),
         # A random per-process key would log everyone out on every restart and break
         # multi-node deployments, so production must set one; the default is for dev only.
         # The development key never signs anything in production (refuse_unsafe_start).

@@ -18,7 +18,8 @@ from redis.client import Pipeline
 from rq import Queue
 from rq.job import Job
 
-from foundation.config import is_production
+from foundation.config import SENTINELS, is_production
+from foundation.redis_connect import connect
 
 # "sms" is separate so that a slow or rate-limited SMS provider never holds up routing,
 # escalation or USSD work; `flask worker` serves both unless told otherwise.
@@ -35,9 +36,9 @@ R = TypeVar("R")
 
 
 def init_app(app: Flask) -> None:
-    url = app.config.get("REDIS_URL")
-    if url:
-        connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    if app.config.get("REDIS_URL") or app.config.get(SENTINELS):
+        # REDIS_URL's server, or the master REDIS_SENTINELS name (which needs REDIS_URL too).
+        connection = connect(app.config)
         inline = False
     else:
         connection = fakeredis.FakeRedis()

@@ -62,15 +62,20 @@ def worker(burst: bool, queues: tuple[str, ...], fork: bool) -> None:
     from rq import SimpleWorker, Worker
 
     from foundation.jobs import QUEUE_NAMES, jobs_run_inline, redis_connection
+    from foundation.redis_connect import ride_out_failover
 
     if jobs_run_inline():
         raise click.ClickException("REDIS_URL is not set: jobs run inline and no worker is needed")
+    # RQ retries a lost connection only while waiting for a job; one lost mid-job or between
+    # jobs would stop the worker. Its commands wait for Redis (or a new master) instead.
+    connection = redis_connection()
+    ride_out_failover(connection)
     # Jobs here are short database transactions. Forking a work horse per job costs more
     # than most jobs do, and a fork cannot reuse the pooled database connections; the jobs
     # are idempotent and the outbox sweeper re-enqueues work lost to a crash, so running
     # them in the worker process loses no safety that matters. --fork keeps RQ's default.
     worker_class = Worker if fork else SimpleWorker
-    worker_class(list(queues or QUEUE_NAMES), connection=redis_connection()).work(burst=burst, with_scheduler=True)
+    worker_class(list(queues or QUEUE_NAMES), connection=connection).work(burst=burst, with_scheduler=True)
 
 
 def register_commands(app: Flask) -> None:

@@ -42,10 +42,13 @@ def scheduler() -> None:
     from rq.utils import import_attribute
 
     from foundation.jobs import jobs_run_inline, redis_connection
+    from foundation.redis_connect import ride_out_failover
 
     if jobs_run_inline():
         raise click.ClickException("REDIS_URL is not set: there is no queue to schedule onto")
-    cron = CronScheduler(connection=redis_connection())
+    connection = redis_connection()
+    ride_out_failover(connection)  # RQ's cron loop stops on a lost connection; wait for Redis instead
+    cron = CronScheduler(connection=connection)
     for name, interval in PERIODIC_JOBS:
         cron.register(import_attribute(name), queue_name="default", interval=interval)
     cron.start()
