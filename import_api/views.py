@@ -161,10 +161,11 @@ def post_import(kind: str):
 
 def _file_problems(error: ImportFileError, path: Path) -> list[dict[str, Any]]:
     """A body that cannot be read at all, as problems: each missing column on the header's
-    line 1; anything else (not UTF-8) on line 0, the body as a whole."""
+    line 1; a CSV that cannot be read on, on the line where it stopped; anything else (not
+    UTF-8) on line 0, the body as a whole."""
     if error.missing:
         return [{"line": 1, "column": column, "reason": "missing column"} for column in error.missing]
-    return [{"line": 0, "column": "", "reason": str(error).replace(path.name, "the body")}]
+    return [{"line": error.line, "column": "", "reason": str(error).replace(path.name, "the body")}]
 
 
 def _run(session, kind: str, path: Path, source: RowSource, holder: TokenHolder) -> ImportReport:

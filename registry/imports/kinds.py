@@ -38,10 +38,11 @@ from registry.models import (
 
 
 class FieldProblem(Exception):
-    def __init__(self, column: str, reason: str) -> None:
+    def __init__(self, column: str, reason: str, raw: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.column = column
         self.reason = reason
+        self.raw = raw  # the row as read, for the reject file, when a source refused it whole
 
 
 @dataclass

@@ -4,12 +4,14 @@ bodies far beyond the web's limit, JSON lines the same as CSV."""
 from __future__ import annotations
 
 import gzip
+import json
 
+import pytest
 from sqlalchemy import select
 
 from import_api.models import ApiImport
 from import_api.settings import IMPORT_MAX_BYTES
-from registry.models import Enrolment, Outlet, OutletProgramme
+from registry.models import Citizen, Enrolment, ETokenWallet, Outlet, OutletProgramme, Payment
 from tests.import_api.conftest import CSV, NDJSON, URL, csv_body, enrolment, ndjson_body, outlet
 from tests.registry.conftest import citizen_row, snapshot
 
@@ -218,3 +220,92 @@ def test_refusals_are_in_bangla_by_default(client, session, bearer):
     response = client.post(URL + "households", data=b"x\n", headers=headers)
     assert response.status_code == 404
     assert response.json["message"].startswith("এমন")
+
+
+def _refused_on_the_trail(session, token_id: int) -> tuple[str, int]:
+    trail = session.scalars(select(ApiImport).where(ApiImport.token_id == token_id)).one()
+    return trail.outcome, trail.problems
+
+
+@pytest.mark.parametrize(
+    ("media", "body", "line", "reason"),
+    [
+        (CSV, csv_body("citizens", [citizen_row(name_en="Rahima\x00Begum")]), 2, "control character (U+0000)"),
+        # A quoted cell over two lines: the row ends on line 3.
+        (CSV, csv_body("citizens", [citizen_row(name_en="Rahima\nBegum")]), 3, "line break"),
+        (NDJSON, ndjson_body([citizen_row(name_en="Rahima\x00Begum")]), 1, "control character (U+0000)"),
+        # json.dumps escapes it (ensure_ascii), as a ministry's system would have to.
+        (NDJSON, json.dumps(citizen_row(name_en="Rahima \ud800")).encode() + b"\n", 1, "lone surrogate (U+D800)"),
+    ],
+    ids=["csv-nul", "csv-quoted-newline", "json-nul", "json-lone-surrogate"],
+)
+def test_a_cell_no_column_may_hold_is_a_bad_row_naming_its_column(client, session, bearer, media, body, line, reason):
+    token_id, headers = bearer("MOSW", citizens=True)
+    response = client.post(URL + "citizens", data=body, headers={**headers, "Content-Type": media})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    [problem] = response.json["problems"]
+    assert problem["line"] == line
+    assert problem["column"] == "name_en" and reason in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Citizen)).all() == []
+
+
+def test_a_csv_cell_past_the_csv_modules_limit_is_422_on_its_line(client, session, bearer):
+    token_id, headers = bearer("MOSW", citizens=True)
+    body = csv_body("citizens", [citizen_row(), citizen_row(nid="1234567890", name_en="x" * 200_000)])
+    response = client.post(URL + "citizens", data=body, headers=headers)
+    assert response.status_code == 422
+    [problem] = response.json["problems"]
+    assert problem["line"] == 3 and "field larger than field limit" in problem["reason"]
+    assert "the body, line 3" in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Citizen)).all() == []
+
+
+def test_a_json_key_given_twice_is_a_bad_row(client, session, bearer, two_citizens):
+    token_id, headers = bearer("MOSW", content_type=NDJSON)
+    line = ndjson_body([enrolment()]).decode().rstrip("\n")
+    body = (line[:-1] + ', "programme": "WDA"}\n').encode()
+    response = client.post(URL + "enrolments", data=body, headers=headers)
+    assert response.status_code == 422
+    [problem] = response.json["problems"]
+    assert (problem["line"], problem["column"]) == (1, "programme") and "appears twice" in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Enrolment)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "amount"),
+    [
+        ("payments", "amount_bdt", "0.004"),
+        ("payments", "amount_bdt", "1e-7"),
+        ("payments", "amount_bdt", "1E+5"),
+        ("etokens", "balance", "2.125"),
+    ],
+)
+def test_amounts_past_the_paisa_or_in_exponent_form_are_bad_rows_not_rounded(
+    client, session, bearer, two_citizens, kind, column, amount
+):
+    token_id, headers = bearer("MOSW")
+    rows = {
+        "payments": {
+            "nid": two_citizens[0],
+            "programme": "OAA",
+            "cycle": "2024-01",
+            "amount_bdt": amount,
+            "status": "credited",
+            "paid_on": "2024-01-20",
+            "channel": "nagad",
+            "txn_id": "TX1",
+            "failure_reason": "",
+        },
+        "etokens": {"nid": two_citizens[0], "programme": "FFP", "balance": amount, "unit": "kg rice"},
+    }
+    if kind == "etokens":
+        token_id, headers = bearer("MOFOOD")
+    response = client.post(URL + kind, data=csv_body(kind, [rows[kind]]), headers=headers)
+    assert response.status_code == 422, response.json
+    [problem] = response.json["problems"]
+    assert problem["column"] == column and amount in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Payment)).all() == [] and session.scalars(select(ETokenWallet)).all() == []
