@@ -7,7 +7,7 @@ import gzip
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from import_api.models import ApiImport
 from import_api.settings import IMPORT_MAX_BYTES
@@ -309,3 +309,25 @@ def test_amounts_past_the_paisa_or_in_exponent_form_are_bad_rows_not_rounded(
     assert problem["column"] == column and amount in problem["reason"]
     assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
     assert session.scalars(select(Payment)).all() == [] and session.scalars(select(ETokenWallet)).all() == []
+
+
+def test_an_outlet_serving_no_programme_is_not_taken_over_by_any_ministry(client, session, bearer, cli, tmp_path):
+    _, food = bearer("MOFOOD")
+    _, health = bearer("MOHFW")
+    assert client.post(URL + "outlets", data=csv_body("outlets", [outlet()]), headers=food).status_code == 200
+    # Its programmes removed by hand (a season over): nothing in the registry says whose it is now.
+    session.execute(delete(OutletProgramme))
+    session.commit()
+    takeover = outlet(programmes="MHV", operator_mobile="01911000999")
+    refused = client.post(URL + "outlets", data=csv_body("outlets", [takeover]), headers=health)
+    assert refused.status_code == 422
+    [problem] = refused.json["problems"]
+    assert (problem["line"], problem["column"]) == (2, "code") and "serves no programme" in problem["reason"]
+    assert session.scalars(select(Outlet.operator_mobile)).all() == ["+8801911000001"]
+    # The registry's keeper, importing through the CLI, still can.
+    path = tmp_path / "outlets.csv"
+    path.write_bytes(csv_body("outlets", [takeover]))
+    done = cli.invoke(args=["registry", "import", "outlets", str(path)])
+    assert done.exit_code == 0, done.output
+    session.expire_all()
+    assert session.scalars(select(Outlet.operator_mobile)).all() == ["+8801911000999"]
