@@ -7,7 +7,9 @@ import gzip
 import json
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 
 from import_api.models import ApiImport
 from import_api.settings import IMPORT_MAX_BYTES
@@ -331,3 +333,37 @@ def test_an_outlet_serving_no_programme_is_not_taken_over_by_any_ministry(client
     assert done.exit_code == 0, done.output
     session.expire_all()
     assert session.scalars(select(Outlet.operator_mobile)).all() == ["+8801911000999"]
+
+
+def test_another_method_or_a_path_with_no_kind_answers_in_the_import_apis_format(client, session, bearer):
+    _, headers = bearer("MOSW")
+    for method in ("get", "put", "delete"):
+        response = getattr(client, method)(URL + "enrolments", headers=headers)
+        assert response.status_code == 405
+        assert response.json == {"error": "method_not_allowed", "message": "This method is not allowed here."}
+        assert "POST" in response.headers["Allow"]
+    for path in (URL, URL + "enrolments/extra"):
+        response = client.post(path, data=b"x", headers=headers)
+        assert response.status_code == 404 and response.json["error"] == "unknown_kind", path
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        DBAPIError("SELECT secret_table", {}, Exception("server closed the connection"), connection_invalidated=True),
+        RedisConnectionError("Error 111 connecting to 10.0.0.7:6379"),
+    ],
+    ids=["database-connection-lost", "redis-down"],
+)
+def test_a_lost_database_or_redis_is_503_in_the_import_apis_format(client, session, bearer, monkeypatch, outage):
+    _, headers = bearer("MOSW")
+
+    def lost(*args, **kwargs):
+        raise outage
+
+    monkeypatch.setattr("import_api.views._run", lost)
+    response = client.post(URL + "enrolments", data=csv_body("enrolments", [enrolment()]), headers=headers)
+    assert response.status_code == 503
+    assert response.json["error"] == "unavailable" and "try again" in response.json["message"]
+    assert response.headers["Retry-After"] == "30"
+    assert "10.0.0.7" not in response.get_data(as_text=True) and "secret" not in response.get_data(as_text=True)
