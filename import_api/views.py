@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from foundation.clock import utcnow
-from foundation.db import db_session
+from foundation.db import db_session, is_lost_connection
 from import_api import audit, wording
 from import_api.settings import IMPORT_MAX_BYTES
 from import_api.slots import claim_token_row, import_slot
@@ -68,14 +68,43 @@ def _authenticate():
 
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException):
+    return http_error(error)
+
+
+def http_error(error: HTTPException):
+    """The import API's answer to an HTTP error. Also for the errors its URL map raises
+    under its prefix before any blueprint is chosen (a 405 for another method, a 404 for a
+    path with no kind): sahayata.errors sends those here, so a ministry's system reads one
+    format whatever went wrong."""
     locale = _locale()
     if isinstance(error, RequestEntityTooLarge):
         return _too_large(locale)
     if error.code == 405:
-        return _error(405, "method_not_allowed", wording.not_allowed(locale))
+        response = _error(405, "method_not_allowed", wording.not_allowed(locale))
+        # RFC 9110, section 15.5.6: a 405 lists the methods the resource supports.
+        allowed = getattr(error, "valid_methods", None)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+    if error.code == 404:
+        return _error(404, "unknown_kind", wording.unknown_kind(locale, ", ".join(KINDS)))
     if (error.code or 500) >= 500:
         return _internal(getattr(error, "original_exception", None), locale)
     return _error(error.code or 400, "bad_request", wording.bad_request(locale))
+
+
+@bp.errorhandler(DBAPIError)
+@bp.errorhandler(RedisError)
+def _outage(error: Exception):
+    # Before the app's own handlers, which answer in the app's format: a lost database or
+    # Redis is this API's 503 (Retry-After), anything else its 500, logged here because a
+    # handled exception is not logged by Flask.
+    response = _internal(error, _locale())
+    if response.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    else:
+        log.error("import API request failed", exc_info=error)
+    return response
 
 
 def _too_large(locale: str):
@@ -85,9 +114,7 @@ def _too_large(locale: str):
 def _internal(original: BaseException | None, locale: str):
     """A lost database or Redis is an outage to retry (503); anything else a 500 that says
     nothing of what broke (the log has it, never the body)."""
-    lost = isinstance(original, OperationalError | RedisError) or (
-        isinstance(original, DBAPIError) and original.connection_invalidated
-    )
+    lost = isinstance(original, OperationalError | RedisError) or is_lost_connection(original)
     if lost:
         log.warning("import API unavailable: %s", type(original).__name__)
         return _error(503, "unavailable", wording.unavailable(locale))
@@ -161,10 +188,11 @@ def post_import(kind: str):
 
 def _file_problems(error: ImportFileError, path: Path) -> list[dict[str, Any]]:
     """A body that cannot be read at all, as problems: each missing column on the header's
-    line 1; anything else (not UTF-8) on line 0, the body as a whole."""
+    line 1; a CSV that cannot be read on, on the line where it stopped; anything else (not
+    UTF-8) on line 0, the body as a whole."""
     if error.missing:
         return [{"line": 1, "column": column, "reason": "missing column"} for column in error.missing]
-    return [{"line": 0, "column": "", "reason": str(error).replace(path.name, "the body")}]
+    return [{"line": error.line, "column": "", "reason": str(error).replace(path.name, "the body")}]
 
 
 def _run(session, kind: str, path: Path, source: RowSource, holder: TokenHolder) -> ImportReport:

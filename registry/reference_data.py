@@ -2,8 +2,8 @@
 
 Runs after every `flask --app wsgi db upgrade`; upserting by natural key makes it safe to run
 any number of times, and a change to a seed CSV reaches every deployment on its next upgrade.
-Eligibility rules are the exception: the seed is their first load, and from then on they
-change by `registry rules import` (registry/rules_files.py), recorded and dated.
+Eligibility rules are the exception: the seed is each programme's first load, and from then
+on they change by `registry rules import` (registry/rules_files.py), recorded and dated.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foundation import rule_changes
+from registry.eligibility.engine import RULES_KIND
 from registry.models import (
     BenefitUnit,
     Cluster,
@@ -29,9 +32,11 @@ from registry.models import (
     Programme,
     Upazila,
 )
+from registry.rules_files import current_records
 from registry.schedules import parse_schedule
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
+log = logging.getLogger(__name__)
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
@@ -169,10 +174,26 @@ def seed_rules() -> list[EligibilityRule]:
 
 
 def _sync_rules(session: Session) -> None:
-    """The seed file is the first load only: once the table holds rules they are changed
-    through `registry rules import` (with a record of who, when and why), and an upgrade
-    never puts the seed's thresholds back over them."""
-    if session.scalar(select(EligibilityRule.id).limit(1)) is not None:
+    """The seed file is the first load of each programme's rules: once a programme has
+    rules they are changed through `registry rules import` (with a record of who, when and
+    why), and an upgrade never puts the seed's thresholds back over them.
+
+    A programme with no rules at all gets the seed's: one added to the seed in a later
+    release would otherwise find everyone eligible. No import leaves a programme without
+    rules (registry.rules_files refuses it), so this never undoes a deliberate change; on
+    a database that had rules it is recorded as a change, which also tells every running
+    process to reload its rule book."""
+    having = set(session.scalars(select(EligibilityRule.programme_code).distinct()))
+    missing = [rule for rule in seed_rules() if rule.programme_code not in having]
+    if not missing:
         return
-    session.add_all(seed_rules())
+    session.add_all(missing)
     session.flush()
+    if not having:
+        return  # the first load: the seed is where the rules begin
+    codes = sorted({rule.programme_code for rule in missing})
+    added = [record for record in current_records(session) if record["programme"] in codes]
+    found = rule_changes.difference({}, {(r["programme"], r["effective_from"], r["criterion"]): r for r in added})
+    reason = f"seed rules for {', '.join(codes)}, which had none"
+    rule_changes.record(session, RULES_KIND, "db upgrade", reason, "registry/seed/eligibility_rules.csv", found)
+    log.warning("eligibility: %s; loaded %d rule(s) from the seed", reason, len(missing))

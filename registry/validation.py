@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import phonenumbers
 
@@ -111,24 +111,36 @@ def parse_optional_date(raw: str, *, field: str) -> dt.date | None:
     return parse_date(raw, field=field) if (raw or "").strip() else None
 
 
+# A plain decimal number: digits, at most one point, no exponent. Decimal() alone would also
+# read 1e-7, 1E+5 and 1_000, forms no payment file means and a reader of the file misreads.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def parse_decimal(
-    raw: str, *, field: str, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None
+    raw: str,
+    *,
+    field: str,
+    minimum: Decimal | None = Decimal(0),
+    maximum: Decimal | None = None,
+    places: int = 2,
 ) -> Decimal:
+    """A number with at most ``places`` decimals (the column's scale: amounts to the paisa).
+    More is refused, not rounded: 0.004 taka stored as 0.00 would be a silent change."""
     text = to_ascii_digits((raw or "").strip()).replace(",", "")
     if not text:
         raise InvalidValue(f"{field} is missing")
     if has_foreign_digits(text):
         raise InvalidValue(f"{field} must be a number with digits 0-9 or ০-৯, not {text!r}")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidValue(f"{field} must be a number, not {text!r}") from None
-    if not value.is_finite():
-        raise InvalidValue(f"{field} must be a number, not {text!r}")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise InvalidValue(f"{field} must be a plain number such as 1500 or 1500.50, not {text[:40]!r}")
+    value = Decimal(text)
     if minimum is not None and value < minimum:
         raise InvalidValue(f"{field} must be at least {minimum}")
     if maximum is not None and value > maximum:
         raise InvalidValue(f"{field} must be at most {maximum}")
+    # Trailing zeros (600.000) change nothing; any other digit past the scale would be lost.
+    if len(text.partition(".")[2].rstrip("0")) > places:
+        raise InvalidValue(f"{field} has more than {places} decimal places, not {text[:40]!r}")
     return value
 
 

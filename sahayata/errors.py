@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from collections.abc import Callable
+
+from flask import Flask, Response, jsonify, request
 from flask_babel import gettext
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from foundation.db import is_lost_connection
+from import_api.views import bp as import_api_bp
+from import_api.views import http_error as import_api_http_error
+
+# APIs that answer every error in their own format. Their blueprints' handlers cannot see
+# what the URL map refuses before a blueprint is chosen (a 405 for another method, a 404
+# for a path under theirs), so those are routed to them here by the path's prefix.
+_OWN_FORMATS: tuple[tuple[str, Callable[[HTTPException], Response]], ...] = (
+    (import_api_bp.url_prefix or "", import_api_http_error),
+)
+
+
+def _own_format(path: str) -> Callable[[HTTPException], Response] | None:
+    for prefix, answer in _OWN_FORMATS:
+        if path == prefix or path.startswith(prefix + "/"):
+            return answer
+    return None
 
 
 def _message(code: int) -> str:
@@ -26,6 +44,9 @@ def _message(code: int) -> str:
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        answer = _own_format(request.path)
+        if answer is not None:
+            return answer(error)
         code = error.code or 500
         return jsonify(error=_message(code)), code
 

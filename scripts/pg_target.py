@@ -2,7 +2,9 @@
 
 DATABASE_URL is SQLAlchemy's form (postgresql+psycopg://…); pg_dump, pg_restore and psql
 take libpq's (postgresql://…). The password travels in PGPASSWORD, never on a command line
-that `ps` shows to every user of the machine.
+that `ps` shows to every user of the machine; so does every option of the URL's query
+string (?sslmode=require), each in its libpq environment variable, and an option libpq
+has no variable for is refused rather than put on the command line.
 Only the standard library: the scripts run on a database host without the project's venv.
 """
 
@@ -13,9 +15,35 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 SCHEME = re.compile(r"^postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
+
+
+# A URL's query options and the libpq environment variable each goes in instead:
+# https://www.postgresql.org/docs/current/libpq-envars.html
+QUERY_OPTIONS = {
+    "host": "PGHOST",  # a Unix socket directory: postgresql:///sahayata?host=/run/postgresql
+    "hostaddr": "PGHOSTADDR",
+    "port": "PGPORT",
+    "user": "PGUSER",
+    "password": "PGPASSWORD",
+    "passfile": "PGPASSFILE",
+    "service": "PGSERVICE",
+    "options": "PGOPTIONS",
+    "application_name": "PGAPPNAME",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "client_encoding": "PGCLIENTENCODING",
+    "sslmode": "PGSSLMODE",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcrl": "PGSSLCRL",
+    "requiressl": "PGREQUIRESSL",
+    "gssencmode": "PGGSSENCMODE",
+    "krbsrvname": "PGKRBSRVNAME",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+}
 
 
 class Refusal(Exception):
@@ -24,9 +52,10 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class Database:
-    url: str  # libpq form, without the password
+    url: str  # libpq form, without the password or a query string
     password: str | None
     name: str
+    settings: tuple[tuple[str, str], ...] = ()  # the query's options, as libpq variables
 
     @classmethod
     def from_url(cls, raw: str) -> Database:
@@ -41,18 +70,35 @@ class Database:
         if not name:
             raise Refusal(f"the URL names no database: {cls._shown(parts)}")
         password = unquote(parts.password) if parts.password is not None else None
-        return cls(urlunsplit(parts._replace(netloc=cls._netloc(parts))), password, name)
+        settings = cls._settings(parts.query)
+        bare = parts._replace(netloc=cls._netloc(parts), query="", fragment="")
+        return cls(urlunsplit(bare), password, name, settings)
 
     def on(self, name: str) -> Database:
         """The same server and user, another database (e.g. `postgres` for CREATE DATABASE)."""
         parts = urlsplit(self.url)
-        return Database(urlunsplit(parts._replace(path="/" + quote(name))), self.password, name)
+        return Database(urlunsplit(parts._replace(path="/" + quote(name))), self.password, name, self.settings)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        env.update(self.settings)
         if self.password is not None:
             env["PGPASSWORD"] = self.password
         return env
+
+    @staticmethod
+    def _settings(query: str) -> tuple[tuple[str, str], ...]:
+        """The query string's options as libpq environment variables; an unknown one (or
+        one given twice) is refused, naming the option and never its value."""
+        settings: dict[str, str] = {}
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            variable = QUERY_OPTIONS.get(key)
+            if variable is None:
+                raise Refusal(f"the URL's option {key!r} is not one this script can pass to libpq; remove it")
+            if variable in settings:
+                raise Refusal(f"the URL gives the option {key!r} twice")
+            settings[variable] = value
+        return tuple(settings.items())
 
     def run(self, command: list[str], **kwargs) -> subprocess.CompletedProcess:
         return subprocess.run(command, env=self.env(), **kwargs)

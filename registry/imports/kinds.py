@@ -38,10 +38,11 @@ from registry.models import (
 
 
 class FieldProblem(Exception):
-    def __init__(self, column: str, reason: str) -> None:
+    def __init__(self, column: str, reason: str, raw: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.column = column
         self.reason = reason
+        self.raw = raw  # the row as read, for the reject file, when a source refused it whole
 
 
 @dataclass
@@ -96,6 +97,7 @@ OPTIONAL_CHANNELS = {**CHANNELS, "": None}
 OUTLET_KINDS = _choices(OutletKind, {"food dealer": OutletKind.FOOD_DEALER, "dealer": OutletKind.FOOD_DEALER})
 OUTLET_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,31}")
 NOT_YOURS = "another ministry's programme: this import may not change the outlet"
+NO_OWNER = "so no ministry's import may change it: ask the registry's keeper to import it"
 
 
 @dataclass
@@ -499,21 +501,33 @@ class OutletsImport(ImportKind):
     ) -> list[BatchProblem]:
         """An outlet that already serves another ministry's programme is that ministry's too:
         re-importing it would drop that programme (the file's list replaces the outlet's) or
-        hand the outlet to a new operator, so an import limited to some programmes may not."""
+        hand the outlet to a new operator, so an import limited to some programmes may not.
+        Nor may it change an outlet that serves no programme at all (its programmes were
+        removed): nothing then says whose it is, and any ministry could hand it, and its
+        redemption token, to an operator of its choosing. The registry's keeper (the CLI,
+        limited to no programmes) can."""
         by_code = {row.record["code"]: row for row in batch}
         served = session.execute(
             select(Outlet.code, OutletProgramme.programme_code)
-            .join(OutletProgramme, OutletProgramme.outlet_id == Outlet.id)
+            .outerjoin(OutletProgramme, OutletProgramme.outlet_id == Outlet.id)
             .where(in_values(session, Outlet.code, list(by_code)))
         )
         foreign: dict[str, set[str]] = {}
+        ownerless: set[str] = set()
         for code, programme in served:
-            if programme not in writable:
+            if programme is None:
+                ownerless.add(code)
+            elif programme not in writable:
                 foreign.setdefault(code, set()).add(programme)
-        return [
+        problems = [
             BatchProblem(by_code[code], "code", f"outlet {code} also serves {', '.join(sorted(codes))}, {NOT_YOURS}")
             for code, codes in sorted(foreign.items())
         ]
+        problems.extend(
+            BatchProblem(by_code[code], "code", f"outlet {code} serves no programme, {NO_OWNER}")
+            for code in sorted(ownerless)
+        )
+        return problems
 
     def write(self, session: Session, batch: Sequence[ParsedRow]) -> None:
         outlets = [{k: val for k, val in row.record.items() if k != "programmes"} for row in batch]

@@ -27,15 +27,17 @@ from foundation.metrics import IMPORT_ROWS
 from registry.events import Announcer, listeners
 from registry.imports.kinds import KINDS, FieldProblem, ImportKind, ParsedRow
 from registry.imports.lookups import Lookups
-from registry.imports.sources import RowSource, csv_rows
+from registry.imports.sources import RowSource, UnreadableSource, csv_rows
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be imported (unknown kind, missing columns, encoding)."""
+    """The file as a whole cannot be imported (unknown kind, missing columns, encoding, a
+    CSV the csv module cannot read on)."""
 
-    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, missing: tuple[str, ...] = (), line: int = 0) -> None:
         super().__init__(message)
         self.missing = missing  # the columns the file lacks, if that is what is wrong
+        self.line = line  # where reading stopped; 0 for the file as a whole
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def run_import(
                     parsed = ParsedRow(line, row, kind.parse(row))
                     kind.accept(parsed)
                 except FieldProblem as problem:
-                    raw = row if isinstance(row, dict) else {}
+                    raw = row if isinstance(row, dict) else (row.raw or {})
                     report.problems.append(RowProblem(line, problem.column, problem.reason, raw))
                 else:
                     pending.append(parsed)
@@ -162,6 +164,14 @@ def run_import(
     except UnicodeDecodeError as exc:
         session.rollback()
         raise ImportFileError(f"{path.name} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    except (UnreadableSource, csv.Error) as exc:
+        # Nothing after this point can be read (csv raises, for one, on a cell longer than
+        # csv.field_size_limit(), 131,072 characters); the rows before it are not enough.
+        session.rollback()
+        line = exc.line if isinstance(exc, UnreadableSource) else 0
+        reason = exc.reason if isinstance(exc, UnreadableSource) else f"cannot be read as CSV: {exc}"
+        where = f", line {line}" if line else ""
+        raise ImportFileError(f"{path.name}{where} {reason}", line=line) from None
     except BaseException:
         session.rollback()
         raise

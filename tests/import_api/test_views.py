@@ -4,12 +4,16 @@ bodies far beyond the web's limit, JSON lines the same as CSV."""
 from __future__ import annotations
 
 import gzip
+import json
 
-from sqlalchemy import select
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 
 from import_api.models import ApiImport
 from import_api.settings import IMPORT_MAX_BYTES
-from registry.models import Enrolment, Outlet, OutletProgramme
+from registry.models import Citizen, Enrolment, ETokenWallet, Outlet, OutletProgramme, Payment
 from tests.import_api.conftest import CSV, NDJSON, URL, csv_body, enrolment, ndjson_body, outlet
 from tests.registry.conftest import citizen_row, snapshot
 
@@ -218,3 +222,148 @@ def test_refusals_are_in_bangla_by_default(client, session, bearer):
     response = client.post(URL + "households", data=b"x\n", headers=headers)
     assert response.status_code == 404
     assert response.json["message"].startswith("এমন")
+
+
+def _refused_on_the_trail(session, token_id: int) -> tuple[str, int]:
+    trail = session.scalars(select(ApiImport).where(ApiImport.token_id == token_id)).one()
+    return trail.outcome, trail.problems
+
+
+@pytest.mark.parametrize(
+    ("media", "body", "line", "reason"),
+    [
+        (CSV, csv_body("citizens", [citizen_row(name_en="Rahima\x00Begum")]), 2, "control character (U+0000)"),
+        # A quoted cell over two lines: the row ends on line 3.
+        (CSV, csv_body("citizens", [citizen_row(name_en="Rahima\nBegum")]), 3, "line break"),
+        (NDJSON, ndjson_body([citizen_row(name_en="Rahima\x00Begum")]), 1, "control character (U+0000)"),
+        # json.dumps escapes it (ensure_ascii), as a ministry's system would have to.
+        (NDJSON, json.dumps(citizen_row(name_en="Rahima \ud800")).encode() + b"\n", 1, "lone surrogate (U+D800)"),
+    ],
+    ids=["csv-nul", "csv-quoted-newline", "json-nul", "json-lone-surrogate"],
+)
+def test_a_cell_no_column_may_hold_is_a_bad_row_naming_its_column(client, session, bearer, media, body, line, reason):
+    token_id, headers = bearer("MOSW", citizens=True)
+    response = client.post(URL + "citizens", data=body, headers={**headers, "Content-Type": media})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    [problem] = response.json["problems"]
+    assert problem["line"] == line
+    assert problem["column"] == "name_en" and reason in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Citizen)).all() == []
+
+
+def test_a_csv_cell_past_the_csv_modules_limit_is_422_on_its_line(client, session, bearer):
+    token_id, headers = bearer("MOSW", citizens=True)
+    body = csv_body("citizens", [citizen_row(), citizen_row(nid="1234567890", name_en="x" * 200_000)])
+    response = client.post(URL + "citizens", data=body, headers=headers)
+    assert response.status_code == 422
+    [problem] = response.json["problems"]
+    assert problem["line"] == 3 and "field larger than field limit" in problem["reason"]
+    assert "the body, line 3" in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Citizen)).all() == []
+
+
+def test_a_json_key_given_twice_is_a_bad_row(client, session, bearer, two_citizens):
+    token_id, headers = bearer("MOSW", content_type=NDJSON)
+    line = ndjson_body([enrolment()]).decode().rstrip("\n")
+    body = (line[:-1] + ', "programme": "WDA"}\n').encode()
+    response = client.post(URL + "enrolments", data=body, headers=headers)
+    assert response.status_code == 422
+    [problem] = response.json["problems"]
+    assert (problem["line"], problem["column"]) == (1, "programme") and "appears twice" in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Enrolment)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "amount"),
+    [
+        ("payments", "amount_bdt", "0.004"),
+        ("payments", "amount_bdt", "1e-7"),
+        ("payments", "amount_bdt", "1E+5"),
+        ("etokens", "balance", "2.125"),
+    ],
+)
+def test_amounts_past_the_paisa_or_in_exponent_form_are_bad_rows_not_rounded(
+    client, session, bearer, two_citizens, kind, column, amount
+):
+    token_id, headers = bearer("MOSW")
+    rows = {
+        "payments": {
+            "nid": two_citizens[0],
+            "programme": "OAA",
+            "cycle": "2024-01",
+            "amount_bdt": amount,
+            "status": "credited",
+            "paid_on": "2024-01-20",
+            "channel": "nagad",
+            "txn_id": "TX1",
+            "failure_reason": "",
+        },
+        "etokens": {"nid": two_citizens[0], "programme": "FFP", "balance": amount, "unit": "kg rice"},
+    }
+    if kind == "etokens":
+        token_id, headers = bearer("MOFOOD")
+    response = client.post(URL + kind, data=csv_body(kind, [rows[kind]]), headers=headers)
+    assert response.status_code == 422, response.json
+    [problem] = response.json["problems"]
+    assert problem["column"] == column and amount in problem["reason"]
+    assert _refused_on_the_trail(session, token_id) == ("invalid_rows", 1)
+    assert session.scalars(select(Payment)).all() == [] and session.scalars(select(ETokenWallet)).all() == []
+
+
+def test_an_outlet_serving_no_programme_is_not_taken_over_by_any_ministry(client, session, bearer, cli, tmp_path):
+    _, food = bearer("MOFOOD")
+    _, health = bearer("MOHFW")
+    assert client.post(URL + "outlets", data=csv_body("outlets", [outlet()]), headers=food).status_code == 200
+    # Its programmes removed by hand (a season over): nothing in the registry says whose it is now.
+    session.execute(delete(OutletProgramme))
+    session.commit()
+    takeover = outlet(programmes="MHV", operator_mobile="01911000999")
+    refused = client.post(URL + "outlets", data=csv_body("outlets", [takeover]), headers=health)
+    assert refused.status_code == 422
+    [problem] = refused.json["problems"]
+    assert (problem["line"], problem["column"]) == (2, "code") and "serves no programme" in problem["reason"]
+    assert session.scalars(select(Outlet.operator_mobile)).all() == ["+8801911000001"]
+    # The registry's keeper, importing through the CLI, still can.
+    path = tmp_path / "outlets.csv"
+    path.write_bytes(csv_body("outlets", [takeover]))
+    done = cli.invoke(args=["registry", "import", "outlets", str(path)])
+    assert done.exit_code == 0, done.output
+    session.expire_all()
+    assert session.scalars(select(Outlet.operator_mobile)).all() == ["+8801911000999"]
+
+
+def test_another_method_or_a_path_with_no_kind_answers_in_the_import_apis_format(client, session, bearer):
+    _, headers = bearer("MOSW")
+    for method in ("get", "put", "delete"):
+        response = getattr(client, method)(URL + "enrolments", headers=headers)
+        assert response.status_code == 405
+        assert response.json == {"error": "method_not_allowed", "message": "This method is not allowed here."}
+        assert "POST" in response.headers["Allow"]
+    for path in (URL, URL + "enrolments/extra"):
+        response = client.post(path, data=b"x", headers=headers)
+        assert response.status_code == 404 and response.json["error"] == "unknown_kind", path
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        DBAPIError("SELECT secret_table", {}, Exception("server closed the connection"), connection_invalidated=True),
+        RedisConnectionError("Error 111 connecting to 10.0.0.7:6379"),
+    ],
+    ids=["database-connection-lost", "redis-down"],
+)
+def test_a_lost_database_or_redis_is_503_in_the_import_apis_format(client, session, bearer, monkeypatch, outage):
+    _, headers = bearer("MOSW")
+
+    def lost(*args, **kwargs):
+        raise outage
+
+    monkeypatch.setattr("import_api.views._run", lost)
+    response = client.post(URL + "enrolments", data=csv_body("enrolments", [enrolment()]), headers=headers)
+    assert response.status_code == 503
+    assert response.json["error"] == "unavailable" and "try again" in response.json["message"]
+    assert response.headers["Retry-After"] == "30"
+    assert "10.0.0.7" not in response.get_data(as_text=True) and "secret" not in response.get_data(as_text=True)

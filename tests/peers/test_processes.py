@@ -249,3 +249,20 @@ def test_a_worker_stopped_mid_job_finishes_it_and_leaves_the_rest_queued(
     assert waiting.get_status(refresh=True) == JobStatus.FINISHED
     assert (tmp_path / "waiting.done").read_text() == "done\n"
     assert (tmp_path / "slow.done").read_text() == "done\n"  # not run a second time
+
+
+def test_every_process_counts_its_metrics_into_the_same_directory():
+    """Workers and the scheduler count SMS outcomes, breaches and imports; only web is
+    scraped, so they must write where web's scrape adds up (foundation/metrics.py)."""
+    directories = set()
+    for name in ("sahayata-web.service", "sahayata-worker@.service", "sahayata-scheduler.service"):
+        service = _unit(name)["Service"]
+        directories.add(service["Environment"].split("PROMETHEUS_MULTIPROC_DIR=", 1)[1].split()[0])
+        assert service["RuntimeDirectory"] == "sahayata/metrics" and service["RuntimeDirectoryPreserve"] == "yes"
+    assert directories == {"/run/sahayata/metrics"}
+    before_web = _unit("sahayata-web.service")["Service"]["ExecStartPre"]
+    assert before_web.endswith("scripts/metrics-dir /run/sahayata/metrics")
+    lines = [line for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line and line[0] != "#"]
+    assert len(lines) == 4
+    for line in lines:
+        assert ": export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics} && " in line, line

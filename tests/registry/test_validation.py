@@ -133,3 +133,16 @@ def test_a_huge_whole_number_is_out_of_range_not_a_crash():
 def test_bengali_digits_still_mean_digits():
     assert normalise_mobile("০১৭১১০০০০০১") == "+8801711000001"
     assert parse_int("১২", field="members") == 12
+
+
+def test_decimals_past_the_scale_or_in_exponent_form_are_refused_not_rounded():
+    assert parse_decimal("600.50", field="amount") == Decimal("600.50")
+    assert parse_decimal("600.000", field="amount") == Decimal(600)  # trailing zeros lose nothing
+    assert parse_decimal(".5", field="amount") == Decimal("0.5")
+    for raw in ("0.004", "600.001", "0.0000001"):
+        with pytest.raises(InvalidValue, match="more than 2 decimal places"):
+            parse_decimal(raw, field="amount")
+    for raw in ("1e-7", "1E+5", "1e-999999", "1_000", "Infinity", "0x10", "1.2.3"):
+        with pytest.raises(InvalidValue, match="plain number"):
+            parse_decimal(raw, field="amount")
+    assert parse_decimal("2.125", field="balance", places=3) == Decimal("2.125")

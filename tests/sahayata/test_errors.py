@@ -39,3 +39,12 @@ def test_a_database_connection_lost_mid_request_is_503_to_retry_and_the_retry_is
     assert lost.status_code == 503 and lost.headers["Retry-After"] == "1"
     assert lost.get_json() == {"error": "Service unavailable. Please try again later."}
     assert client.get("/test-only/database").get_json() == {"answer": 1}
+
+
+def test_an_api_with_its_own_format_gets_the_url_maps_refusals_under_its_prefix_only(client):
+    under = client.get("/api/v1/imports/citizens?lang=en")
+    assert under.status_code == 405 and under.get_json()["error"] == "method_not_allowed"
+    assert client.post("/api/v1/imports/a/b").get_json()["error"] == "unknown_kind"
+    # A path that only starts with the same letters is the app's.
+    beside = client.get("/api/v1/importsx?lang=en")
+    assert beside.status_code == 404 and beside.get_json() == {"error": "Not found."}

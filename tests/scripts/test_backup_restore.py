@@ -173,3 +173,67 @@ def test_restore_refuses_a_file_that_is_not_a_dump(tmp_path):
     bogus.write_text("not a dump")
     done = _run(str(SCRIPTS / "restore"), str(bogus), "postgresql://postgres@127.0.0.1:1/anything")
     assert done.returncode == 2 and "not a readable pg_dump file" in done.stderr
+
+
+def test_a_forced_restore_that_fails_leaves_the_old_database_as_it_was(app, scratch, tmp_path):
+    source = scratch.database("backup_source")
+    assert _run(FLASK, "--app", "wsgi", "db", "upgrade", env=_env(DATABASE_URL=source)).returncode == 0
+    dump = Path(_run(str(SCRIPTS / "backup"), "--dir", str(tmp_path), source).stdout.strip())
+    target = scratch.database("restored", create=False)
+    assert _run(str(SCRIPTS / "restore"), str(dump), target).returncode == 0
+    with psycopg.connect(_dsn(target), autocommit=True) as connection:
+        connection.execute("CREATE TABLE kept_by_the_old_database (id int)")
+    before = _row_counts(target)
+    name = make_url(target).database
+    scratch.names += [name + "_restoring", name + "_replaced"]  # dropped after, should the script leave them
+    # A backup cut short: its table of contents reads, its last table's data does not.
+    broken = tmp_path / "broken.dump"
+    broken.write_bytes(dump.read_bytes()[:-1000])
+    assert _run("pg_restore", "--list", str(broken)).returncode == 0
+
+    failed = _run(str(SCRIPTS / "restore"), "--force", str(broken), target)
+    assert failed.returncode == 1 and f"pg_restore into {name}_restoring failed" in failed.stderr
+    assert _row_counts(target) == before
+    with psycopg.connect(_dsn(source), autocommit=True) as connection:
+        left = connection.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",)).fetchall()
+    assert left == [(name,)]
+
+
+def test_a_forced_restore_swaps_the_new_database_in_past_open_connections(app, scratch, tmp_path):
+    source = scratch.database("backup_source")
+    assert _run(FLASK, "--app", "wsgi", "db", "upgrade", env=_env(DATABASE_URL=source)).returncode == 0
+    dump = Path(_run(str(SCRIPTS / "backup"), "--dir", str(tmp_path), source).stdout.strip())
+    target = scratch.database("restored")
+    name = make_url(target).database
+    scratch.names += [name + "_restoring", name + "_replaced"]
+    with psycopg.connect(_dsn(target), autocommit=True) as connection:
+        connection.execute("CREATE TABLE only_in_the_old_database (id int)")
+        done = _run(str(SCRIPTS / "restore"), "--force", str(dump), target)  # this connection still open
+    assert done.returncode == 0, done.stderr
+    assert _row_counts(target) == _row_counts(source)
+    with psycopg.connect(_dsn(source), autocommit=True) as connection:
+        left = connection.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",)).fetchall()
+    assert left == [(name,)]
+
+
+def test_a_urls_query_options_go_to_libpq_variables_never_to_the_command_line(tmp_path):
+    # A pg_dump that records what it was given, then fails as if the server were down.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "argv"
+    fake = bin_dir / "pg_dump"
+    seen = '"$@" "PGPASSWORD=$PGPASSWORD" "PGSSLMODE=$PGSSLMODE"'
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" {seen} > {record}\nexit 1\n')
+    fake.chmod(0o755)
+    env = _env(PATH=f"{bin_dir}:{os.environ['PATH']}")
+    out = tmp_path / "out"
+    out.mkdir()
+    url = "postgresql+psycopg://sahayata@db.example:5433/sahayata?sslmode=require&password=secret-in-query"
+    failed = _run(str(SCRIPTS / "backup"), "--dir", str(out), url, env=env)
+    assert failed.returncode == 1 and "secret-in-query" not in failed.stderr
+    given = record.read_text().splitlines()
+    assert "PGPASSWORD=secret-in-query" in given and "PGSSLMODE=require" in given
+    assert not any("secret-in-query" in arg or "?" in arg for arg in given[:-2])
+    unknown = _run(str(SCRIPTS / "backup"), "--dir", str(out), "postgresql://h/db?sneaky=value-here", env=env)
+    assert unknown.returncode == 2 and "'sneaky'" in unknown.stderr and "value-here" not in unknown.stderr
+    assert list(out.iterdir()) == []
