@@ -100,7 +100,7 @@ SEED = [
     "'closed','rejected'])[1 + n % 10], 1 + (n % 17 = 0)::int, p.lead_ministry_code, 'upazila', p.cluster_code, "
     "t.at, t.at + interval '42 days', t.at, t.at "
     "FROM generate_series(1, :complaints) n "
-    "JOIN citizens c ON c.id = 1 + (n * 7919) % :citizens "
+    "JOIN citizens c ON c.id = 1 + (n::bigint * 7919) % :citizens "
     "JOIN programmes p ON p.code = (ARRAY['OAA','WDA','PDA','FFP','EGPP','VGF','MCBP'])[1 + n % 7] "
     "CROSS JOIN LATERAL (SELECT now() - ((n % 180) || ' days')::interval AS at) t",
     "INSERT INTO grievance_events (grievance_id, at, actor, from_status, to_status, note) "
