@@ -19,7 +19,14 @@ def unknown_kind(locale: str, kinds: str) -> str:
 
 
 def unsupported_media_type(locale: str) -> str:
-    return translate(locale, "Send text/csv or application/x-ndjson, in UTF-8 and not compressed.")
+    # The media types and the encoding are names, the same in every language.
+    return translate(
+        locale,
+        "Send %(csv)s or %(json_lines)s, in %(encoding)s and not compressed.",
+        csv="text/csv",
+        json_lines="application/x-ndjson",
+        encoding="UTF-8",
+    )
 
 
 def busy(locale: str) -> str:
