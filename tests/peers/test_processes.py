@@ -83,11 +83,14 @@ def test_the_systemd_services_are_hardened(tmp_path):
         assert settings["PrivateTmp"] == "yes" and settings["EnvironmentFile"] == ENV_FILE
 
 
-def test_stop_timeouts_leave_room_for_work_in_hand():
+def test_stop_timeouts_leave_room_for_work_in_hand(monkeypatch, tmp_path):
     """systemd's SIGKILL comes after TimeoutStopSec: later than gunicorn's graceful timeout for
     requests in flight, and later than RQ's job timeout (180 s) for a job a worker holds.
     KillMode=mixed sends SIGTERM to the main process alone, so a forked work horse is not
     killed by a SIGTERM of its own."""
+    # Read in this process, gunicorn.conf.py would give it a metrics directory for good (as it
+    # gives gunicorn's), and every later test's scrape would read that instead of its counters.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     graceful = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))["graceful_timeout"]
     web = _unit("sahayata-web.service")["Service"]
     assert int(web["TimeoutStopSec"]) > graceful
