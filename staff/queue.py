@@ -30,6 +30,9 @@ PAGE_SIZE = 50
 # queue reads every case in scope on each page view, and past a thousand an officer filters
 # or searches rather than pages.
 COUNT_CAP = 1000
+# A search's matches are read once and passed to the count and the page as ids, up to this
+# many (any scope); more, and both run the search themselves.
+FOUND_CAP = 5000
 # Longer numbers are no page and no district: refused before int() so that neither the
 # database (integer columns, OFFSET) nor Python's digit limit sees them.
 MAX_NUMBER_DIGITS = 9
@@ -200,7 +203,10 @@ def page_count(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
-def _conditions(user: StaffUser, f: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+def _conditions(
+    user: StaffUser, f: QueueFilter, now: dt.datetime, found: list[int] | None = None
+) -> list[ColumnElement[bool]]:
+    """The filter as conditions; ``found``: the search's case ids, when already read."""
     conditions = [visible(user)]
     if f.status == "open":
         conditions.append(Grievance.status.in_(OPEN))
@@ -226,33 +232,49 @@ def _conditions(user: StaffUser, f: QueueFilter, now: dt.datetime) -> list[Colum
         conditions.append(waiting_for_citizen())
     if f.search_too_long:
         conditions.append(false())  # refused, and said so: never every case
+    elif found is not None:
+        conditions.append(Grievance.id.in_(found))
     elif f.parsed_search is not None:
         conditions.append(search.matches(f.parsed_search))
     return conditions
 
 
-def queue_query(user: StaffUser, f: QueueFilter) -> Select:
+def queue_query(user: StaffUser, f: QueueFilter, found: list[int] | None = None) -> Select:
     """Every case the filter selects, in its order (for the page and the CSV)."""
-    conditions = _conditions(user, f, utcnow())
+    conditions = _conditions(user, f, utcnow(), found=found)
     return select(Grievance).where(*conditions).order_by(*_ORDER[f.sort])
 
 
 def queue_page(session: Session, user: StaffUser, f: QueueFilter, locale: str = "en") -> QueuePage:
     """One page of the queue: a count, the page's rows, and for those rows their age (the
     calendar is cached) and, for a search, their citizens (one query for the page)."""
-    conditions = _conditions(user, f, utcnow())
+    found = _found(session, f)
+    conditions = _conditions(user, f, utcnow(), found=found)
     matching = select(Grievance.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     counted = session.scalar(select(func.count()).select_from(matching))
     total, more = min(counted, COUNT_CAP), counted > COUNT_CAP
     if not more:
         # A page past the end (an old bookmark, a typed number) shows the last page.
         f = replace(f, page=min(f.page, page_count(total)))
-    rows = list(session.scalars(queue_query(user, f).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)))
+    page_of = queue_query(user, f, found).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)
+    rows = list(session.scalars(page_of))
     more_after, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     page = QueuePage(rows, total, f, locale, more=more, ages=ages(session, rows), more_after=more_after)
     if f.q and rows:
         page.citizens = citizens_shown(session, rows)
     return page
+
+
+def _found(session: Session, f: QueueFilter) -> list[int] | None:
+    """The search's case ids, read once for both the count and the page (a part of a name is
+    the dearest look-up of all), if there are at most FOUND_CAP of them; None otherwise, or
+    with no search: then the count and the page each run the search as a subquery."""
+    readings = f.parsed_search if not f.search_too_long else None
+    ids = search.matching_ids(readings) if readings is not None else None
+    if ids is None:
+        return None
+    found = list(session.scalars(ids.limit(FOUND_CAP + 1)))
+    return found if len(found) <= FOUND_CAP else None
 
 
 def ages(session: Session, rows: list[Grievance], now: dt.datetime | None = None) -> dict[int, int]:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, false, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, false, select, union
 
 from foundation.i18n import is_ascii_number, to_ascii_digits
 from foundation.names import name_key, normalised_name
@@ -96,8 +96,9 @@ def _mobile(text: str) -> str:
         return ""
 
 
-def matches(search: Search) -> ColumnElement[bool]:
-    """The complaints a search finds, in any scope (the caller adds the user's). The phone is
+def matching_ids(search: Search) -> Select[tuple[int]] | CompoundSelect | None:
+    """The ids of the complaints a search finds, in any scope (the caller adds the user's);
+    None if the text can be read no way at all. The phone is
     matched on the complaint's keyed hash (under every key still recognised) and on the
     registered mobile of the citizen it is about; a name on the citizen's name in the
     script it is typed in.
@@ -121,5 +122,11 @@ def matches(search: Search) -> ColumnElement[bool]:
     for person in people:
         found.append(select(Grievance.id).where(Grievance.citizen_id.in_(select(Citizen.id).where(person))))
     if not found:
-        return false()
-    return Grievance.id.in_(union(*found) if len(found) > 1 else found[0])
+        return None
+    return union(*found) if len(found) > 1 else found[0]
+
+
+def matches(search: Search) -> ColumnElement[bool]:
+    """The complaints a search finds, as a condition (see ``matching_ids``)."""
+    ids = matching_ids(search)
+    return false() if ids is None else Grievance.id.in_(ids)

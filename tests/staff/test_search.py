@@ -389,7 +389,8 @@ def test_the_page_costs_the_same_queries_for_five_rows_or_fifty(staff_client, se
         monkeypatch.setattr(queue, "PAGE_SIZE", 5)
         few = cost(query)
         monkeypatch.setattr(queue, "PAGE_SIZE", 50)
-        assert cost(query) == few <= 8, query
+        # A search reads its matches once (one statement) for the count and the page.
+        assert cost(query) == few <= (9 if query.startswith("q=") else 8), query
 
 
 def test_the_filter_reads_its_arguments():
