@@ -13,3 +13,8 @@ FINAL = frozenset({S.DELIVERED, S.FAILED, S.UNDELIVERED})
 
 def may_advance(current: MessageStatus, new: MessageStatus) -> bool:
     return current not in FINAL and RANK[new] > RANK[current]
+
+
+def overtaken_by(new: MessageStatus) -> frozenset[MessageStatus]:
+    """The statuses that ``new`` may replace."""
+    return frozenset(status for status in MessageStatus if may_advance(status, new))
