@@ -25,9 +25,7 @@ def apply_receipt(session: Session, message: Message | None, status: MessageStat
     if status in FAILURES:
         values["error"] = error[:200]
     changed = session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.status.in_(overtaken_by(status)))
-        .values(**values),
+        update(Message).where(Message.id == message.id, Message.status.in_(overtaken_by(status))).values(**values),
         execution_options={"synchronize_session": False},
     ).rowcount
     session.commit()
