@@ -48,7 +48,7 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, 'api', %s, 'awaiting_code', %s, %s, 0, %s, N
 """
 INSERT_QUESTION = """
 INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)
-VALUES (%s, %s, %s, %s, %s, %s)
+VALUES (%s, %s, %s, %s, %s, %s) RETURNING id
 """
 INSERT_SMS = """
 INSERT INTO sms_messages (dedupe_key, phone, text, locale, template, campaign_id, encoding, segments, status, attempts,
@@ -138,15 +138,11 @@ def confirm(redemption_id: int) -> Response:
     wallet_id, _, operator, quantity, unit, _, code_hash = locked[1:8]
     typed = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(typed, code_hash)
-    # As the service does (foundation.hot_select.pipelined): the writes after the debit go
-    # with the receipt's insert, and the pipeline's end is one more round trip.
-    with db.pipeline():
-        balance, unit = db.execute(DEBIT, {"q": quantity, "wallet": wallet_id}).fetchone()
-        db.execute(LEDGER, (wallet_id, -quantity, outlet_id, operator, redemption_id))
-        db.execute(FINISH, (now, redemption_id))
-        db.execute(CLOSE, {"now": now, "id": redemption_id})
-        text = f"{locked[10]}: {quantity} {unit}, {balance} left"
-        message = _sms(db, redemption_id, locked[12], "receipt", text, now)
+    balance, unit = db.execute(DEBIT, {"q": quantity, "wallet": wallet_id}).fetchone()
+    db.execute(LEDGER, (wallet_id, -quantity, outlet_id, operator, redemption_id))
+    db.execute(FINISH, (now, redemption_id))
+    db.execute(CLOSE, {"now": now, "id": redemption_id})
+    message = _sms(db, redemption_id, locked[12], "receipt", f"{locked[10]}: {quantity} {unit}, {balance} left", now)
     db.commit()
     _wake(message)
     return jsonify(id=redemption_id, status="completed", balance=str(balance), unit=unit)

@@ -18,21 +18,11 @@ write is never run twice (on PostgreSQL its failure has aborted the transaction)
 driver's error is wrapped as SQLAlchemy wraps it (an ``IntegrityError`` for a unique
 violation), and a lost connection is invalidated first. With SAHAYATA_FAST_PATH=0 every
 statement runs through ``Connection.execute`` from the start.
-
-``pipelined(connection)`` saves round trips for writes whose answer nobody reads (a ledger
-entry, a status, a question asked beside its SMS): inside the block, ``HotStatement.send``
-puts them in psycopg's pipeline (https://www.psycopg.org/psycopg3/docs/advanced/pipeline.html)
-and they travel to PostgreSQL with the next statement whose rows are read, or when the block
-ends: a receipt's five writes cost one round trip instead of five. Their errors arrive then
-too, and roll back the transaction as before. Only ``HotSelect``/``HotStatement`` may run in
-the block (SQLAlchemy reads a cursor's description as soon as it executes); elsewhere, on
-SQLite, or with the switch off, ``send`` is ``run``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Select, Update
@@ -180,23 +170,6 @@ class HotStatement:
         rows, _ = self.run(connection, **given)
         return rows[0] if rows else None
 
-    def send(self, connection: Connection, **given: Any) -> None:
-        """Run it, its answer unread: inside ``pipelined`` it goes with the next round trip."""
-        pending = connection.info.get(_SENT)
-        if pending is None:
-            self.run(connection, **given)
-            return
-        _, sent = pending
-        if given.keys() != set(self.parameter_names):
-            raise TypeError(f"HotStatement takes exactly {sorted(self.parameter_names)}, got {sorted(given)}")
-        compiled = self._compiled(connection.dialect)
-        cursor = connection.connection.dbapi_connection.cursor()
-        sent.append(cursor)  # closed when the block ends, after its answer came
-        try:
-            cursor.execute(compiled.sql, compiled.parameters(given))
-        except connection.dialect.loaded_dbapi.Error as error:
-            raise _wrapped(error, connection, cursor, compiled.sql) from error
-
     def _on_cursor(
         self, compiled: _Compiled, connection: Connection, given: dict[str, Any]
     ) -> tuple[list[tuple[Any, ...]], int]:
@@ -211,12 +184,21 @@ class HotStatement:
                 cursor.execute(compiled.sql, parameters)
                 # PostgreSQL's INSERT returns the new key even when not asked (SQLAlchemy adds it).
                 fetched = cursor.fetchall() if self.returns_rows else []
-                if not self.returns_rows and _SENT in connection.info:
-                    connection.info[_SENT][0].sync()  # in a pipeline, the count comes with the answer
                 written = cursor.rowcount
                 converters = compiled.converters(cursor, dialect) if self.returns_rows else []
             except dbapi.Error as error:
-                raise _wrapped(error, connection, cursor, compiled.sql) from error
+                lost = dialect.is_disconnect(error, dbapi_connection, cursor)
+                if lost:
+                    connection.invalidate(error)
+                raise DBAPIError.instance(
+                    compiled.sql,
+                    None,  # the parameters hold phone numbers and NIDs (foundation.db hides them too)
+                    error,
+                    dbapi.Error,
+                    hide_parameters=True,
+                    connection_invalidated=lost,
+                    dialect=dialect,
+                ) from error
         finally:
             if cursor is not None:
                 cursor.close()
@@ -224,46 +206,3 @@ class HotStatement:
             return fetched, written
         rows = [tuple(v if c is None else c(v) for c, v in zip(converters, row, strict=True)) for row in fetched]
         return rows, written
-
-
-def _wrapped(error: Exception, connection: Connection, cursor: Any, sql: str) -> DBAPIError:
-    """The driver's error as SQLAlchemy would raise it; a lost connection is invalidated."""
-    dialect = connection.dialect
-    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
-    if lost:
-        connection.invalidate(error)
-    return DBAPIError.instance(
-        sql,
-        None,  # the parameters hold phone numbers and NIDs (foundation.db hides them too)
-        error,
-        dialect.loaded_dbapi.Error,
-        hide_parameters=True,
-        connection_invalidated=lost,
-        dialect=dialect,
-    )
-
-
-# Connection.info is the DBAPI connection's own: a block's cursors, while it is open.
-_SENT = "sahayata.pipelined"
-
-
-@contextmanager
-def pipelined(connection: Connection) -> Iterator[None]:
-    """Writes sent with ``HotStatement.send`` in the block share round trips (module docstring).
-    Nested, the inner block is the outer one."""
-    if connection.info.get(_SENT) is not None or not fast_path() or connection.dialect.driver != "psycopg":
-        yield
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    sent: list[Any] = []
-    try:
-        try:
-            with dbapi_connection.pipeline() as pipeline:
-                connection.info[_SENT] = (pipeline, sent)
-                yield
-        except connection.dialect.loaded_dbapi.Error as error:  # a sent write failed, told at the sync
-            raise _wrapped(error, connection, None, "a pipelined write") from error
-    finally:
-        connection.info.pop(_SENT, None)
-        for cursor in sent:
-            cursor.close()

@@ -72,15 +72,14 @@ def ask(
     open_for: dt.timedelta,
     *,
     first_asking: bool = False,
-) -> None:
+) -> int:
     """Record that ``phone`` (E.164) is asked ``kind`` about ``subject_id``, open for
     ``open_for``; the caller records the SMS and commits. An earlier question of the same
     kind about the same subject is closed: only the newest asking can be answered (with
-    ``first_asking`` the caller knows there is none: a subject just created). One plain
-    insert, its answer unread (it may share a round trip: foundation.hot_select.pipelined):
-    every SMS that asks something records one."""
+    ``first_asking`` the caller knows there is none: a subject just created). Returns
+    the question's id. One plain insert: every SMS that asks something records one."""
     now = utcnow() if first_asking else close(session, kind, subject_id)
-    _INSERT_QUESTION.send(
+    [(question_id,)], _ = _INSERT_QUESTION.run(
         connection_of(session),
         phone_hash=phone_hash(phone),
         kind=kind,
@@ -89,11 +88,12 @@ def ask(
         asked_at=now,
         open_until=now + open_for,
     )
+    return question_id
 
 
 # On the driver's cursor (foundation.hot_select): every SMS that asks something records one.
 _INSERT_QUESTION = HotStatement(
-    insert(CitizenQuestion.__table__),
+    insert(CitizenQuestion.__table__).returning(CitizenQuestion.__table__.c.id),
     "phone_hash",
     "kind",
     "subject_id",
@@ -145,7 +145,7 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
     settled another way, or it is asked again); the caller commits. Returns when."""
     now = utcnow()
     session.flush()  # as the ORM would before an UPDATE: an answer being recorded is not "open"
-    _CLOSE.send(connection_of(session), b_kind=kind, b_subject_id=subject_id, b_now=now)
+    _CLOSE.run(connection_of(session), b_kind=kind, b_subject_id=subject_id, b_now=now)
     # The rows changed under the ORM: any of them loaded in this session reads its new
     # deadline when next used (cheaper than the ORM's own synchronisation of an UPDATE, which
     # every SMS that asks a question paid).

@@ -82,7 +82,7 @@ def debit_for_redemption(
     debited = _DEBIT.first(connection, wallet=wallet_id, quantity=quantity)
     if debited is None:
         return None
-    _ENTRY.send(  # its answer unread: a pipelined receipt's writes share one round trip
+    _ENTRY.run(
         connection,
         wallet_id=wallet_id,
         amount=-quantity,

@@ -50,7 +50,7 @@ from sqlalchemy.orm.util import identity_key
 
 from foundation.clock import as_utc, utcnow
 from foundation.db import connection_of
-from foundation.hot_select import HotSelect, HotStatement, pipelined
+from foundation.hot_select import HotSelect, HotStatement
 from foundation.i18n import to_ascii_digits
 from registry import etokens
 from registry.events import Announcer, RedemptionNotice, listeners
@@ -573,7 +573,7 @@ _UPDATES = {
 
 
 def _set(session: Session, redemption_id: int, **values) -> None:
-    _UPDATES[tuple(values)].send(connection_of(session), b_id=redemption_id, **values)
+    _UPDATES[tuple(values)].run(connection_of(session), b_id=redemption_id, **values)
     _forget(session, Redemption, redemption_id)
 
 
@@ -616,37 +616,32 @@ def _locked(row: tuple | None) -> _Locked | None:
 
 
 def _debit(session: Session, locked: _Locked, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
-    session.flush()  # nothing of the ORM's may run inside the pipeline
-    # The debit's own answer is read at once (the receipt gives the balance); the ledger
-    # entry, the status, the closed and the new question travel with the receipt's insert.
-    with pipelined(connection_of(session)):
-        debited = etokens.debit_for_redemption(
-            connection_of(session),
-            locked.wallet_id,
-            locked.quantity,
-            outlet_id=locked.outlet_id,
-            operator_mobile=locked.operator_mobile,
-            redemption_id=locked.id,
-        )
-        if debited is not None:
-            _set(session, locked.id, status=RedemptionStatus.COMPLETED, finished_at=now)
-            notice = RedemptionNotice(
-                locked.id,
-                locked.mobile,
-                locked.language.value,
-                Decimal(locked.quantity),
-                locked.unit,
-                locked.name_en,
-                locked.name_bn,
-                debited[0],
-            )
-            context.announcer.redemption_completed(session, notice)
+    debited = etokens.debit_for_redemption(
+        connection_of(session),
+        locked.wallet_id,
+        locked.quantity,
+        outlet_id=locked.outlet_id,
+        operator_mobile=locked.operator_mobile,
+        redemption_id=locked.id,
+    )
     _forget(session, ETokenWallet, locked.wallet_id)
     if debited is None:
         # The balance fell since the start (an import lowered it): nothing is handed over.
         _set(session, locked.id, status=RedemptionStatus.CANCELLED, finished_at=now)
         session.commit()
         raise Refused(Reason.OVER_BALANCE)
+    _set(session, locked.id, status=RedemptionStatus.COMPLETED, finished_at=now)
+    notice = RedemptionNotice(
+        locked.id,
+        locked.mobile,
+        locked.language.value,
+        Decimal(locked.quantity),
+        locked.unit,
+        locked.name_en,
+        locked.name_bn,
+        debited[0],
+    )
+    context.announcer.redemption_completed(session, notice)
     return debited
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import String, TypeDecorator, bindparam, event, func, insert, select, text, type_coerce, update
+from sqlalchemy import String, TypeDecorator, bindparam, event, insert, select, text, type_coerce, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from foundation.clock import as_utc
@@ -173,96 +173,3 @@ def test_a_write_must_be_given_every_parameter_it_names(session):
         close.run(session.connection(), b_subject=42)
     with pytest.raises(TypeError, match="locale"):
         close.run(session.connection(), b_subject=42, open_until=ASKED, locale="bn")
-
-
-# -- pipelined: writes whose answers nobody reads share a round trip -------------------------
-PLAIN_QUESTION = HotStatement(insert(QUESTIONS), "phone_hash", "kind", "subject_id", "locale", "asked_at", "open_until")
-COUNT_QUESTIONS = HotSelect(
-    select(func.count()).select_from(QUESTIONS).where(QUESTIONS.c.subject_id == bindparam("s")), "s"
-)
-
-
-def _question(subject_id: int) -> dict:
-    return {
-        "phone_hash": "h",
-        "kind": QuestionKind.PAYMENT_RECEIVED,
-        "subject_id": subject_id,
-        "locale": "bn",
-        "asked_at": ASKED,
-        "open_until": ASKED + dt.timedelta(days=7),
-    }
-
-
-def _syncs(session, action) -> int:
-    """How many times the server said it was ready for the next query while ``action`` ran:
-    one for each round trip of a statement out of a pipeline (libpq's protocol trace)."""
-    import tempfile
-
-    pgconn = session.connection().connection.dbapi_connection.pgconn
-    with tempfile.TemporaryFile("w+") as trace:
-        pgconn.trace(trace.fileno())
-        try:
-            action()
-        finally:
-            pgconn.untrace()
-        trace.seek(0)
-        return sum(1 for line in trace if "\tB\t" in line and "ReadyForQuery" in line)
-
-
-def _on_pipelines(app, session):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("embedded mode: SQLite has no pipeline (CI's second pass runs this)")
-    if not app.config["SAHAYATA_FAST_PATH"]:
-        pytest.skip("with SAHAYATA_FAST_PATH=0 nothing is pipelined (send is run: the last test)")
-
-
-def test_five_sent_writes_and_a_read_cost_one_round_trip_in_a_pipeline(app, session):
-    from foundation.db import connection_of
-    from foundation.hot_select import pipelined
-
-    _on_pipelines(app, session)
-    connection = connection_of(session)
-    COUNT_QUESTIONS.first(connection, s=41)  # the transaction's BEGIN, before counting
-
-    def five_and_a_read(block) -> None:
-        with block(connection):
-            for _ in range(5):
-                PLAIN_QUESTION.send(connection, **_question(41))
-            assert COUNT_QUESTIONS.first(connection, s=41)[0] in (5, 10)
-
-    from contextlib import nullcontext
-
-    assert _syncs(session, lambda: five_and_a_read(lambda c: nullcontext())) == 6
-    # The read's flush carries the five writes; the block's end is the one sync.
-    assert _syncs(session, lambda: five_and_a_read(pipelined)) == 1
-    assert COUNT_QUESTIONS.first(connection, s=41) == (10,)
-
-
-def test_a_sent_write_that_fails_raises_sqlalchemys_error_at_the_blocks_end(app, session):
-    from foundation.db import connection_of
-    from foundation.hot_select import pipelined
-
-    _on_pipelines(app, session)
-    connection = connection_of(session)
-    broken = HotStatement(update(QUESTIONS).values(subject_id=bindparam("s") / 0), "s")
-    with pytest.raises(DBAPIError), pipelined(connection):
-        broken.send(connection, s=1)
-    session.rollback()
-    assert COUNT_QUESTIONS.first(connection_of(session), s=1) == (0,)
-
-
-def test_an_update_run_in_a_pipeline_still_says_how_many_rows_it_wrote(app, session):
-    from foundation.db import connection_of
-    from foundation.hot_select import pipelined
-
-    connection = connection_of(session)
-    PLAIN_QUESTION.send(connection, **_question(43))  # outside a block: run at once
-    PLAIN_QUESTION.send(connection, **_question(43))
-    relocale = HotStatement(
-        update(QUESTIONS).where(QUESTIONS.c.subject_id == bindparam("b_s")).values(locale=bindparam("locale")),
-        "b_s",
-        "locale",
-    )
-    with pipelined(connection):
-        PLAIN_QUESTION.send(connection, **_question(43))
-        assert relocale.run(connection, b_s=43, locale="en") == ([], 3)

@@ -100,14 +100,9 @@ def test_one_never_hands_over_an_e_token_it_goes_to_the_question_that_offers_one
     _, citizen, start = started
     payment = make_payment(session, citizen, "OAA", cycle="2026-10")
     session.add(PaymentConfirmation(payment_id=payment.id, asked_at=dt.datetime.now(dt.UTC)))
-    ask(session, citizen.mobile, QuestionKind.PAYMENT_RECEIVED, payment.id, "bn", CONFIRMATION_OPEN_FOR)
-    asked = session.scalars(
-        select(CitizenQuestion).where(
-            CitizenQuestion.kind == QuestionKind.PAYMENT_RECEIVED, CitizenQuestion.subject_id == payment.id
-        )
-    ).one()
+    asked = ask(session, citizen.mobile, QuestionKind.PAYMENT_RECEIVED, payment.id, "bn", CONFIRMATION_OPEN_FOR)
     # Asked before the dealer's code was sent.
-    asked.asked_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    session.get_one(CitizenQuestion, asked).asked_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     session.commit()
     newest = session.scalars(select(CitizenQuestion).order_by(CitizenQuestion.asked_at.desc())).first()
     assert newest.kind is QuestionKind.REDEMPTION_CODE
