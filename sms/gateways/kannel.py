@@ -13,6 +13,7 @@ import re
 from urllib.parse import parse_qs
 
 from flask import Response, abort, current_app, request
+from redis.exceptions import RedisError
 
 from foundation.db import db_session
 from foundation.masking import mask_mobile
@@ -95,7 +96,13 @@ def kannel_inbound() -> Response:
             current_app.logger.info("Kannel message %s seen before: not acted on again", kannel_id)
             return Response("", 200, mimetype="text/plain")
         message_id = _answer(phone, text)
-    queue_send(message_id)
+    try:
+        queue_send(message_id)
+    except RedisError:
+        # The command is acted on and its reply committed: a 5xx now would have smsbox send it
+        # again, and with Redis down no replay mark stops a second complaint. The sweeper
+        # sends the reply.
+        current_app.logger.warning("Redis unavailable: reply %s waits for the outbox sweeper", message_id)
     return Response("", 200, mimetype="text/plain")
 
 

@@ -255,3 +255,27 @@ def test_a_charset_kannel_never_reports_is_a_400(client, session, inbound_key):
             f"&text=COMPLAIN%20bad%20%5Cud800&charset={charset}"
         )
         assert client.get(url).status_code == 400, charset
+
+
+@pytest.fixture
+def redis_down(app):
+    """Every Redis use of the app (replay marks, the sender's wake-up, jobs) finds nobody there."""
+    from redis import Redis
+
+    saved = app.extensions["sahayata.redis"]
+    app.extensions["sahayata.redis"] = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.2)
+    yield
+    app.extensions["sahayata.redis"] = saved
+
+
+def test_a_complaint_texted_while_redis_is_down_is_filed_once_and_its_reply_waits_for_the_sweeper(
+    client, session, inbound_key, redis_down
+):
+    """The reply is committed before the sender is woken: a wake-up that fails must not turn
+    into a 5xx, or smsbox's retry (with no replay mark to stop it) would file it again."""
+    response = _inbound(client, inbound_key, "COMPLAIN nobody paid my allowance", kannel_id())
+    assert response.status_code == 200
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Grievance)) == 1
+    replies = session.scalars(select(Message).where(Message.template == "reply")).all()
+    assert [reply.status for reply in replies] == [MessageStatus.CREATED]  # the sweeper's to send
