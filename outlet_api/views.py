@@ -125,11 +125,22 @@ def _problem(problem: _Problem):
 
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException):
+    return http_error(error)
+
+
+def http_error(error: HTTPException):
+    """The outlet API's answer to an HTTP error, also for those its URL map raises under its
+    prefix before the blueprint is chosen (a 405 for another method: sahayata.errors sends
+    them here), so an outlet app reads one format whatever went wrong."""
     locale = _locale()
     if isinstance(error, RequestEntityTooLarge):
         return _error(413, "too_large", wording.too_large(locale))
     if error.code == 405:
-        return _error(405, "method_not_allowed", wording.not_allowed(locale))
+        response = _error(405, "method_not_allowed", wording.not_allowed(locale))
+        allowed = getattr(error, "valid_methods", None)
+        if allowed:  # RFC 9110, section 15.5.6: a 405 lists the methods the resource supports
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
     if error.code == 404:
         return _error(404, "not_found", wording.not_found(locale))
     if isinstance(error, InternalServerError) or (error.code or 500) >= 500:

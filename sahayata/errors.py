@@ -13,12 +13,15 @@ from werkzeug.exceptions import HTTPException
 from foundation.db import is_lost_connection
 from import_api.views import bp as import_api_bp
 from import_api.views import http_error as import_api_http_error
+from outlet_api.views import bp as outlet_api_bp
+from outlet_api.views import http_error as outlet_api_http_error
 
 # APIs that answer every error in their own format. Their blueprints' handlers cannot see
 # what the URL map refuses before a blueprint is chosen (a 405 for another method, a 404
 # for a path under theirs), so those are routed to them here by the path's prefix.
 _OWN_FORMATS: tuple[tuple[str, Callable[[HTTPException], Response]], ...] = (
     (import_api_bp.url_prefix or "", import_api_http_error),
+    (outlet_api_bp.url_prefix or "", outlet_api_http_error),
 )
 
 

@@ -264,3 +264,12 @@ def test_a_call_right_after_the_database_dropped_its_connections_is_served(app, 
     assert client.get("/api/outlets/today", headers=headers).status_code == 200  # the pool holds it now
     _terminate_every_backend(database_url)
     assert client.get("/api/outlets/today", headers=headers).status_code == 200
+
+
+def test_another_method_answers_in_the_outlet_apis_format_with_the_methods_allowed(client, session, dealer):
+    _, headers = dealer
+    for method, path in (("get", URL), ("put", URL + "/1/confirm")):
+        response = getattr(client, method)(path, headers=headers)
+        assert response.status_code == 405
+        assert response.json == {"error": "method_not_allowed", "message": "This method is not allowed here."}
+        assert "POST" in response.headers["Allow"]
