@@ -50,9 +50,9 @@ def _dhaka(grievance) -> dt.date:
 
 def calendar_events(session, grievance):
     return session.scalars(
-        select(GrievanceEvent.note).where(
-            GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.note.like("deadline moved%")
-        )
+        select(GrievanceEvent.note)
+        .where(GrievanceEvent.grievance_id == grievance.id, GrievanceEvent.note.like("deadline moved%"))
+        .order_by(GrievanceEvent.id)  # PostgreSQL returns rows in no promised order
     ).all()
 
 

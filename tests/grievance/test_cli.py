@@ -198,7 +198,9 @@ def test_recount_and_db_upgrade_move_deadlines_a_new_gazette_file_changes(
     assert (before, after) == (dt.date(2027, 7, 14), dt.date(2027, 7, 15))
     assert f"complaint {grievance.tracking_number}: deadline {before} -> {after}" in result.output
     assert "1 open complaint deadline(s) moved" in result.output
-    notes = session.scalars(select(GrievanceEvent.note).where(GrievanceEvent.grievance_id == grievance.id)).all()
+    notes = session.scalars(
+        select(GrievanceEvent.note).where(GrievanceEvent.grievance_id == grievance.id).order_by(GrievanceEvent.id)
+    ).all()
     assert notes[-1] == f"deadline moved from {before} to {after}: calendar updated (gazette/package)"
     again = cli.invoke(args=command)
     assert again.exit_code == 0 and grievance.tracking_number not in again.output
