@@ -32,7 +32,7 @@ AUTH = "SELECT id, code, operator_mobile, name_en, name_bn FROM outlets WHERE to
 CANDIDATES = """
 SELECT w.id, w.programme_code, w.unit, w.balance, w.expires_on, c.id, c.mobile, c.language,
   (SELECT coalesce(sum(r.wrong_codes), 0) FROM redemptions r
-    WHERE r.outlet_id = %(outlet)s AND r.started_at > %(hour_ago)s),
+    WHERE r.outlet_id = %(outlet)s AND r.started_at > %(hour_ago)s AND r.wrong_codes > 0),
   (SELECT count(*) FROM redemptions r
     WHERE r.wallet_id = w.id AND r.status = 'cancelled' AND r.started_at > %(day_ago)s)
 FROM etoken_wallets w JOIN citizens c ON c.id = w.citizen_id

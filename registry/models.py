@@ -400,6 +400,16 @@ class Redemption(Base):
             postgresql_where=text("status = 'awaiting_code'"),
             sqlite_where=text("status = 'awaiting_code'"),
         ),
+        # Every start sums the wrong codes typed at its outlet in the last hour: only the
+        # redemptions with one are in this index, so a busy dealer's hour of right codes is
+        # never read (registry/redemptions.py, _candidates_of).
+        Index(
+            "ix_redemptions_outlet_wrong_codes",
+            "outlet_id",
+            "started_at",
+            postgresql_where=text("wrong_codes > 0"),
+            sqlite_where=text("wrong_codes > 0"),
+        ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 

@@ -227,7 +227,11 @@ def _candidates_of(holder) -> Select:
     served = select(OutletProgramme.programme_code).where(OutletProgramme.outlet_id == bindparam("outlet_id"))
     wrong_here = (
         select(func.coalesce(func.sum(_R.c.wrong_codes), 0))
-        .where(_R.c.outlet_id == bindparam("outlet_id"), _R.c.started_at > bindparam("hour_ago"))
+        .where(
+            _R.c.outlet_id == bindparam("outlet_id"),
+            _R.c.started_at > bindparam("hour_ago"),
+            _R.c.wrong_codes > 0,  # the sum is the same; the partial index holds only these
+        )
         .scalar_subquery()
     )
     cancelled = (

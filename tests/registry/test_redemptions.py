@@ -372,3 +372,20 @@ def test_the_same_request_id_for_another_programme_the_outlet_serves_is_refused(
     assert first.redemption.programme_code == "FFP"
     again = refused(start, session, outlet, citizen.mobile, quantity="1", programme="MHV", request_id="app-7")
     assert again.reason is Reason.REQUEST_ID_REUSED
+
+
+def test_the_hours_wrong_codes_are_summed_from_the_partial_index_not_the_outlets_redemptions(session):
+    """Every start sums its outlet's wrong codes of the last hour: PostgreSQL reads that from
+    the index of redemptions with a wrong code, whatever a busy dealer's hour holds."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite's planner is not the one to check (CI's PostgreSQL pass runs this)")
+    statement = redemptions._candidates_of(select(func.min(1)).scalar_subquery())
+    hour_ago = utcnow() - dt.timedelta(hours=1)
+    compiled = statement.compile(session.get_bind())
+    params = {**compiled.params, "outlet_id": 1, "hour_ago": hour_ago, "day_ago": hour_ago}
+    # A tiny table: forbid whole-table reads so that the plan shows what the planner can use.
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {compiled}", params))
+    assert "ix_redemptions_outlet_wrong_codes" in plan, plan
