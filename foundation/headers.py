@@ -1,4 +1,4 @@
-"""Security headers on every page a browser renders.
+"""Security headers on every page a browser renders, and the headers an error must carry.
 
 No page has inline script or style (they are static files), so the policy can forbid both;
 no page may be framed (clickjacking of the staff workspace's buttons).
@@ -7,6 +7,7 @@ no page may be framed (clickjacking of the staff workspace's buttons).
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
@@ -34,4 +35,13 @@ def init_app(app: Flask) -> None:
 def no_store(response: Response) -> Response:
     """For pages and files with personal data: no browser or proxy keeps a copy."""
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def with_allow(response: Response, error: HTTPException) -> Response:
+    """A 405 of an API's own format still lists the methods the resource supports, as
+    werkzeug's own 405 does (RFC 9110, section 15.5.6)."""
+    allowed = getattr(error, "valid_methods", None)
+    if allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response

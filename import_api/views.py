@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from foundation.clock import utcnow
 from foundation.db import db_session, is_lost_connection
+from foundation.headers import with_allow
 from import_api import audit, wording
 from import_api.settings import IMPORT_MAX_BYTES
 from import_api.slots import claim_token_row, import_slot
@@ -80,12 +81,7 @@ def http_error(error: HTTPException):
     if isinstance(error, RequestEntityTooLarge):
         return _too_large(locale)
     if error.code == 405:
-        response = _error(405, "method_not_allowed", wording.not_allowed(locale))
-        # RFC 9110, section 15.5.6: a 405 lists the methods the resource supports.
-        allowed = getattr(error, "valid_methods", None)
-        if allowed:
-            response.headers["Allow"] = ", ".join(allowed)
-        return response
+        return with_allow(_error(405, "method_not_allowed", wording.not_allowed(locale)), error)
     if error.code == 404:
         return _error(404, "unknown_kind", wording.unknown_kind(locale, ", ".join(KINDS)))
     if (error.code or 500) >= 500:

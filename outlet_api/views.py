@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from foundation.clock import as_utc
 from foundation.db import db_session, is_lost_connection
+from foundation.headers import with_allow
 from foundation.masking import mask_mobile
 from outlet_api import wording
 from registry import redemptions
@@ -136,11 +137,7 @@ def http_error(error: HTTPException):
     if isinstance(error, RequestEntityTooLarge):
         return _error(413, "too_large", wording.too_large(locale))
     if error.code == 405:
-        response = _error(405, "method_not_allowed", wording.not_allowed(locale))
-        allowed = getattr(error, "valid_methods", None)
-        if allowed:  # RFC 9110, section 15.5.6: a 405 lists the methods the resource supports
-            response.headers["Allow"] = ", ".join(allowed)
-        return response
+        return with_allow(_error(405, "method_not_allowed", wording.not_allowed(locale)), error)
     if error.code == 404:
         return _error(404, "not_found", wording.not_found(locale))
     if isinstance(error, InternalServerError) or (error.code or 500) >= 500:
