@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, case, func
+from sqlalchemy import BigInteger, ColumnElement, Float, Integer, and_, case, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -47,6 +47,25 @@ def _epoch_default(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
 @compiles(epoch_seconds, "postgresql")
 def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+
+
+class bit_or(FunctionElement[int]):
+    """The bitwise OR of a group's integers: PostgreSQL's own aggregate; SQLite has none, and
+    the sum of the distinct values is the same OR when every value is one power of two (or 0),
+    which is how monitoring.targeting uses it."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(bit_or)
+def _bit_or_default(element: bit_or, compiler: Any, **kw: Any) -> str:
+    return f"SUM(DISTINCT {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(bit_or, "postgresql")
+def _bit_or_postgresql(element: bit_or, compiler: Any, **kw: Any) -> str:
+    return f"BIT_OR({compiler.process(element.clauses, **kw)})"
 
 
 def _strip(value: ColumnElement[Any], characters: str) -> ColumnElement[str]:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Float,
     Select,
@@ -37,9 +38,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased
 
+from monitoring.sql import bit_or
 from registry.eligibility.criteria import (
     CRITERIA,
     AgeMin,
@@ -185,10 +188,28 @@ class Finding(enum.StrEnum):
     INCLUDED = "included"  # enrolled, not eligible
 
 
-def _flags(codes: list[str], programme: ColumnElement[str], prefix: str) -> list[Any]:
-    """Per code, 1 when some row of the group is in that programme: one GROUP BY turns the
-    enrolments into one row per person (or household) with a column per programme."""
-    return [func.max(case((programme == code, 1), else_=0)).label(f"{prefix}_{i}") for i, code in enumerate(codes)]
+# Programmes per bit mask: a bigint holds 63 bits, and 62 keep every mask positive.
+BITS_PER_MASK = 62
+
+
+def programme_masks(codes: list[str], programme: ColumnElement[str], prefix: str) -> list[Any]:
+    """Bit masks of the programmes some row of the group is in (bit i of mask k for code
+    k * 62 + i): one GROUP BY turns the enrolments into one row per person (or household).
+    One OR per 62 programmes, not one aggregate per programme, keeps each group's state
+    small, so a national registry's groups stay in the hash table's memory."""
+    masks = []
+    for k in range(0, len(codes), BITS_PER_MASK):
+        chunk = codes[k : k + BITS_PER_MASK]
+        bits = case(*((programme == code, literal(1 << i, BigInteger)) for i, code in enumerate(chunk)), else_=0)
+        masks.append(bit_or(bits).label(f"{prefix}_{k // BITS_PER_MASK}"))
+    return masks
+
+
+def has_programme(group: Any, prefix: str, place: int) -> ColumnElement[bool]:
+    """Whether the group's masks (a row of ``programme_masks``; NULL when the group has no row) have
+    the programme at ``place``."""
+    mask = group.c[f"{prefix}_{place // BITS_PER_MASK}"]
+    return func.coalesce(mask.op("&")(literal(1 << (place % BITS_PER_MASK), BigInteger)), 0) != 0
 
 
 def _people(book: RuleBook, as_of: dt.date) -> Any:
@@ -200,7 +221,7 @@ def _people(book: RuleBook, as_of: dt.date) -> Any:
     codes = list(book.order)
     facts = _facts(book, as_of)
     own = (
-        select(Enrolment.citizen_id, *_flags(codes, Enrolment.programme_code, "own"))
+        select(Enrolment.citizen_id, *programme_masks(codes, Enrolment.programme_code, "own"))
         .where(Enrolment.status == EnrolmentStatus.ACTIVE, Enrolment.programme_code.in_(codes))
         .group_by(Enrolment.citizen_id)
         .subquery("own")
@@ -208,7 +229,7 @@ def _people(book: RuleBook, as_of: dt.date) -> Any:
     household_codes = [c for c in codes if book.programmes[c].benefit_unit is BenefitUnit.HOUSEHOLD]
     member = aliased(Citizen)
     reached = (
-        select(member.household_id, *_flags(household_codes, Enrolment.programme_code, "reached"))
+        select(member.household_id, *programme_masks(household_codes, Enrolment.programme_code, "reached"))
         .join(Enrolment, Enrolment.citizen_id == member.id)
         .where(Enrolment.status == EnrolmentStatus.ACTIVE, Enrolment.programme_code.in_(household_codes))
         .group_by(member.household_id)
@@ -217,14 +238,10 @@ def _people(book: RuleBook, as_of: dt.date) -> Any:
     columns: list[Any] = [facts.c.citizen_id, facts.c.nid, facts.c.upazila_id]
     for i, code in enumerate(codes):
         decision = facts.c[f"decision_{i}"]
-        enrolled = func.coalesce(own.c[f"own_{i}"], 0) == 1
+        enrolled = has_programme(own, "own", i)
         # The person's own enrolment already makes them "enrolled", so a household reached
         # through any member needs no test of "another member".
-        covered = (
-            func.coalesce(reached.c[f"reached_{household_codes.index(code)}"], 0) == 1
-            if code in household_codes
-            else false()
-        )
+        covered = has_programme(reached, "reached", household_codes.index(code)) if code in household_codes else false()
         columns += [
             decision.label(f"decision_{i}"),
             case((enrolled, 1), else_=0).label(f"enrolled_{i}"),
@@ -285,24 +302,43 @@ def targeting_estimates(session: Session, as_of: dt.date) -> Select:
     )
 
 
+def _programme_places(codes: list[str]) -> Any:
+    """(place, programme) for each programme of the book: a few rows to cross with the
+    people, written as a UNION ALL of constants because SQLite has no VALUES list with
+    column names."""
+    rows = [select(literal(i).label("place"), literal(code, String).label("programme")) for i, code in enumerate(codes)]
+    return (rows[0].union_all(*rows[1:]) if len(rows) > 1 else rows[0]).subquery("programme_places")
+
+
 def targeting_people(session: Session, as_of: dt.date) -> Select:
     """The drill-down: each person found excluded or included, with the programme (the
     caller masks the NID)."""
     book = RuleBook.load(session)
+    codes = list(book.order)
     people = _people(book, as_of)
-    selects = [
+    # One pass over the people, each crossed with the programmes and the programme's flags
+    # picked by its place: a SELECT per programme over the people would make PostgreSQL
+    # materialise every person's row and read it back once per programme.
+    places = _programme_places(codes)
+
+    def flag(kind: str) -> ColumnElement[int]:
+        return case(*((places.c.place == i, people.c[f"{kind}_{i}"]) for i in range(len(codes))), else_=0)
+
+    excluded, included = flag("excluded"), flag("included")
+    found = (
         select(
             people.c.nid,
             people.c.upazila_id,
-            literal(code, String).label("programme"),
+            places.c.programme,
             case(
-                (people.c[f"excluded_{i}"] == 1, literal(Finding.EXCLUDED.value, String)),
+                (excluded == 1, literal(Finding.EXCLUDED.value, String)),
                 else_=literal(Finding.INCLUDED.value, String),
             ).label("finding"),
-        ).where(or_(people.c[f"excluded_{i}"] == 1, people.c[f"included_{i}"] == 1))
-        for i, code in enumerate(book.order)
-    ]
-    found = (selects[0].union_all(*selects[1:]) if len(selects) > 1 else selects[0]).subquery("found")
+        )
+        .select_from(people.join(places, true()))
+        .where(or_(excluded == 1, included == 1))
+        .subquery("found")
+    )
     return (
         select(found.c.nid, Upazila.name_en.label("upazila"), found.c.programme, found.c.finding)
         .join(Upazila, Upazila.id == found.c.upazila_id)

@@ -2,9 +2,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, literal, select, union_all
 
-from monitoring.targeting import SQL_OF, assessments, criterion_sql, targeting_estimates, targeting_people
+from monitoring.targeting import (
+    SQL_OF,
+    assessments,
+    criterion_sql,
+    has_programme,
+    programme_masks,
+    targeting_estimates,
+    targeting_people,
+)
 from registry.demo import generate_demo_data
 from registry.eligibility.criteria import CRITERIA, Criterion
 from registry.eligibility.engine import RuleBook, check, facts_by_id
@@ -78,3 +86,14 @@ def test_a_household_programme_another_member_receives_is_no_exclusion(session):
     found = {(r.nid, r.programme, r.finding) for r in session.execute(targeting_people(session, AS_OF))}
     assert home.vulnerability_score >= 60
     assert not any(programme == "FFP" and finding == "excluded" for _, programme, finding in found)
+
+
+def test_programme_masks_hold_more_programmes_than_one_bigint_and_repeats(session):
+    codes = [f"P{i}" for i in range(70)]
+    enrolled = [0, 61, 62, 69, 62]  # a household's two members in one programme: 62 twice
+    rows = union_all(
+        *(select(literal(1).label("unit"), literal(codes[i], String).label("programme")) for i in enrolled)
+    ).subquery()
+    masks = select(rows.c.unit, *programme_masks(codes, rows.c.programme, "m")).group_by(rows.c.unit).subquery()
+    has = session.execute(select(*(has_programme(masks, "m", i).label(f"has_{i}") for i in range(70)))).one()
+    assert {i for i in range(70) if has[i]} == {0, 61, 62, 69}
