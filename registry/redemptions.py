@@ -43,7 +43,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -230,7 +230,11 @@ def _candidates_of(holder) -> Select:
         .where(
             _R.c.outlet_id == bindparam("outlet_id"),
             _R.c.started_at > bindparam("hour_ago"),
-            _R.c.wrong_codes > 0,  # the sum is the same; the partial index holds only these
+            # The sum is the same; the partial index holds only these. The 0 is written into
+            # the SQL, not bound: the driver prepares a statement run often, and PostgreSQL's
+            # generic plan for it can use a partial index only when the statement itself
+            # says "> 0", not "> $4".
+            _R.c.wrong_codes > literal_column("0", Integer),
         )
         .scalar_subquery()
     )
