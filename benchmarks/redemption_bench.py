@@ -281,6 +281,11 @@ def main() -> None:
         help="instead: N redemptions in this process through Flask's test client under cProfile (no servers)",
     )
     parser.add_argument(
+        "--lean-floor",
+        action="store_true",
+        help="also serve the calls in two round trips each (benchmarks/lean_floor_app.py) and print its share",
+    )
+    parser.add_argument(
         "--instructions",
         metavar="DIR",
         help="with --profile N: count instructions per call under callgrind instead (see benchmarks/README.md)",
@@ -308,6 +313,9 @@ def main() -> None:
         bare = start_gunicorn("benchmarks.bare_app:app", bare_port, env)
         floor_env = {**env, "FLOOR_DATABASE_URL": _dsn(database_url)}
         floor = start_gunicorn("benchmarks.floor_app:app", floor_port, floor_env)
+        lean_port = free_port()
+        lean = start_gunicorn("benchmarks.lean_floor_app:app", lean_port, floor_env) if args.lean_floor else None
+        lean_shares: list[float] = []
         shares, floor_shares, completed, start_p99s, confirm_p99s = [], [], [], [], []
         paced_start, paced_confirm, paced_bare = [], [], []
         try:
@@ -315,6 +323,8 @@ def main() -> None:
             drive(service_port, database_url, fixtures, wallets, args.operators, args.operators)
             drive(bare_port, None, fixtures, wallets, 300, args.operators)
             drive(floor_port, database_url, fixtures, wallets, args.operators, args.operators)
+            if lean:
+                drive(lean_port, database_url, fixtures, wallets, args.operators, args.operators)
             for number in range(1, args.rounds + 1):
                 print(f"round {number} of {args.rounds}")
                 with CpuMeter(service.pid) as cpu:
@@ -332,6 +342,12 @@ def main() -> None:
                 shares.append(service_rate / bare_rate)
                 floor_shares.append(floor_rate / bare_rate)
                 print(f"    the floor = {100 * floor_shares[-1]:.0f}% of bare Flask")
+                if lean:
+                    with CpuMeter(lean.pid) as cpu:
+                        lean_run = drive(lean_port, database_url, fixtures, wallets, args.redemptions, args.operators)
+                    lean_shares.append(report("lean floor: two round trips a call", lean_run) / bare_rate)
+                    print(cpu.report(len(lean_run.run.latencies)).replace("per hop", "per call"))
+                    print(f"    the lean floor = {100 * lean_shares[-1]:.0f}% of bare Flask")
                 completed.append(run.completed_rate)
                 start_p99s.append(p99(run.starts))
                 confirm_p99s.append(p99(run.confirms))
@@ -354,6 +370,8 @@ def main() -> None:
             stop(service)
             stop(bare)
             stop(floor)
+            if lean:
+                stop(lean)
         median = statistics.median
         print(f"medians of {args.rounds} rounds:")
         print(f"    completed redemptions/s  {median(completed):7,.0f}")
@@ -362,6 +380,11 @@ def main() -> None:
             f"    the floor                {100 * median(floor_shares):3.0f}% of bare Flask's requests/s"
             " (the service's statements and round trips with no library between Flask and the drivers)"
         )
+        if lean_shares:
+            print(
+                f"    the lean floor           {100 * median(lean_shares):3.0f}% of bare Flask's requests/s"
+                " (the same work in two round trips a call: one read, one write of data-modifying CTEs)"
+            )
         print(
             f"    saturated p99            start {median(start_p99s):6.1f} ms, confirm {median(confirm_p99s):6.1f} ms"
             " (mostly the queue of 64 operators on the machine's cores)"

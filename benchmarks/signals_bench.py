@@ -3,6 +3,7 @@ faster than the rows (the larger over the smaller, per row doubled, at most 2.2)
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/signals_bench.py
     ... benchmarks/signals_bench.py --payments 1000000 --payments 2000000   (the default)
+    ... benchmarks/signals_bench.py --payments 100000 --payments 200000 --explain targeting_people
 
 It prints each signal's wall time and CPU time (this process and its PostgreSQL backend),
 and the ratio of both between the sizes.
@@ -33,8 +34,8 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.scratch import ready_app, scratch_database
 from foundation.db import db_session
-from monitoring.report import write_report
-from monitoring.signals import Settings, rows
+from monitoring.report import REPORT_WORK_MEM, write_report
+from monitoring.signals import SIGNALS, Settings, rows
 from registry.demo import DEMO_AS_OF
 
 GENERATE = """
@@ -146,7 +147,20 @@ def vacuum(database_url: str) -> None:
     engine.dispose()
 
 
-def time_report(payments: int, parallel: bool) -> Clock:
+def explain(name: str) -> None:
+    """Print the plan of one signal as the report runs it (its work_mem, JIT off), with
+    ``EXPLAIN (ANALYZE, BUFFERS)``: which node sorts or hashes to disk at this size."""
+    session = db_session()
+    session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+    session.execute(text("SET LOCAL jit = off"))
+    query = SIGNALS[name].query(session, Settings(as_of=DEMO_AS_OF))
+    sql = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    for (line,) in session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}")):
+        print(f"      {line}")
+    session.rollback()
+
+
+def time_report(payments: int, parallel: bool, explaining: list[str]) -> Clock:
     with scratch_database("signals_bench") as database_url:
         url = database_url if parallel else serial(database_url)
         app = ready_app(url, None)
@@ -155,6 +169,9 @@ def time_report(payments: int, parallel: bool) -> Clock:
             sizes = generate(payments)
             vacuum(url)
             print(f"generated {sizes} in {time.perf_counter() - started:.1f} s", flush=True)
+            for name in explaining:
+                print(f"    plan of {name}:")
+                explain(name)
             with tempfile.TemporaryDirectory() as folder:
                 start = Clock.now()
                 written = write_report(db_session(), Path(folder), Settings(as_of=DEMO_AS_OF))
@@ -174,9 +191,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, action="append", help="a size (twice: the smaller, then the larger)")
     parser.add_argument("--parallel", action="store_true", help="let PostgreSQL use parallel workers (no CPU figure)")
+    parser.add_argument(
+        "--explain", action="append", default=[], choices=list(SIGNALS), help="print this signal's plan at each size"
+    )
     args = parser.parse_args()
     small, large = args.payments or (1_000_000, 2_000_000)
-    first, second = time_report(small, args.parallel), time_report(large, args.parallel)
+    first, second = time_report(small, args.parallel, args.explain), time_report(large, args.parallel, args.explain)
     target = 2.2 * large / small / 2
     print(f"signals report: {first} at {small:,}, {second} at {large:,} payments")
     print(f"time ratio {second.wall / first.wall:.2f} for {large / small:.1f}x the rows (target at most {target:.1f})")
