@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import Select, bindparam, exists, func, literal, select, update
 
 from foundation.db import autocommit_scalar, transaction
 from foundation.jobs import with_app_context
@@ -54,6 +54,22 @@ _ROUTING_PENDING = select(
 ROUTE_BATCH = 50
 
 
+def others_waiting(grievance_id: int) -> Select:
+    """The oldest complaints still waiting to be routed besides ``grievance_id``, locked,
+    skipping those another worker's batch holds. The status is written into the SQL, not
+    bound: the driver prepares a statement a worker runs often, and PostgreSQL's generic plan
+    for it can use the partial index of waiting complaints (ix_grievances_waiting) only when
+    the statement itself says 'received'."""
+    received = literal(Status.RECEIVED, Grievance.status.type, literal_execute=True)
+    return (
+        select(Grievance)
+        .where(Grievance.status == received, Grievance.id != grievance_id)
+        .order_by(Grievance.id)
+        .limit(ROUTE_BATCH - 1)
+        .with_for_update(skip_locked=True)
+    )
+
+
 @with_app_context
 def route_grievance(grievance_id: int) -> str:
     """Route a received complaint to its ministry and office, and start its SLA clock (with
@@ -81,13 +97,7 @@ def _route(grievance_id: int) -> tuple[str, list[int]]:
         if grievance.status is not Status.RECEIVED:
             _mark_done(session, [grievance_id], "route_grievance")
             return "already routed", []
-        waiting = session.scalars(
-            select(Grievance)
-            .where(Grievance.status == Status.RECEIVED, Grievance.id != grievance_id)
-            .order_by(Grievance.id)
-            .limit(ROUTE_BATCH - 1)
-            .with_for_update(skip_locked=True)
-        ).all()
+        waiting = session.scalars(others_waiting(grievance_id)).all()
         batch = [grievance, *waiting]
         now = utcnow()
         off = holidays(session)

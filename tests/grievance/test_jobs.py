@@ -191,3 +191,20 @@ def test_a_complaint_locked_by_another_routing_job_is_left_to_it(session, no_dis
         session.expire_all()
         assert (mine.status, theirs.status) == (Status.ROUTED, Status.RECEIVED)
         other_worker.rollback()
+
+
+def test_a_routing_batch_reads_the_waiting_complaints_from_their_partial_index_in_the_generic_plan(session):
+    """A worker runs the batch's select again and again, so the driver prepares it and
+    PostgreSQL plans it once for any parameters: that plan must still read only the
+    complaints waiting to be routed, not every complaint ever filed."""
+    from sqlalchemy import text
+
+    from grievance.jobs import others_waiting
+    from tests.plans import generic_plan
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite's planner is not the one to check (CI's PostgreSQL pass runs this)")
+    # A tiny table: forbid whole-table reads so that the plan shows what the planner can use.
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = generic_plan(session.connection(), others_waiting(1), {})
+    assert "ix_grievances_waiting" in plan, plan

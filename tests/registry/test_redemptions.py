@@ -379,10 +379,9 @@ def test_the_hours_wrong_codes_are_summed_from_the_partial_index_not_the_outlets
     the index of redemptions with a wrong code, whatever a busy dealer's hour holds; in the
     generic plan too, which a statement prepared by the driver (psycopg prepares one after 5
     runs on a connection) is planned with once, for any parameters."""
-    import re
-
-    from psycopg.sql import Literal
     from sqlalchemy import text
+
+    from tests.plans import generic_plan
 
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("embedded mode: SQLite's planner is not the one to check (CI's PostgreSQL pass runs this)")
@@ -396,24 +395,5 @@ def test_the_hours_wrong_codes_are_summed_from_the_partial_index_not_the_outlets
     plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}", params))
     assert "ix_redemptions_outlet_wrong_codes" in plan, plan
 
-    names: list[str] = []
-
-    def numbered(found: re.Match[str]) -> str:
-        if found.group(1) not in names:
-            names.append(found.group(1))
-        return f"${names.index(found.group(1)) + 1}"
-
-    prepared = re.sub(r"%\((\w+)\)s", numbered, str(compiled))
-    session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
-    connection.exec_driver_sql(f"PREPARE hour_of_wrong_codes AS {prepared}")
-    try:
-        # EXECUTE's arguments as literals: PostgreSQL types an untyped string by the prepared
-        # statement's parameter only when it is written, not bound.
-        driver = connection.connection.dbapi_connection
-        arguments = ", ".join(Literal(getattr(params[name], "value", params[name])).as_string(driver) for name in names)
-        rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE hour_of_wrong_codes({arguments})")
-        generic = "\n".join(row[0] for row in rows)
-    finally:
-        connection.exec_driver_sql("DEALLOCATE hour_of_wrong_codes")
-    assert "$1" in generic or "$2" in generic, generic  # the generic plan, not one for these values
+    generic = generic_plan(connection, statement, params)
     assert "ix_redemptions_outlet_wrong_codes" in generic, generic
