@@ -82,7 +82,7 @@ def _db() -> psycopg.Connection:
     return _connection
 
 
-def _wake(message_id: int) -> None:
+def wake(message_id: int) -> None:
     global _redis
     if _redis is None:
         _redis = Redis.from_url(os.environ["REDIS_URL"])
@@ -124,7 +124,7 @@ def start() -> tuple[Response, int]:
     redemption_id = db.execute(INSERT_REDEMPTION, (*row, now + dt.timedelta(minutes=10), now)).fetchone()[0]
     message = _sms(db, redemption_id, mobile, "code", f"{name_en}: {quantity} {unit}. Code {code}", now)
     db.commit()
-    _wake(message)
+    wake(message)
     return jsonify(id=redemption_id, status="awaiting_code", quantity=str(quantity), unit=unit), 201
 
 
@@ -144,5 +144,5 @@ def confirm(redemption_id: int) -> Response:
     db.execute(CLOSE, {"now": now, "id": redemption_id})
     message = _sms(db, redemption_id, locked[12], "receipt", f"{locked[10]}: {quantity} {unit}, {balance} left", now)
     db.commit()
-    _wake(message)
+    wake(message)
     return jsonify(id=redemption_id, status="completed", balance=str(balance), unit=unit)
