@@ -10,6 +10,13 @@ those two statements could approach; redemption_bench.py prints it with ``--lean
 Not part of the service, and not a design to copy as it is: it trusts every body, and its
 confirm marks a redemption completed even when the wallet could not be debited (the service
 would have to refuse that in the same statement). SQLite has no data-modifying CTEs.
+
+Its concurrency differs from the service's and floor_app's, which lock the redemption row
+(``FOR UPDATE``) before checking the code: here the read takes no lock, and only the write's
+conditions (``status = 'awaiting_code'``, ``balance >= quantity``) stop a second debit or an
+overdraft, so a lock wait the service may pay under contention is not in these figures. Its
+receipt question stays open 7 days, as the service's does (floor_app opens both of its
+questions for 10 minutes; the rows written are the same).
 """
 
 from __future__ import annotations

@@ -293,8 +293,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.profile:
         return profile(args.outlets, args.wallets, args.profile, args.instructions)
-    per_round = args.redemptions + (args.paced_redemptions if args.paced_load else 0)
-    if args.operators + args.rounds * per_round > args.wallets:
+    # Each of the service, the floor and (if asked) the lean floor redeems wallets in the
+    # warm-up and every round; the paced runs only the service's; bare Flask none.
+    servers = 3 if args.lean_floor else 2
+    per_round = servers * args.redemptions + (args.paced_redemptions if args.paced_load else 0)
+    if servers * args.operators + args.rounds * per_round > args.wallets:
         sys.exit("--wallets must cover the warm-up and every round's redemptions (each wallet is redeemed once)")
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")

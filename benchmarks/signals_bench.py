@@ -148,8 +148,12 @@ def vacuum(database_url: str) -> None:
 
 
 def explain(name: str) -> None:
-    """Print the plan of one signal as the report runs it (its work_mem, JIT off), with
-    ``EXPLAIN (ANALYZE, BUFFERS)``: which node sorts or hashes to disk at this size."""
+    """Print the plan of one signal under the report's settings (its work_mem, JIT off), with
+    ``EXPLAIN (ANALYZE, BUFFERS)``: which node sorts or hashes to disk at this size.
+
+    Close to, not the same as, the report's plan: the report streams through a server-side
+    cursor (planned for its first 10% of rows, cursor_tuple_fraction) with bound parameters,
+    where this plans the whole result with the values written in."""
     session = db_session()
     session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
     session.execute(text("SET LOCAL jit = off"))

@@ -188,14 +188,15 @@ class Finding(enum.StrEnum):
     INCLUDED = "included"  # enrolled, not eligible
 
 
-# Programmes per bit mask: a bigint holds 63 bits, and 62 keep every mask positive.
-BITS_PER_MASK = 62
+# Programmes per bit mask: bits 0 to 62 of a signed bigint. Bit 63 is the sign, and with it
+# set SQLite's SUM (its BIT_OR here) would overflow; all 63 set is 2**63 - 1, the largest bigint.
+BITS_PER_MASK = 63
 
 
 def programme_masks(codes: list[str], programme: ColumnElement[str], prefix: str) -> list[Any]:
     """Bit masks of the programmes some row of the group is in (bit i of mask k for code
-    k * 62 + i): one GROUP BY turns the enrolments into one row per person (or household).
-    One OR per 62 programmes, not one aggregate per programme, keeps each group's state
+    k * 63 + i): one GROUP BY turns the enrolments into one row per person (or household).
+    One OR per 63 programmes, not one aggregate per programme, keeps each group's state
     small, so a national registry's groups stay in the hash table's memory."""
     masks = []
     for k in range(0, len(codes), BITS_PER_MASK):
