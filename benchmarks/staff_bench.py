@@ -9,7 +9,7 @@ set-based SQL (citizens over every upazila, enrolments, three payment cycles, co
 asked for one payment in ten, a dealer per 2,000 citizens and one rice hand-over per Food
 Friendly beneficiary, complaints over six months in every status). Then the scheduler's jobs
 run once, as a deployment's would have before anyone looks (the dashboards' figures, the
-finished months of open data), and their times are printed: they are what grows with the rows.
+finished months of open data, the Signals page's items), and their times are printed: they are what grows with the rows.
 
 Each page is then requested, signed in as the role that sees it:
 - cold: the first request of a freshly started process (a new Python process: no pooled
@@ -176,7 +176,7 @@ def _numbers(text_: str) -> list[int]:
 def run(database_url: str, citizens: int, complaints: int, runs: int, cold_runs: int) -> list[Page]:
     from foundation.db import db_session
     from grievance.tracking import check_digit
-    from staff import aggregates
+    from staff import aggregates, signal_store
     from staff.auth import hash_password
     from staff.dashboards import ACTIVITY, PARTS, REGISTRY
     from staff.models import Role, StaffUser
@@ -209,12 +209,18 @@ def run(database_url: str, citizens: int, complaints: int, runs: int, cold_runs:
         started = time.perf_counter()
         publish_finished_months(session)
         took["open data"] = time.perf_counter() - started
+        started = time.perf_counter()
+        signal_store.refresh(session)
+        took["signals"] = time.perf_counter() - started
+        items = session.scalar(text("SELECT sum(count) FROM signal_runs"))
         print(
             f"jobs, once, as before anyone looks: the dashboards' activity part for every scope "
             f"{took[ACTIVITY]:.2f} s (every {aggregates.REFRESH_SECONDS} s), their registry part "
             f"{took[REGISTRY]:.2f} s (after each import), open data's finished months {took['open data']:.2f} s "
-            f"(once a month)"
+            f"(once a month), the Signals page's {items:,} items {took['signals']:.2f} s "
+            f"(every {signal_store.REFRESH_SECONDS} s and after each import)"
         )
+        deep = max(1, session.scalar(text("SELECT count FROM signal_runs WHERE signal = 'targeting_people'")) // 40)
         password_hash = hash_password(PASSWORD)
         scopes = {
             "officer": {"role": Role.OFFICER, "ministry_code": "MOSW"},
@@ -258,6 +264,13 @@ def run(database_url: str, citizens: int, complaints: int, runs: int, cold_runs:
         Page("dashboard: ministry (officer, MOSW)", "officer", "/staff/dashboard", dashboard=True),
         Page("dashboard: cluster (coordinator, SA)", "coordinator", "/staff/dashboard", dashboard=True),
         Page("dashboard: everything (monitoring)", "monitoring", "/staff/dashboard", dashboard=True),
+        Page("signals (monitoring)", "monitoring", "/staff/signals"),
+        Page("signals (coordinator, SA)", "coordinator", "/staff/signals"),
+        Page(
+            "signals: targeting drill-down, half-way",
+            "monitoring",
+            f"/staff/signals?signal=targeting_people&page={deep}",
+        ),
         Page("open data: complaints CSV", "", "/open-data/grievances.csv"),
         Page("open data: signals CSV", "", "/open-data/signals.csv"),
     ]

@@ -55,7 +55,7 @@ def _staging_exists(session: Session, name: str) -> bool:
 def _copy_rows(
     session: Session, staging: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]], *, joined: bool = False
 ) -> None:
-    """COPY rows into the staging table; ``joined`` when a join on it follows (see ANALYZE)."""
+    """COPY rows into ``staging`` (or a table of new rows); ``joined`` when a join on it follows (see ANALYZE)."""
     raw = session.connection().connection.driver_connection
     column_list = ", ".join(f'"{c}"' for c in columns)
     # psycopg adapts str, int, Decimal, date and StrEnum values itself; JSON needs wrapping.
@@ -70,6 +70,17 @@ def _copy_rows(
     # import from seconds into minutes. A plain INSERT … SELECT plans no join and skips it.
     if joined:
         raw.execute(f'ANALYZE "{staging.name}"')
+
+
+def insert_all(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows known to be new (their table emptied in this transaction, say): on
+    PostgreSQL by COPY straight into the table, on SQLite as one executemany."""
+    if not rows:
+        return
+    if _is_postgresql(session):
+        _copy_rows(session, table, list(rows[0]), rows)
+    else:
+        session.execute(table.insert(), list(rows))
 
 
 def in_values(session: Session, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:

@@ -15,6 +15,7 @@ import staff.models  # noqa: F401
 from foundation.db import Base
 from registry.models import in_the_models
 from staff import aggregates as dashboard_models  # noqa: F401
+from staff import signal_store as signal_models  # noqa: F401
 from staff.opendata import models as open_data_models  # noqa: F401
 
 config = context.config

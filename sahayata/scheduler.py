@@ -23,6 +23,8 @@ PERIODIC_JOBS = (
     ("registry.jobs.rescore_new_elders_job", 86400),
     # The dashboards' figures: page views read them, never the registry (staff/aggregates.py).
     ("staff.aggregates.refresh_job", 300),
+    # The Signals page's items: page views read them, never run a signal (staff/signal_store.py).
+    ("staff.signal_store.refresh_job", 600),
     # A finished month's open data is frozen once, not on the first public download.
     ("staff.opendata.jobs.publish_finished_months_job", 3600),
     # From 1 December: next year's Eid dates still estimated means January's deadlines are guesses.

@@ -14,7 +14,7 @@ from grievance import citizen_answers, outbox, redemption_answers
 from grievance.jobs import route_grievance
 from notices import alerts, confirmations, notifications, redemptions
 from registry import events
-from staff import aggregates
+from staff import aggregates, signal_store
 
 
 def wire(app: Flask) -> None:
@@ -52,6 +52,8 @@ def wire(app: Flask) -> None:
     )
     # The dashboards' beneficiaries and payment failure rates are recounted once an import is in.
     events.subscribe(app, events.Listener(import_committed=aggregates.registry_changed))
+    # So are the signals (duplicates, exclusive enrolments, targeting move with imports).
+    events.subscribe(app, events.Listener(import_committed=signal_store.registry_changed))
     # What an answer to "is it resolved?" and "did you receive it?" does: grievance's rules.
     citizen_answers.register(app)
     # What "1" or "2" to a redemption's code or receipt does: refuse, confirm, dispute.

@@ -8,13 +8,13 @@ Items that name no programme (rates per payment channel, district or account, sh
 look-alike people) belong to no cluster, so coordinators do not see them; the page says so.
 
 Items are told apart by a digest of their masked values, never by values the browser sends
-back: a review case is opened only for an item the server itself finds in the user's view."""
+back: a review case is opened only for an item the server itself finds in the user's view.
+The items are those of the signals' last stored run (staff.signal_store): a page view reads
+one page and a count, and a review case is opened from the same stored item the page showed."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,34 +22,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from foundation.cache import cached
 from foundation.clock import utcnow
 from grievance.intake import Filed
 from grievance.models import Category
 from grievance.routing import NoRoute, resolve
 from grievance.sla import DHAKA
 from monitoring.review import open_review_case
-from monitoring.signals import SIGNALS, Settings, rows
-from registry.models import Outlet, OutletProgramme, Programme
+from monitoring.signals import SIGNALS
+from registry.models import Programme
+from staff import signal_store
 from staff.models import Role, StaffUser
+from staff.signal_store import PROGRAMME_COLUMNS, Item
 
 PAGE_SIZE = 20
-# The signals scan the whole registry; a page many people keep open must not rerun them all
-# for each of them. A review case is opened from the same cached rows the page showed.
-ROWS_SECONDS = 300
 ROLES = (Role.MONITORING, Role.COORDINATOR, Role.ADMIN)
-PROGRAMME_COLUMNS = ("programme", "programme_a", "programme_b")
 
 
 class NotVisible(LookupError):
     """A signal or item outside the user's view: the page answers 404."""
-
-
-@dataclass(frozen=True)
-class Item:
-    key: str
-    values: Mapping[str, Any]
-    programmes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -69,43 +59,8 @@ def may_see_signals(user: StaffUser) -> bool:
     return user.role in ROLES
 
 
-def item_key(values: Mapping[str, Any]) -> str:
-    """A short digest of an item's masked values: stable while the data behind it stays."""
-    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
 def _as_of() -> dt.date:
     return utcnow().astimezone(DHAKA).date()
-
-
-def _outlet_programmes(session: Session) -> dict[str, tuple[str, ...]]:
-    found: dict[str, list[str]] = {}
-    for code, programme in session.execute(
-        select(Outlet.code, OutletProgramme.programme_code)
-        .join(OutletProgramme, OutletProgramme.outlet_id == Outlet.id)
-        .order_by(Outlet.code, OutletProgramme.programme_code)
-    ):
-        found.setdefault(code, []).append(programme)
-    return {code: tuple(programmes) for code, programmes in found.items()}
-
-
-def _items(session: Session, name: str, as_of: dt.date) -> tuple[list[str], list[Item]]:
-    """Every item of ``name``, masked (monitoring.signals.rows), with its programmes."""
-    columns, stream = rows(session, name, Settings(as_of=as_of))
-    outlets = _outlet_programmes(session) if "outlet" in columns else {}
-    items = []
-    for values in stream:
-        programmes = tuple(values[c] for c in PROGRAMME_COLUMNS if values.get(c))
-        if not programmes and "outlet" in values:
-            programmes = outlets.get(values["outlet"], ())
-        items.append(Item(item_key(values), values, programmes))
-    return columns, items
-
-
-def _cached_items(session: Session, name: str) -> tuple[list[str], list[Item]]:
-    as_of = _as_of()
-    return cached(("staff.signals", name, as_of), lambda: _items(session, name, as_of), ROWS_SECONDS)
 
 
 def _cluster_programmes(session: Session, cluster_code: str | None) -> frozenset[str]:
@@ -113,7 +68,8 @@ def _cluster_programmes(session: Session, cluster_code: str | None) -> frozenset
 
 
 class View:
-    """What one user may see of the signals."""
+    """What one user may see of the signals, read from their last stored run
+    (staff.signal_store): ``ready`` is False while a deployment's first run is still queued."""
 
     def __init__(self, session: Session, user: StaffUser) -> None:
         if not may_see_signals(user):
@@ -121,11 +77,16 @@ class View:
         self.session = session
         self.user = user
         self.programmes = _cluster_programmes(session, user.cluster_code) if user.role is Role.COORDINATOR else None
+        self.runs = signal_store.runs_for_page(session)
 
-    def _visible(self, items: list[Item]) -> list[Item]:
-        if self.programmes is None:
-            return items
-        return [item for item in items if self.programmes.intersection(item.programmes)]
+    @property
+    def ready(self) -> bool:
+        return self.runs is not None
+
+    @property
+    def as_of(self) -> dt.datetime | None:
+        """When the oldest of the shown signals was computed."""
+        return min(run.as_of for run in self.runs.values()) if self.runs else None
 
     def responsible_programme(self, item: Item) -> str | None:
         """The programme a review case of ``item`` is filed under: the first of its programmes
@@ -135,28 +96,35 @@ class View:
                 return programme
         return None
 
-    def _shown(self, name: str) -> tuple[list[str], list[Item], bool]:
+    def _run(self, name: str) -> tuple[signal_store.Run | None, bool]:
+        """The signal's run (None before the first), and whether its items name programmes;
+        NotVisible for a name that is no signal."""
         if name not in SIGNALS:
             raise NotVisible(name)
-        columns, everything = _cached_items(self.session, name)
-        by_programme = any(column in columns for column in (*PROGRAMME_COLUMNS, "outlet"))
-        if self.programmes is None:
-            return columns, everything, by_programme
-        return columns, self._visible(everything) if by_programme else [], by_programme
+        run = self.runs.get(name) if self.runs else None
+        columns = run.columns if run else []
+        return run, any(column in columns for column in (*PROGRAMME_COLUMNS, "outlet"))
 
     def section(self, name: str, page: int = 1) -> Section:
-        columns, items, by_programme = self._shown(name)
-        pages = max(1, -(-len(items) // PAGE_SIZE))
+        run, by_programme = self._run(name)
+        hidden = run is None or (self.programmes is not None and not by_programme)
+        count = 0 if hidden else signal_store.count(self.session, name, run, self.programmes)
+        pages = max(1, -(-count // PAGE_SIZE))
         page = min(max(page, 1), pages)
+        items = (
+            []
+            if hidden or not count
+            else signal_store.page_of(self.session, name, run, self.programmes, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        )
         return Section(
             name=name,
             description=SIGNALS[name].description,
             drill_down=SIGNALS[name].drill_down,
-            count=len(items),
+            count=count,
             page=page,
             pages=pages,
-            columns=columns,
-            items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+            columns=run.columns if run else [],
+            items=items,
             by_programme=by_programme,
         )
 
@@ -166,10 +134,13 @@ class View:
 
     def find(self, name: str, key: str) -> Item:
         """The item of ``name`` with ``key`` in this user's view, else NotVisible."""
-        for item in self._shown(name)[1]:
-            if item.key == key:
-                return item
-        raise NotVisible(key)
+        run, by_programme = self._run(name)
+        if run is None or (self.programmes is not None and not by_programme) or not key:
+            raise NotVisible(key)
+        found = signal_store.find(self.session, name, run, key[:40], self.programmes)
+        if found is None:
+            raise NotVisible(key)
+        return found
 
 
 def responsible_ministry(session: Session, programme: str | None) -> str | None:

@@ -737,6 +737,8 @@ def signals_page():
     return render_template(
         "staff/signals.html",
         sections=sections,
+        ready=view.ready,
+        as_of=dashboard_page.as_of_label(view.as_of, str(get_locale())) if view.ready else "",
         coordinator=current_user.role is Role.COORDINATOR,
         review_phone=signals.review_phone(current_app.config, current_app.extensions.get("sahayata.env", {})),
         ministry_of=ministry_of,

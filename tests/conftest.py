@@ -49,6 +49,7 @@ from sahayata.app import create_app
 from staff.aggregates import DashboardFigures
 from staff.models import StaffAudit, StaffUser
 from staff.opendata.models import OpenDataCell, OpenDataMonth
+from staff.signal_store import SignalItem, SignalItemProgramme, SignalRun
 
 # The suite's own app is a development start on the test database and Redis, which a start
 # without SECRET_KEY refuses unless told it is a developer's machine. Subprocesses (workers,
@@ -66,6 +67,9 @@ PRODUCTION_ENV = {"SECRET_KEY": "test-production-key-not-the-development-one"}
 # Tables the tests fill; reference data (places, programmes, rules) stays between tests.
 REGISTRY_TABLES = (
     DashboardFigures,
+    SignalItemProgramme,
+    SignalItem,
+    SignalRun,
     OpenDataCell,
     OpenDataMonth,
     StaffAudit,

@@ -37,7 +37,7 @@ from registry.models import (
     RedemptionChannel,
     RedemptionStatus,
 )
-from staff import aggregates
+from staff import aggregates, signal_store
 from staff.models import StaffAudit, StaffUser
 from staff.queue import SLA_STATES
 from tests.factories import make_citizen, make_enrolment, make_filing, make_payment, make_staff
@@ -255,6 +255,7 @@ def demo(app, session, staff_client, no_dispatch):
     _clear_ussd_counts(redis)
     _count_ussd_week(redis)
     aggregates.refresh(session, redis)
+    signal_store.refresh(session)
     yield {"users": users, "worked": worked, "moved": moved, "late": late}
     _clear_ussd_counts(redis)
 

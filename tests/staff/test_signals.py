@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from grievance.jobs import route_grievance
 from grievance.models import Channel, Grievance
 from registry.models import OutletProgramme
-from staff import signals
+from staff import signal_store, signals
 from staff.models import StaffAudit
 from tests.factories import make_citizen, make_enrolment, make_staff
 from tests.monitoring.conftest import make_outlet, make_redemption
@@ -35,6 +35,7 @@ def planted(session):
     make_enrolment(session, both, "OAA")
     make_enrolment(session, both, "WDA")
     session.commit()
+    signal_store.refresh(session)  # as the scheduler's job would have
     return {"outlet": outlet, "beneficiary": beneficiary, "both": both}
 
 
@@ -96,6 +97,7 @@ def test_the_drill_down_shows_no_full_nid_phone_or_account(session, staff_client
         person = make_citizen(session, rescore=False)
         make_enrolment(session, person, "OAA", account_number="01598765432")
     session.commit()
+    signal_store.refresh(session)
     client = staff_client(make_staff(session, "monitoring"))
     html = client.get("/staff/signals").get_data(as_text=True)
     assert "**5432" in _section(html, "shared_accounts")
@@ -159,6 +161,7 @@ def test_the_drill_down_is_paged(session, staff_client, planted):
     for _ in range(signals.PAGE_SIZE + 1):
         make_outlet(session)
     session.commit()
+    signal_store.refresh(session)
     client = staff_client(make_staff(session, "monitoring"))
     first = _section(client.get("/staff/signals").get_data(as_text=True), "outlets")
     assert first.count('class="open-review"') <= signals.PAGE_SIZE and "1 / 2" in first

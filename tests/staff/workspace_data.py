@@ -23,7 +23,7 @@ from grievance.intake import file_grievance
 from grievance.jobs import route_grievance
 from grievance.models import Category, Grievance
 from registry.models import OutletProgramme
-from staff import cases
+from staff import cases, signal_store
 from staff.models import Role, StaffUser
 from tests.factories import make_citizen, make_enrolment, make_filing, make_payment, make_staff
 from tests.monitoring.conftest import dhaka, make_outlet, make_redemption
@@ -124,6 +124,7 @@ def _signals(session) -> None:
         make_enrolment(session, both, "OAA")
         make_enrolment(session, both, "WDA")
     session.commit()
+    signal_store.refresh(session)  # the Signals page's items, as the scheduler's job writes them
 
 
 def workspace_fixture(app):
