@@ -727,8 +727,13 @@ def signals_page():
     bangla = str(get_locale()) == "bn"
     programmes = _programme_names(session, str(get_locale()))
 
+    routed: dict[str | None, str | None] = {}  # a page's items share a few programmes
+
     def ministry_of(item: signals.Item) -> str:
-        code = signals.responsible_ministry(session, view.responsible_programme(item))
+        programme = view.responsible_programme(item)
+        if programme not in routed:
+            routed[programme] = signals.responsible_ministry(session, programme)
+        code = routed[programme]
         if code is None:
             return _("no ministry (no routing rule in force)")
         names = ministries.get(code)
