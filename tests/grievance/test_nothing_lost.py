@@ -247,6 +247,7 @@ def test_the_scheduler_enqueues_every_periodic_job(app, database_url, private_re
             "staff.aggregates.refresh_job",
             "staff.digest.send_daily_digests",
             "staff.opendata.jobs.publish_finished_months_job",
+            "staff.signal_store.refresh_job",
         ]
     finally:
         _kill_tree(scheduler.pid)

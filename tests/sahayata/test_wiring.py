@@ -10,7 +10,7 @@ from grievance.jobs import route_grievance
 from grievance.models import QuestionKind
 from notices import alerts, confirmations, notifications, redemptions
 from registry import events
-from staff import aggregates
+from staff import aggregates, signal_store
 
 
 def test_the_app_has_a_handler_for_every_outbox_kind(app):
@@ -23,7 +23,7 @@ def test_the_app_has_a_handler_for_every_outbox_kind(app):
 
 
 def test_the_app_subscribes_the_alerts_the_redemption_sms_the_confirmations_and_the_dashboards_to_the_registry(app):
-    [listener, redeeming, confirming, dashboards] = events.listeners(app)
+    [listener, redeeming, confirming, dashboards, signal_items] = events.listeners(app)
     assert listener.payments_changed is alerts.record_payment_alerts
     assert listener.etokens_credited is alerts.record_etoken_alerts
     assert listener.import_committed is alerts.queue_alerts
@@ -35,6 +35,7 @@ def test_the_app_subscribes_the_alerts_the_redemption_sms_the_confirmations_and_
     assert confirming.etokens_credited is None
     assert confirming.import_committed is confirmations.queue_confirmations
     assert dashboards.import_committed is aggregates.registry_changed and dashboards.payments_changed is None
+    assert signal_items.import_committed is signal_store.registry_changed and signal_items.payments_changed is None
 
 
 def test_the_grievance_system_decides_what_its_questions_answers_do(app):
