@@ -103,6 +103,34 @@ _INSERT_QUESTION = HotStatement(
 )
 
 
+
+# The same insert as a part of a caller's own statement: notices records a redemption's SMS
+# and the question it asks in one round trip on PostgreSQL (a data-modifying WITH). Every
+# value is given, each parameter named apart from the columns and from the SMS's.
+ASK_PART = insert(CitizenQuestion.__table__).values(
+    phone_hash=bindparam("q_phone_hash"),
+    kind=bindparam("q_kind"),
+    subject_id=bindparam("q_subject_id"),
+    locale=bindparam("q_locale"),
+    asked_at=bindparam("q_asked_at"),
+    open_until=bindparam("q_open_until"),
+)
+ASK_PART_PARAMETERS = ("q_phone_hash", "q_kind", "q_subject_id", "q_locale", "q_asked_at", "q_open_until")
+
+
+def ask_part_values(
+    phone: str, kind: QuestionKind, subject_id: int, locale: str, open_for: dt.timedelta, now: dt.datetime
+) -> dict[str, object]:
+    """``ASK_PART``'s parameters: ``ask`` with ``first_asking``, as one part of a statement."""
+    return {
+        "q_phone_hash": phone_hash(phone),
+        "q_kind": kind,
+        "q_subject_id": subject_id,
+        "q_locale": locale,
+        "q_asked_at": now,
+        "q_open_until": now + open_for,
+    }
+
 def answer(
     session: Session, phone: str, said_yes: bool, channel: Channel, *, kind: QuestionKind | None = None
 ) -> Answered:
@@ -144,20 +172,31 @@ def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
     """No question of ``kind`` about ``subject_id`` may be answered any more (its subject was
     settled another way, or it is asked again); the caller commits. Returns when."""
     now = utcnow()
-    session.flush()  # as the ORM would before an UPDATE: an answer being recorded is not "open"
-    _CLOSE.run(connection_of(session), b_kind=kind, b_subject_id=subject_id, b_now=now)
-    # The rows changed under the ORM: any of them loaded in this session reads its new
-    # deadline when next used (cheaper than the ORM's own synchronisation of an UPDATE, which
-    # every SMS that asks a question paid).
-    for loaded in list(session.identity_map.values()):
-        if isinstance(loaded, CitizenQuestion) and loaded.kind == kind and loaded.subject_id == subject_id:
-            session.expire(loaded, ["open_until"])
+    _CLOSE.run(connection_of(session), **close_part_values(session, kind, subject_id, now))
+    forget_closed(session, kind, subject_id)
     return now
 
 
+def close_part_values(session: Session, kind: QuestionKind, subject_id: int, now: dt.datetime) -> dict[str, object]:
+    """``CLOSE_PART``'s parameters, for a caller that closes questions in a statement of its
+    own (then ``forget_closed``). The session is flushed first, as the ORM would before an
+    UPDATE: an answer being recorded is not "open"."""
+    session.flush()
+    return {"b_kind": kind, "b_subject_id": subject_id, "b_now": now}
+
+
+def forget_closed(session: Session, kind: QuestionKind, subject_id: int) -> None:
+    """After the closing: any of the rows loaded in this session reads its new deadline when
+    next used (cheaper than the ORM's own synchronisation of an UPDATE, which every SMS that
+    asks a question paid)."""
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, CitizenQuestion) and loaded.kind == kind and loaded.subject_id == subject_id:
+            session.expire(loaded, ["open_until"])
+
+
 _QUESTIONS = CitizenQuestion.__table__
-# On the driver's cursor: every redemption's receipt closes its code's question.
-_CLOSE = HotStatement(
+# Also a part of a caller's own statement, as ``ASK_PART`` is.
+CLOSE_PART = (
     update(_QUESTIONS)
     .where(
         _QUESTIONS.c.kind == bindparam("b_kind"),
@@ -165,11 +204,11 @@ _CLOSE = HotStatement(
         _QUESTIONS.c.answered_at.is_(None),
         _QUESTIONS.c.open_until > bindparam("b_now"),
     )
-    .values(open_until=bindparam("b_now")),
-    "b_kind",
-    "b_subject_id",
-    "b_now",
+    .values(open_until=bindparam("b_now"))
 )
+CLOSE_PART_PARAMETERS = ("b_kind", "b_subject_id", "b_now")
+# On the driver's cursor: every re-asking closes the earlier question.
+_CLOSE = HotStatement(CLOSE_PART, *CLOSE_PART_PARAMETERS)
 
 
 def _open(phone: str):

@@ -20,12 +20,22 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from foundation.clock import utcnow
+from foundation.db import connection_of
+from foundation.hot_select import HotStatement
 from foundation.i18n import translate
 from foundation.wording import wording
 from grievance import questions
 from grievance.models import QuestionKind
 from outbound_sms.encoding import strictest
-from outbound_sms.sending import NewMessage, create_messages, wake_sender
+from outbound_sms.sending import (
+    MESSAGE_PART,
+    MESSAGE_PART_PARAMETERS,
+    NewMessage,
+    create_messages,
+    message_part_values,
+    wake_sender,
+)
 from registry.events import RedemptionNotice
 from registry.labels import unit_label
 from registry.redemption_labels import outlet_name
@@ -86,19 +96,62 @@ def _draft(
     compose: Callable[[str, str], str],
     question: QuestionKind,
     open_for: dt.timedelta,
+    settles: QuestionKind | None = None,
 ) -> list[int]:
     if not notice.mobile:
         return []
     locale = notice.language
     text = compose(locale, outlet_name(locale, notice.outlet_name_en, notice.outlet_name_bn))
+    subject = notice.redemption_id
+    message = NewMessage(notice.mobile, text, locale, f"redemption_{kind}", f"redemption:{subject}:{kind}")
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
     # Each is sent once per redemption (the code when it starts, the receipt when it
-    # completes), so no earlier asking of it can be open.
-    subject = notice.redemption_id
+    # completes), so no earlier asking of it can be open; ``settles`` is the question of the
+    # redemption this one replaces.
+    connection = connection_of(session)
+    if connection.dialect.name == "postgresql":
+        return _recorded_together(session, message, question, subject, open_for, settles)
+    if settles is not None:
+        questions.close(session, settles, subject)
     questions.ask(session, notice.mobile, question, subject, locale, open_for, first_asking=True)
-    return create_messages(
-        session, [NewMessage(notice.mobile, text, locale, f"redemption_{kind}", f"redemption:{subject}:{kind}")]
-    )
+    return create_messages(session, [message])
+
+
+# On PostgreSQL the question (and the closing of the one it replaces) and the SMS are one
+# statement, a round trip where SQLite takes two or three: every redemption call writes them.
+_ASK_AND_RECORD = HotStatement(
+    MESSAGE_PART.add_cte(questions.ASK_PART.cte("asked")),
+    *questions.ASK_PART_PARAMETERS,
+    *MESSAGE_PART_PARAMETERS,
+)
+_SETTLE_ASK_AND_RECORD = HotStatement(
+    MESSAGE_PART.add_cte(questions.CLOSE_PART.cte("settled"), questions.ASK_PART.cte("asked")),
+    *questions.CLOSE_PART_PARAMETERS,
+    *questions.ASK_PART_PARAMETERS,
+    *MESSAGE_PART_PARAMETERS,
+)
+
+
+def _recorded_together(
+    session: Session,
+    message: NewMessage,
+    question: QuestionKind,
+    subject: int,
+    open_for: dt.timedelta,
+    settles: QuestionKind | None,
+) -> list[int]:
+    now = utcnow()
+    values = {
+        **questions.ask_part_values(message.phone, question, subject, message.locale, open_for, now),
+        **message_part_values(message),
+    }
+    if settles is None:
+        rows, _ = _ASK_AND_RECORD.run(connection_of(session), **values)
+    else:
+        values |= questions.close_part_values(session, settles, subject, now)
+        rows, _ = _SETTLE_ASK_AND_RECORD.run(connection_of(session), **values)
+        questions.forget_closed(session, settles, subject)
+    return [row[0] for row in rows]
 
 
 def record_code_sms(session: Session, notice: RedemptionNotice, code: str) -> list[int]:
@@ -118,9 +171,15 @@ def record_receipt_sms(session: Session, notice: RedemptionNotice) -> list[int]:
         return receipt_text(locale, name, notice.quantity, notice.unit, notice.balance)
 
     # The code's question is settled: the debit happened, and a "2" now disputes the receipt.
-    questions.close(session, QuestionKind.REDEMPTION_CODE, notice.redemption_id)
-    receipt = QuestionKind.REDEMPTION_RECEIPT
-    return _draft(session, notice, "receipt", compose, receipt, RECEIPT_QUESTION_OPEN_FOR)
+    return _draft(
+        session,
+        notice,
+        "receipt",
+        compose,
+        QuestionKind.REDEMPTION_RECEIPT,
+        RECEIPT_QUESTION_OPEN_FOR,
+        settles=QuestionKind.REDEMPTION_CODE,
+    )
 
 
 def queue_redemption_sms(message_ids: Sequence[int]) -> None:

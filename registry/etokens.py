@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import CTE, Connection, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from foundation.hot_select import HotStatement
@@ -92,6 +92,37 @@ def debit_for_redemption(
         redemption_id=redemption_id,
     )
     return Decimal(debited[0]), debited[1]
+
+
+def redemption_debit() -> tuple[CTE, CTE]:
+    """``debit_for_redemption`` as two parts of one statement, for a caller on PostgreSQL
+    that writes more in the same round trip: ``debited`` lowers the balance when it covers
+    the quantity and returns the wallet's ``balance`` and ``unit``; ``entry`` writes the
+    ledger entry from it, so only a debit that happened has one (PostgreSQL runs every
+    data-modifying part of a WITH once, whether the outer query reads it or not). Parameters
+    (named apart from every column, which SQLAlchemy would otherwise also set): ``b_wallet``,
+    ``b_quantity``, ``b_outlet_id``, ``b_operator_mobile``, ``b_redemption_id``. SQLite
+    has no data-modifying WITH: there ``debit_for_redemption`` is the way."""
+    quantity = bindparam("b_quantity", type_=_WALLETS.c.balance.type)
+    debited = (
+        update(_WALLETS)
+        .where(_WALLETS.c.id == bindparam("b_wallet"), _WALLETS.c.balance >= quantity)
+        .values(balance=_WALLETS.c.balance - quantity)
+        .returning(_WALLETS.c.id, _WALLETS.c.balance, _WALLETS.c.unit)
+        .cte("debited")
+    )
+    entry = insert(_LEDGER).from_select(
+        ["wallet_id", "amount", "reason", "outlet_id", "operator_mobile", "redemption_id"],
+        select(
+            debited.c.id,
+            -quantity,
+            literal("redeem", _LEDGER.c.reason.type),
+            bindparam("b_outlet_id", type_=_LEDGER.c.outlet_id.type),
+            bindparam("b_operator_mobile", type_=_LEDGER.c.operator_mobile.type),
+            bindparam("b_redemption_id", type_=_LEDGER.c.redemption_id.type),
+        ),
+    )
+    return debited, entry.cte("entry")
 
 
 def ledger_sum(session: Session, wallet_id: int) -> Decimal:

@@ -43,7 +43,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, Select, and_, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -623,22 +623,65 @@ def _locked(row: tuple | None) -> _Locked | None:
     return _Locked(*row) if row is not None else None
 
 
-def _debit(session: Session, locked: _Locked, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
-    debited = etokens.debit_for_redemption(
-        connection_of(session),
-        locked.wallet_id,
-        locked.quantity,
-        outlet_id=locked.outlet_id,
-        operator_mobile=locked.operator_mobile,
-        redemption_id=locked.id,
+# On PostgreSQL the debit, its ledger entry and the redemption's completion are one
+# statement (registry.etokens.redemption_debit): one round trip, where SQLite takes three.
+_DEBITED, _LEDGER_ENTRY = etokens.redemption_debit()
+_COMPLETED = (
+    update(_R)
+    .where(_R.c.id == bindparam("b_redemption_id", type_=_R.c.id.type), exists(select(_DEBITED.c.id)))
+    .values(status=RedemptionStatus.COMPLETED, finished_at=bindparam("b_finished_at"))
+    .cte("completed")
+)
+_COMPLETE = HotStatement(
+    select(_DEBITED.c.balance, _DEBITED.c.unit).add_cte(_LEDGER_ENTRY, _COMPLETED),
+    "b_wallet",
+    "b_quantity",
+    "b_outlet_id",
+    "b_operator_mobile",
+    "b_redemption_id",
+    "b_finished_at",
+)
+
+
+def _debit_and_complete(session: Session, locked: _Locked, now: dt.datetime) -> tuple[Decimal, str] | None:
+    """The wallet debited and the redemption completed, or None (nothing written) when the
+    balance no longer covers the quantity."""
+    connection = connection_of(session)
+    if connection.dialect.name != "postgresql":
+        debited = etokens.debit_for_redemption(
+            connection,
+            locked.wallet_id,
+            locked.quantity,
+            outlet_id=locked.outlet_id,
+            operator_mobile=locked.operator_mobile,
+            redemption_id=locked.id,
+        )
+        if debited is not None:
+            _set(session, locked.id, status=RedemptionStatus.COMPLETED, finished_at=now)
+        return debited
+    if locked.quantity <= 0:
+        raise ValueError("a redemption debits a positive quantity")
+    found = _COMPLETE.first(
+        connection,
+        b_wallet=locked.wallet_id,
+        b_quantity=locked.quantity,
+        b_outlet_id=locked.outlet_id,
+        b_operator_mobile=locked.operator_mobile,
+        b_redemption_id=locked.id,
+        b_finished_at=now,
     )
+    _forget(session, Redemption, locked.id)
+    return (Decimal(found[0]), found[1]) if found is not None else None
+
+
+def _debit(session: Session, locked: _Locked, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
+    debited = _debit_and_complete(session, locked, now)
     _forget(session, ETokenWallet, locked.wallet_id)
     if debited is None:
         # The balance fell since the start (an import lowered it): nothing is handed over.
         _set(session, locked.id, status=RedemptionStatus.CANCELLED, finished_at=now)
         session.commit()
         raise Refused(Reason.OVER_BALANCE)
-    _set(session, locked.id, status=RedemptionStatus.COMPLETED, finished_at=now)
     notice = RedemptionNotice(
         locked.id,
         locked.mobile,
