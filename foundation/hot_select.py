@@ -48,6 +48,9 @@ class _Compiled:
             missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
             raise TypeError(f"give {missing} explicitly: their defaults are computed by SQLAlchemy")
         self.sql = compiled.string
+        # psycopg takes the query as bytes, and encodes (then hashes, for its cache of parsed
+        # queries) a str on every call.
+        self.query: str | bytes = self.sql.encode() if dialect.driver == "psycopg" else self.sql
         # Constants written into the statement (a status, LIMIT 1) go through their type's bind
         # conversion once, here; the call's own parameters go through it on every call.
         constants = compiled.construct_params(dict.fromkeys(parameters))
@@ -82,6 +85,21 @@ class _Compiled:
         return self.processors
 
 
+# The DBAPI connection's cursor for these statements, made once per connection and kept in the
+# pool's record of it: a psycopg cursor costs more to make and close than a short select
+# costs to send.
+_CURSOR = "foundation.hot_select.cursor"
+
+
+def _cursor_of(connection: Connection) -> Any:
+    pooled = connection.connection
+    dbapi_connection = pooled.dbapi_connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.connection is not dbapi_connection or getattr(cursor, "closed", False):
+        cursor = pooled.info[_CURSOR] = dbapi_connection.cursor()
+    return cursor
+
+
 class HotSelect:
     """``HotSelect(select(...).where(X == bindparam("x")), "x").rows(connection, x=1)``"""
 
@@ -113,13 +131,10 @@ class HotSelect:
         dialect = connection.dialect
         dbapi = dialect.loaded_dbapi
         try:
-            cursor = connection.connection.dbapi_connection.cursor()
-            try:
-                cursor.execute(compiled.sql, compiled.parameters(given))
-                fetched = cursor.fetchall()
-                converters = compiled.converters(cursor, dialect)
-            finally:
-                cursor.close()
+            cursor = _cursor_of(connection)
+            cursor.execute(compiled.query, compiled.parameters(given))
+            fetched = cursor.fetchall()
+            converters = compiled.converters(cursor, dialect)
         except dbapi.Error:
             # SQLAlchemy's own path decides what the error means (see the module docstring).
             return self._through_sqlalchemy(connection, given)
@@ -179,29 +194,25 @@ class HotStatement:
         parameters = compiled.parameters(given)
         cursor = None
         try:
-            try:
-                cursor = dbapi_connection.cursor()
-                cursor.execute(compiled.sql, parameters)
-                # PostgreSQL's INSERT returns the new key even when not asked (SQLAlchemy adds it).
-                fetched = cursor.fetchall() if self.returns_rows else []
-                written = cursor.rowcount
-                converters = compiled.converters(cursor, dialect) if self.returns_rows else []
-            except dbapi.Error as error:
-                lost = dialect.is_disconnect(error, dbapi_connection, cursor)
-                if lost:
-                    connection.invalidate(error)
-                raise DBAPIError.instance(
-                    compiled.sql,
-                    None,  # the parameters hold phone numbers and NIDs (foundation.db hides them too)
-                    error,
-                    dbapi.Error,
-                    hide_parameters=True,
-                    connection_invalidated=lost,
-                    dialect=dialect,
-                ) from error
-        finally:
-            if cursor is not None:
-                cursor.close()
+            cursor = _cursor_of(connection)
+            cursor.execute(compiled.query, parameters)
+            # PostgreSQL's INSERT returns the new key even when not asked (SQLAlchemy adds it).
+            fetched = cursor.fetchall() if self.returns_rows else []
+            written = cursor.rowcount
+            converters = compiled.converters(cursor, dialect) if self.returns_rows else []
+        except dbapi.Error as error:
+            lost = dialect.is_disconnect(error, dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                compiled.sql,
+                None,  # the parameters hold phone numbers and NIDs (foundation.db hides them too)
+                error,
+                dbapi.Error,
+                hide_parameters=True,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
         if not any(converters):
             return fetched, written
         rows = [tuple(v if c is None else c(v) for c, v in zip(converters, row, strict=True)) for row in fetched]

@@ -12,6 +12,7 @@ Writes use the current key; look-ups accept a hash under any key this service ha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -38,13 +39,26 @@ def phone_hash_keys(config: Mapping[str, object]) -> list[bytes]:
     and SECRET_KEY and its fallbacks themselves, under which hashes were written before
     phone hashes had a key of their own.
     """
-    secrets = [str(config["SECRET_KEY"]), *config.get("SECRET_KEY_FALLBACKS", [])]
-    pinned = str(config.get("SAHAYATA_PHONE_HASH_KEY") or "")
+    return list(
+        _keys_of(
+            str(config["SECRET_KEY"]),
+            tuple(str(key) for key in config.get("SECRET_KEY_FALLBACKS", ())),
+            str(config.get("SAHAYATA_PHONE_HASH_KEY") or ""),
+            tuple(str(key) for key in config.get("SAHAYATA_PHONE_HASH_KEY_PREVIOUS", ())),
+        )
+    )
+
+
+# Every USSD hop, SMS and redemption hashes a phone: the keys (two HMACs to derive) are
+# worked out once per set of settings, not per hash.
+@functools.lru_cache(maxsize=8)
+def _keys_of(secret: str, fallbacks: tuple[str, ...], pinned: str, previous: tuple[str, ...]) -> tuple[bytes, ...]:
+    secrets = [secret, *fallbacks]
     keys = [pinned.encode()] if pinned else []
-    keys += [str(key).encode() for key in config.get("SAHAYATA_PHONE_HASH_KEY_PREVIOUS", [])]
-    keys += [derived_phone_key(secret) for secret in secrets if secret]
-    keys += [secret.encode() for secret in secrets if secret]
-    return list(dict.fromkeys(keys))  # in order, each once
+    keys += [key.encode() for key in previous]
+    keys += [derived_phone_key(each) for each in secrets if each]
+    keys += [each.encode() for each in secrets if each]
+    return tuple(dict.fromkeys(keys))  # in order, each once
 
 
 def _keys() -> list[bytes]:
