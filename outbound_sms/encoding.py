@@ -102,7 +102,8 @@ def _graphemes(text: str) -> Iterable[str]:
     """Grapheme clusters; one longer than a whole part (a pile of combining marks) cannot be
     kept whole by anyone, so it is cut into characters."""
     for cluster in GRAPHEME.findall(text):
-        if utf16_units(cluster) > UCS2_PART:
+        # A character is at most two units: a short cluster fits a part, uncounted.
+        if 2 * len(cluster) > UCS2_PART and utf16_units(cluster) > UCS2_PART:
             yield from cluster
         else:
             yield cluster

@@ -155,8 +155,7 @@ def test_an_expired_code_frees_the_wallet_for_a_new_start(session):
     later = NOW + redemptions.CODE_VALID + dt.timedelta(seconds=1)
     second = start(session, outlet, citizen.mobile, now=later)
     assert second.created
-    session.refresh(first.redemption)
-    assert first.redemption.status is RedemptionStatus.EXPIRED
+    assert session.get(Redemption, first.redemption.id).status is RedemptionStatus.EXPIRED
 
 
 def test_a_lapsed_code_the_sweep_expires_meanwhile_still_frees_the_wallet(session, monkeypatch):
