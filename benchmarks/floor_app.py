@@ -46,34 +46,42 @@ INSERT INTO redemptions (outlet_id, wallet_id, citizen_id, programme_code, quant
   request_id, status, code_hash, code_expires_at, wrong_codes, started_at, finished_at)
 VALUES (%s, %s, %s, %s, %s, %s, %s, 'api', %s, 'awaiting_code', %s, %s, 0, %s, NULL) RETURNING id
 """
-INSERT_QUESTION = """
-INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)
-VALUES (%s, %s, %s, %s, %s, %s) RETURNING id
-"""
-INSERT_SMS = """
+# A redemption's SMS and the question it asks (and, for a receipt, the closing of the code's
+# question) are one statement, as notices/redemptions.py sends them on PostgreSQL.
+SMS_AND_QUESTION = """
+WITH {settled}asked AS (
+  INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)
+  VALUES (%(phone)s, %(kind)s, %(id)s, 'bn', %(now)s, %(until)s))
 INSERT INTO sms_messages (dedupe_key, phone, text, locale, template, campaign_id, encoding, segments, status, attempts,
   created_at, updated_at)
-VALUES (%s, %s, %s, %s, %s, NULL, 'UCS-2', 2, 'created', 0, %s, %s) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+VALUES (%(key)s, %(mobile)s, %(text)s, 'bn', %(kind)s, NULL, 'UCS-2', 2, 'created', 0, %(now)s, %(now)s)
+ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
 """
+SETTLED = """settled AS (
+  UPDATE citizen_questions SET open_until = %(now)s
+  WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s),
+"""
+CODE_SMS, RECEIPT_SMS = SMS_AND_QUESTION.format(settled=""), SMS_AND_QUESTION.format(settled=SETTLED)
 LOCK = """
 SELECT r.id, r.wallet_id, r.outlet_id, r.operator_mobile, r.quantity, r.unit, r.status, r.code_hash, r.code_expires_at,
   r.wrong_codes, o.name_en, o.name_bn, c.mobile, c.language
 FROM redemptions r JOIN outlets o ON o.id = r.outlet_id JOIN citizens c ON c.id = r.citizen_id
 WHERE r.id = %s AND r.outlet_id = %s FOR UPDATE OF r
 """
-DEBIT = """
-UPDATE etoken_wallets SET balance = balance - %(q)s WHERE id = %(wallet)s AND balance >= %(q)s RETURNING balance, unit
+# The debit, its ledger entry and the completion: one statement, as registry/redemptions.py
+# sends them on PostgreSQL.
+COMPLETE = """
+WITH debited AS (
+  UPDATE etoken_wallets SET balance = balance - %(q)s WHERE id = %(wallet)s AND balance >= %(q)s
+  RETURNING id, balance, unit),
+entry AS (
+  INSERT INTO etoken_ledger (wallet_id, amount, reason, outlet_id, operator_mobile, redemption_id)
+  SELECT debited.id, -%(q)s, 'redeem', %(outlet)s, %(operator)s, %(id)s FROM debited),
+completed AS (
+  UPDATE redemptions SET status = 'completed', finished_at = %(now)s
+  WHERE id = %(id)s AND EXISTS (SELECT 1 FROM debited))
+SELECT balance, unit FROM debited
 """
-LEDGER = """
-INSERT INTO etoken_ledger (wallet_id, amount, reason, outlet_id, operator_mobile, redemption_id)
-VALUES (%s, %s, 'redeem', %s, %s, %s) RETURNING id
-"""
-FINISH = "UPDATE redemptions SET status = 'completed', finished_at = %s WHERE id = %s"
-CLOSE = """
-UPDATE citizen_questions SET open_until = %(now)s
-WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s
-"""
-
 
 def _db() -> psycopg.Connection:
     global _connection
@@ -98,10 +106,17 @@ def _outlet(db: psycopg.Connection):
 
 
 def _sms(db, redemption_id: int, mobile: str, kind: str, text: str, now: dt.datetime) -> int:
-    phone = hmac.new(_KEY, mobile.encode(), hashlib.sha256).hexdigest()
-    db.execute(INSERT_QUESTION, (phone, f"redemption_{kind}", redemption_id, "bn", now, now + dt.timedelta(minutes=10)))
-    key = f"redemption:{redemption_id}:{kind}"
-    return db.execute(INSERT_SMS, (key, mobile, text, "bn", f"redemption_{kind}", now, now)).fetchone()[0]
+    values = {
+        "phone": hmac.new(_KEY, mobile.encode(), hashlib.sha256).hexdigest(),
+        "kind": f"redemption_{kind}",
+        "id": redemption_id,
+        "now": now,
+        "until": now + dt.timedelta(minutes=10 if kind == "code" else 7 * 24 * 60),
+        "key": f"redemption:{redemption_id}:{kind}",
+        "mobile": mobile,
+        "text": text,
+    }
+    return db.execute(CODE_SMS if kind == "code" else RECEIPT_SMS, values).fetchone()[0]
 
 
 @app.post("/api/outlets/redemptions")
@@ -138,10 +153,8 @@ def confirm(redemption_id: int) -> Response:
     wallet_id, _, operator, quantity, unit, _, code_hash = locked[1:8]
     typed = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(typed, code_hash)
-    balance, unit = db.execute(DEBIT, {"q": quantity, "wallet": wallet_id}).fetchone()
-    db.execute(LEDGER, (wallet_id, -quantity, outlet_id, operator, redemption_id))
-    db.execute(FINISH, (now, redemption_id))
-    db.execute(CLOSE, {"now": now, "id": redemption_id})
+    values = {"q": quantity, "wallet": wallet_id, "outlet": outlet_id, "operator": operator, "id": redemption_id}
+    balance, unit = db.execute(COMPLETE, {**values, "now": now}).fetchone()
     message = _sms(db, redemption_id, locked[12], "receipt", f"{locked[10]}: {quantity} {unit}, {balance} left", now)
     db.commit()
     wake(message)

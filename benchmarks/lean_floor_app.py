@@ -1,7 +1,7 @@
 """A lower floor for the redemption calls: the same work in two round trips a call.
 
-``floor_app.py`` sends the service's own statements (seven round trips for a start, ten for a
-confirm, BEGIN and COMMIT included). This sends the fewest the work allows, on an autocommit
+``floor_app.py`` sends the service's own statements (seven round trips for a start, seven for a
+confirm, BEGIN, COMMIT and Redis included). This sends the fewest the work allows, on an autocommit
 connection: each call is one read (the outlet's token joined to what the call needs) and one
 write, all the call's inserts and updates as one statement of data-modifying CTEs, which
 PostgreSQL runs as one transaction. What it serves is what a service restructured around
@@ -15,8 +15,7 @@ Its concurrency differs from the service's and floor_app's, which lock the redem
 (``FOR UPDATE``) before checking the code: here the read takes no lock, and only the write's
 conditions (``status = 'awaiting_code'``, ``balance >= quantity``) stop a second debit or an
 overdraft, so a lock wait the service may pay under contention is not in these figures. Its
-receipt question stays open 7 days, as the service's does (floor_app opens both of its
-questions for 10 minutes; the rows written are the same).
+receipt question stays open 7 days, as the service's and floor_app's do.
 """
 
 from __future__ import annotations
