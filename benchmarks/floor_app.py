@@ -83,6 +83,7 @@ completed AS (
 SELECT balance, unit FROM debited
 """
 
+
 def _db() -> psycopg.Connection:
     global _connection
     if _connection is None or _connection.closed:

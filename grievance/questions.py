@@ -103,7 +103,6 @@ _INSERT_QUESTION = HotStatement(
 )
 
 
-
 # The same insert as a part of a caller's own statement: notices records a redemption's SMS
 # and the question it asks in one round trip on PostgreSQL (a data-modifying WITH). Every
 # value is given, each parameter named apart from the columns and from the SMS's.
@@ -130,6 +129,7 @@ def ask_part_values(
         "q_asked_at": now,
         "q_open_until": now + open_for,
     }
+
 
 def answer(
     session: Session, phone: str, said_yes: bool, channel: Channel, *, kind: QuestionKind | None = None

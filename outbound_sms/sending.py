@@ -147,7 +147,6 @@ def create_messages(session: Session, messages: Sequence[NewMessage]) -> list[in
     return insert_new(session, Message.__table__, rows, ["dedupe_key"])
 
 
-
 # One message as a part of a caller's own statement: notices records a redemption's SMS and
 # the question it asks in one round trip on PostgreSQL (a data-modifying WITH), as
 # ``create_messages`` would: skipped when its dedupe key exists, the new id returned. Every
@@ -186,6 +185,7 @@ def message_part_values(message: NewMessage) -> dict[str, Any]:
         "updated_at": now,
     }
     return {f"m_{column}": values[column] for column in _PART_COLUMNS}
+
 
 @dataclass(frozen=True)
 class _Claimed:
