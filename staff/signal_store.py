@@ -100,10 +100,13 @@ class Item:
     programmes: tuple[str, ...]
 
 
+# json.dumps with any argument of its own builds an encoder per call; a refresh keys every item.
+_KEY_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
+
 def item_key(values: Mapping[str, Any]) -> str:
     """A short digest of an item's masked values: stable while the data behind it stays."""
-    dumped = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(dumped.encode()).hexdigest()[:20]
+    return hashlib.sha256(_KEY_JSON.encode(values).encode()).hexdigest()[:20]
 
 
 # -- cells as JSON -----------------------------------------------------------------------------
