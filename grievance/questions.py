@@ -4,8 +4,9 @@ A phone may have several questions open at once ("is your complaint resolved?", 
 receive Tk 600?", "not you? reply 2"). A reply answers the one that phone was asked last
 and that is still open; once that one is answered, the next reply answers the one before.
 
-Whoever sends a question calls ``ask`` in the transaction that records its SMS, so a
-question is open exactly when its message is on its way. What an answer does is the rule
+Whoever sends a question calls ``ask`` in the transaction that records its SMS (or, on
+PostgreSQL, writes ``ASK_PART`` in the SMS's own statement), so a question is open exactly
+when its message is on its way. What an answer does is the rule
 of the domain that owns the subject: each kind's handler is registered for the app by the
 composition root (``register``), from the module that owns that rule
 (grievance.citizen_answers for complaints and payments).

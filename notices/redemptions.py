@@ -20,7 +20,6 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from foundation.clock import utcnow
 from foundation.db import connection_of
 from foundation.hot_select import HotStatement
 from foundation.i18n import translate
@@ -98,11 +97,15 @@ def _draft(
     open_for: dt.timedelta,
     settles: QuestionKind | None = None,
 ) -> list[int]:
+    subject = notice.redemption_id
     if not notice.mobile:
+        # No phone to ask now (the number was removed since the start): the settled
+        # question is closed all the same, so a "2" from the old phone disputes nothing.
+        if settles is not None:
+            questions.close(session, settles, subject)
         return []
     locale = notice.language
     text = compose(locale, outlet_name(locale, notice.outlet_name_en, notice.outlet_name_bn))
-    subject = notice.redemption_id
     message = NewMessage(notice.mobile, text, locale, f"redemption_{kind}", f"redemption:{subject}:{kind}")
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
     # Each is sent once per redemption (the code when it starts, the receipt when it
@@ -140,7 +143,7 @@ def _recorded_together(
     open_for: dt.timedelta,
     settles: QuestionKind | None,
 ) -> list[int]:
-    now = utcnow()
+    now = questions.utcnow()  # the questions' own clock, as ``questions.ask`` reads it
     values = {
         **questions.ask_part_values(message.phone, question, subject, message.locale, open_for, now),
         **message_part_values(message),

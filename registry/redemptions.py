@@ -19,8 +19,9 @@ Rules, each refused with a ``Reason``:
 - the code is kept only as an HMAC keyed by SECRET_KEY, lasts ten minutes, and three wrong
   tries cancel the redemption;
 - the debit locks the redemption row, then the wallet row, re-checks the balance and writes
-  one ledger entry (registry.etokens.debit_for_redemption), so the balance equals its ledger
-  always.
+  one ledger entry (registry.etokens: ``redemption_debit`` in the same statement as the
+  completion on PostgreSQL, ``debit_for_redemption`` elsewhere), so the balance equals its
+  ledger always.
 
 An outlet app's ``request_id`` makes a start idempotent: the same id from the same outlet
 returns the same redemption and sends no second code (the beneficiary already has one; a

@@ -112,3 +112,14 @@ def test_a_kind_with_no_handler_in_this_app_is_left_open(session, resolved, monk
     assert answer(session, PHONE, True, Channel.SMS).outcome is Resolution.CLOSED
     receipt = session.scalars(select(CitizenQuestion).where(CitizenQuestion.kind == QuestionKind.REDEMPTION_RECEIPT))
     assert receipt.one().answered_at is None
+
+
+def test_the_question_as_a_statement_part_gives_every_column_with_a_python_default():
+    """Inside another statement's WITH, SQLAlchemy no longer reports a Python-side default
+    left out (foundation.hot_select refuses one only for a statement of its own): the part
+    must give them all itself, or such a column would be written NULL."""
+    from sqlalchemy.dialects import postgresql
+
+    compiled = questions.ASK_PART.compile(dialect=postgresql.psycopg.dialect())
+    assert compiled.insert_prefetch == []
+    assert set(compiled.params) == set(questions.ASK_PART_PARAMETERS)

@@ -101,3 +101,22 @@ def test_the_code_and_the_receipt_each_open_their_not_you_question_with_their_sm
         (QuestionKind.REDEMPTION_CODE, started.redemption.id, "bn"),
         (QuestionKind.REDEMPTION_RECEIPT, started.redemption.id, "bn"),
     ]
+
+
+def test_a_receipt_with_no_phone_to_send_to_still_closes_the_codes_question(session):
+    """The number was removed between the start and the confirm: no receipt goes out, and a
+    "2" from the old phone must not dispute a redemption already completed."""
+    from foundation.clock import as_utc, utcnow
+    from grievance.models import CitizenQuestion, QuestionKind
+
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    started = redemptions.start(
+        session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(10), None, RedemptionChannel.SMS
+    )
+    citizen.mobile = None
+    session.commit()
+    redemptions.confirm_code(session, outlet, started.redemption.id, started.code)
+    session.expire_all()
+    questions = session.execute(select(CitizenQuestion.kind, CitizenQuestion.open_until)).all()
+    assert [(kind, as_utc(until) > utcnow()) for kind, until in questions] == [(QuestionKind.REDEMPTION_CODE, False)]

@@ -302,3 +302,13 @@ def test_a_wake_up_whose_drain_could_not_be_queued_leaves_no_flag(app, session, 
     with pytest.raises(ConnectionError):
         sending.wake_sender([message_id])
     assert not real_redis.exists(sending.DRAIN_FLAG)  # the next wake-up queues a drain
+
+
+def test_the_message_as_a_statement_part_gives_every_column_with_a_python_default():
+    """As the question's part (tests/grievance/test_questions.py): a Python-side default left
+    out of a part inside another statement's WITH would be written NULL, unreported."""
+    from sqlalchemy.dialects import postgresql
+
+    compiled = sending.MESSAGE_PART.compile(dialect=postgresql.psycopg.dialect())
+    assert compiled.insert_prefetch == []
+    assert set(compiled.params) == set(sending.MESSAGE_PART_PARAMETERS)
