@@ -109,8 +109,8 @@ def _draft(
     message = NewMessage(notice.mobile, text, locale, f"redemption_{kind}", f"redemption:{subject}:{kind}")
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
     # Each is sent once per redemption (the code when it starts, the receipt when it
-    # completes), so no earlier asking of it can be open; ``settles`` is the question of the
-    # redemption this one replaces.
+    # completes), so no earlier asking of it can be open; ``settles`` is the redemption's
+    # earlier question that this one replaces (the receipt's settles the code's).
     connection = connection_of(session)
     if connection.dialect.name == "postgresql":
         return _recorded_together(session, message, question, subject, open_for, settles)
