@@ -134,17 +134,19 @@ def create_messages(session: Session, messages: Sequence[NewMessage]) -> list[in
     Returns the ids of the new ones. The caller commits."""
     if not messages:
         return []
-    rows = [
-        {
-            **_message_values(m.phone, m.text, m.locale, m.template, m.dedupe_key),
-            "campaign_id": m.campaign_id,
-            "attempts": 0,
-            "created_at": utcnow(),
-            "updated_at": utcnow(),
-        }
-        for m in messages
-    ]
-    return insert_new(session, Message.__table__, rows, ["dedupe_key"])
+    return insert_new(session, Message.__table__, [_new_row(m) for m in messages], ["dedupe_key"])
+
+
+def _new_row(message: NewMessage) -> dict[str, Any]:
+    """Every column a new message is written with."""
+    now = utcnow()
+    return {
+        **_message_values(message.phone, message.text, message.locale, message.template, message.dedupe_key),
+        "campaign_id": message.campaign_id,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 # One message as a part of a caller's own statement: notices records a redemption's SMS and
@@ -176,14 +178,7 @@ MESSAGE_PART_PARAMETERS = tuple(f"m_{column}" for column in _PART_COLUMNS)
 
 def message_part_values(message: NewMessage) -> dict[str, Any]:
     """``MESSAGE_PART``'s parameters for ``message``."""
-    now = utcnow()
-    values = {
-        **_message_values(message.phone, message.text, message.locale, message.template, message.dedupe_key),
-        "campaign_id": message.campaign_id,
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
+    values = _new_row(message)
     return {f"m_{column}": values[column] for column in _PART_COLUMNS}
 
 
