@@ -3,6 +3,11 @@
 Every answer is JSON; a refusal is ``{"error": code, "message": text}`` in the operator's
 language with a 4xx status. Another outlet's redemption is 404, as a missing one is, so ids
 reveal nothing.
+
+A start or a confirm hands the presented token to the service, whose first statement checks
+it (registry.outlets.PresentedToken); every other call looks it up first. Either way a
+caller whose token is no outlet's hears 401 and nothing else: a refusal found before the
+token was checked (a bad body) checks it before it is told.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from foundation.masking import mask_mobile
 from outlet_api import wording
 from registry import redemptions
 from registry.models import Redemption, RedemptionChannel
-from registry.outlets import TokenOutlet, outlet_by_token
+from registry.outlets import PresentedToken, TokenOutlet, UnknownToken
 from registry.redemption_labels import refusal
 from registry.redemptions import Reason, Refused
 
@@ -83,29 +88,56 @@ class _Problem(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _unauthorized():
+    return _error(401, "unauthorized", wording.unauthorized(_locale()))
+
+
 @bp.before_request
 def _authenticate():
     request.max_content_length = MAX_BODY_BYTES
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    outlet = _outlet_of(token.strip()) if scheme.lower() == "bearer" else None
-    if outlet is None:
-        return _error(401, "unauthorized", wording.unauthorized(_locale()))
-    g.outlet = outlet
+    presented = PresentedToken.of(token.strip()) if scheme.lower() == "bearer" else None
+    if presented is None:
+        return _unauthorized()
+    g.token = presented
     return None
 
 
-def _outlet_of(token: str) -> TokenOutlet | None:
-    """The token's outlet; once more on a fresh connection if the pooled one had died (a
-    connection used a moment ago is not pinged first: foundation/db.py)."""
+def _checked(token: PresentedToken) -> TokenOutlet:
+    """The token's outlet (UnknownToken if none); looked up once more on a fresh connection
+    if the pooled one had died (a connection used a moment ago is not pinged first:
+    foundation/db.py)."""
     session = db_session()
     try:
-        return outlet_by_token(session, token)
+        return token.checked(session)
     except DBAPIError as error:
         if not is_lost_connection(error):
             raise
         session.rollback()
-        return outlet_by_token(session, token)
+        return token.checked(session)
+
+
+def _outlet() -> TokenOutlet:
+    return _checked(g.token)
+
+
+@bp.errorhandler(UnknownToken)
+def _unknown_token(_error: UnknownToken):
+    return _unauthorized()
+
+
+def _refusal(status: int, code: str, message: str, **extra: Any):
+    """A refusal, told only to an outlet: its token is checked first if nothing has yet."""
+    token: PresentedToken | None = g.get("token")
+    if token is not None and token.outlet is None:
+        try:
+            _checked(token)
+        except UnknownToken:
+            return _unauthorized()
+        except DBAPIError as error:
+            return _internal(InternalServerError(original_exception=error), _locale())
+    return _error(status, code, message, **extra)
 
 
 @bp.errorhandler(Refused)
@@ -116,12 +148,12 @@ def _refused(refused: Refused):
     if refused.tries_left is not None:
         extra["tries_left"] = refused.tries_left
     status = STATUS_OF[refused.reason]
-    return _error(status, refused.reason.value, refusal(_locale(), refused), **extra)
+    return _refusal(status, refused.reason.value, refusal(_locale(), refused), **extra)
 
 
 @bp.errorhandler(_Problem)
 def _problem(problem: _Problem):
-    return _error(problem.status, problem.code, problem.message)
+    return _refusal(problem.status, problem.code, problem.message)
 
 
 @bp.errorhandler(HTTPException)
@@ -134,15 +166,15 @@ def http_error(error: HTTPException):
     prefix before the blueprint is chosen (a 405 for another method: sahayata.errors sends
     them here), so an outlet app reads one format whatever went wrong."""
     locale = _locale()
-    if isinstance(error, RequestEntityTooLarge):
-        return _error(413, "too_large", wording.too_large(locale))
-    if error.code == 405:
-        return with_allow(_error(405, "method_not_allowed", wording.not_allowed(locale)), error)
-    if error.code == 404:
-        return _error(404, "not_found", wording.not_found(locale))
     if isinstance(error, InternalServerError) or (error.code or 500) >= 500:
         return _internal(error, locale)
-    return _error(error.code or 400, "bad_request", wording.bad_body(locale))
+    if isinstance(error, RequestEntityTooLarge):
+        return _refusal(413, "too_large", wording.too_large(locale))
+    if error.code == 405:
+        return with_allow(_refusal(405, "method_not_allowed", wording.not_allowed(locale)), error)
+    if error.code == 404:
+        return _refusal(404, "not_found", wording.not_found(locale))
+    return _refusal(error.code or 400, "bad_request", wording.bad_body(locale))
 
 
 @bp.errorhandler(DBAPIError)
@@ -213,7 +245,7 @@ def _redemption_id(raw: int) -> int:
 
 @bp.post("/redemptions")
 def start():
-    outlet: TokenOutlet = g.outlet
+    token: PresentedToken = g.token
     body = _body()
     beneficiary = _text(body, "beneficiary", required=True, max_length=40)
     programme = _text(body, "programme", required=False, max_length=16)
@@ -223,8 +255,8 @@ def start():
     quantity = redemptions.parse_quantity(body["quantity"])
     started = redemptions.start(
         db_session(),
-        outlet,
-        outlet.operator_mobile,
+        token,
+        None,  # the outlet's registered operator
         beneficiary or "",
         quantity,
         programme,
@@ -234,19 +266,19 @@ def start():
     if started.created:
         log.info(
             "outlet %s started redemption %s (operator %s)",
-            outlet.code,
+            token.outlet.code if token.outlet else "?",
             started.redemption.id,
-            mask_mobile(outlet.operator_mobile),
+            mask_mobile(started.redemption.operator_mobile),
         )
     return jsonify(_view(started.redemption)), 201 if started.created else 200
 
 
 @bp.post("/redemptions/<int:redemption_id>/confirm")
 def confirm(redemption_id: int):
-    outlet: TokenOutlet = g.outlet
+    token: PresentedToken = g.token
     body = _body()
     code = _text(body, "code", required=True, max_length=12)
-    confirmed = redemptions.confirm_code(db_session(), outlet, _redemption_id(redemption_id), code or "")
+    confirmed = redemptions.confirm_code(db_session(), token, _redemption_id(redemption_id), code or "")
     return jsonify(
         id=redemption_id, status=confirmed.status.value, balance=_amount(confirmed.balance_left), unit=confirmed.unit
     )
@@ -254,7 +286,7 @@ def confirm(redemption_id: int):
 
 @bp.get("/redemptions/<int:redemption_id>")
 def show(redemption_id: int):
-    redemption = redemptions.get_for_outlet(db_session(), g.outlet, _redemption_id(redemption_id))
+    redemption = redemptions.get_for_outlet(db_session(), _outlet(), _redemption_id(redemption_id))
     view = _view(redemption)
     view["tries_left"] = redemptions.MAX_WRONG_CODES - redemption.wrong_codes
     return jsonify(view)
@@ -263,7 +295,7 @@ def show(redemption_id: int):
 @bp.get("/today")
 def today():
     """Today's completed redemptions of this outlet (Dhaka date), per programme."""
-    totals = redemptions.today_totals(db_session(), g.outlet)
+    totals = redemptions.today_totals(db_session(), _outlet())
     return jsonify(
         totals=[
             {

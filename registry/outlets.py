@@ -65,8 +65,45 @@ _BY_TOKEN = HotSelect(
 )
 
 
+MAX_TOKEN_LENGTH = 200
+
+
 def outlet_by_token(session: Session, token: str) -> TokenOutlet | None:
-    if not token or len(token) > 200:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    row = _BY_TOKEN.first(connection_of(session), token_hash=token_hash(token))
+    return outlet_by_hash(session, token_hash(token))
+
+
+def outlet_by_hash(session: Session, hashed: str) -> TokenOutlet | None:
+    row = _BY_TOKEN.first(connection_of(session), token_hash=hashed)
     return TokenOutlet(*row) if row else None
+
+
+class UnknownToken(Exception):
+    """The token an API call presented is no outlet's (never issued, replaced or revoked)."""
+
+
+@dataclass
+class PresentedToken:
+    """A bearer token an outlet app sent, checked by the call's first statement rather than
+    by a look-up of its own: a start's wallet read and a confirm's lock join the outlets on
+    the token's hash, one round trip fewer on every call. That statement, or the look-up a
+    call makes when it finds nothing, fills in ``outlet``; the API reads it from there."""
+
+    hash: str
+    outlet: TokenOutlet | None = None
+
+    @classmethod
+    def of(cls, token: str) -> PresentedToken | None:
+        """None for what cannot be a token (empty, or longer than any token issued)."""
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        return cls(token_hash(token))
+
+    def checked(self, session: Session) -> TokenOutlet:
+        """The outlet, looked up if no statement has found it yet; UnknownToken if none."""
+        if self.outlet is None:
+            self.outlet = outlet_by_hash(session, self.hash)
+            if self.outlet is None:
+                raise UnknownToken()
+        return self.outlet

@@ -41,16 +41,16 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import Integer, Select, and_, bindparam, exists, func, insert, literal_column, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from foundation.clock import as_utc, utcnow
-from foundation.db import connection_of
+from foundation.db import connection_of, is_lost_connection
 from foundation.hot_select import HotSelect, HotStatement
 from foundation.i18n import to_ascii_digits
 from registry import etokens
@@ -65,13 +65,19 @@ from registry.models import (
     RedemptionChannel,
     RedemptionStatus,
 )
+from registry.outlets import PresentedToken, TokenOutlet
 from registry.validation import InvalidValue, normalise_mobile, parse_nid
 
 if TYPE_CHECKING:
-    from registry.outlets import TokenOutlet
+    from collections.abc import Callable
 
     # Its id and names are read: the ORM row (USSD, SMS) or the API's authenticated outlet.
     AnOutlet = Outlet | TokenOutlet
+    # A start or confirm may instead be given the token an API call presented: its first
+    # statement checks it (registry.outlets.PresentedToken).
+    Caller = AnOutlet | PresentedToken
+
+_T = TypeVar("_T")
 
 CODE_VALID = dt.timedelta(minutes=10)
 MAX_WRONG_CODES = 3
@@ -228,6 +234,8 @@ def parse_quantity(raw: object) -> Decimal:
 # --- the wallet a start would redeem -------------------------------------------------------
 
 _R, _W, _C, _O = Redemption.__table__, ETokenWallet.__table__, Citizen.__table__, Outlet.__table__
+# What an API call uses of its outlet (registry.outlets.TokenOutlet), read with the call's first statement.
+_OUTLET_COLUMNS = (_O.c.id, _O.c.code, _O.c.operator_mobile, _O.c.name_en, _O.c.name_bn)
 
 
 @dataclass(frozen=True)
@@ -247,12 +255,13 @@ class Candidate:
     cancelled: int  # redemptions of this wallet cancelled in the last day
 
 
-def _candidates_of(holder) -> Select:
-    served = select(OutletProgramme.programme_code).where(OutletProgramme.outlet_id == bindparam("outlet_id"))
+def _candidates_of(holder, outlet_is) -> Select:
+    """Each row: the Candidate's columns, then the outlet's (the TokenOutlet's)."""
+    served = select(OutletProgramme.programme_code).where(OutletProgramme.outlet_id == _O.c.id).correlate(_O)
     wrong_here = (
         select(func.coalesce(func.sum(_R.c.wrong_codes), 0))
         .where(
-            _R.c.outlet_id == bindparam("outlet_id"),
+            _R.c.outlet_id == _O.c.id,
             _R.c.started_at > bindparam("hour_ago"),
             # The sum is the same; the partial index holds only these. The 0 is written into
             # the SQL, not bound: the driver prepares a statement run often, and PostgreSQL's
@@ -260,6 +269,7 @@ def _candidates_of(holder) -> Select:
             # says "> 0", not "> $4".
             _R.c.wrong_codes > literal_column("0", Integer),
         )
+        .correlate(_O)
         .scalar_subquery()
     )
     cancelled = (
@@ -285,8 +295,10 @@ def _candidates_of(holder) -> Select:
             _C.c.language,
             wrong_here,
             cancelled,
+            *_OUTLET_COLUMNS,
         )
         .join_from(_W, _C, _C.c.id == _W.c.citizen_id)
+        .join(_O, outlet_is)
         .where(_W.c.citizen_id == holder, _W.c.programme_code.in_(served))
         .order_by(_W.c.programme_code)
     )
@@ -298,11 +310,17 @@ _HOLDER = {
     "mobile": select(_C.c.id).where(_C.c.mobile == bindparam("mobile")).order_by(_C.c.id).limit(1),
     "nid": select(_C.c.id).where(_C.c.nid == bindparam("nid")).limit(1),
 }
+# The outlet by its id (USSD, SMS) or by the hash of the token an API call presented.
+_OUTLET_IS = {
+    "outlet_id": _O.c.id == bindparam("outlet_id"),
+    "token_hash": _O.c.token_hash == bindparam("token_hash"),
+}
 # Run on the driver's cursor (foundation.hot_select): every start and every USSD beneficiary
 # screen asks.
 _CANDIDATES = {
-    kind: HotSelect(_candidates_of(holder.scalar_subquery()), kind, "outlet_id", "hour_ago", "day_ago")
+    (kind, by): HotSelect(_candidates_of(holder.scalar_subquery(), outlet_is), kind, by, "hour_ago", "day_ago")
     for kind, holder in _HOLDER.items()
+    for by, outlet_is in _OUTLET_IS.items()
 }
 
 
@@ -334,23 +352,68 @@ def outlet_programmes(session: Session, outlet: AnOutlet) -> list[str]:
     )
 
 
+def _known(session: Session, outlet: Caller) -> AnOutlet:
+    """The outlet itself: a presented token's, looked up if no statement has read it yet
+    (registry.outlets.UnknownToken if it is no outlet's)."""
+    return outlet.checked(session) if isinstance(outlet, PresentedToken) else outlet
+
+
+def _outlet_key(outlet: Caller) -> dict[str, object]:
+    if isinstance(outlet, PresentedToken):
+        return {"token_hash": outlet.hash}
+    return {"outlet_id": outlet.id}
+
+
+def _first_statement(session: Session, run: Callable[[], _T]) -> _T:
+    """A statement that may begin the session's transaction, run once more on a fresh
+    connection if the pooled one had died since its last use (foundation/db.py pings only
+    an idle one): the transaction it began had written nothing yet."""
+    beginning = not session.in_transaction()
+    try:
+        return run()
+    except DBAPIError as error:
+        if not (beginning and is_lost_connection(error)):
+            raise
+        session.rollback()
+        return run()
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    wallet: Candidate
+    outlet: AnOutlet
+    operator_mobile: str
+
+
 def _candidate(
-    session: Session, outlet: AnOutlet, operator_mobile: str, beneficiary: str, programme: str | None, now: dt.datetime
-) -> Candidate:
+    session: Session,
+    outlet: Caller,
+    operator_mobile: str | None,
+    beneficiary: str,
+    programme: str | None,
+    now: dt.datetime,
+) -> _Chosen:
     """The one wallet to redeem from, refused if there is none, several (the programme is
-    needed), it is the operator's own or it has expired."""
+    needed), it is the operator's own or it has expired. No operator's phone given is the
+    outlet's registered operator's (an API call)."""
     kind, value = _typed_beneficiary(beneficiary)
-    since = {"hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
-    rows = _CANDIDATES[kind].rows(connection_of(session), **{kind: value, "outlet_id": outlet.id, **since})
+    key = _outlet_key(outlet)
+    statement = _CANDIDATES[kind, next(iter(key))]
+    parameters = {kind: value, **key, "hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
+    rows = _first_statement(session, lambda: statement.rows(connection_of(session), **parameters))
+    if rows and isinstance(outlet, PresentedToken):
+        outlet.outlet = TokenOutlet(*rows[0][-len(_OUTLET_COLUMNS) :])
+    known = _known(session, outlet)  # found no wallet: is the token an outlet's at all?
+    operator_mobile = operator_mobile or known.operator_mobile
     candidates = [
         Candidate(w, code, unit, Decimal(balance), expires, c, mobile, language.value, int(wrong), int(cancelled))
-        for w, code, unit, balance, expires, c, mobile, language, wrong, cancelled in rows
+        for w, code, unit, balance, expires, c, mobile, language, wrong, cancelled, *_ in rows
     ]
     if programme:
         wanted = programme.strip().lower()
         candidates = [each for each in candidates if each.programme_code.lower() == wanted]
         if not candidates:
-            served = outlet_programmes(session, outlet)
+            served = outlet_programmes(session, known)
             if not any(code.lower() == wanted for code in served):
                 raise Refused(Reason.PROGRAMME_NOT_SERVED, programmes=tuple(served))
     if not candidates:
@@ -365,7 +428,7 @@ def _candidate(
         raise Refused(Reason.OWN_WALLET)
     if wallet.expires_on is not None and wallet.expires_on < as_utc(now).astimezone(DHAKA).date():
         raise Refused(Reason.WALLET_EXPIRED)
-    return wallet
+    return _Chosen(wallet, known, operator_mobile)
 
 
 def _check_quantity(wallet: Candidate, quantity: Decimal) -> None:
@@ -425,8 +488,8 @@ _INSERT = HotStatement(insert(_R).returning(_R.c.id), *_INSERT_COLUMNS)
 
 def start(
     session: Session,
-    outlet: AnOutlet,
-    operator_mobile: str,
+    outlet: Caller,
+    operator_mobile: str | None,
     beneficiary: str,
     quantity: Decimal,
     programme: str | None,
@@ -434,7 +497,8 @@ def start(
     request_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> Started:
-    """Start a redemption and have its code sent to the beneficiary; commits.
+    """Start a redemption and have its code sent to the beneficiary; commits. No operator's
+    phone given is the outlet's registered operator's (an API call).
 
     The usual start is one read and one insert: a repeated ``request_id`` and a lapsed code
     still holding the wallet are found by the insert's unique indexes, and handled then."""
@@ -445,18 +509,19 @@ def start(
         context = _Context()
         wallet: Candidate | None = None
         try:
-            wallet = _candidate(session, outlet, operator_mobile, beneficiary, programme, now)
+            chosen = _candidate(session, outlet, operator_mobile, beneficiary, programme, now)
+            wallet = chosen.wallet
             _check_quantity(wallet, quantity)
             _check_not_guessing(wallet)
             code = new_code()
             values = {
-                "outlet_id": outlet.id,
+                "outlet_id": chosen.outlet.id,
                 "wallet_id": wallet.wallet_id,
                 "citizen_id": wallet.citizen_id,
                 "programme_code": wallet.programme_code,
                 "quantity": quantity,
                 "unit": wallet.unit,
-                "operator_mobile": operator_mobile,
+                "operator_mobile": chosen.operator_mobile,
                 "channel": channel,
                 "request_id": request_id,
                 "status": RedemptionStatus.AWAITING_CODE,
@@ -474,14 +539,17 @@ def start(
             if (
                 request_id is not None
                 and refused.reason is not Reason.BAD_BENEFICIARY
-                and (earlier := _by_request_id(session, outlet, request_id)) is not None
+                and (earlier := _by_request_id(session, _known(session, outlet), request_id)) is not None
             ):
                 return _repeated(session, earlier, beneficiary, quantity, programme, now)
             raise
         except IntegrityError:
             # This request_id was seen (or a twin won the race), or a redemption holds the wallet.
             session.rollback()
-            if request_id is not None and (earlier := _by_request_id(session, outlet, request_id)) is not None:
+            if (
+                request_id is not None
+                and (earlier := _by_request_id(session, _known(session, outlet), request_id)) is not None
+            ):
                 return _repeated(session, earlier, beneficiary, quantity, programme, now)
             # A code whose ten minutes passed no longer holds the wallet: expire it and try again
             # (whether this start or the scheduler's sweep expired it meanwhile).
@@ -501,8 +569,8 @@ def start(
             wallet.language,
             quantity,
             wallet.unit,
-            outlet.name_en,
-            outlet.name_bn,
+            chosen.outlet.name_en,
+            chosen.outlet.name_bn,
             wallet.balance,
         )
         context.announcer.redemption_started(session, notice, code)
@@ -543,7 +611,7 @@ def wallet_to_redeem(
     """The wallet ``start`` would redeem from, refused as ``start`` refuses it, without starting
     anything: for a channel that asks the quantity after the person (a USSD screen shows the
     wallet's unit, and asks for the programme first when there are several)."""
-    return _candidate(session, outlet, operator_mobile, beneficiary, programme, now or utcnow())
+    return _candidate(session, outlet, operator_mobile, beneficiary, programme, now or utcnow()).wallet
 
 
 def _by_request_id(session: Session, outlet: AnOutlet, request_id: str) -> Redemption | None:
@@ -583,6 +651,8 @@ def _lock(condition) -> Select:
             _O.c.name_bn,
             _C.c.mobile,
             _C.c.language,
+            _O.c.code,
+            _O.c.operator_mobile,
         )
         .join_from(_R, _O, _O.c.id == _R.c.outlet_id)
         .join(_C, _C.c.id == _R.c.citizen_id)
@@ -592,7 +662,7 @@ def _lock(condition) -> Select:
 
 
 # A lock is taken once: on the cursor path a failed lock is reported, never run again.
-_LOCK_FOR_OUTLET = HotStatement(_lock(_R.c.outlet_id == bindparam("outlet_id")), "redemption_id", "outlet_id")
+_LOCK_FOR_OUTLET = {by: HotStatement(_lock(outlet_is), "redemption_id", by) for by, outlet_is in _OUTLET_IS.items()}
 _LOCK_FOR_CITIZEN = HotStatement(_lock(_R.c.citizen_id == bindparam("citizen_id")), "redemption_id", "citizen_id")
 _BALANCE = HotSelect(select(_W.c.balance, _W.c.unit).where(_W.c.id == bindparam("wallet_id")), "wallet_id")
 _ONE = update(_R).where(_R.c.id == bindparam("b_id"))
@@ -640,6 +710,12 @@ class _Locked:
     name_bn: str
     mobile: str | None
     language: Language
+    outlet_code: str
+    outlet_operator_mobile: str
+
+    @property
+    def outlet(self) -> TokenOutlet:
+        return TokenOutlet(self.outlet_id, self.outlet_code, self.outlet_operator_mobile, self.name_en, self.name_bn)
 
 
 def _locked(row: tuple | None) -> _Locked | None:
@@ -729,7 +805,7 @@ def _refuse_finished(session: Session, status: RedemptionStatus) -> None:
 
 
 def confirm_code(
-    session: Session, outlet: AnOutlet, redemption_id: int, code: str, now: dt.datetime | None = None
+    session: Session, outlet: Caller, redemption_id: int, code: str, now: dt.datetime | None = None
 ) -> Confirmed:
     """The operator enters the beneficiary's code; commits. The right code for a redemption
     already completed answers as the first time did (an app retrying a lost answer), and
@@ -737,11 +813,16 @@ def confirm_code(
     now = now or utcnow()
     context = _Context()
     try:
+        key = _outlet_key(outlet)
+        lock = _LOCK_FOR_OUTLET[next(iter(key))]
         locked = _locked(
-            _LOCK_FOR_OUTLET.first(connection_of(session), redemption_id=redemption_id, outlet_id=outlet.id)
+            _first_statement(session, lambda: lock.first(connection_of(session), redemption_id=redemption_id, **key))
         )
         if locked is None:
+            _known(session, outlet)  # an unknown token is told so, not that the redemption is missing
             raise Refused(Reason.NOT_FOUND)
+        if isinstance(outlet, PresentedToken):
+            outlet.outlet = locked.outlet
         status = _status_now(session, locked, now)
         tries_left = MAX_WRONG_CODES - locked.wrong_codes
         if status is RedemptionStatus.COMPLETED and code_matches(locked, code):

@@ -76,6 +76,89 @@ def test_no_token_or_a_bad_one_is_401_with_a_bearer_challenge(client, session, d
     assert response.json["error"] == "unauthorized"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", URL, {"quantity": 1}),  # a bad body
+        ("post", URL, {"beneficiary": "hello", "quantity": 1}),  # refused before any statement
+        ("post", URL, {"beneficiary": "x" * 5000, "quantity": 1}),  # too large
+        ("post", URL + "/1/confirm", {"code": "123456"}),  # no such redemption
+        ("post", URL + "/99999999999999999999/confirm", {"code": "123456"}),
+        ("get", URL + "/1", None),
+        ("get", "/api/outlets/today", None),
+    ],
+)
+def test_a_bad_token_is_401_whatever_else_is_wrong_with_the_call(client, session, dealer, method, path, body):
+    headers = {"Authorization": "Bearer not-an-outlets-token"}
+    response = getattr(client, method)(path, json=body, headers=headers)
+    assert (response.status_code, response.json["error"]) == (401, "unauthorized")
+
+
+def test_a_revoked_token_can_no_longer_confirm_its_outlets_redemption(client, session, dealer):
+    from registry.outlets import revoke_token
+
+    outlet, headers = dealer
+    citizen, _ = beneficiary(session)
+    rid = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers).json["id"]
+    revoke_token(session, outlet.code)
+    code = code_sent_to(session, citizen.mobile)
+    response = client.post(f"{URL}/{rid}/confirm", json={"code": code}, headers=headers)
+    assert (response.status_code, response.json["error"]) == (401, "unauthorized")
+
+
+@pytest.fixture
+def statements_sent(app, monkeypatch):
+    """The SQL of every statement the app sends: on the driver's cursor (foundation.hot_select)
+    and through SQLAlchemy."""
+    from sqlalchemy import event
+
+    from foundation import hot_select
+    from foundation.db import database
+
+    sent: list[str] = []
+
+    class Recording:
+        def __init__(self, cursor):
+            self._cursor = cursor
+
+        def execute(self, query, parameters=None):
+            sent.append(query.decode() if isinstance(query, bytes) else query)
+            return self._cursor.execute(query, parameters)
+
+        def __getattr__(self, name):
+            return getattr(self._cursor, name)
+
+    real_cursor_of = hot_select._cursor_of
+    monkeypatch.setattr(hot_select, "_cursor_of", lambda connection: Recording(real_cursor_of(connection)))
+
+    def seen(_connection, _cursor, statement, *_):
+        sent.append(statement)
+
+    engine = database(app).engine
+    event.listen(engine, "before_cursor_execute", seen)
+    yield sent
+    event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_start_and_a_confirm_check_the_token_in_their_first_statement(client, session, dealer, statements_sent):
+    """No look-up of the outlet of its own: the wallet read and the lock join the outlets."""
+    _, headers = dealer
+    citizen, _ = beneficiary(session)
+    statements_sent.clear()
+    started = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
+    assert started.status_code == 201
+    checks = [sql for sql in statements_sent if "token_hash" in sql]
+    assert len(checks) == 1 and "etoken_wallets" in checks[0], statements_sent
+    assert statements_sent[0] == checks[0]
+    code = code_sent_to(session, citizen.mobile)
+    statements_sent.clear()
+    confirmed = client.post(f"{URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
+    assert confirmed.status_code == 200
+    checks = [sql for sql in statements_sent if "token_hash" in sql]
+    assert len(checks) == 1 and "redemptions.code_hash" in checks[0], statements_sent
+    assert statements_sent[0] == checks[0]
+
+
 def test_refusals_are_localized_in_bangla_and_english(client, session, dealer):
     _, headers = dealer
     citizen, _ = beneficiary(session, balance="5")
@@ -217,14 +300,18 @@ def test_production_start_is_closed_until_a_token_is_issued_and_needs_no_csrf_to
     assert production_client.post(URL, json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 201
 
 
-def _failing_token_lookup(monkeypatch, app, error):
+def _failing_database(monkeypatch, app, error):
+    """Every statement the outlet API sends fails (the token's check, a start's first read)."""
+    from foundation.hot_select import HotSelect, HotStatement
+
     # As a server does: an unhandled error becomes a 500 answered by the error handlers.
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
-    def lookup(session, token):
+    def failing(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("outlet_api.views.outlet_by_token", lookup)
+    monkeypatch.setattr(HotSelect, "rows", failing)
+    monkeypatch.setattr(HotStatement, "run", failing)
 
 
 def test_a_lost_database_is_503_service_unavailable_in_bangla_and_english(app, client, dealer, monkeypatch):
@@ -232,7 +319,7 @@ def test_a_lost_database_is_503_service_unavailable_in_bangla_and_english(app, c
 
     _, headers = dealer
     lost = OperationalError("SELECT secret_table", {}, Exception("connection to 10.0.0.7 refused"))
-    _failing_token_lookup(monkeypatch, app, lost)
+    _failing_database(monkeypatch, app, lost)
     english = client.post(URL, json={"beneficiary": "01711000000", "quantity": 1}, headers=headers)
     assert english.status_code == 503
     assert english.json["error"] == "unavailable"
@@ -246,14 +333,14 @@ def test_a_lost_database_is_503_service_unavailable_in_bangla_and_english(app, c
 
 def test_another_internal_error_is_500_without_its_details(app, client, dealer, monkeypatch):
     _, headers = dealer
-    _failing_token_lookup(monkeypatch, app, RuntimeError("token table at /srv/secret"))
+    _failing_database(monkeypatch, app, RuntimeError("token table at /srv/secret"))
     answer = client.post(URL, json={"beneficiary": "01711000000", "quantity": 1}, headers=headers)
     assert answer.status_code == 500
     assert answer.json["error"] == "internal_error"
     assert "JSON" not in answer.json["message"] and "/srv/secret" not in answer.get_data(as_text=True)
 
 
-def test_a_call_right_after_the_database_dropped_its_connections_is_served(app, client, dealer, database_url):
+def test_a_call_right_after_the_database_dropped_its_connections_is_served(app, client, session, dealer, database_url):
     """The connection used a moment ago is not pinged first (foundation/db.py): the token's
     look-up meets the dead connection, and is made once more on a fresh one."""
     if not database_url.startswith("postgresql"):
@@ -264,6 +351,16 @@ def test_a_call_right_after_the_database_dropped_its_connections_is_served(app, 
     assert client.get("/api/outlets/today", headers=headers).status_code == 200  # the pool holds it now
     _terminate_every_backend(database_url)
     assert client.get("/api/outlets/today", headers=headers).status_code == 200
+    # A start and a confirm check the token in their first statement, which is retried so.
+    citizen, _ = beneficiary(session)
+    _terminate_every_backend(database_url)
+    started = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
+    assert started.status_code == 201, started.json
+    code = code_sent_to(session, citizen.mobile)
+    session.rollback()
+    _terminate_every_backend(database_url)
+    confirmed = client.post(f"{URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
+    assert (confirmed.status_code, confirmed.json["status"]) == (200, "completed")
 
 
 def test_another_method_answers_in_the_outlet_apis_format_with_the_methods_allowed(client, session, dealer):

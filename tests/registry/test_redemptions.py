@@ -373,7 +373,8 @@ def test_the_same_request_id_for_another_programme_the_outlet_serves_is_refused(
     assert again.reason is Reason.REQUEST_ID_REUSED
 
 
-def test_the_hours_wrong_codes_are_summed_from_the_partial_index_not_the_outlets_redemptions(session):
+@pytest.mark.parametrize("outlet_by", ["outlet_id", "token_hash"])
+def test_the_hours_wrong_codes_are_summed_from_the_partial_index_not_the_outlets_redemptions(session, outlet_by):
     """Every start sums its outlet's wrong codes of the last hour: PostgreSQL reads that from
     the index of redemptions with a wrong code, whatever a busy dealer's hour holds; in the
     generic plan too, which a statement prepared by the driver (psycopg prepares one after 5
@@ -384,10 +385,11 @@ def test_the_hours_wrong_codes_are_summed_from_the_partial_index_not_the_outlets
 
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("embedded mode: SQLite's planner is not the one to check (CI's PostgreSQL pass runs this)")
-    statement = redemptions._candidates_of(select(func.min(1)).scalar_subquery())
+    statement = redemptions._candidates_of(select(func.min(1)).scalar_subquery(), redemptions._OUTLET_IS[outlet_by])
     hour_ago = utcnow() - dt.timedelta(hours=1)
     compiled = statement.compile(session.get_bind())
-    params = {**compiled.params, "outlet_id": 1, "hour_ago": hour_ago, "day_ago": hour_ago}
+    outlet = {"outlet_id": 1, "token_hash": "0" * 64}[outlet_by]
+    params = {**compiled.params, outlet_by: outlet, "hour_ago": hour_ago, "day_ago": hour_ago}
     # A tiny table: forbid whole-table reads so that the plan shows what the planner can use.
     session.execute(text("SET LOCAL enable_seqscan = off"))
     connection = session.connection()
