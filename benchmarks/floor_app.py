@@ -28,16 +28,18 @@ _KEY = b"floor"
 _connection: psycopg.Connection | None = None
 _redis: Redis | None = None
 
-AUTH = "SELECT id, code, operator_mobile, name_en, name_bn FROM outlets WHERE token_hash = %s LIMIT 1"
+# The bearer token is checked in each call's first statement, joined to the outlets by its
+# hash, as registry/redemptions.py checks it.
 CANDIDATES = """
 SELECT w.id, w.programme_code, w.unit, w.balance, w.expires_on, c.id, c.mobile, c.language,
   (SELECT coalesce(sum(r.wrong_codes), 0) FROM redemptions r
-    WHERE r.outlet_id = %(outlet)s AND r.started_at > %(hour_ago)s AND r.wrong_codes > 0),
+    WHERE r.outlet_id = o.id AND r.started_at > %(hour_ago)s AND r.wrong_codes > 0),
   (SELECT count(*) FROM redemptions r
-    WHERE r.wallet_id = w.id AND r.status = 'cancelled' AND r.started_at > %(day_ago)s)
-FROM etoken_wallets w JOIN citizens c ON c.id = w.citizen_id
+    WHERE r.wallet_id = w.id AND r.status = 'cancelled' AND r.started_at > %(day_ago)s),
+  o.id, o.code, o.operator_mobile, o.name_en, o.name_bn
+FROM etoken_wallets w JOIN citizens c ON c.id = w.citizen_id JOIN outlets o ON o.token_hash = %(token)s
 WHERE w.citizen_id = (SELECT id FROM citizens WHERE {holder} ORDER BY id LIMIT 1)
-  AND w.programme_code IN (SELECT programme_code FROM outlet_programmes WHERE outlet_id = %(outlet)s)
+  AND w.programme_code IN (SELECT programme_code FROM outlet_programmes WHERE outlet_id = o.id)
 ORDER BY w.programme_code
 """
 BY_MOBILE, BY_NID = CANDIDATES.format(holder="mobile = %(typed)s"), CANDIDATES.format(holder="nid = %(typed)s")
@@ -64,9 +66,9 @@ SETTLED = """settled AS (
 CODE_SMS, RECEIPT_SMS = SMS_AND_QUESTION.format(settled=""), SMS_AND_QUESTION.format(settled=SETTLED)
 LOCK = """
 SELECT r.id, r.wallet_id, r.outlet_id, r.operator_mobile, r.quantity, r.unit, r.status, r.code_hash, r.code_expires_at,
-  r.wrong_codes, o.name_en, o.name_bn, c.mobile, c.language
+  r.wrong_codes, o.name_en, o.name_bn, c.mobile, c.language, o.code, o.operator_mobile
 FROM redemptions r JOIN outlets o ON o.id = r.outlet_id JOIN citizens c ON c.id = r.citizen_id
-WHERE r.id = %s AND r.outlet_id = %s FOR UPDATE OF r
+WHERE r.id = %s AND o.token_hash = %s FOR UPDATE OF r
 """
 # The debit, its ledger entry and the completion: one statement, as registry/redemptions.py
 # sends them on PostgreSQL.
@@ -101,9 +103,9 @@ def wake(message_id: int) -> None:
         pipe.execute()
 
 
-def _outlet(db: psycopg.Connection):
+def _token_hash() -> str:
     token = request.headers["Authorization"].partition(" ")[2]
-    return db.execute(AUTH, (hashlib.sha256(token.encode()).hexdigest(),)).fetchone()
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _sms(db, redemption_id: int, mobile: str, kind: str, text: str, now: dt.datetime) -> int:
@@ -125,14 +127,13 @@ def start() -> tuple[Response, int]:
     db = _db()
     body = request.get_json()
     now = dt.datetime.now(dt.UTC)
-    outlet_id, _, operator, name_en, _ = _outlet(db)
     since = {"hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
     typed = body["beneficiary"]
     if typed.startswith("01"):
         typed = "+88" + typed
     by = BY_MOBILE if typed.startswith("+") else BY_NID
-    wallet = db.execute(by, {"outlet": outlet_id, "typed": typed, **since}).fetchone()
-    wallet_id, programme, unit, _, _, citizen_id, mobile, _, _, _ = wallet
+    wallet = db.execute(by, {"token": _token_hash(), "typed": typed, **since}).fetchone()
+    wallet_id, programme, unit, _, _, citizen_id, mobile, _, _, _, outlet_id, _, operator, name_en, _ = wallet
     code = f"{secrets.randbelow(10**6):06d}"
     code_hash = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
     quantity = Decimal(body["quantity"])
@@ -149,9 +150,8 @@ def confirm(redemption_id: int) -> Response:
     db = _db()
     code = request.get_json()["code"]
     now = dt.datetime.now(dt.UTC)
-    outlet_id = _outlet(db)[0]
-    locked = db.execute(LOCK, (redemption_id, outlet_id)).fetchone()
-    wallet_id, _, operator, quantity, unit, _, code_hash = locked[1:8]
+    locked = db.execute(LOCK, (redemption_id, _token_hash())).fetchone()
+    wallet_id, outlet_id, operator, quantity, unit, _, code_hash = locked[1:8]
     typed = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(typed, code_hash)
     values = {"q": quantity, "wallet": wallet_id, "outlet": outlet_id, "operator": operator, "id": redemption_id}
