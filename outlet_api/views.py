@@ -5,9 +5,10 @@ language with a 4xx status. Another outlet's redemption is 404, as a missing one
 reveal nothing.
 
 A start or a confirm hands the presented token to the service, whose first statement checks
-it (registry.outlets.PresentedToken); every other call looks it up first. Either way a
-caller whose token is no outlet's hears 401 and nothing else: a refusal found before the
-token was checked (a bad body) checks it before it is told.
+it (registry.outlets.PresentedToken); the other calls look it up first. Either way a call
+whose token is no outlet's hears 401 and nothing else: a refusal found before the token was
+checked (a bad body) checks it before it is told. (A path or method no call has is answered
+404 or 405 before any of this, as for any URL: it tells only the shape of the API.)
 """
 
 from __future__ import annotations

@@ -661,7 +661,10 @@ def _lock(condition) -> Select:
     )
 
 
-# A lock is taken once: on the cursor path a failed lock is reported, never run again.
+# On the cursor path a failed lock is reported, never run again on its connection. Only a
+# connection found dead makes ``_first_statement`` take it once more, on a fresh one: nothing
+# had been written, and a lock that the lost connection's server process might still hold
+# would hold up a retrying app's next call alike.
 _LOCK_FOR_OUTLET = {by: HotStatement(_lock(outlet_is), "redemption_id", by) for by, outlet_is in _OUTLET_IS.items()}
 _LOCK_FOR_CITIZEN = HotStatement(_lock(_R.c.citizen_id == bindparam("citizen_id")), "redemption_id", "citizen_id")
 _BALANCE = HotSelect(select(_W.c.balance, _W.c.unit).where(_W.c.id == bindparam("wallet_id")), "wallet_id")

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from foundation.i18n import translate
 from outbound_sms.models import Message
@@ -76,22 +76,45 @@ def test_no_token_or_a_bad_one_is_401_with_a_bearer_challenge(client, session, d
     assert response.json["error"] == "unauthorized"
 
 
+def _written(session) -> tuple:
+    """What a call could have written: redemptions (with their wrong codes and status), SMS."""
+    from registry.models import Redemption
+
+    session.expire_all()
+    redemptions = session.execute(select(Redemption.id, Redemption.status, Redemption.wrong_codes)).all()
+    return sorted(redemptions), session.scalar(select(func.count()).select_from(Message))
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
         ("post", URL, {"quantity": 1}),  # a bad body
         ("post", URL, {"beneficiary": "hello", "quantity": 1}),  # refused before any statement
         ("post", URL, {"beneficiary": "x" * 5000, "quantity": 1}),  # too large
-        ("post", URL + "/1/confirm", {"code": "123456"}),  # no such redemption
+        ("post", URL, {"beneficiary": "{mobile}", "quantity": "lots"}),  # a bad quantity
+        ("post", URL, {"beneficiary": "{mobile}", "quantity": 1, "request_id": "no spaces"}),
+        ("post", URL, {"beneficiary": "{mobile}", "quantity": 1}),  # a beneficiary the outlet serves
+        ("post", URL, {"beneficiary": "{mobile}", "quantity": 1, "request_id": "r-1"}),  # a repeated request
+        ("post", URL + "/{rid}/confirm", {"code": "000000"}),  # a wrong code for a real redemption
+        ("post", URL + "/{rid}/confirm", {"code": "{code}"}),  # the right one
         ("post", URL + "/99999999999999999999/confirm", {"code": "123456"}),
-        ("get", URL + "/1", None),
+        ("get", URL + "/{rid}", None),
         ("get", "/api/outlets/today", None),
     ],
 )
-def test_a_bad_token_is_401_whatever_else_is_wrong_with_the_call(client, session, dealer, method, path, body):
-    headers = {"Authorization": "Bearer not-an-outlets-token"}
-    response = getattr(client, method)(path, json=body, headers=headers)
+def test_a_bad_token_is_401_whatever_else_is_wrong_with_the_call_and_writes_nothing(
+    client, session, dealer, method, path, body
+):
+    _, headers = dealer
+    citizen, _ = beneficiary(session)
+    rid = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1, "request_id": "r-1"}, headers=headers)
+    fill = {"mobile": citizen.mobile, "rid": rid.json["id"], "code": code_sent_to(session, citizen.mobile)}
+    if body is not None:
+        body = {key: value.format(**fill) if isinstance(value, str) else value for key, value in body.items()}
+    before = _written(session)
+    response = getattr(client, method)(path.format(**fill), json=body, headers={"Authorization": "Bearer not-a-token"})
     assert (response.status_code, response.json["error"]) == (401, "unauthorized")
+    assert _written(session) == before
 
 
 def test_a_revoked_token_can_no_longer_confirm_its_outlets_redemption(client, session, dealer):
@@ -101,9 +124,11 @@ def test_a_revoked_token_can_no_longer_confirm_its_outlets_redemption(client, se
     citizen, _ = beneficiary(session)
     rid = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers).json["id"]
     revoke_token(session, outlet.code)
-    code = code_sent_to(session, citizen.mobile)
-    response = client.post(f"{URL}/{rid}/confirm", json={"code": code}, headers=headers)
-    assert (response.status_code, response.json["error"]) == (401, "unauthorized")
+    before = _written(session)
+    for code in ("000000", code_sent_to(session, citizen.mobile)):
+        response = client.post(f"{URL}/{rid}/confirm", json={"code": code}, headers=headers)
+        assert (response.status_code, response.json["error"]) == (401, "unauthorized")
+    assert _written(session) == before  # still awaiting its code, no wrong code counted
 
 
 @pytest.fixture
@@ -147,16 +172,16 @@ def test_a_start_and_a_confirm_check_the_token_in_their_first_statement(client, 
     statements_sent.clear()
     started = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
     assert started.status_code == 201
-    checks = [sql for sql in statements_sent if "token_hash" in sql]
-    assert len(checks) == 1 and "etoken_wallets" in checks[0], statements_sent
-    assert statements_sent[0] == checks[0]
+    reading_outlets = [sql for sql in statements_sent if "outlets" in sql.replace("outlet_programmes", "")]
+    assert len(reading_outlets) == 1 and "token_hash" in reading_outlets[0], statements_sent
+    assert "etoken_wallets" in reading_outlets[0] and statements_sent[0] == reading_outlets[0]
     code = code_sent_to(session, citizen.mobile)
     statements_sent.clear()
     confirmed = client.post(f"{URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
     assert confirmed.status_code == 200
-    checks = [sql for sql in statements_sent if "token_hash" in sql]
-    assert len(checks) == 1 and "redemptions.code_hash" in checks[0], statements_sent
-    assert statements_sent[0] == checks[0]
+    reading_outlets = [sql for sql in statements_sent if "outlets" in sql.replace("outlet_programmes", "")]
+    assert len(reading_outlets) == 1 and "token_hash" in reading_outlets[0], statements_sent
+    assert "redemptions.code_hash" in reading_outlets[0] and statements_sent[0] == reading_outlets[0]
 
 
 def test_refusals_are_localized_in_bangla_and_english(client, session, dealer):
@@ -340,14 +365,18 @@ def test_another_internal_error_is_500_without_its_details(app, client, dealer, 
     assert "JSON" not in answer.json["message"] and "/srv/secret" not in answer.get_data(as_text=True)
 
 
-def test_a_call_right_after_the_database_dropped_its_connections_is_served(app, client, session, dealer, database_url):
-    """The connection used a moment ago is not pinged first (foundation/db.py): the token's
-    look-up meets the dead connection, and is made once more on a fresh one."""
+def test_a_call_right_after_the_database_dropped_its_connections_is_served(
+    app, client, session, dealer, database_url, monkeypatch
+):
+    """The connection used a moment ago is not pinged first (foundation/db.py): a call's first
+    statement meets the dead connection, and is sent once more on a fresh one."""
     if not database_url.startswith("postgresql"):
         pytest.skip("embedded mode: SQLite has no server to restart (CI's PostgreSQL pass runs this)")
     from tests.foundation.test_db import _terminate_every_backend
 
     _, headers = dealer
+    # However long this test takes, no connection is pinged: the calls meet the dead ones.
+    monkeypatch.setattr("foundation.db.PING_AFTER_IDLE_SECONDS", 3600.0)
     assert client.get("/api/outlets/today", headers=headers).status_code == 200  # the pool holds it now
     _terminate_every_backend(database_url)
     assert client.get("/api/outlets/today", headers=headers).status_code == 200

@@ -398,3 +398,96 @@ def test_the_hours_wrong_codes_are_summed_from_the_partial_index_not_the_outlets
 
     generic = generic_plan(connection, statement, params)
     assert "ix_redemptions_outlet_wrong_codes" in generic, generic
+
+
+# --- an API call's presented token, checked by the call's first statement ------------------
+
+
+def _presented(session, outlet):
+    from registry.outlets import PresentedToken, issue_token
+
+    return PresentedToken.of(issue_token(session, outlet.code))
+
+
+def _rows_written(session) -> tuple:
+    session.expire_all()
+    return sorted(session.execute(select(Redemption.id, Redemption.status, Redemption.wrong_codes)).all())
+
+
+def test_a_presented_token_starts_as_its_outlet_with_its_registered_operator(session):
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    token = _presented(session, outlet)
+    started = redemptions.start(session, token, None, citizen.mobile, Decimal(10), None, RedemptionChannel.API, now=NOW)
+    assert (started.redemption.outlet_id, started.redemption.operator_mobile) == (outlet.id, outlet.operator_mobile)
+    assert token.outlet is not None and (token.outlet.id, token.outlet.code) == (outlet.id, outlet.code)
+    confirming = _presented(session, outlet)
+    confirmed = redemptions.confirm_code(session, confirming, started.redemption.id, started.code, now=NOW)
+    assert confirmed.status is RedemptionStatus.COMPLETED and confirming.outlet.id == outlet.id
+    assert balance_matches_ledger(session, wallet.id)
+
+
+def test_a_token_that_is_no_outlets_is_told_so_and_nothing_is_written(session):
+    from registry.outlets import PresentedToken, UnknownToken
+
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    started = start(session, outlet, citizen.mobile, "1")
+    before = _rows_written(session)
+    unknown = PresentedToken.of("not-a-token")
+    for who in (citizen.mobile, "01799999999"):  # with a wallet the outlet serves, and without
+        with pytest.raises(UnknownToken):
+            redemptions.start(session, unknown, None, who, Decimal(1), None, RedemptionChannel.API, now=NOW)
+    for code in ("000000", started.code):
+        with pytest.raises(UnknownToken):
+            redemptions.confirm_code(session, PresentedToken.of("not-a-token"), started.redemption.id, code, now=NOW)
+    assert _rows_written(session) == before
+
+
+def test_another_outlets_token_finds_no_redemption_and_counts_no_wrong_code(session):
+    outlet, other = make_outlet(session), make_outlet(session)
+    citizen, _ = beneficiary(session)
+    started = start(session, outlet, citizen.mobile, "1")
+    before = _rows_written(session)
+    for code in ("000000", started.code):
+        assert (
+            refused(
+                redemptions.confirm_code, session, _presented(session, other), started.redemption.id, code, now=NOW
+            ).reason
+            is Reason.NOT_FOUND
+        )
+    assert _rows_written(session) == before
+
+
+def _lost_connection():
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
+
+
+def test_a_first_statement_that_meets_a_dead_connection_is_sent_once_more(session):
+    session.commit()  # nothing begun: the statement would begin the transaction
+    calls = []
+
+    def run():
+        calls.append(1)
+        if len(calls) == 1:
+            raise _lost_connection()
+        return "answered"
+
+    assert redemptions._first_statement(session, run) == "answered" and len(calls) == 2
+
+
+def test_a_statement_inside_a_begun_transaction_is_never_sent_again(session):
+    from sqlalchemy.exc import OperationalError
+
+    session.execute(select(1))  # the transaction has begun: what it did is lost with the connection
+    calls = []
+
+    def run():
+        calls.append(1)
+        raise _lost_connection()
+
+    with pytest.raises(OperationalError):
+        redemptions._first_statement(session, run)
+    assert len(calls) == 1
