@@ -18,12 +18,14 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foundation.db import connection_of
 from foundation.hot_select import HotStatement
 from foundation.i18n import translate
 from foundation.wording import wording
+from foundation.write_parts import PartShape, WritePart
 from grievance import questions
 from grievance.models import QuestionKind
 from outbound_sms.encoding import strictest
@@ -104,9 +106,7 @@ def _draft(
         if settles is not None:
             questions.close(session, settles, subject)
         return []
-    locale = notice.language
-    text = compose(locale, outlet_name(locale, notice.outlet_name_en, notice.outlet_name_bn))
-    message = NewMessage(notice.mobile, text, locale, f"redemption_{kind}", f"redemption:{subject}:{kind}")
+    message = _message(notice, kind, compose)
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
     # Each is sent once per redemption (the code when it starts, the receipt when it
     # completes), so no earlier asking of it can be open; ``settles`` is the redemption's
@@ -116,8 +116,16 @@ def _draft(
         return _recorded_together(session, message, question, subject, open_for, settles)
     if settles is not None:
         questions.close(session, settles, subject)
-    questions.ask(session, notice.mobile, question, subject, locale, open_for, first_asking=True)
+    questions.ask(session, notice.mobile, question, subject, message.locale, open_for, first_asking=True)
     return create_messages(session, [message])
+
+
+def _message(notice: RedemptionNotice, kind: str, compose: Callable[[str, str], str]) -> NewMessage:
+    assert notice.mobile is not None
+    locale = notice.language
+    text = compose(locale, outlet_name(locale, notice.outlet_name_en, notice.outlet_name_bn))
+    subject = notice.redemption_id
+    return NewMessage(notice.mobile, text, locale, f"redemption_{kind}", f"redemption:{subject}:{kind}")
 
 
 # On PostgreSQL the question (and the closing of the one it replaces) and the SMS are one
@@ -157,16 +165,45 @@ def _recorded_together(
     return [row[0] for row in rows]
 
 
+def _code_composer(notice: RedemptionNotice, code: str) -> Callable[[str, str], str]:
+    return lambda locale, name: code_text(locale, name, notice.quantity, notice.unit, code)
+
+
 def record_code_sms(session: Session, notice: RedemptionNotice, code: str) -> list[int]:
     """The code to the beneficiary's phone (the registry keeps only its HMAC)."""
     return _draft(
-        session,
-        notice,
-        "code",
-        lambda locale, name: code_text(locale, name, notice.quantity, notice.unit, code),
-        QuestionKind.REDEMPTION_CODE,
-        CODE_QUESTION_OPEN_FOR,
+        session, notice, "code", _code_composer(notice, code), QuestionKind.REDEMPTION_CODE, CODE_QUESTION_OPEN_FOR
     )
+
+
+# The code's SMS and its question as a part of the registry's insert of the redemption
+# (foundation.write_parts), on PostgreSQL: an outlet app's start is one statement.
+_MESSAGE = MESSAGE_PART.cte("message")
+_CODE_SMS = PartShape(
+    (questions.ASK_PART.cte("asked"), _MESSAGE),
+    (*questions.ASK_PART_PARAMETERS, *MESSAGE_PART_PARAMETERS),
+    select(_MESSAGE.c.id).scalar_subquery(),
+)
+
+
+def code_sms_part(notice: RedemptionNotice, code: str) -> WritePart | None:
+    """What ``record_code_sms`` records, for the registry's statement to carry; its value is
+    the message's id."""
+    if not notice.mobile:
+        return None
+    message = _message(notice, "code", _code_composer(notice, code))
+    values = {
+        **questions.ask_part_values(
+            message.phone,
+            QuestionKind.REDEMPTION_CODE,
+            notice.redemption_id,
+            message.locale,
+            CODE_QUESTION_OPEN_FOR,
+            questions.utcnow(),
+        ),
+        **message_part_values(message),
+    }
+    return WritePart(_CODE_SMS, values)
 
 
 def record_receipt_sms(session: Session, notice: RedemptionNotice) -> list[int]:

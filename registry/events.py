@@ -2,6 +2,9 @@
 
 A redemption (registry.redemptions) announces "started" (with its code) and "completed" the
 same way, inside its transaction, and hands back what was recorded once it has committed.
+On PostgreSQL an outlet app's start is one statement: a listener that offers its writes as a
+part of it (``redemption_started_part``, foundation.write_parts) has them carried by the
+registry's insert, and hears the value they returned as what it recorded.
 Each announcement carries what the redemption's SMS says (``RedemptionNotice``): the registry
 has it at hand, and a listener reading it again would double the redemption's reads.
 
@@ -24,6 +27,8 @@ from typing import Protocol
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
+
+from foundation.write_parts import WritePart
 
 PaymentKey = tuple[int, str, str]  # citizen_id, programme_code, cycle
 
@@ -61,6 +66,12 @@ class RedemptionStarted(Protocol):
         """A redemption awaits its code; ``code`` is the only copy of it outside the HMAC."""
 
 
+class RedemptionStartedPart(Protocol):
+    def __call__(self, notice: RedemptionNotice, code: str) -> WritePart | None:
+        """What ``RedemptionStarted`` would record, as a part of the registry's own statement
+        (None: nothing to record). The registry runs it, not the listener."""
+
+
 class RedemptionCompleted(Protocol):
     def __call__(self, session: Session, notice: RedemptionNotice) -> Sequence[int]:
         """A redemption was debited (code entered, or the beneficiary confirmed)."""
@@ -79,6 +90,9 @@ class Listener:
     etokens_credited: ETokensCredited | None = None
     import_committed: ImportCommitted | None = None
     redemption_started: RedemptionStarted | None = None
+    # The same writes as a part of the registry's statement; a listener that records on a
+    # start must offer it for a start to be one statement.
+    redemption_started_part: RedemptionStartedPart | None = None
     redemption_completed: RedemptionCompleted | None = None
     # After the redemption's transaction committed: what the two handlers above recorded.
     redemption_committed: ImportCommitted | None = None
@@ -99,6 +113,7 @@ class Announcer:
 
     to: tuple[Listener, ...] = ()
     recorded: dict[int, list[int]] = field(default_factory=dict)  # listener's place in ``to`` -> ids
+    _part_places: list[int] = field(default_factory=list)  # whose part each carried part is
 
     def payments_changed(self, session: Session, changed: Sequence[PaymentKey], today: dt.date) -> None:
         for place, listener in enumerate(self.to):
@@ -125,6 +140,29 @@ class Announcer:
         for place, listener in enumerate(self.to):
             if listener.redemption_started is not None:
                 self._keep(place, listener.redemption_started(session, notice, code))
+
+    def carries_redemption_starts(self) -> bool:
+        """Every listener that records on a start can have it carried (``redemption_started_parts``)."""
+        return all(each.redemption_started_part is not None for each in self.to if each.redemption_started is not None)
+
+    def redemption_started_parts(self, notice: RedemptionNotice, code: str) -> list[WritePart]:
+        """Each listener's writes for this start, as parts of the registry's statement; hand
+        back what they returned with ``parts_recorded``."""
+        parts: list[WritePart] = []
+        self._part_places = []
+        for place, listener in enumerate(self.to):
+            if listener.redemption_started_part is not None:
+                part = listener.redemption_started_part(notice, code)
+                if part is not None:
+                    parts.append(part)
+                    self._part_places.append(place)
+        return parts
+
+    def parts_recorded(self, returned: Sequence[int | None]) -> None:
+        """The values the parts returned (an id, or None when a part wrote nothing new), in
+        the order ``redemption_started_parts`` gave them."""
+        for place, value in zip(self._part_places, returned, strict=True):
+            self._keep(place, [value] if value is not None else [])
 
     def redemption_completed(self, session: Session, notice: RedemptionNotice) -> None:
         for place, listener in enumerate(self.to):

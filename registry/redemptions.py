@@ -44,15 +44,28 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, Select, and_, bindparam, exists, func, insert, literal_column, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from foundation.clock import as_utc, utcnow
-from foundation.db import connection_of, is_lost_connection
+from foundation.db import autocommit_connection, connection_of, is_lost_connection
 from foundation.hot_select import HotSelect, HotStatement
 from foundation.i18n import to_ascii_digits
+from foundation.write_parts import Carrier
 from registry import etokens
 from registry.events import Announcer, RedemptionNotice, listeners
 from registry.models import (
@@ -255,6 +268,9 @@ class Candidate:
     cancelled: int  # redemptions of this wallet cancelled in the last day
 
 
+_CANDIDATE_COLUMNS = 10  # Candidate's fields, as _candidates_of reads them
+
+
 def _candidates_of(holder, outlet_is) -> Select:
     """Each row: the Candidate's columns, then the outlet's (the TokenOutlet's)."""
     served = select(OutletProgramme.programme_code).where(OutletProgramme.outlet_id == _O.c.id).correlate(_O)
@@ -322,6 +338,13 @@ _CANDIDATES = {
     for kind, holder in _HOLDER.items()
     for by, outlet_is in _OUTLET_IS.items()
 }
+# A start that is one statement (PostgreSQL, below) knows its redemption's id before it writes
+# (its SMS's question and dedupe key name it): the read draws it from the table's sequence too.
+_NEW_ID = select(func.nextval(func.pg_get_serial_sequence(_R.name, _R.c.id.name))).scalar_subquery()
+_CANDIDATES_AND_NEW_ID = {
+    key: HotSelect(candidates.statement.add_columns(_NEW_ID), *candidates.parameter_names)
+    for key, candidates in _CANDIDATES.items()
+}
 
 
 def _typed_beneficiary(beneficiary: str) -> tuple[str, str]:
@@ -364,17 +387,18 @@ def _outlet_key(outlet: Caller) -> dict[str, object]:
     return {"outlet_id": outlet.id}
 
 
-def _first_statement(session: Session, run: Callable[[], _T]) -> _T:
-    """A statement that may begin the session's transaction, run once more on a fresh
+def _first_statement(session: Session, run: Callable[[], _T], on: Connection | None = None) -> _T:
+    """A statement that may begin the session's transaction (or that runs ``on`` an
+    autocommit connection, where each statement is one), run once more on a fresh
     connection if the pooled one had died since its last use (foundation/db.py pings only
     an idle one): the transaction it began had written nothing yet."""
-    beginning = not session.in_transaction()
+    beginning = on is not None or not session.in_transaction()
     try:
         return run()
     except DBAPIError as error:
         if not (beginning and is_lost_connection(error)):
             raise
-        session.rollback()
+        (on or session).rollback()
         return run()
 
 
@@ -383,6 +407,7 @@ class _Chosen:
     wallet: Candidate
     outlet: AnOutlet
     operator_mobile: str
+    new_id: int | None = None  # drawn by the read of a start that is one statement
 
 
 def _candidate(
@@ -392,22 +417,28 @@ def _candidate(
     beneficiary: str,
     programme: str | None,
     now: dt.datetime,
+    carried_on: Connection | None = None,
 ) -> _Chosen:
     """The one wallet to redeem from, refused if there is none, several (the programme is
     needed), it is the operator's own or it has expired. No operator's phone given is the
-    outlet's registered operator's (an API call)."""
+    outlet's registered operator's (an API call). Read ``carried_on`` that autocommit
+    connection, with a new redemption id, for a start that is one statement."""
     kind, value = _typed_beneficiary(beneficiary)
     key = _outlet_key(outlet)
-    statement = _CANDIDATES[kind, next(iter(key))]
+    statement = (_CANDIDATES_AND_NEW_ID if carried_on is not None else _CANDIDATES)[kind, next(iter(key))]
     parameters = {kind: value, **key, "hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
-    rows = _first_statement(session, lambda: statement.rows(connection_of(session), **parameters))
+    connection = carried_on if carried_on is not None else connection_of(session)
+    rows = _first_statement(session, lambda: statement.rows(connection, **parameters), on=carried_on)
+    outlet_columns = slice(_CANDIDATE_COLUMNS, _CANDIDATE_COLUMNS + len(_OUTLET_COLUMNS))
     if rows and isinstance(outlet, PresentedToken):
-        outlet.outlet = TokenOutlet(*rows[0][-len(_OUTLET_COLUMNS) :])
+        outlet.outlet = TokenOutlet(*rows[0][outlet_columns])
     known = _known(session, outlet)  # found no wallet: is the token an outlet's at all?
     operator_mobile = operator_mobile or known.operator_mobile
     candidates = [
         Candidate(w, code, unit, Decimal(balance), expires, c, mobile, language.value, int(wrong), int(cancelled))
-        for w, code, unit, balance, expires, c, mobile, language, wrong, cancelled, *_ in rows
+        for w, code, unit, balance, expires, c, mobile, language, wrong, cancelled in (
+            row[:_CANDIDATE_COLUMNS] for row in rows
+        )
     ]
     if programme:
         wanted = programme.strip().lower()
@@ -428,7 +459,8 @@ def _candidate(
         raise Refused(Reason.OWN_WALLET)
     if wallet.expires_on is not None and wallet.expires_on < as_utc(now).astimezone(DHAKA).date():
         raise Refused(Reason.WALLET_EXPIRED)
-    return _Chosen(wallet, known, operator_mobile)
+    new_id = rows[0][-1] if carried_on is not None else None
+    return _Chosen(wallet, known, operator_mobile, new_id)
 
 
 def _check_quantity(wallet: Candidate, quantity: Decimal) -> None:
@@ -484,6 +516,27 @@ _INSERT_COLUMNS = (
     "finished_at",
 )
 _INSERT = HotStatement(insert(_R).returning(_R.c.id), *_INSERT_COLUMNS)
+# On PostgreSQL, with nothing begun on the caller's session, a start is one read and this one
+# statement on an autocommit connection (no BEGIN, no COMMIT): the insert, carrying what the
+# listeners record for it (the code's SMS and its question: foundation.write_parts).
+_STARTED = (
+    insert(_R)
+    .values({name: bindparam("r_" + name, type_=_R.c[name].type) for name in ("id", *_INSERT_COLUMNS)})
+    .returning(_R.c.id)
+    .cte("started")
+)
+_START = Carrier((_STARTED,), (_STARTED.c.id,), tuple("r_" + name for name in ("id", *_INSERT_COLUMNS)))
+
+
+def _carrying_connection(session: Session, context: _Context) -> Connection | None:
+    """The autocommit connection a start runs on as one read and one statement, or None.
+    Only with nothing begun on the session: a write of its own transaction waiting for a
+    lock the session's open transaction held would wait for ever, on the same thread."""
+    if session.in_transaction() or not context.announcer.carries_redemption_starts():
+        return None
+    if session.get_bind().dialect.name != "postgresql":  # SQLite has no data-modifying CTEs
+        return None
+    return autocommit_connection()
 
 
 def start(
@@ -508,8 +561,9 @@ def start(
     for last_try in (False, True):
         context = _Context()
         wallet: Candidate | None = None
+        carried_on = _carrying_connection(session, context)
         try:
-            chosen = _candidate(session, outlet, operator_mobile, beneficiary, programme, now)
+            chosen = _candidate(session, outlet, operator_mobile, beneficiary, programme, now, carried_on)
             wallet = chosen.wallet
             _check_quantity(wallet, quantity)
             _check_not_guessing(wallet)
@@ -531,7 +585,17 @@ def start(
                 "started_at": now,
                 "finished_at": None,
             }
-            [(redemption_id,)], _ = _INSERT.run(connection_of(session), **values)
+            if carried_on is not None:
+                assert chosen.new_id is not None
+                redemption_id = chosen.new_id
+                parts = context.announcer.redemption_started_parts(
+                    _notice(redemption_id, wallet, quantity, chosen.outlet), code
+                )
+                own = {"r_" + name: value for name, value in values.items()}
+                _, *returned = _START.run(carried_on, parts, r_id=redemption_id, **own)
+                context.announcer.parts_recorded(returned)
+            else:
+                [(redemption_id,)], _ = _INSERT.run(connection_of(session), **values)
         except Refused as refused:
             session.rollback()
             # A repeated request whose first start changed what the rules see (the balance
@@ -545,7 +609,7 @@ def start(
             raise
         except IntegrityError:
             # This request_id was seen (or a twin won the race), or a redemption holds the wallet.
-            session.rollback()
+            _end(session, carried_on)
             if (
                 request_id is not None
                 and (earlier := _by_request_id(session, _known(session, outlet), request_id)) is not None
@@ -560,24 +624,36 @@ def start(
             session.rollback()
             raise Refused(Reason.PENDING_EXISTS) from None
         except BaseException:
-            session.rollback()
+            _end(session, carried_on)
             raise
         redemption = Inserted(id=redemption_id, **values)
-        notice = RedemptionNotice(
-            redemption_id,
-            wallet.citizen_mobile,
-            wallet.language,
-            quantity,
-            wallet.unit,
-            chosen.outlet.name_en,
-            chosen.outlet.name_bn,
-            wallet.balance,
-        )
-        context.announcer.redemption_started(session, notice, code)
-        session.commit()
+        if carried_on is None:
+            context.announcer.redemption_started(session, _notice(redemption_id, wallet, quantity, chosen.outlet), code)
+            session.commit()
         context.announcer.redemption_committed()
         return Started(redemption, code)
     raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _end(session: Session, carried_on: Connection | None) -> None:
+    """After a failed start: the session's transaction, and the autocommit connection's
+    state if the start ran on it (a lost connection is replaced on its next use)."""
+    session.rollback()
+    if carried_on is not None:
+        carried_on.rollback()
+
+
+def _notice(redemption_id: int, wallet: Candidate, quantity: Decimal, outlet: AnOutlet) -> RedemptionNotice:
+    return RedemptionNotice(
+        redemption_id,
+        wallet.citizen_mobile,
+        wallet.language,
+        quantity,
+        wallet.unit,
+        outlet.name_en,
+        outlet.name_bn,
+        wallet.balance,
+    )
 
 
 def _repeated(

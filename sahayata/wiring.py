@@ -37,6 +37,7 @@ def wire(app: Flask) -> None:
         app,
         events.Listener(
             redemption_started=redemptions.record_code_sms,
+            redemption_started_part=redemptions.code_sms_part,
             redemption_completed=redemptions.record_receipt_sms,
             redemption_committed=redemptions.queue_redemption_sms,
         ),

@@ -120,3 +120,18 @@ def test_a_receipt_with_no_phone_to_send_to_still_closes_the_codes_question(sess
     session.expire_all()
     questions = session.execute(select(CitizenQuestion.kind, CitizenQuestion.open_until)).all()
     assert [(kind, as_utc(until) > utcnow()) for kind, until in questions] == [(QuestionKind.REDEMPTION_CODE, False)]
+
+
+def test_a_start_for_a_beneficiary_with_no_phone_records_no_sms_and_no_question(session):
+    """Found by NID, with no phone on the registry: the start stands (its code can be read
+    out to them), and nothing is queued for a phone that does not exist."""
+    from grievance.models import CitizenQuestion
+
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session, mobile=None)
+    session.commit()  # nothing begun: on PostgreSQL the start is one read and one statement
+    started = redemptions.start(
+        session, outlet, outlet.operator_mobile, citizen.nid, Decimal(1), None, RedemptionChannel.API
+    )
+    assert started.created and started.code
+    assert session.scalars(select(Message)).all() == [] and session.scalars(select(CitizenQuestion)).all() == []

@@ -159,10 +159,12 @@ def statements_sent(app, monkeypatch):
     def seen(_connection, _cursor, statement, *_):
         sent.append(statement)
 
-    engine = database(app).engine
-    event.listen(engine, "before_cursor_execute", seen)
+    engines = (database(app).engine, database(app).autocommit_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", seen)
     yield sent
-    event.remove(engine, "before_cursor_execute", seen)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", seen)
 
 
 def test_a_start_and_a_confirm_check_the_token_in_their_first_statement(client, session, dealer, statements_sent):
@@ -182,6 +184,43 @@ def test_a_start_and_a_confirm_check_the_token_in_their_first_statement(client, 
     reading_outlets = [sql for sql in statements_sent if "outlets" in sql.replace("outlet_programmes", "")]
     assert len(reading_outlets) == 1 and "token_hash" in reading_outlets[0], statements_sent
     assert "redemptions.code_hash" in reading_outlets[0] and statements_sent[0] == reading_outlets[0]
+
+
+def test_a_start_on_postgresql_is_one_read_and_one_statement_outside_any_transaction(
+    app, client, session, dealer, statements_sent
+):
+    """The read, then the insert carrying the code's SMS and its question (foundation.write_parts),
+    both on the autocommit connection: no BEGIN, no COMMIT."""
+    from sqlalchemy import event
+
+    from foundation.db import database
+    from grievance.models import CitizenQuestion, QuestionKind
+
+    if database(app).engine.dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite has no data-modifying CTEs (CI's PostgreSQL pass runs this)")
+    _, headers = dealer
+    citizen, _ = beneficiary(session)
+    session.commit()
+    begun: list[object] = []
+
+    def began(connection) -> None:
+        begun.append(connection)
+
+    event.listen(database(app).engine, "begin", began)
+    try:
+        statements_sent.clear()
+        started = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
+    finally:
+        event.remove(database(app).engine, "begin", began)
+    assert started.status_code == 201
+    assert len(statements_sent) == 2 and begun == [], statements_sent
+    read, write = statements_sent
+    assert "nextval" in read and all(table in write for table in ("redemptions", "citizen_questions", "sms_messages"))
+    code = code_sent_to(session, citizen.mobile)
+    asked = session.scalars(select(CitizenQuestion).where(CitizenQuestion.subject_id == started.json["id"])).one()
+    assert asked.kind is QuestionKind.REDEMPTION_CODE
+    confirmed = client.post(f"{URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
+    assert confirmed.json["status"] == "completed"
 
 
 def test_refusals_are_localized_in_bangla_and_english(client, session, dealer):
@@ -372,6 +411,7 @@ def test_a_call_right_after_the_database_dropped_its_connections_is_served(
     statement meets the dead connection, and is sent once more on a fresh one."""
     if not database_url.startswith("postgresql"):
         pytest.skip("embedded mode: SQLite has no server to restart (CI's PostgreSQL pass runs this)")
+    from foundation.db import database
     from tests.foundation.test_db import _terminate_every_backend
 
     _, headers = dealer
@@ -385,6 +425,8 @@ def test_a_call_right_after_the_database_dropped_its_connections_is_served(
     _terminate_every_backend(database_url)
     started = client.post(URL, json={"beneficiary": citizen.mobile, "quantity": 1}, headers=headers)
     assert started.status_code == 201, started.json
+    # The start ran on the autocommit pool: this test's own session still holds a dead one.
+    database(app).engine.dispose()
     code = code_sent_to(session, citizen.mobile)
     session.rollback()
     _terminate_every_backend(database_url)

@@ -491,3 +491,31 @@ def test_a_statement_inside_a_begun_transaction_is_never_sent_again(session):
     with pytest.raises(OperationalError):
         redemptions._first_statement(session, run)
     assert len(calls) == 1
+
+
+def test_a_listener_that_records_on_a_start_only_by_itself_has_it_in_the_starts_transaction(app, session):
+    """A listener offering no part of the start's statement is told inside the session's
+    transaction, as before, and what it wrote commits with the redemption."""
+    from outbound_sms.models import Message
+    from outbound_sms.sending import NewMessage, create_messages
+    from registry import events
+
+    def record(own, notice, code):
+        return create_messages(
+            own, [NewMessage(notice.mobile, "own " + code, "en", "test", f"own:{notice.redemption_id}")]
+        )
+
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    session.commit()
+    subscribed = app.extensions["registry.listeners"]
+    app.extensions["registry.listeners"] = [*subscribed, events.Listener(redemption_started=record)]
+    try:
+        started = redemptions.start(
+            session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(1), None, RedemptionChannel.API
+        )
+    finally:
+        app.extensions["registry.listeners"] = subscribed
+    session.rollback()
+    texts = session.scalars(select(Message.text).where(Message.template == "test")).all()
+    assert texts == ["own " + started.code]
