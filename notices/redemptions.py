@@ -206,9 +206,12 @@ def code_sms_part(notice: RedemptionNotice, code: str) -> WritePart | None:
     return WritePart(_CODE_SMS, values)
 
 
+def _receipt_composer(notice: RedemptionNotice) -> Callable[[str, str], str]:
+    return lambda locale, name: receipt_text(locale, name, notice.quantity, notice.unit, notice.balance)
+
+
 def record_receipt_sms(session: Session, notice: RedemptionNotice) -> list[int]:
-    def compose(locale: str, name: str) -> str:
-        return receipt_text(locale, name, notice.quantity, notice.unit, notice.balance)
+    compose = _receipt_composer(notice)
 
     # The code's question is settled: the debit happened, and a "2" now disputes the receipt.
     return _draft(
@@ -224,3 +227,35 @@ def record_receipt_sms(session: Session, notice: RedemptionNotice) -> list[int]:
 
 def queue_redemption_sms(message_ids: Sequence[int]) -> None:
     wake_sender(message_ids)
+
+
+# The receipt, its question and the closing of the code's question as a part of the registry's
+# debit statement, on PostgreSQL: a confirm writes in one statement.
+_RECEIPT = MESSAGE_PART.cte("message")
+_RECEIPT_SMS = PartShape(
+    (questions.CLOSE_PART.cte("settled"), questions.ASK_PART.cte("asked"), _RECEIPT),
+    (*questions.CLOSE_PART_PARAMETERS, *questions.ASK_PART_PARAMETERS, *MESSAGE_PART_PARAMETERS),
+    select(_RECEIPT.c.id).scalar_subquery(),
+)
+
+
+def receipt_sms_part(session: Session, notice: RedemptionNotice) -> WritePart | None:
+    """What ``record_receipt_sms`` records, for the registry's debit statement to carry; its
+    value is the message's id. With no phone the code's question is closed here and now
+    (there is no receipt to carry)."""
+    settles, subject = QuestionKind.REDEMPTION_CODE, notice.redemption_id
+    if not notice.mobile:
+        questions.close(session, settles, subject)
+        return None
+    message = _message(notice, "receipt", _receipt_composer(notice))
+    now = questions.utcnow()
+    values = {
+        **questions.close_part_values(session, settles, subject, now),
+        **questions.ask_part_values(
+            message.phone, QuestionKind.REDEMPTION_RECEIPT, subject, message.locale, RECEIPT_QUESTION_OPEN_FOR, now
+        ),
+        **message_part_values(message),
+    }
+    # The rows this session loaded read their new deadline when next used (after the statement).
+    questions.forget_closed(session, settles, subject)
+    return WritePart(_RECEIPT_SMS, values)

@@ -77,6 +77,12 @@ class RedemptionCompleted(Protocol):
         """A redemption was debited (code entered, or the beneficiary confirmed)."""
 
 
+class RedemptionCompletedPart(Protocol):
+    def __call__(self, session: Session, notice: RedemptionNotice) -> WritePart | None:
+        """What ``RedemptionCompleted`` would record, as a part of the registry's debit
+        statement, in the session's transaction (None: nothing to record)."""
+
+
 class ImportCommitted(Protocol):
     def __call__(self, recorded_ids: Sequence[int]) -> None:
         """``recorded_ids``: what this listener's handlers returned during the import."""
@@ -94,6 +100,7 @@ class Listener:
     # start must offer it for a start to be one statement.
     redemption_started_part: RedemptionStartedPart | None = None
     redemption_completed: RedemptionCompleted | None = None
+    redemption_completed_part: RedemptionCompletedPart | None = None
     # After the redemption's transaction committed: what the two handlers above recorded.
     redemption_committed: ImportCommitted | None = None
 
@@ -145,17 +152,32 @@ class Announcer:
         """Every listener that records on a start can have it carried (``redemption_started_parts``)."""
         return all(each.redemption_started_part is not None for each in self.to if each.redemption_started is not None)
 
+    def carries_redemption_completions(self) -> bool:
+        return all(
+            each.redemption_completed_part is not None for each in self.to if each.redemption_completed is not None
+        )
+
     def redemption_started_parts(self, notice: RedemptionNotice, code: str) -> list[WritePart]:
         """Each listener's writes for this start, as parts of the registry's statement; hand
         back what they returned with ``parts_recorded``."""
+        return self._parts(
+            lambda listener: listener.redemption_started_part and listener.redemption_started_part(notice, code)
+        )
+
+    def redemption_completed_parts(self, session: Session, notice: RedemptionNotice) -> list[WritePart]:
+        """The same for a completion, whose statement runs in the session's transaction."""
+        return self._parts(
+            lambda listener: listener.redemption_completed_part and listener.redemption_completed_part(session, notice)
+        )
+
+    def _parts(self, part_of) -> list[WritePart]:
         parts: list[WritePart] = []
         self._part_places = []
         for place, listener in enumerate(self.to):
-            if listener.redemption_started_part is not None:
-                part = listener.redemption_started_part(notice, code)
-                if part is not None:
-                    parts.append(part)
-                    self._part_places.append(place)
+            part = part_of(listener)
+            if part is not None:
+                parts.append(part)
+                self._part_places.append(place)
         return parts
 
     def parts_recorded(self, returned: Sequence[int | None]) -> None:

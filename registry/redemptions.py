@@ -592,8 +592,9 @@ def start(
                     _notice(redemption_id, wallet, quantity, chosen.outlet), code
                 )
                 own = {"r_" + name: value for name, value in values.items()}
-                _, *returned = _START.run(carried_on, parts, r_id=redemption_id, **own)
-                context.announcer.parts_recorded(returned)
+                row = _START.run(carried_on, parts, r_id=redemption_id, **own)
+                assert row is not None  # the insert returns its row, or raises
+                context.announcer.parts_recorded(row[1:])
             else:
                 [(redemption_id,)], _ = _INSERT.run(connection_of(session), **values)
         except Refused as refused:
@@ -709,8 +710,9 @@ def _expire_if_due(session: Session, redemption: Redemption, now: dt.datetime) -
 
 
 def _lock(condition) -> Select:
-    """The redemption, locked (its wallet is locked by the debit, after it: one order for
-    every path), with what its receipt says of the outlet and the beneficiary."""
+    """The redemption and its wallet, locked (in that order on every path: PostgreSQL locks
+    a row's tables in the order they are joined), with what its receipt says of the outlet,
+    the beneficiary and the balance: the debit that follows cannot find another."""
     return (
         select(
             _R.c.id,
@@ -729,11 +731,13 @@ def _lock(condition) -> Select:
             _C.c.language,
             _O.c.code,
             _O.c.operator_mobile,
+            _W.c.balance,
         )
         .join_from(_R, _O, _O.c.id == _R.c.outlet_id)
         .join(_C, _C.c.id == _R.c.citizen_id)
+        .join(_W, _W.c.id == _R.c.wallet_id)
         .where(_R.c.id == bindparam("redemption_id"), condition)
-        .with_for_update(of=_R)
+        .with_for_update(of=(_R, _W))
     )
 
 
@@ -791,6 +795,7 @@ class _Locked:
     language: Language
     outlet_code: str
     outlet_operator_mobile: str
+    balance: Decimal  # the wallet's, locked with the redemption
 
     @property
     def outlet(self) -> TokenOutlet:
@@ -802,7 +807,9 @@ def _locked(row: tuple | None) -> _Locked | None:
 
 
 # On PostgreSQL the debit, its ledger entry and the redemption's completion are one
-# statement (registry.etokens.redemption_debit): one round trip, where SQLite takes three.
+# statement (registry.etokens.redemption_debit), where SQLite takes three; it carries what
+# the listeners record for the completion (the receipt SMS and its question:
+# foundation.write_parts), so that a confirm writes in one round trip.
 _DEBITED, _LEDGER_ENTRY = etokens.redemption_debit()
 _COMPLETED = (
     update(_R)
@@ -810,20 +817,18 @@ _COMPLETED = (
     .values(status=RedemptionStatus.COMPLETED, finished_at=bindparam("b_finished_at"))
     .cte("completed")
 )
-_COMPLETE = HotStatement(
-    select(_DEBITED.c.balance, _DEBITED.c.unit).add_cte(_LEDGER_ENTRY, _COMPLETED),
-    "b_wallet",
-    "b_quantity",
-    "b_outlet_id",
-    "b_operator_mobile",
-    "b_redemption_id",
-    "b_finished_at",
+_COMPLETE = Carrier(
+    (_LEDGER_ENTRY, _COMPLETED),
+    (_DEBITED.c.balance, _DEBITED.c.unit),
+    ("b_wallet", "b_quantity", "b_outlet_id", "b_operator_mobile", "b_redemption_id", "b_finished_at"),
 )
 
 
-def _debit_and_complete(session: Session, locked: _Locked, now: dt.datetime) -> tuple[Decimal, str] | None:
-    """The wallet debited and the redemption completed, or None (nothing written) when the
-    balance no longer covers the quantity."""
+def _debit_and_complete(
+    session: Session, locked: _Locked, now: dt.datetime, context: _Context
+) -> tuple[Decimal, str] | None:
+    """The wallet debited and the redemption completed, with what the listeners record for
+    it, or None (nothing written) when the balance no longer covers the quantity."""
     connection = connection_of(session)
     if connection.dialect.name != "postgresql":
         debited = etokens.debit_for_redemption(
@@ -836,11 +841,19 @@ def _debit_and_complete(session: Session, locked: _Locked, now: dt.datetime) -> 
         )
         if debited is not None:
             _set(session, locked.id, status=RedemptionStatus.COMPLETED, finished_at=now)
+            context.announcer.redemption_completed(session, _receipt_notice(locked, debited[0]))
         return debited
     if locked.quantity <= 0:
         raise ValueError("a redemption debits a positive quantity")
-    found = _COMPLETE.first(
+    carried = context.announcer.carries_redemption_completions()
+    if carried:
+        # The wallet is locked with the redemption: the balance the receipt gives is the one left.
+        parts = context.announcer.redemption_completed_parts(
+            session, _receipt_notice(locked, Decimal(locked.balance) - Decimal(locked.quantity))
+        )
+    found = _COMPLETE.run(
         connection,
+        parts if carried else [],
         b_wallet=locked.wallet_id,
         b_quantity=locked.quantity,
         b_outlet_id=locked.outlet_id,
@@ -849,18 +862,18 @@ def _debit_and_complete(session: Session, locked: _Locked, now: dt.datetime) -> 
         b_finished_at=now,
     )
     _forget(session, Redemption, locked.id)
-    return (Decimal(found[0]), found[1]) if found is not None else None
+    if found is None:
+        return None
+    balance, unit = Decimal(found[0]), found[1]
+    if carried:
+        context.announcer.parts_recorded(found[2:])
+    else:
+        context.announcer.redemption_completed(session, _receipt_notice(locked, balance))
+    return balance, unit
 
 
-def _debit(session: Session, locked: _Locked, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
-    debited = _debit_and_complete(session, locked, now)
-    _forget(session, ETokenWallet, locked.wallet_id)
-    if debited is None:
-        # The balance fell since the start (an import lowered it): nothing is handed over.
-        _set(session, locked.id, status=RedemptionStatus.CANCELLED, finished_at=now)
-        session.commit()
-        raise Refused(Reason.OVER_BALANCE)
-    notice = RedemptionNotice(
+def _receipt_notice(locked: _Locked, balance_left: Decimal) -> RedemptionNotice:
+    return RedemptionNotice(
         locked.id,
         locked.mobile,
         locked.language.value,
@@ -868,10 +881,26 @@ def _debit(session: Session, locked: _Locked, now: dt.datetime, context: _Contex
         locked.unit,
         locked.name_en,
         locked.name_bn,
-        debited[0],
+        balance_left,
     )
-    context.announcer.redemption_completed(session, notice)
+
+
+def _debit(session: Session, locked: _Locked, now: dt.datetime, context: _Context) -> tuple[Decimal, str]:
+    if Decimal(locked.balance) < Decimal(locked.quantity):
+        # The balance fell since the start (an import lowered it): nothing is handed over.
+        _cancel_over_balance(session, locked, now)
+    debited = _debit_and_complete(session, locked, now, context)
+    _forget(session, ETokenWallet, locked.wallet_id)
+    if debited is None:  # on SQLite, whose writers lock the database only as they write
+        _cancel_over_balance(session, locked, now)
+    assert debited is not None
     return debited
+
+
+def _cancel_over_balance(session: Session, locked: _Locked, now: dt.datetime) -> None:
+    _set(session, locked.id, status=RedemptionStatus.CANCELLED, finished_at=now)
+    session.commit()
+    raise Refused(Reason.OVER_BALANCE)
 
 
 def _refuse_finished(session: Session, status: RedemptionStatus) -> None:

@@ -39,6 +39,7 @@ def wire(app: Flask) -> None:
             redemption_started=redemptions.record_code_sms,
             redemption_started_part=redemptions.code_sms_part,
             redemption_completed=redemptions.record_receipt_sms,
+            redemption_completed_part=redemptions.receipt_sms_part,
             redemption_committed=redemptions.queue_redemption_sms,
         ),
     )

@@ -186,7 +186,7 @@ def test_a_start_and_a_confirm_check_the_token_in_their_first_statement(client, 
     assert "redemptions.code_hash" in reading_outlets[0] and statements_sent[0] == reading_outlets[0]
 
 
-def test_a_start_on_postgresql_is_one_read_and_one_statement_outside_any_transaction(
+def test_on_postgresql_a_start_is_two_statements_outside_any_transaction_and_a_confirm_two(
     app, client, session, dealer, statements_sent
 ):
     """The read, then the insert carrying the code's SMS and its question (foundation.write_parts),
@@ -219,8 +219,15 @@ def test_a_start_on_postgresql_is_one_read_and_one_statement_outside_any_transac
     code = code_sent_to(session, citizen.mobile)
     asked = session.scalars(select(CitizenQuestion).where(CitizenQuestion.subject_id == started.json["id"])).one()
     assert asked.kind is QuestionKind.REDEMPTION_CODE
+    statements_sent.clear()
     confirmed = client.post(f"{URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
     assert confirmed.json["status"] == "completed"
+    # A confirm: the lock, then one statement with the debit, its ledger entry, the completion
+    # and the receipt with its question.
+    assert len(statements_sent) == 2, statements_sent
+    lock, write = statements_sent
+    assert "FOR UPDATE" in lock.upper()
+    assert all(table in write for table in ("etoken_ledger", "redemptions", "citizen_questions", "sms_messages"))
 
 
 def test_refusals_are_localized_in_bangla_and_english(client, session, dealer):

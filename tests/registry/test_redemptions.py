@@ -519,3 +519,22 @@ def test_a_listener_that_records_on_a_start_only_by_itself_has_it_in_the_starts_
     session.rollback()
     texts = session.scalars(select(Message.text).where(Message.template == "test")).all()
     assert texts == ["own " + started.code]
+
+
+def test_a_listener_that_records_on_a_completion_only_by_itself_is_told_with_the_balance_left(app, session):
+    from registry import events
+
+    heard = []
+    outlet = make_outlet(session)
+    citizen, _ = beneficiary(session)
+    started = start(session, outlet, citizen.mobile, "10")
+    subscribed = app.extensions["registry.listeners"]
+    app.extensions["registry.listeners"] = [
+        *subscribed,
+        events.Listener(redemption_completed=lambda own, notice: heard.append(notice.balance) or []),
+    ]
+    try:
+        redemptions.confirm_code(session, outlet, started.redemption.id, started.code, now=NOW)
+    finally:
+        app.extensions["registry.listeners"] = subscribed
+    assert heard == [Decimal(20)]

@@ -30,6 +30,7 @@ def test_the_app_subscribes_the_alerts_the_redemption_sms_the_confirmations_and_
     assert redeeming.redemption_started is redemptions.record_code_sms
     assert redeeming.redemption_started_part is redemptions.code_sms_part
     assert redeeming.redemption_completed is redemptions.record_receipt_sms
+    assert redeeming.redemption_completed_part is redemptions.receipt_sms_part
     assert redeeming.redemption_committed is redemptions.queue_redemption_sms
     assert redeeming.payments_changed is None
     assert confirming.payments_changed is confirmations.record_payment_confirmations
