@@ -26,6 +26,7 @@ from redis import Redis
 app = Flask(__name__)
 _KEY = b"floor"
 _connection: psycopg.Connection | None = None
+_autocommit_connection: psycopg.Connection | None = None
 _redis: Redis | None = None
 
 # The bearer token is checked in each call's first statement, joined to the outlets by its
@@ -36,43 +37,52 @@ SELECT w.id, w.programme_code, w.unit, w.balance, w.expires_on, c.id, c.mobile, 
     WHERE r.outlet_id = o.id AND r.started_at > %(hour_ago)s AND r.wrong_codes > 0),
   (SELECT count(*) FROM redemptions r
     WHERE r.wallet_id = w.id AND r.status = 'cancelled' AND r.started_at > %(day_ago)s),
-  o.id, o.code, o.operator_mobile, o.name_en, o.name_bn
+  o.id, o.code, o.operator_mobile, o.name_en, o.name_bn,
+  (SELECT nextval(pg_get_serial_sequence('redemptions', 'id')))
 FROM etoken_wallets w JOIN citizens c ON c.id = w.citizen_id JOIN outlets o ON o.token_hash = %(token)s
 WHERE w.citizen_id = (SELECT id FROM citizens WHERE {holder} ORDER BY id LIMIT 1)
   AND w.programme_code IN (SELECT programme_code FROM outlet_programmes WHERE outlet_id = o.id)
 ORDER BY w.programme_code
 """
 BY_MOBILE, BY_NID = CANDIDATES.format(holder="mobile = %(typed)s"), CANDIDATES.format(holder="nid = %(typed)s")
-INSERT_REDEMPTION = """
-INSERT INTO redemptions (outlet_id, wallet_id, citizen_id, programme_code, quantity, unit, operator_mobile, channel,
-  request_id, status, code_hash, code_expires_at, wrong_codes, started_at, finished_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, 'api', %s, 'awaiting_code', %s, %s, 0, %s, NULL) RETURNING id
-"""
 # A redemption's SMS and the question it asks (and, for a receipt, the closing of the code's
-# question) are one statement, as notices/redemptions.py sends them on PostgreSQL.
-SMS_AND_QUESTION = """
-WITH {settled}asked AS (
+# question) ride in the statement that writes the redemption (foundation/write_parts.py):
+# the start's insert, on an autocommit connection, and the confirm's debit.
+SMS_AND_QUESTION = """{settled}asked AS (
   INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)
-  VALUES (%(phone)s, %(kind)s, %(id)s, 'bn', %(now)s, %(until)s))
-INSERT INTO sms_messages (dedupe_key, phone, text, locale, template, campaign_id, encoding, segments, status, attempts,
-  created_at, updated_at)
-VALUES (%(key)s, %(mobile)s, %(text)s, 'bn', %(kind)s, NULL, 'UCS-2', 2, 'created', 0, %(now)s, %(now)s)
-ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+  VALUES (%(phone)s, %(kind)s, %(id)s, 'bn', %(now)s, %(until)s)),
+message AS (
+  INSERT INTO sms_messages (dedupe_key, phone, text, locale, template, campaign_id, encoding, segments, status,
+    attempts, created_at, updated_at)
+  VALUES (%(key)s, %(mobile)s, %(text)s, 'bn', %(kind)s, NULL, 'UCS-2', 2, 'created', 0, %(now)s, %(now)s)
+  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id)
 """
 SETTLED = """settled AS (
   UPDATE citizen_questions SET open_until = %(now)s
   WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s),
 """
-CODE_SMS, RECEIPT_SMS = SMS_AND_QUESTION.format(settled=""), SMS_AND_QUESTION.format(settled=SETTLED)
+START = (
+    """
+WITH started AS (
+  INSERT INTO redemptions (id, outlet_id, wallet_id, citizen_id, programme_code, quantity, unit, operator_mobile,
+    channel, request_id, status, code_hash, code_expires_at, wrong_codes, started_at, finished_at)
+  VALUES (%(id)s, %(outlet)s, %(wallet)s, %(citizen)s, %(programme)s, %(q)s, %(unit)s, %(operator)s, 'api',
+    %(request)s, 'awaiting_code', %(hash)s, %(expires)s, 0, %(now)s, NULL) RETURNING id),
+"""
+    + SMS_AND_QUESTION.format(settled="")
+    + "SELECT (SELECT id FROM started), (SELECT id FROM message)"
+)
 LOCK = """
 SELECT r.id, r.wallet_id, r.outlet_id, r.operator_mobile, r.quantity, r.unit, r.status, r.code_hash, r.code_expires_at,
-  r.wrong_codes, o.name_en, o.name_bn, c.mobile, c.language, o.code, o.operator_mobile
+  r.wrong_codes, o.name_en, o.name_bn, c.mobile, c.language, o.code, o.operator_mobile, w.balance
 FROM redemptions r JOIN outlets o ON o.id = r.outlet_id JOIN citizens c ON c.id = r.citizen_id
-WHERE r.id = %s AND o.token_hash = %s FOR UPDATE OF r
+  JOIN etoken_wallets w ON w.id = r.wallet_id
+WHERE r.id = %s AND o.token_hash = %s FOR UPDATE OF r, w
 """
 # The debit, its ledger entry and the completion: one statement, as registry/redemptions.py
 # sends them on PostgreSQL.
-COMPLETE = """
+COMPLETE = (
+    """
 WITH debited AS (
   UPDATE etoken_wallets SET balance = balance - %(q)s WHERE id = %(wallet)s AND balance >= %(q)s
   RETURNING id, balance, unit),
@@ -81,9 +91,12 @@ entry AS (
   SELECT debited.id, -%(q)s, 'redeem', %(outlet)s, %(operator)s, %(id)s FROM debited),
 completed AS (
   UPDATE redemptions SET status = 'completed', finished_at = %(now)s
-  WHERE id = %(id)s AND EXISTS (SELECT 1 FROM debited))
-SELECT balance, unit FROM debited
+  WHERE id = %(id)s AND EXISTS (SELECT 1 FROM debited)),
 """
+    + SMS_AND_QUESTION.format(settled=SETTLED)
+    + """SELECT balance, unit, (SELECT id FROM message) FROM debited
+"""
+)
 
 
 def _db() -> psycopg.Connection:
@@ -91,6 +104,13 @@ def _db() -> psycopg.Connection:
     if _connection is None or _connection.closed:
         _connection = psycopg.connect(os.environ["FLOOR_DATABASE_URL"])
     return _connection
+
+
+def _autocommit() -> psycopg.Connection:
+    global _autocommit_connection
+    if _autocommit_connection is None or _autocommit_connection.closed:
+        _autocommit_connection = psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=True)
+    return _autocommit_connection
 
 
 def wake(message_id: int) -> None:
@@ -108,8 +128,8 @@ def _token_hash() -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _sms(db, redemption_id: int, mobile: str, kind: str, text: str, now: dt.datetime) -> int:
-    values = {
+def _sms(redemption_id: int, mobile: str, kind: str, text: str, now: dt.datetime) -> dict:
+    return {
         "phone": hmac.new(_KEY, mobile.encode(), hashlib.sha256).hexdigest(),
         "kind": f"redemption_{kind}",
         "id": redemption_id,
@@ -119,12 +139,11 @@ def _sms(db, redemption_id: int, mobile: str, kind: str, text: str, now: dt.date
         "mobile": mobile,
         "text": text,
     }
-    return db.execute(CODE_SMS if kind == "code" else RECEIPT_SMS, values).fetchone()[0]
 
 
 @app.post("/api/outlets/redemptions")
 def start() -> tuple[Response, int]:
-    db = _db()
+    db = _autocommit()
     body = request.get_json()
     now = dt.datetime.now(dt.UTC)
     since = {"hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
@@ -133,14 +152,23 @@ def start() -> tuple[Response, int]:
         typed = "+88" + typed
     by = BY_MOBILE if typed.startswith("+") else BY_NID
     wallet = db.execute(by, {"token": _token_hash(), "typed": typed, **since}).fetchone()
-    wallet_id, programme, unit, _, _, citizen_id, mobile, _, _, _, outlet_id, _, operator, name_en, _ = wallet
+    wallet_id, programme, unit, _, _, citizen_id, mobile, _, _, _, outlet_id, _, operator, name_en, _, new_id = wallet
     code = f"{secrets.randbelow(10**6):06d}"
-    code_hash = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
     quantity = Decimal(body["quantity"])
-    row = (outlet_id, wallet_id, citizen_id, programme, quantity, unit, operator, body["request_id"], code_hash)
-    redemption_id = db.execute(INSERT_REDEMPTION, (*row, now + dt.timedelta(minutes=10), now)).fetchone()[0]
-    message = _sms(db, redemption_id, mobile, "code", f"{name_en}: {quantity} {unit}. Code {code}", now)
-    db.commit()
+    values = {
+        "outlet": outlet_id,
+        "wallet": wallet_id,
+        "citizen": citizen_id,
+        "programme": programme,
+        "q": quantity,
+        "unit": unit,
+        "operator": operator,
+        "request": body["request_id"],
+        "hash": hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest(),
+        "expires": now + dt.timedelta(minutes=10),
+        **_sms(new_id, mobile, "code", f"{name_en}: {quantity} {unit}. Code {code}", now),
+    }
+    redemption_id, message = db.execute(START, values).fetchone()
     wake(message)
     return jsonify(id=redemption_id, status="awaiting_code", quantity=str(quantity), unit=unit), 201
 
@@ -154,9 +182,10 @@ def confirm(redemption_id: int) -> Response:
     wallet_id, outlet_id, operator, quantity, unit, _, code_hash = locked[1:8]
     typed = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(typed, code_hash)
-    values = {"q": quantity, "wallet": wallet_id, "outlet": outlet_id, "operator": operator, "id": redemption_id}
-    balance, unit = db.execute(COMPLETE, {**values, "now": now}).fetchone()
-    message = _sms(db, redemption_id, locked[12], "receipt", f"{locked[10]}: {quantity} {unit}, {balance} left", now)
+    left = locked[16] - quantity
+    receipt = _sms(redemption_id, locked[12], "receipt", f"{locked[10]}: {quantity} {unit}, {left} left", now)
+    values = {"q": quantity, "wallet": wallet_id, "outlet": outlet_id, "operator": operator, **receipt}
+    balance, unit, message = db.execute(COMPLETE, values).fetchone()
     db.commit()
     wake(message)
     return jsonify(id=redemption_id, status="completed", balance=str(balance), unit=unit)
