@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Insert, Update, bindparam, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from foundation.db import connection_of
@@ -118,6 +118,15 @@ ASK_PART = insert(CitizenQuestion.__table__).values(
 ASK_PART_PARAMETERS = ("q_phone_hash", "q_kind", "q_subject_id", "q_locale", "q_asked_at", "q_open_until")
 
 
+def ask_part_when(when: ColumnElement[bool]) -> Insert:
+    """``ASK_PART`` inserting only where ``when`` holds (a statement whose own write may find
+    nothing to do: the question is asked with that write or not at all)."""
+    table = CitizenQuestion.__table__
+    columns = [name.removeprefix("q_") for name in ASK_PART_PARAMETERS]
+    row = select(*(cast(bindparam("q_" + name, type_=table.c[name].type), table.c[name].type) for name in columns))
+    return insert(table).from_select(columns, row.where(when))
+
+
 def ask_part_values(
     phone: str, kind: QuestionKind, subject_id: int, locale: str, open_for: dt.timedelta, now: dt.datetime
 ) -> dict[str, object]:
@@ -191,7 +200,12 @@ def forget_closed(session: Session, kind: QuestionKind, subject_id: int) -> None
     next used (cheaper than the ORM's own synchronisation of an UPDATE, which every SMS that
     asks a question paid)."""
     for loaded in list(session.identity_map.values()):
-        if isinstance(loaded, CitizenQuestion) and loaded.kind == kind and loaded.subject_id == subject_id:
+        if not isinstance(loaded, CitizenQuestion):
+            continue
+        # What is loaded of it: reading an expired attribute would query the database (and
+        # begin a transaction), while an expired row reads its deadline afresh anyway.
+        values = vars(loaded)
+        if values.get("kind", kind) == kind and values.get("subject_id", subject_id) == subject_id:
             session.expire(loaded, ["open_until"])
 
 
@@ -208,6 +222,13 @@ CLOSE_PART = (
     .values(open_until=bindparam("b_now"))
 )
 CLOSE_PART_PARAMETERS = ("b_kind", "b_subject_id", "b_now")
+
+
+def close_part_when(when: ColumnElement[bool]) -> Update:
+    """``CLOSE_PART`` closing only where ``when`` holds."""
+    return CLOSE_PART.where(when)
+
+
 # On the driver's cursor: every re-asking closes the earlier question.
 _CLOSE = HotStatement(CLOSE_PART, *CLOSE_PART_PARAMETERS)
 

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, null, select
 from sqlalchemy.orm import Session
 
 from foundation.db import connection_of
@@ -35,6 +35,7 @@ from outbound_sms.sending import (
     NewMessage,
     create_messages,
     message_part_values,
+    message_part_when,
     wake_sender,
 )
 from registry.events import RedemptionNotice
@@ -230,32 +231,45 @@ def queue_redemption_sms(message_ids: Sequence[int]) -> None:
 
 
 # The receipt, its question and the closing of the code's question as a part of the registry's
-# debit statement, on PostgreSQL: a confirm writes in one statement.
-_RECEIPT = MESSAGE_PART.cte("message")
-_RECEIPT_SMS = PartShape(
-    (questions.CLOSE_PART.cte("settled"), questions.ASK_PART.cte("asked"), _RECEIPT),
-    (*questions.CLOSE_PART_PARAMETERS, *questions.ASK_PART_PARAMETERS, *MESSAGE_PART_PARAMETERS),
-    select(_RECEIPT.c.id).scalar_subquery(),
-)
+# debit statement, on PostgreSQL: a confirm writes in one statement. A statement that may find
+# nothing to debit hands a condition (``when``): each write then happens only if it holds.
+def _receipt_shape(when: ColumnElement[bool] | None, with_sms: bool) -> PartShape:
+    close = questions.CLOSE_PART if when is None else questions.close_part_when(when)
+    if not with_sms:  # nothing to send: the part returns no message id
+        return PartShape((close.cte("settled"),), questions.CLOSE_PART_PARAMETERS, null())
+    ask = questions.ASK_PART if when is None else questions.ask_part_when(when)
+    message = (MESSAGE_PART if when is None else message_part_when(when)).cte("message")
+    return PartShape(
+        (close.cte("settled"), ask.cte("asked"), message),
+        (*questions.CLOSE_PART_PARAMETERS, *questions.ASK_PART_PARAMETERS, *MESSAGE_PART_PARAMETERS),
+        select(message.c.id).scalar_subquery(),
+    )
 
 
-def receipt_sms_part(session: Session, notice: RedemptionNotice) -> WritePart | None:
+_RECEIPT_SHAPES: dict[tuple[int | None, bool], PartShape] = {}
+
+
+def receipt_sms_part(
+    session: Session, notice: RedemptionNotice, when: ColumnElement[bool] | None = None
+) -> WritePart | None:
     """What ``record_receipt_sms`` records, for the registry's debit statement to carry; its
-    value is the message's id. With no phone the code's question is closed here and now
-    (there is no receipt to carry)."""
+    value is the message's id. With no phone, only the closing of the code's question."""
     settles, subject = QuestionKind.REDEMPTION_CODE, notice.redemption_id
-    if not notice.mobile:
-        questions.close(session, settles, subject)
-        return None
-    message = _message(notice, "receipt", _receipt_composer(notice))
     now = questions.utcnow()
-    values = {
-        **questions.close_part_values(session, settles, subject, now),
-        **questions.ask_part_values(
-            message.phone, QuestionKind.REDEMPTION_RECEIPT, subject, message.locale, RECEIPT_QUESTION_OPEN_FOR, now
-        ),
-        **message_part_values(message),
-    }
+    with_sms = bool(notice.mobile)
+    key = (id(when) if when is not None else None, with_sms)
+    shape = _RECEIPT_SHAPES.get(key)
+    if shape is None:
+        shape = _RECEIPT_SHAPES[key] = _receipt_shape(when, with_sms)
+    values = questions.close_part_values(session, settles, subject, now)
+    if with_sms:
+        message = _message(notice, "receipt", _receipt_composer(notice))
+        values |= {
+            **questions.ask_part_values(
+                message.phone, QuestionKind.REDEMPTION_RECEIPT, subject, message.locale, RECEIPT_QUESTION_OPEN_FOR, now
+            ),
+            **message_part_values(message),
+        }
     # The rows this session loaded read their new deadline when next used (after the statement).
     questions.forget_closed(session, settles, subject)
-    return WritePart(_RECEIPT_SMS, values)
+    return WritePart(shape, values)

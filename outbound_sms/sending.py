@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 from flask import current_app
-from sqlalchemy import ColumnElement, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Insert, bindparam, cast, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -174,6 +174,21 @@ MESSAGE_PART = (
     .returning(Message.__table__.c.id)
 )
 MESSAGE_PART_PARAMETERS = tuple(f"m_{column}" for column in _PART_COLUMNS)
+
+
+def message_part_when(when: ColumnElement[bool]) -> Insert:
+    """``MESSAGE_PART`` inserting only where ``when`` holds: for a statement whose own write
+    may find nothing to do (the message goes with that write or not at all)."""
+    table = Message.__table__
+    row = select(
+        *(cast(bindparam(f"m_{column}", type_=table.c[column].type), table.c[column].type) for column in _PART_COLUMNS)
+    ).where(when)
+    return (
+        postgresql.insert(table)
+        .from_select(list(_PART_COLUMNS), row)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    )
 
 
 def message_part_values(message: NewMessage) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import CTE, Connection, bindparam, func, insert, literal, select, update
+from sqlalchemy import CTE, ColumnElement, Connection, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from foundation.hot_select import HotStatement
@@ -94,7 +94,7 @@ def debit_for_redemption(
     return Decimal(debited[0]), debited[1]
 
 
-def redemption_debit() -> tuple[CTE, CTE]:
+def redemption_debit(*only_if: ColumnElement[bool]) -> tuple[CTE, CTE]:
     """``debit_for_redemption`` as two parts of one statement, for a caller on PostgreSQL
     that writes more in the same round trip: ``debited`` lowers the balance when it covers
     the quantity and returns the wallet's ``balance`` and ``unit``; ``entry`` writes the
@@ -102,11 +102,12 @@ def redemption_debit() -> tuple[CTE, CTE]:
     data-modifying part of a WITH once, whether the outer query reads it or not). Parameters
     (named apart from every column, which SQLAlchemy would otherwise also set): ``b_wallet``,
     ``b_quantity``, ``b_outlet_id``, ``b_operator_mobile``, ``b_redemption_id``. SQLite
-    has no data-modifying WITH: there ``debit_for_redemption`` is the way."""
+    has no data-modifying WITH: there ``debit_for_redemption`` is the way. ``only_if``: more
+    conditions the debit needs (the caller's own parts of the statement)."""
     quantity = bindparam("b_quantity", type_=_WALLETS.c.balance.type)
     debited = (
         update(_WALLETS)
-        .where(_WALLETS.c.id == bindparam("b_wallet"), _WALLETS.c.balance >= quantity)
+        .where(_WALLETS.c.id == bindparam("b_wallet"), _WALLETS.c.balance >= quantity, *only_if)
         .values(balance=_WALLETS.c.balance - quantity)
         .returning(_WALLETS.c.id, _WALLETS.c.balance, _WALLETS.c.unit)
         .cte("debited")

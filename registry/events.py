@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from flask import Flask, current_app
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from foundation.write_parts import WritePart
@@ -78,9 +79,12 @@ class RedemptionCompleted(Protocol):
 
 
 class RedemptionCompletedPart(Protocol):
-    def __call__(self, session: Session, notice: RedemptionNotice) -> WritePart | None:
+    def __call__(
+        self, session: Session, notice: RedemptionNotice, when: ColumnElement[bool] | None = None
+    ) -> WritePart | None:
         """What ``RedemptionCompleted`` would record, as a part of the registry's debit
-        statement, in the session's transaction (None: nothing to record)."""
+        statement (None: nothing to record). With ``when``, a condition of that statement,
+        the part writes only where it holds: the statement may find nothing to debit."""
 
 
 class ImportCommitted(Protocol):
@@ -164,10 +168,14 @@ class Announcer:
             lambda listener: listener.redemption_started_part and listener.redemption_started_part(notice, code)
         )
 
-    def redemption_completed_parts(self, session: Session, notice: RedemptionNotice) -> list[WritePart]:
-        """The same for a completion, whose statement runs in the session's transaction."""
+    def redemption_completed_parts(
+        self, session: Session, notice: RedemptionNotice, when: ColumnElement[bool] | None = None
+    ) -> list[WritePart]:
+        """The same for a completion (``when``: see ``RedemptionCompletedPart``)."""
         return self._parts(
-            lambda listener: listener.redemption_completed_part and listener.redemption_completed_part(session, notice)
+            lambda listener: (
+                listener.redemption_completed_part and listener.redemption_completed_part(session, notice, when)
+            )
         )
 
     def _parts(self, part_of) -> list[WritePart]:

@@ -528,11 +528,12 @@ _STARTED = (
 _START = Carrier((_STARTED,), (_STARTED.c.id,), tuple("r_" + name for name in ("id", *_INSERT_COLUMNS)))
 
 
-def _carrying_connection(session: Session, context: _Context) -> Connection | None:
-    """The autocommit connection a start runs on as one read and one statement, or None.
-    Only with nothing begun on the session: a write of its own transaction waiting for a
-    lock the session's open transaction held would wait for ever, on the same thread."""
-    if session.in_transaction() or not context.announcer.carries_redemption_starts():
+def _carrying_connection(session: Session, carried: bool) -> Connection | None:
+    """The autocommit connection a start or a confirm runs on as one read and one statement
+    (the listeners' writes ``carried`` in it), or None. Only with nothing begun on the
+    session: a write of its own transaction waiting for a lock the session's open
+    transaction held would wait for ever, on the same thread."""
+    if session.in_transaction() or not carried:
         return None
     if session.get_bind().dialect.name != "postgresql":  # SQLite has no data-modifying CTEs
         return None
@@ -561,7 +562,7 @@ def start(
     for last_try in (False, True):
         context = _Context()
         wallet: Candidate | None = None
-        carried_on = _carrying_connection(session, context)
+        carried_on = _carrying_connection(session, context.announcer.carries_redemption_starts())
         try:
             chosen = _candidate(session, outlet, operator_mobile, beneficiary, programme, now, carried_on)
             wallet = chosen.wallet
@@ -709,11 +710,12 @@ def _expire_if_due(session: Session, redemption: Redemption, now: dt.datetime) -
 # --- finishing ---------------------------------------------------------------------------
 
 
-def _lock(condition) -> Select:
+def _lock(condition, *, for_update: bool = True) -> Select:
     """The redemption and its wallet, locked (in that order on every path: PostgreSQL locks
     a row's tables in the order they are joined), with what its receipt says of the outlet,
-    the beneficiary and the balance: the debit that follows cannot find another."""
-    return (
+    the beneficiary and the balance: the debit that follows cannot find another. Without
+    ``for_update``, the same read with no lock (a confirm's first look, below)."""
+    read = (
         select(
             _R.c.id,
             _R.c.wallet_id,
@@ -737,8 +739,8 @@ def _lock(condition) -> Select:
         .join(_C, _C.c.id == _R.c.citizen_id)
         .join(_W, _W.c.id == _R.c.wallet_id)
         .where(_R.c.id == bindparam("redemption_id"), condition)
-        .with_for_update(of=(_R, _W))
     )
+    return read.with_for_update(of=(_R, _W)) if for_update else read
 
 
 # On the cursor path a failed lock is reported, never run again on its connection. Only a
@@ -912,6 +914,100 @@ def _refuse_finished(session: Session, status: RedemptionStatus) -> None:
     raise Refused(Reason.FINISHED)
 
 
+# A confirm with nothing begun on its session, on PostgreSQL: a read with no lock, then, when
+# it found the redemption awaiting this code and a balance that covers it, one statement on
+# the autocommit connection that locks the redemption if it still awaits its code, debits the
+# wallet if its balance is still the one read (so the receipt's balance left is right),
+# writes the ledger entry and the completion, and carries the receipt, each only if the
+# debit happened. Anything else (a wrong code, a race lost, a lapsed code) goes the careful
+# way: the lock, then the decision.
+_PEEK = {by: HotSelect(_lock(outlet_is, for_update=False), "redemption_id", by) for by, outlet_is in _OUTLET_IS.items()}
+_STILL_AWAITING = (
+    select(_R.c.id)
+    .where(
+        _R.c.id == bindparam("b_redemption_id", type_=_R.c.id.type),
+        _R.c.status == RedemptionStatus.AWAITING_CODE,
+        _R.c.code_expires_at > bindparam("b_finished_at", type_=_R.c.code_expires_at.type),
+    )
+    .with_for_update()
+    .cte("still_awaiting")
+)
+_DEBITED_AS_READ, _LEDGER_ENTRY_AS_READ = etokens.redemption_debit(
+    _W.c.balance == bindparam("b_balance_read", type_=_W.c.balance.type), exists(select(_STILL_AWAITING.c.id))
+)
+# The condition the carried parts write under: the debit happened.
+DEBITED_AS_READ = exists(select(_DEBITED_AS_READ.c.id))
+_COMPLETE_AS_READ = Carrier(
+    (
+        _LEDGER_ENTRY_AS_READ,
+        update(_R)
+        .where(_R.c.id == bindparam("b_redemption_id"), DEBITED_AS_READ)
+        .values(status=RedemptionStatus.COMPLETED, finished_at=bindparam("b_finished_at"))
+        .cte("completed"),
+    ),
+    (_DEBITED_AS_READ.c.balance, _DEBITED_AS_READ.c.unit),
+    (
+        "b_wallet",
+        "b_quantity",
+        "b_outlet_id",
+        "b_operator_mobile",
+        "b_redemption_id",
+        "b_finished_at",
+        "b_balance_read",
+    ),
+)
+
+
+def _confirm_as_read(
+    session: Session, outlet: Caller, redemption_id: int, code: str, now: dt.datetime
+) -> Confirmed | None:
+    """The confirm as one read and one statement (above), or None: nothing was written, and
+    the careful way decides."""
+    context = _Context()
+    connection = _carrying_connection(session, context.announcer.carries_redemption_completions())
+    if connection is None:
+        return None
+    key = _outlet_key(outlet)
+    peek = _PEEK[next(iter(key))]
+    read = _locked(
+        _first_statement(session, lambda: peek.first(connection, redemption_id=redemption_id, **key), on=connection)
+    )
+    if (
+        read is None
+        or read.status is not RedemptionStatus.AWAITING_CODE
+        or as_utc(read.code_expires_at) <= as_utc(now)
+        or Decimal(read.balance) < Decimal(read.quantity)
+        or not code_matches(read, code)
+    ):
+        return None
+    if isinstance(outlet, PresentedToken):
+        outlet.outlet = read.outlet
+    left = Decimal(read.balance) - Decimal(read.quantity)
+    parts = context.announcer.redemption_completed_parts(session, _receipt_notice(read, left), DEBITED_AS_READ)
+    try:
+        row = _COMPLETE_AS_READ.run(
+            connection,
+            parts,
+            b_wallet=read.wallet_id,
+            b_quantity=read.quantity,
+            b_outlet_id=read.outlet_id,
+            b_operator_mobile=read.operator_mobile,
+            b_redemption_id=read.id,
+            b_finished_at=now,
+            b_balance_read=read.balance,
+        )
+    except BaseException:
+        connection.rollback()
+        raise
+    if row is None:
+        return None  # changed since the read: nothing was written
+    context.announcer.parts_recorded(row[2:])
+    _forget(session, Redemption, read.id)
+    _forget(session, ETokenWallet, read.wallet_id)
+    context.announcer.redemption_committed()
+    return Confirmed(RedemptionStatus.COMPLETED, Decimal(row[0]), row[1], MAX_WRONG_CODES - read.wrong_codes)
+
+
 def confirm_code(
     session: Session, outlet: Caller, redemption_id: int, code: str, now: dt.datetime | None = None
 ) -> Confirmed:
@@ -919,6 +1015,9 @@ def confirm_code(
     already completed answers as the first time did (an app retrying a lost answer), and
     never debits twice."""
     now = now or utcnow()
+    confirmed = _confirm_as_read(session, outlet, redemption_id, code, now)
+    if confirmed is not None:
+        return confirmed
     context = _Context()
     try:
         key = _outlet_key(outlet)

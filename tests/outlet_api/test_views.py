@@ -186,7 +186,7 @@ def test_a_start_and_a_confirm_check_the_token_in_their_first_statement(client, 
     assert "redemptions.code_hash" in reading_outlets[0] and statements_sent[0] == reading_outlets[0]
 
 
-def test_on_postgresql_a_start_is_two_statements_outside_any_transaction_and_a_confirm_two(
+def test_on_postgresql_a_start_and_a_confirm_are_each_two_statements_outside_any_transaction(
     app, client, session, dealer, statements_sent
 ):
     """The read, then the insert carrying the code's SMS and its question (foundation.write_parts),
@@ -213,21 +213,30 @@ def test_on_postgresql_a_start_is_two_statements_outside_any_transaction_and_a_c
     finally:
         event.remove(database(app).engine, "begin", began)
     assert started.status_code == 201
-    assert len(statements_sent) == 2 and begun == [], statements_sent
+    assert len(statements_sent) == 2 and begun == [], [sql[:90] for sql in statements_sent]
     read, write = statements_sent
     assert "nextval" in read and all(table in write for table in ("redemptions", "citizen_questions", "sms_messages"))
     code = code_sent_to(session, citizen.mobile)
     asked = session.scalars(select(CitizenQuestion).where(CitizenQuestion.subject_id == started.json["id"])).one()
     assert asked.kind is QuestionKind.REDEMPTION_CODE
+    # (The test client serves this request in the test's own app context, whose session the
+    # reads above began; a server's request starts with nothing begun.)
+    session.rollback()
     statements_sent.clear()
-    confirmed = client.post(f"{URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
-    assert confirmed.json["status"] == "completed"
-    # A confirm: the lock, then one statement with the debit, its ledger entry, the completion
-    # and the receipt with its question.
-    assert len(statements_sent) == 2, statements_sent
-    lock, write = statements_sent
-    assert "FOR UPDATE" in lock.upper()
+    event.listen(database(app).engine, "begin", began)
+    try:
+        confirmed = client.post(f"{URL}/{started.json['id']}/confirm", json={"code": code}, headers=headers)
+    finally:
+        event.remove(database(app).engine, "begin", began)
+    assert confirmed.json == {"id": started.json["id"], "status": "completed", "balance": "29.00", "unit": "kg rice"}
+    # A confirm: a read with no lock, then one statement that locks the redemption, debits the
+    # wallet, writes the ledger entry and the completion, and the receipt with its question.
+    assert len(statements_sent) == 2 and begun == [], [sql[:90] for sql in statements_sent]
+    read, write = statements_sent
+    assert "FOR UPDATE" not in read.upper() and "FOR UPDATE" in write.upper()
     assert all(table in write for table in ("etoken_ledger", "redemptions", "citizen_questions", "sms_messages"))
+    receipt = session.scalars(select(Message.text).where(Message.template == "redemption_receipt")).one()
+    assert "২৯" in receipt  # the balance left, in Bengali digits (the beneficiary reads Bangla)
 
 
 def test_refusals_are_localized_in_bangla_and_english(client, session, dealer):

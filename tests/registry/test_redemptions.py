@@ -538,3 +538,42 @@ def test_a_listener_that_records_on_a_completion_only_by_itself_is_told_with_the
     finally:
         app.extensions["registry.listeners"] = subscribed
     assert heard == [Decimal(20)]
+
+
+def test_a_balance_changed_between_a_confirms_read_and_its_write_is_debited_the_careful_way(app, session, monkeypatch):
+    """On PostgreSQL a confirm reads, then writes only if the redemption and the balance are
+    as read. An import crediting the wallet in between makes that write find nothing to do
+    and write nothing (no receipt either); the careful way then debits once, and the receipt
+    gives the balance really left."""
+    from sqlalchemy import update
+
+    from foundation.db import database
+    from outbound_sms.models import Message
+    from registry.models import Language
+
+    if database(app).engine.dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite has no data-modifying CTEs (CI's PostgreSQL pass runs this)")
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session, language=Language.ENGLISH)
+    started = redemptions.start(
+        session, _presented(session, outlet), None, citizen.mobile, Decimal(10), None, RedemptionChannel.API
+    )
+    token, wallet_id = _presented(session, outlet), wallet.id
+    as_read = redemptions._COMPLETE_AS_READ.run
+    tried: list[object] = []
+
+    def an_import_first(connection, parts, **values):
+        with database(app).engine.begin() as importing:
+            importing.execute(update(ETokenWallet).where(ETokenWallet.id == wallet_id).values(balance=35))
+        tried.append(row := as_read(connection, parts, **values))
+        return row
+
+    monkeypatch.setattr(redemptions._COMPLETE_AS_READ, "run", an_import_first)
+    confirmed = redemptions.confirm_code(session, token, started.redemption.id, started.code)
+    assert tried == [None]  # the write found the balance changed, and wrote nothing
+    assert (confirmed.status, confirmed.balance_left) == (RedemptionStatus.COMPLETED, Decimal(25))
+    session.expire_all()
+    debits = session.scalars(select(ETokenLedgerEntry).where(ETokenLedgerEntry.reason == "redeem")).all()
+    assert len(debits) == 1 and session.get(ETokenWallet, wallet_id).balance == Decimal(25)
+    [receipt] = session.scalars(select(Message.text).where(Message.template == "redemption_receipt")).all()
+    assert "E-token left: 25" in receipt
