@@ -25,7 +25,6 @@ from redis import Redis
 
 app = Flask(__name__)
 _KEY = b"floor"
-_connection: psycopg.Connection | None = None
 _autocommit_connection: psycopg.Connection | None = None
 _redis: Redis | None = None
 
@@ -48,7 +47,7 @@ BY_MOBILE, BY_NID = CANDIDATES.format(holder="mobile = %(typed)s"), CANDIDATES.f
 # A redemption's SMS and the question it asks (and, for a receipt, the closing of the code's
 # question) ride in the statement that writes the redemption (foundation/write_parts.py):
 # the start's insert, on an autocommit connection, and the confirm's debit.
-SMS_AND_QUESTION = """{settled}asked AS (
+SMS_AND_QUESTION = """asked AS (
   INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)
   VALUES (%(phone)s, %(kind)s, %(id)s, 'bn', %(now)s, %(until)s)),
 message AS (
@@ -56,10 +55,6 @@ message AS (
     attempts, created_at, updated_at)
   VALUES (%(key)s, %(mobile)s, %(text)s, 'bn', %(kind)s, NULL, 'UCS-2', 2, 'created', 0, %(now)s, %(now)s)
   ON CONFLICT (dedupe_key) DO NOTHING RETURNING id)
-"""
-SETTLED = """settled AS (
-  UPDATE citizen_questions SET open_until = %(now)s
-  WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s),
 """
 START = (
     """
@@ -69,22 +64,26 @@ WITH started AS (
   VALUES (%(id)s, %(outlet)s, %(wallet)s, %(citizen)s, %(programme)s, %(q)s, %(unit)s, %(operator)s, 'api',
     %(request)s, 'awaiting_code', %(hash)s, %(expires)s, 0, %(now)s, NULL) RETURNING id),
 """
-    + SMS_AND_QUESTION.format(settled="")
+    + SMS_AND_QUESTION
     + "SELECT (SELECT id FROM started), (SELECT id FROM message)"
 )
-LOCK = """
+# A confirm reads with no lock, then writes in one statement on the autocommit connection:
+# the redemption locked if it still awaits its code, the wallet debited if its balance is the
+# one read, and the receipt, its question and the closing of the code's question written only
+# if the debit happened, as registry/redemptions.py sends them on PostgreSQL.
+READ = """
 SELECT r.id, r.wallet_id, r.outlet_id, r.operator_mobile, r.quantity, r.unit, r.status, r.code_hash, r.code_expires_at,
   r.wrong_codes, o.name_en, o.name_bn, c.mobile, c.language, o.code, o.operator_mobile, w.balance
 FROM redemptions r JOIN outlets o ON o.id = r.outlet_id JOIN citizens c ON c.id = r.citizen_id
   JOIN etoken_wallets w ON w.id = r.wallet_id
-WHERE r.id = %s AND o.token_hash = %s FOR UPDATE OF r, w
+WHERE r.id = %s AND o.token_hash = %s
 """
-# The debit, its ledger entry and the completion: one statement, as registry/redemptions.py
-# sends them on PostgreSQL.
-COMPLETE = (
-    """
-WITH debited AS (
-  UPDATE etoken_wallets SET balance = balance - %(q)s WHERE id = %(wallet)s AND balance >= %(q)s
+COMPLETE = """
+WITH still_awaiting AS (
+  SELECT id FROM redemptions WHERE id = %(id)s AND status = 'awaiting_code' AND code_expires_at > %(now)s FOR UPDATE),
+debited AS (
+  UPDATE etoken_wallets SET balance = balance - %(q)s
+  WHERE id = %(wallet)s AND balance >= %(q)s AND balance = %(read)s AND EXISTS (SELECT 1 FROM still_awaiting)
   RETURNING id, balance, unit),
 entry AS (
   INSERT INTO etoken_ledger (wallet_id, amount, reason, outlet_id, operator_mobile, redemption_id)
@@ -92,18 +91,21 @@ entry AS (
 completed AS (
   UPDATE redemptions SET status = 'completed', finished_at = %(now)s
   WHERE id = %(id)s AND EXISTS (SELECT 1 FROM debited)),
+settled AS (
+  UPDATE citizen_questions SET open_until = %(now)s
+  WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s
+    AND EXISTS (SELECT 1 FROM debited)),
+asked AS (
+  INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)
+  SELECT %(phone)s, %(kind)s, %(id)s, 'bn', %(now)s, %(until)s WHERE EXISTS (SELECT 1 FROM debited)),
+message AS (
+  INSERT INTO sms_messages (dedupe_key, phone, text, locale, template, campaign_id, encoding, segments, status,
+    attempts, created_at, updated_at)
+  SELECT %(key)s, %(mobile)s, %(text)s, 'bn', %(kind)s, NULL, 'UCS-2', 2, 'created', 0, %(now)s, %(now)s
+  WHERE EXISTS (SELECT 1 FROM debited)
+  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id)
+SELECT balance, unit, (SELECT id FROM message) FROM debited
 """
-    + SMS_AND_QUESTION.format(settled=SETTLED)
-    + """SELECT balance, unit, (SELECT id FROM message) FROM debited
-"""
-)
-
-
-def _db() -> psycopg.Connection:
-    global _connection
-    if _connection is None or _connection.closed:
-        _connection = psycopg.connect(os.environ["FLOOR_DATABASE_URL"])
-    return _connection
 
 
 def _autocommit() -> psycopg.Connection:
@@ -175,17 +177,16 @@ def start() -> tuple[Response, int]:
 
 @app.post("/api/outlets/redemptions/<int:redemption_id>/confirm")
 def confirm(redemption_id: int) -> Response:
-    db = _db()
+    db = _autocommit()
     code = request.get_json()["code"]
     now = dt.datetime.now(dt.UTC)
-    locked = db.execute(LOCK, (redemption_id, _token_hash())).fetchone()
+    locked = db.execute(READ, (redemption_id, _token_hash())).fetchone()
     wallet_id, outlet_id, operator, quantity, unit, _, code_hash = locked[1:8]
     typed = hmac.new(_KEY, code.encode(), hashlib.sha256).hexdigest()
     assert hmac.compare_digest(typed, code_hash)
     left = locked[16] - quantity
     receipt = _sms(redemption_id, locked[12], "receipt", f"{locked[10]}: {quantity} {unit}, {left} left", now)
-    values = {"q": quantity, "wallet": wallet_id, "outlet": outlet_id, "operator": operator, **receipt}
-    balance, unit, message = db.execute(COMPLETE, values).fetchone()
-    db.commit()
+    values = {"q": quantity, "wallet": wallet_id, "outlet": outlet_id, "operator": operator, "read": locked[16]}
+    balance, unit, message = db.execute(COMPLETE, {**values, **receipt}).fetchone()
     wake(message)
     return jsonify(id=redemption_id, status="completed", balance=str(balance), unit=unit)

@@ -1,6 +1,6 @@
 """A lower floor for the redemption calls: the same work in two round trips a call.
 
-``floor_app.py`` sends the service's own statements (three round trips for a start, five for a
+``floor_app.py`` sends the service's own statements (three round trips for a start, three for a
 confirm, BEGIN, COMMIT and Redis included). This sends the fewest the work allows, on an autocommit
 connection: each call is one read (the outlet's token joined to what the call needs) and one
 write, all the call's inserts and updates as one statement of data-modifying CTEs, which
