@@ -37,6 +37,7 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
     # statement checks it (registry.outlets.PresentedToken).
     Caller = AnOutlet | PresentedToken
 
+log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 CODE_VALID = dt.timedelta(minutes=10)
@@ -531,9 +533,10 @@ _START = Carrier((_STARTED,), (_STARTED.c.id,), tuple("r_" + name for name in ("
 def _carrying_connection(session: Session, carried: bool) -> Connection | None:
     """The autocommit connection a start or a confirm runs on as one read and one statement
     (the listeners' writes ``carried`` in it), or None. Only with nothing begun on the
-    session: a write of its own transaction waiting for a lock the session's open
-    transaction held would wait for ever, on the same thread."""
-    if session.in_transaction() or not carried:
+    session, and nothing waiting in it to be flushed (a flush would begin one): a write of
+    its own transaction waiting for a lock the session's open transaction held would wait
+    for ever, on the same thread."""
+    if session.in_transaction() or session.new or session.dirty or session.deleted or not carried:
         return None
     if session.get_bind().dialect.name != "postgresql":  # SQLite has no data-modifying CTEs
         return None
@@ -864,6 +867,11 @@ def _debit_and_complete(
         b_finished_at=now,
     )
     _forget(session, Redemption, locked.id)
+    if found is None and carried:
+        # Cannot be (the wallet is locked and its balance checked): the carried receipt must
+        # not commit without its debit.
+        session.rollback()
+        raise RuntimeError(f"redemption {locked.id}: the locked wallet could not be debited")
     if found is None:
         return None
     balance, unit = Decimal(found[0]), found[1]
@@ -996,6 +1004,13 @@ def _confirm_as_read(
             b_finished_at=now,
             b_balance_read=read.balance,
         )
+    except DBAPIError as error:
+        connection.rollback()
+        if is_lost_connection(error):
+            raise  # it may have been written: the app's retry finds it completed
+        # A deadlock or a lock not granted: the statement wrote nothing, the careful way decides.
+        log.info("a confirm's one statement gave way (%s); the careful way decides", type(error.orig).__name__)
+        return None
     except BaseException:
         connection.rollback()
         raise

@@ -577,3 +577,71 @@ def test_a_balance_changed_between_a_confirms_read_and_its_write_is_debited_the_
     assert len(debits) == 1 and session.get(ETokenWallet, wallet_id).balance == Decimal(25)
     [receipt] = session.scalars(select(Message.text).where(Message.template == "redemption_receipt")).all()
     assert "E-token left: 25" in receipt
+
+
+def _confirm_with_a_write_first(app, monkeypatch, before_the_write):
+    """``_COMPLETE_AS_READ`` runs after ``before_the_write()``; what it returned is kept."""
+    as_read = redemptions._COMPLETE_AS_READ.run
+    tried: list[object] = []
+
+    def first(connection, parts, **values):
+        before_the_write()
+        tried.append(row := as_read(connection, parts, **values))
+        return row
+
+    monkeypatch.setattr(redemptions._COMPLETE_AS_READ, "run", first)
+    return tried
+
+
+def test_a_redemption_refused_between_a_confirms_read_and_its_write_is_not_debited(app, session, monkeypatch):
+    from foundation.db import database
+    from grievance.models import CitizenQuestion, QuestionKind
+    from outbound_sms.models import Message
+
+    if database(app).engine.dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite has no data-modifying CTEs (CI's PostgreSQL pass runs this)")
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = redemptions.start(
+        session, _presented(session, outlet), None, citizen.mobile, Decimal(10), None, RedemptionChannel.API
+    )
+    token, rid, citizen_id, wallet_id = _presented(session, outlet), started.redemption.id, citizen.id, wallet.id
+
+    def the_beneficiary_refuses():
+        with app.app_context():
+            own = database(app).sessions()
+            redemptions.decide_as_beneficiary(own, citizen_id, rid, accept=False)
+            own.close()
+
+    tried = _confirm_with_a_write_first(app, monkeypatch, the_beneficiary_refuses)
+    assert refused(redemptions.confirm_code, session, token, rid, started.code).reason is Reason.FINISHED
+    assert tried == [None]
+    session.expire_all()
+    assert session.get(ETokenWallet, wallet_id).balance == Decimal(30)
+    assert session.scalars(select(ETokenLedgerEntry).where(ETokenLedgerEntry.reason == "redeem")).all() == []
+    assert session.scalars(select(Message).where(Message.template == "redemption_receipt")).all() == []
+    asked = session.scalars(select(CitizenQuestion.kind).where(CitizenQuestion.subject_id == rid)).all()
+    assert asked == [QuestionKind.REDEMPTION_CODE]
+
+
+def test_a_confirms_one_statement_that_gives_way_to_a_deadlock_leaves_it_to_the_careful_way(app, session, monkeypatch):
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from foundation.db import database
+
+    if database(app).engine.dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite has no data-modifying CTEs (CI's PostgreSQL pass runs this)")
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = redemptions.start(
+        session, _presented(session, outlet), None, citizen.mobile, Decimal(10), None, RedemptionChannel.API
+    )
+
+    def deadlocked(connection, parts, **values):
+        raise OperationalError("WITH still_awaiting ...", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+    monkeypatch.setattr(redemptions._COMPLETE_AS_READ, "run", deadlocked)
+    confirmed = redemptions.confirm_code(session, _presented(session, outlet), started.redemption.id, started.code)
+    assert (confirmed.status, confirmed.balance_left) == (RedemptionStatus.COMPLETED, Decimal(20))
+    assert balance_matches_ledger(session, wallet.id)
