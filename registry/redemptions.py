@@ -29,6 +29,12 @@ retrying app must not flood their phone). The same id with another quantity is r
 
 Each function commits its own transaction (a lock must not outlive the decision) and tells
 the registry's listeners (registry.events) inside it; notices records the SMS then.
+
+On PostgreSQL, with nothing begun on the caller's session (an outlet app's call), a start and
+a confirm are each one read and one statement on the autocommit connection, the listeners'
+writes carried in it (foundation.write_parts): see ``_START`` and ``_confirm_as_read``. A
+confirm whose statement finds the redemption or the balance changed since its read writes
+nothing and goes the careful way (lock, decide, commit).
 """
 
 from __future__ import annotations
