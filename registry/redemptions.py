@@ -862,16 +862,7 @@ def _debit_and_complete(
         parts = context.announcer.redemption_completed_parts(
             session, _receipt_notice(locked, Decimal(locked.balance) - Decimal(locked.quantity))
         )
-    found = _COMPLETE.run(
-        connection,
-        parts if carried else [],
-        b_wallet=locked.wallet_id,
-        b_quantity=locked.quantity,
-        b_outlet_id=locked.outlet_id,
-        b_operator_mobile=locked.operator_mobile,
-        b_redemption_id=locked.id,
-        b_finished_at=now,
-    )
+    found = _COMPLETE.run(connection, parts if carried else [], **_debit_values(locked, now))
     _forget(session, Redemption, locked.id)
     if found is None and carried:
         # Cannot be (the wallet is locked and its balance checked): the carried receipt must
@@ -886,6 +877,18 @@ def _debit_and_complete(
     else:
         context.announcer.redemption_completed(session, _receipt_notice(locked, balance))
     return balance, unit
+
+
+def _debit_values(locked: _Locked, now: dt.datetime) -> dict[str, object]:
+    """The parameters of a debit statement (``_COMPLETE``, ``_COMPLETE_AS_READ``)."""
+    return {
+        "b_wallet": locked.wallet_id,
+        "b_quantity": locked.quantity,
+        "b_outlet_id": locked.outlet_id,
+        "b_operator_mobile": locked.operator_mobile,
+        "b_redemption_id": locked.id,
+        "b_finished_at": now,
+    }
 
 
 def _receipt_notice(locked: _Locked, balance_left: Decimal) -> RedemptionNotice:
@@ -999,17 +1002,7 @@ def _confirm_as_read(
     left = Decimal(read.balance) - Decimal(read.quantity)
     parts = context.announcer.redemption_completed_parts(session, _receipt_notice(read, left), DEBITED_AS_READ)
     try:
-        row = _COMPLETE_AS_READ.run(
-            connection,
-            parts,
-            b_wallet=read.wallet_id,
-            b_quantity=read.quantity,
-            b_outlet_id=read.outlet_id,
-            b_operator_mobile=read.operator_mobile,
-            b_redemption_id=read.id,
-            b_finished_at=now,
-            b_balance_read=read.balance,
-        )
+        row = _COMPLETE_AS_READ.run(connection, parts, **_debit_values(read, now), b_balance_read=read.balance)
     except DBAPIError as error:
         connection.rollback()
         if is_lost_connection(error):

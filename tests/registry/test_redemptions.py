@@ -579,6 +579,21 @@ def test_a_balance_changed_between_a_confirms_read_and_its_write_is_debited_the_
     assert "E-token left: 25" in receipt
 
 
+def _started_by_an_app(app, session):
+    """On PostgreSQL (skipped elsewhere): an outlet, its beneficiary's wallet of 30 and a
+    start of 10 as an outlet app makes it."""
+    from foundation.db import database
+
+    if database(app).engine.dialect.name != "postgresql":
+        pytest.skip("embedded mode: SQLite has no data-modifying CTEs (CI's PostgreSQL pass runs this)")
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    started = redemptions.start(
+        session, _presented(session, outlet), None, citizen.mobile, Decimal(10), None, RedemptionChannel.API
+    )
+    return outlet, citizen, wallet, started
+
+
 def _confirm_with_a_write_first(app, monkeypatch, before_the_write):
     """``_COMPLETE_AS_READ`` runs after ``before_the_write()``; what it returned is kept."""
     as_read = redemptions._COMPLETE_AS_READ.run
@@ -598,13 +613,7 @@ def test_a_redemption_refused_between_a_confirms_read_and_its_write_is_not_debit
     from grievance.models import CitizenQuestion, QuestionKind
     from outbound_sms.models import Message
 
-    if database(app).engine.dialect.name != "postgresql":
-        pytest.skip("embedded mode: SQLite has no data-modifying CTEs (CI's PostgreSQL pass runs this)")
-    outlet = make_outlet(session)
-    citizen, wallet = beneficiary(session)
-    started = redemptions.start(
-        session, _presented(session, outlet), None, citizen.mobile, Decimal(10), None, RedemptionChannel.API
-    )
+    outlet, citizen, wallet, started = _started_by_an_app(app, session)
     token, rid, citizen_id, wallet_id = _presented(session, outlet), started.redemption.id, citizen.id, wallet.id
 
     def the_beneficiary_refuses():
@@ -628,15 +637,7 @@ def test_a_confirms_one_statement_that_gives_way_to_a_deadlock_leaves_it_to_the_
     import psycopg
     from sqlalchemy.exc import OperationalError
 
-    from foundation.db import database
-
-    if database(app).engine.dialect.name != "postgresql":
-        pytest.skip("embedded mode: SQLite has no data-modifying CTEs (CI's PostgreSQL pass runs this)")
-    outlet = make_outlet(session)
-    citizen, wallet = beneficiary(session)
-    started = redemptions.start(
-        session, _presented(session, outlet), None, citizen.mobile, Decimal(10), None, RedemptionChannel.API
-    )
+    outlet, _citizen, wallet, started = _started_by_an_app(app, session)
 
     def deadlocked(connection, parts, **values):
         raise OperationalError("WITH still_awaiting ...", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
