@@ -45,7 +45,7 @@ graceful_timeout = 30
 # Nothing connects to PostgreSQL or Redis while the app loads (engines and clients connect
 # on first use, in the worker), and what forks anyway is made safe in the child:
 # foundation/db.py disposes the engines' pools (os.register_at_fork), redis-py's pools
-# compare the process id before handing out a connection, and ussd_app/redis_link.py makes
+# compare the process id before handing out a connection, and foundation/redis_link.py makes
 # each forked child its own hop connections. A HUP then restarts workers on the code the
 # master loaded: deploy new code with a restart, not a reload.
 # https://docs.gunicorn.org/en/stable/settings.html#preload-app

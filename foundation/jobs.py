@@ -18,8 +18,9 @@ from redis.client import Pipeline
 from rq import Queue
 from rq.job import Job
 
-from foundation.config import SENTINELS, is_production
+from foundation.config import FAST_PATH, SENTINELS, is_production
 from foundation.redis_connect import connect
+from foundation.redis_link import Links, hop_links
 
 # "sms" is separate so that a slow or rate-limited SMS provider never holds up routing,
 # escalation or USSD work; `flask worker` serves both unless told otherwise.
@@ -49,11 +50,18 @@ def init_app(app: Flask) -> None:
                 "live in this process only and are forgotten when it restarts; set REDIS_URL"
             )
     app.extensions["sahayata.redis"] = connection
+    app.extensions["sahayata.redis_links"] = hop_links(connection, app.config[FAST_PATH])
     app.extensions["sahayata.jobs_inline"] = inline
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
     return (app or current_app).extensions["sahayata.redis"]
+
+
+def redis_links(app: Flask | None = None) -> Links:
+    """The hot paths' way to the same server: each web thread's own connection on the fast
+    path, the client's pool without it (foundation/redis_link.py)."""
+    return (app or current_app).extensions["sahayata.redis_links"]
 
 
 def jobs_run_inline(app: Flask | None = None) -> bool:

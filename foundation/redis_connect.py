@@ -51,7 +51,7 @@ class FailoverConnection(SentinelManagedConnection):
     calls when it hands a connection out; but ``send_packed_command`` on a connection that
     is not connected opens the socket itself, to the last address it had (or, never
     connected, to localhost:6379). That is how a client's retry reconnects, and how the USSD
-    session store speaks to its own connection (ussd_app/redis_link.py): after a failover
+    session store speaks to its own connection (foundation/redis_link.py): after a failover
     both would keep knocking on the dead master, or talk to another server entirely."""
 
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from foundation.bulk import insert_new
 from foundation.db import transaction
-from foundation.jobs import SMS_QUEUE, enqueue, jobs_run_inline, redis_connection, with_app_context
+from foundation.jobs import SMS_QUEUE, enqueue, jobs_run_inline, redis_connection, redis_links, with_app_context
 from foundation.masking import mask_mobile
 from foundation.metrics import SMS_SENDS
 from outbound_sms.encoding import segments
@@ -390,10 +390,12 @@ def wake_sender(message_ids: Sequence[int]) -> None:
     if jobs_run_inline():
         enqueue(send_batch, ids, queue_name=SMS_QUEUE)
         return
-    with redis_connection().pipeline(transaction=False) as pipe:
-        pipe.rpush(OUTBOX_LIST, *ids)
-        pipe.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_SECONDS)
-        _, drain_needed = pipe.execute()
+    # One write of two commands on the web thread's own connection (foundation/redis_link.py):
+    # the wake-up follows every reply, code and receipt.
+    with redis_links().link() as link:
+        _, drain_needed = link.repeatable(
+            [("RPUSH", OUTBOX_LIST, *ids), ("SET", DRAIN_FLAG, 1, "NX", "EX", DRAIN_FLAG_SECONDS)]
+        )
     if drain_needed:
         _queue_drain()
 

@@ -40,8 +40,8 @@ def gateway_configs(env: Mapping[str, str], production: bool = False) -> dict[st
 
 
 def init_app(app: Flask) -> None:
-    from foundation.config import FAST_PATH, is_production
-    from foundation.jobs import redis_connection
+    from foundation.config import is_production
+    from foundation.jobs import redis_connection, redis_links
     from foundation.metrics import hop_metrics
     from ussd_app.analytics import ScreenAnalytics
     from ussd_app.engine import Engine
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     from ussd_app.outlet_journeys import opening
     from ussd_app.state import SessionStore
 
-    store = SessionStore(redis_connection(app), fast_path=app.config[FAST_PATH])
+    store = SessionStore(redis_connection(app), redis_links(app))
     app.extensions["sahayata.ussd"] = Engine(JOURNEYS, store, ScreenAnalytics(), opening, hop_metrics(app.config))
 
     env = app.extensions["sahayata.env"]

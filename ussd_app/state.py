@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 from redis import Redis
 
+from foundation.redis_link import Link, Links, hop_links
 from foundation.screen_counts import Command
-from ussd_app.redis_link import Link, hop_links
 
 
 @dataclass
@@ -85,14 +85,14 @@ class SessionStore:
     A hop reads once and writes once: ``with store.hop(...) as stored`` reads the session
     (and the phone's resume point) and ``stored.save(...)`` writes it back together with
     whatever other commands the hop adds (the screen counters). How the two reach Redis is
-    the store's own business (ussd_app.redis_link; SAHAYATA_FAST_PATH chooses).
+    the store's own business (foundation.redis_link; SAHAYATA_FAST_PATH chooses).
     """
 
-    def __init__(self, redis: Redis, fast_path: bool = True, ttl: int = 180, resume_ttl: int = 300) -> None:
+    def __init__(self, redis: Redis, links: Links | None = None, ttl: int = 180, resume_ttl: int = 300) -> None:
         self.redis = redis  # for a screen's own counters (the look-up limit)
         self.ttl = ttl
         self.resume_ttl = resume_ttl
-        self._links = hop_links(redis, fast_path)
+        self._links = links or hop_links(redis, fast_path=True)
 
     @staticmethod
     def _key(gateway: str, session_id: str) -> str:

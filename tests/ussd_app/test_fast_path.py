@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from foundation.hot_select import HotSelect
+from foundation.redis_link import ClientLink, RedisLink
 from ussd_app.gateways import common
-from ussd_app.redis_link import ClientLink, RedisLink
 
 
 @pytest.fixture

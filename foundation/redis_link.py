@@ -1,7 +1,9 @@
-"""How the session store speaks to Redis on a hop: one read, then one write of a few commands.
+"""How a web request speaks to Redis on its hot paths: the USSD session store's hop (one
+read, then one write of a few commands) and the SMS sender's wake-up after a message is
+recorded (one write of two commands).
 
-Two ways, behind the same two calls (``read`` and ``round_trip`` on the link that ``link()``
-yields), chosen by SAHAYATA_FAST_PATH:
+Two ways, behind the same calls (``read``, ``round_trip`` and ``repeatable`` on the link
+that ``link()`` yields), chosen by SAHAYATA_FAST_PATH:
 
 ``HopConnections`` (the fast path) keeps each thread's own Redis connection and speaks to it
 through redis-py's Connection API. Through the client API every call checks a connection out
@@ -38,6 +40,8 @@ class Link(Protocol):
     def read(self, *args: Any) -> Any: ...
 
     def round_trip(self, commands: Sequence[Command]) -> list[Any]: ...
+
+    def repeatable(self, commands: Sequence[Command]) -> list[Any]: ...
 
 
 class Links(Protocol):
@@ -78,6 +82,20 @@ class RedisLink:
             replies.append(connection.read_response())
             self._unread -= 1
         return replies
+
+    def repeatable(self, commands: Sequence[Command]) -> list[Any]:
+        """``round_trip`` for commands that do no harm if they run twice (the sender's
+        wake-up: a message id pushed twice is sent once, its claim settles that): on a reused
+        connection the server had closed, they run again on a new one."""
+        reused = self._reused
+        try:
+            return self.round_trip(commands)
+        except RedisConnectionError:
+            if not reused:
+                raise
+            self._connection.disconnect()
+            self._unread = 0
+            return self.round_trip(commands)
 
 
 # Bumped in every forked child, whose connections must be its own (os.getpid() on every hop
@@ -134,6 +152,11 @@ class ClientLink:
             for command in commands:
                 pipe.execute_command(*command)
             return pipe.execute()
+
+    def repeatable(self, commands: Sequence[Command]) -> list[Any]:
+        # The pool's check-out finds a connection the server closed (it reads as ready) and
+        # opens a new one, before anything is sent.
+        return self.round_trip(commands)
 
 
 class ClientHops:

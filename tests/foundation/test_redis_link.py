@@ -9,7 +9,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from foundation.jobs import redis_connection
-from ussd_app.redis_link import HopConnections
+from foundation.redis_link import HopConnections
 
 
 @pytest.fixture
@@ -89,4 +89,30 @@ def test_a_write_on_a_connection_the_server_closed_is_not_sent_again(real_redis,
 
     with pytest.raises(RedisConnectionError), connections.link() as link:
         link.round_trip([("INCR", "test:link:count")])
+    assert real_redis.get("test:link:count") is None
+
+
+def test_a_repeatable_write_on_a_connection_the_server_closed_runs_again_on_a_new_one(real_redis, connections):
+    with connections.link() as link:
+        killed = _client_id(link)
+    real_redis.client_kill_filter(_id=killed)
+
+    with connections.link() as link:
+        assert link.repeatable([("INCR", "test:link:count"), ("INCR", "test:link:count")]) == [1, 2]
+        assert _client_id(link) != killed
+    assert real_redis.get("test:link:count") == b"2"
+
+
+def test_a_repeatable_write_on_a_new_connection_that_fails_is_not_sent_again(real_redis, connections, monkeypatch):
+    with connections.link() as link:
+        _client_id(link)
+    connections._local.forks = None  # the next link opens a new connection, as after a fork
+
+    def refused(*_args, **_kwargs):
+        raise RedisConnectionError("refused")
+
+    with connections.link() as link:
+        monkeypatch.setattr(link._connection, "send_packed_command", refused)
+        with pytest.raises(RedisConnectionError):
+            link.repeatable([("INCR", "test:link:count")])
     assert real_redis.get("test:link:count") is None
