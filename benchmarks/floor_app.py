@@ -93,7 +93,9 @@ completed AS (
   WHERE id = %(id)s AND EXISTS (SELECT 1 FROM debited)),
 settled AS (
   UPDATE citizen_questions SET open_until = %(now)s
-  WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s
+  WHERE id IN (SELECT id FROM citizen_questions
+    WHERE kind = 'redemption_code' AND subject_id = %(id)s AND answered_at IS NULL AND open_until > %(now)s
+    FOR UPDATE SKIP LOCKED)
     AND EXISTS (SELECT 1 FROM debited)),
 asked AS (
   INSERT INTO citizen_questions (phone_hash, kind, subject_id, locale, asked_at, open_until)

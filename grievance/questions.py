@@ -210,17 +210,23 @@ def forget_closed(session: Session, kind: QuestionKind, subject_id: int) -> None
 
 
 _QUESTIONS = CitizenQuestion.__table__
-# Also a part of a caller's own statement, as ``ASK_PART`` is.
-CLOSE_PART = (
-    update(_QUESTIONS)
+# A question being answered right now is locked by its answer (``_latest_open``), which
+# closes it one way or another (answered, or closed unanswered) when it commits; a closing
+# skips it rather than wait. Waiting could deadlock: a "2" to a redemption's code locks the
+# question and then the redemption, while the operator's confirm holds the redemption and then
+# closes that question. (On SQLite, which has no row locks, the subquery is a plain one.)
+_OPEN_ABOUT_SUBJECT = (
+    select(_QUESTIONS.c.id)
     .where(
         _QUESTIONS.c.kind == bindparam("b_kind"),
         _QUESTIONS.c.subject_id == bindparam("b_subject_id"),
         _QUESTIONS.c.answered_at.is_(None),
         _QUESTIONS.c.open_until > bindparam("b_now"),
     )
-    .values(open_until=bindparam("b_now"))
+    .with_for_update(skip_locked=True)
 )
+# Also a part of a caller's own statement, as ``ASK_PART`` is.
+CLOSE_PART = update(_QUESTIONS).where(_QUESTIONS.c.id.in_(_OPEN_ABOUT_SUBJECT)).values(open_until=bindparam("b_now"))
 CLOSE_PART_PARAMETERS = ("b_kind", "b_subject_id", "b_now")
 
 

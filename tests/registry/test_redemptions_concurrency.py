@@ -171,3 +171,77 @@ def test_ten_units_redeemed_one_at_a_time_from_two_outlets_complete_ten_and_refu
     session.expire_all()
     assert session.get(ETokenWallet, wallet_id).balance == Decimal(0)
     assert balance_matches_ledger(session, wallet_id)
+
+
+def test_a_confirm_does_not_wait_for_the_beneficiarys_two_and_the_two_is_still_filed(
+    app, session, postgresql, callers, no_dispatch, monkeypatch
+):
+    """The beneficiary's "2" to the code's SMS locks that question, then the redemption; the
+    operator's confirm holds the redemption, then closes the same question. Neither may wait
+    for the other: the confirm leaves the question to the answer being recorded (which closes
+    it), completes, and the "2" then finds the redemption completed and files its complaint."""
+    from grievance import questions
+    from grievance.models import Channel, Grievance, QuestionKind
+    from grievance.redemption_answers import RedemptionAnswer
+
+    outlet = make_outlet(session)
+    citizen, wallet = beneficiary(session)
+    callers.issue(session, outlet)
+    started = redemptions.start(
+        session, outlet, outlet.operator_mobile, citizen.mobile, Decimal(3), None, RedemptionChannel.API
+    )
+    outlet_id, redemption_id, code, mobile = outlet.id, started.redemption.id, started.code, citizen.mobile
+
+    question_locked, may_go_on = threading.Event(), threading.Event()
+    handlers = questions.handlers(app)
+    code_answered = handlers[QuestionKind.REDEMPTION_CODE]
+
+    def held_once_locked(*arguments):  # the question is locked by now (questions._latest_open)
+        question_locked.set()
+        may_go_on.wait(30)
+        return code_answered(*arguments)
+
+    monkeypatch.setitem(handlers, QuestionKind.REDEMPTION_CODE, held_once_locked)
+    results: dict[str, object] = {}
+
+    def in_own_session(name: str, work: Callable[[object], object]) -> threading.Thread:
+        def run() -> None:
+            with app.app_context():
+                own = database(app).sessions()
+                try:
+                    results[name] = work(own)
+                except Exception as error:  # a deadlock's loser, for the assertion to show
+                    results[name] = error
+                finally:
+                    own.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    reply = in_own_session("reply", lambda own: questions.answer(own, mobile, False, Channel.SMS))
+    try:
+        assert question_locked.wait(30)
+        confirm = in_own_session(
+            "confirm", lambda own: redemptions.confirm_code(own, callers(own, outlet_id)[0], redemption_id, code)
+        )
+        confirm.join(10)
+        confirm_waited = confirm.is_alive()
+    finally:
+        may_go_on.set()
+        reply.join(30)
+    confirm.join(30)
+
+    assert not confirm_waited, "the confirm waited for the reply's lock on the code's question"
+    assert results["confirm"].status is RedemptionStatus.COMPLETED, results["confirm"]
+    answered = results["reply"]
+    assert answered.outcome is RedemptionAnswer.REFUSED and answered.tracking_number, answered
+    session.expire_all()
+    grievance = session.scalars(select(Grievance).where(Grievance.tracking_number == answered.tracking_number)).one()
+    assert grievance.redemption_id == redemption_id and "completed" in grievance.text
+    assert session.get(Redemption, redemption_id).status is RedemptionStatus.COMPLETED
+    assert session.get(ETokenWallet, wallet.id).balance == Decimal(27)
+    assert balance_matches_ledger(session, wallet.id)
+    # The code's question was answered, not left open: a later "2" disputes the receipt.
+    assert questions.open_question(session, mobile, QuestionKind.REDEMPTION_CODE, redemption_id) is None
+    assert questions.open_question(session, mobile, QuestionKind.REDEMPTION_RECEIPT, redemption_id) is not None
