@@ -84,9 +84,11 @@ class RedisLink:
         return replies
 
     def repeatable(self, commands: Sequence[Command]) -> list[Any]:
-        """``round_trip`` for commands that do no harm if they run twice (the sender's
-        wake-up: a message id pushed twice is sent once, its claim settles that): on a reused
-        connection the server had closed, they run again on a new one."""
+        """``round_trip`` for commands that do no harm if they run twice: on a reused
+        connection the server had closed, they run again on a new one. The server may have
+        run them already (the connection dropped before their replies came back), so the
+        replies are those of the second run: the caller must read them knowing that (the
+        sender's wake-up reads back the token it raised its flag with)."""
         reused = self._reused
         try:
             return self.round_trip(commands)
@@ -154,9 +156,13 @@ class ClientLink:
             return pipe.execute()
 
     def repeatable(self, commands: Sequence[Command]) -> list[Any]:
-        # The pool's check-out finds a connection the server closed (it reads as ready) and
-        # opens a new one, before anything is sent.
-        return self.round_trip(commands)
+        # The pool's check-out finds a connection the server closed while idle (it reads as
+        # ready) and opens a new one before anything is sent; one that drops after sending
+        # is discarded by redis-py, and the commands run again as RedisLink's would.
+        try:
+            return self.round_trip(commands)
+        except RedisConnectionError:
+            return self.round_trip(commands)
 
 
 class ClientHops:

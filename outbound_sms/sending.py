@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -392,12 +393,24 @@ def wake_sender(message_ids: Sequence[int]) -> None:
         return
     # One write of two commands on the web thread's own connection (foundation/redis_link.py):
     # the wake-up follows every reply, code and receipt.
+    token = _flag_token()
     with redis_links().link() as link:
-        _, drain_needed = link.repeatable(
-            [("RPUSH", OUTBOX_LIST, *ids), ("SET", DRAIN_FLAG, 1, "NX", "EX", DRAIN_FLAG_SECONDS)]
-        )
-    if drain_needed:
+        *_, holder = link.repeatable([("RPUSH", OUTBOX_LIST, *ids), *_raise_flag(token)])
+    if holder == token:
         _queue_drain()
+
+
+# The flag carries who raised it, read back in the same round trip: whoever finds their own
+# token there queues the drain. A write may run twice (sent again after its connection
+# dropped, when the server had run it and its reply was lost): its second run finds the flag
+# raised by its first, by this very wake-up, whose drain must still be queued. A drain that
+# clears the flag between the raising and the read takes the list after the push anyway.
+def _flag_token() -> bytes:
+    return secrets.token_hex(8).encode()
+
+
+def _raise_flag(token: bytes) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    return ("SET", DRAIN_FLAG, token, "NX", "EX", DRAIN_FLAG_SECONDS), ("GET", DRAIN_FLAG)
 
 
 def _queue_drain() -> None:
@@ -410,8 +423,14 @@ def _queue_drain() -> None:
 
 
 def _another_drain_if_left(redis) -> None:
-    if redis.llen(OUTBOX_LIST) and redis.set(DRAIN_FLAG, 1, nx=True, ex=DRAIN_FLAG_SECONDS):
-        _queue_drain()
+    if redis.llen(OUTBOX_LIST):
+        token = _flag_token()
+        with redis.pipeline(transaction=False) as pipe:
+            for command in _raise_flag(token):
+                pipe.execute_command(*command)
+            *_, holder = pipe.execute()
+        if holder == token:
+            _queue_drain()
 
 
 @with_app_context

@@ -43,3 +43,48 @@ def test_a_wake_up_after_redis_closed_the_idle_connection_still_reaches_the_send
     drain(app)
     session.expire_all()
     assert session.get(Message, second).status is MessageStatus.SENT
+
+
+def test_a_wake_up_whose_reply_was_lost_after_redis_ran_it_still_queues_its_drain(
+    app, session, real_redis, monkeypatch
+):
+    """The server ran the wake-up and the connection dropped before its reply came back (a
+    restart, a failover's CLIENT KILL): the write is sent again, and its second run finds the
+    flag raised by its first. That raising must still queue the drain, or every wake-up would
+    wait for the flag to lapse."""
+    import redis.connection
+
+    first, second = _recorded(session, "wake-lost", 2)
+    with app.app_context():
+        sending.wake_sender([first])  # the connection is now a reused one
+    drain(app)  # the flag is down and no drain is queued
+    assert not real_redis.exists(sending.DRAIN_FLAG) and not Queue("sms", connection=real_redis).jobs
+
+    send, read_response = redis.connection.Connection.send_packed_command, redis.connection.Connection.read_response
+    sent: list[bytes] = []
+    lost: list[bool] = []
+
+    def noting_sent(self, command, *args, **kwargs):
+        sent.append(b"".join(command) if isinstance(command, list) else command)
+        return send(self, command, *args, **kwargs)
+
+    def reply_lost_once(self, *args, **kwargs):
+        if not lost and any(b"RPUSH" in command for command in sent):
+            lost.append(True)
+            read_response(self, *args, **kwargs)  # the server ran the write: its first reply is here
+            self.disconnect()
+            raise redis.exceptions.ConnectionError("Connection closed by server.")
+        return read_response(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", noting_sent)
+    monkeypatch.setattr(redis.connection.Connection, "read_response", reply_lost_once)
+    with app.app_context():
+        sending.wake_sender([second])
+    monkeypatch.undo()
+
+    assert lost  # the reply was lost once, after the commands had gone out
+    assert [int(raw) for raw in real_redis.lrange(sending.OUTBOX_LIST, 0, -1)] == [second, second]  # ran twice
+    assert [job.func_name for job in Queue("sms", connection=real_redis).jobs] == ["outbound_sms.sending.drain_outbox"]
+    drain(app)
+    session.expire_all()
+    assert session.get(Message, second).status is MessageStatus.SENT
