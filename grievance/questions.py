@@ -178,11 +178,14 @@ def open_question(session: Session, phone: str, kind: QuestionKind, subject_id: 
     ).first()
 
 
-def close(session: Session, kind: QuestionKind, subject_id: int) -> dt.datetime:
+def close(session: Session, kind: QuestionKind, subject_id: int, *, beside_answers: bool = False) -> dt.datetime:
     """No question of ``kind`` about ``subject_id`` may be answered any more (its subject was
-    settled another way, or it is asked again); the caller commits. Returns when."""
+    settled another way, or it is asked again); the caller commits. Returns when. With
+    ``beside_answers``, one being answered right now is left to its answer
+    (``CLOSE_PART_BESIDE_ANSWERS``)."""
     now = utcnow()
-    _CLOSE.run(connection_of(session), **close_part_values(session, kind, subject_id, now))
+    closing = _CLOSE_BESIDE_ANSWERS if beside_answers else _CLOSE
+    closing.run(connection_of(session), **close_part_values(session, kind, subject_id, now))
     forget_closed(session, kind, subject_id)
     return now
 
@@ -210,33 +213,45 @@ def forget_closed(session: Session, kind: QuestionKind, subject_id: int) -> None
 
 
 _QUESTIONS = CitizenQuestion.__table__
-# A question being answered right now is locked by its answer (``_latest_open``), which
-# closes it one way or another (answered, or closed unanswered) when it commits; a closing
-# skips it rather than wait. Waiting could deadlock: a "2" to a redemption's code locks the
-# question and then the redemption, while the operator's confirm holds the redemption and then
-# closes that question. (On SQLite, which has no row locks, the subquery is a plain one.)
-_OPEN_ABOUT_SUBJECT = (
-    select(_QUESTIONS.c.id)
-    .where(
+
+
+def _close_part(beside_answers: bool) -> Update:
+    open_about_subject = (
         _QUESTIONS.c.kind == bindparam("b_kind"),
         _QUESTIONS.c.subject_id == bindparam("b_subject_id"),
         _QUESTIONS.c.answered_at.is_(None),
         _QUESTIONS.c.open_until > bindparam("b_now"),
     )
-    .with_for_update(skip_locked=True)
-)
-# Also a part of a caller's own statement, as ``ASK_PART`` is.
-CLOSE_PART = update(_QUESTIONS).where(_QUESTIONS.c.id.in_(_OPEN_ABOUT_SUBJECT)).values(open_until=bindparam("b_now"))
+    closing = update(_QUESTIONS).values(open_until=bindparam("b_now"))
+    if not beside_answers:
+        return closing.where(*open_about_subject)
+    unlocked = select(_QUESTIONS.c.id).where(*open_about_subject).with_for_update(skip_locked=True)
+    return closing.where(_QUESTIONS.c.id.in_(unlocked))
+
+
+# Also a part of a caller's own statement, as ``ASK_PART`` is. A question being answered
+# right now is locked by its answer (``_latest_open``): the closing waits for it, then closes
+# it if the answer left it open (rolled back).
+CLOSE_PART = _close_part(beside_answers=False)
+# The same, passing over a question whose answer is being recorded, for a caller that holds
+# the answer's subject locked: a redemption's confirm closes the code's question while it
+# holds the redemption, and a "2" to that question holds the question, then waits for the
+# redemption; waiting would deadlock. The "2", let through once the confirm commits, then
+# finds the redemption completed (grievance.redemption_answers). If that answer rolls back
+# instead, the question stays open until it lapses, behind the receipt's newer one.
+# (SQLite has no row locks: there the subquery is a plain one.)
+CLOSE_PART_BESIDE_ANSWERS = _close_part(beside_answers=True)
 CLOSE_PART_PARAMETERS = ("b_kind", "b_subject_id", "b_now")
 
 
-def close_part_when(when: ColumnElement[bool]) -> Update:
-    """``CLOSE_PART`` closing only where ``when`` holds."""
-    return CLOSE_PART.where(when)
+def close_part_when(when: ColumnElement[bool], *, beside_answers: bool = False) -> Update:
+    """``CLOSE_PART`` (or ``CLOSE_PART_BESIDE_ANSWERS``) closing only where ``when`` holds."""
+    return (CLOSE_PART_BESIDE_ANSWERS if beside_answers else CLOSE_PART).where(when)
 
 
 # On the driver's cursor: every re-asking closes the earlier question.
 _CLOSE = HotStatement(CLOSE_PART, *CLOSE_PART_PARAMETERS)
+_CLOSE_BESIDE_ANSWERS = HotStatement(CLOSE_PART_BESIDE_ANSWERS, *CLOSE_PART_PARAMETERS)
 
 
 def _open(phone: str):

@@ -56,14 +56,22 @@ def code_answered(
 def not_me(session: Session, phone: str, redemption_id: int, channel: Channel, locale: str) -> Answered:
     """The beneficiary says a redemption is not theirs, on any channel (an SMS "2" to the code,
     "No, not me" on USSD): refused if it still awaits its code, its code question closed, and
-    the complaint filed; commits."""
+    the complaint filed; commits.
+
+    The operator's confirm may have won the race (the code was entered while the answer was
+    on its way): then the e-token was handed over, the outcome is DISPUTED, not REFUSED, and
+    the receipt's question closes too, as this complaint is the dispute it asks for."""
     redemption = session.get_one(Redemption, redemption_id)
     # Expired or finished meanwhile: nothing is left to refuse, but the attempt is reported.
     if redemption.status is RedemptionStatus.AWAITING_CODE:
         with contextlib.suppress(redemptions.Refused):
             redemptions.decide_as_beneficiary(session, redemption.citizen_id, redemption.id, accept=False)
     questions.close(session, QuestionKind.REDEMPTION_CODE, redemption_id)
-    return _file(session, redemption_id, locale, phone, channel, RedemptionAnswer.REFUSED)
+    session.refresh(redemption, ["status"])
+    if redemption.status is RedemptionStatus.COMPLETED:
+        questions.close(session, QuestionKind.REDEMPTION_RECEIPT, redemption_id)
+        return _file(session, redemption_id, locale, phone, channel, RedemptionAnswer.DISPUTED, "the code")
+    return _file(session, redemption_id, locale, phone, channel, RedemptionAnswer.REFUSED, "the code")
 
 
 def receipt_answered(
@@ -73,21 +81,26 @@ def receipt_answered(
     redemption = session.get(Redemption, question.subject_id)
     if redemption is None or redemption.status is not RedemptionStatus.COMPLETED or said_yes:
         return None
-    return _file(session, redemption.id, question.locale, phone, channel, RedemptionAnswer.DISPUTED)
+    return _file(session, redemption.id, question.locale, phone, channel, RedemptionAnswer.DISPUTED, "the receipt")
 
 
 def _file(
-    session: Session, redemption_id: int, locale: str, phone: str, channel: Channel, outcome: RedemptionAnswer
+    session: Session,
+    redemption_id: int,
+    locale: str,
+    phone: str,
+    channel: Channel,
+    outcome: RedemptionAnswer,
+    answered: str,
 ) -> Answered:
     redemption = session.get_one(Redemption, redemption_id, populate_existing=True)
     outlet = session.get_one(Outlet, redemption.outlet_id)
     # For the redress officer: what, where and when, in a form they can search by outlet.
     when = redemption.started_at.strftime("%Y-%m-%d %H:%M UTC")
-    said = "the code" if outcome is RedemptionAnswer.REFUSED else "the receipt"
     text = (
         f"e-token taken without me: {redemption.quantity.normalize():f} {redemption.unit} of "
         f"{redemption.programme_code} at outlet {outlet.code} ({when}, redemption {redemption.id}, "
-        f"{redemption.status.value}); the citizen answered 2 to {said} by {channel.name}"
+        f"{redemption.status.value}); the citizen answered 2 to {answered} by {channel.name}"
     )
     filing = Filing(
         phone=phone,

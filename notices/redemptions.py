@@ -105,7 +105,7 @@ def _draft(
         # No phone to ask now (the number was removed since the start): the settled
         # question is closed all the same, so a "2" from the old phone disputes nothing.
         if settles is not None:
-            questions.close(session, settles, subject)
+            questions.close(session, settles, subject, beside_answers=True)
         return []
     message = _message(notice, kind, compose)
     # The SMS asks "not you? reply 2": the question opens with it, in the same transaction.
@@ -116,7 +116,7 @@ def _draft(
     if connection.dialect.name == "postgresql":
         return _recorded_together(session, message, question, subject, open_for, settles)
     if settles is not None:
-        questions.close(session, settles, subject)
+        questions.close(session, settles, subject, beside_answers=True)
     questions.ask(session, notice.mobile, question, subject, message.locale, open_for, first_asking=True)
     return create_messages(session, [message])
 
@@ -136,8 +136,10 @@ _ASK_AND_RECORD = HotStatement(
     *questions.ASK_PART_PARAMETERS,
     *MESSAGE_PART_PARAMETERS,
 )
+# The receipt's statements close the code's question while the confirm holds the redemption:
+# beside an answer being recorded (grievance.questions.CLOSE_PART_BESIDE_ANSWERS).
 _SETTLE_ASK_AND_RECORD = HotStatement(
-    MESSAGE_PART.add_cte(questions.CLOSE_PART.cte("settled"), questions.ASK_PART.cte("asked")),
+    MESSAGE_PART.add_cte(questions.CLOSE_PART_BESIDE_ANSWERS.cte("settled"), questions.ASK_PART.cte("asked")),
     *questions.CLOSE_PART_PARAMETERS,
     *questions.ASK_PART_PARAMETERS,
     *MESSAGE_PART_PARAMETERS,
@@ -234,7 +236,9 @@ def queue_redemption_sms(message_ids: Sequence[int]) -> None:
 # debit statement, on PostgreSQL: a confirm writes in one statement. A statement that may find
 # nothing to debit hands a condition (``when``): each write then happens only if it holds.
 def _receipt_shape(when: ColumnElement[bool] | None, with_sms: bool) -> PartShape:
-    close = questions.CLOSE_PART if when is None else questions.close_part_when(when)
+    close = (
+        questions.CLOSE_PART_BESIDE_ANSWERS if when is None else questions.close_part_when(when, beside_answers=True)
+    )
     if not with_sms:  # nothing to send: the part returns no message id
         return PartShape((close.cte("settled"),), questions.CLOSE_PART_PARAMETERS, null())
     ask = questions.ASK_PART if when is None else questions.ask_part_when(when)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from foundation.masking import mask_account_number
 from grievance.labels import filed_answer
 from grievance.models import Channel
-from grievance.redemption_answers import not_me
+from grievance.redemption_answers import RedemptionAnswer, not_me
 from registry.eligibility.explain import programme_name
 from registry.labels import unit_label
 from registry.models import Citizen, Outlet, RedemptionChannel
@@ -301,12 +301,13 @@ def _answer(accept: bool):
         if not accept:
             # "Not me" is a report, not only a refusal: the same complaint as an SMS "2".
             filed = not_me(ctx.transactional_db, ctx.state.phone, params["redemption"], Channel.USSD, ctx.locale)
-            text = " ".join(
-                [
-                    ctx._("Refused: nothing was given, your e-token is unchanged."),
-                    filed_answer(ctx.locale, filed.tracking_number or "", duplicate=False),
-                ]
+            outcome = (
+                # The operator entered the code while this screen was open: the complaint stands.
+                ctx._("It was handed over before your answer came.")
+                if filed.outcome is RedemptionAnswer.DISPUTED
+                else ctx._("Refused: nothing was given, your e-token is unchanged.")
             )
+            text = " ".join([outcome, filed_answer(ctx.locale, filed.tracking_number or "", duplicate=False)])
             return Go("redemption_answered", {"text": text}, replace=True)
         try:
             confirmed = decide_as_beneficiary(

@@ -123,3 +123,70 @@ def test_the_question_as_a_statement_part_gives_every_column_with_a_python_defau
     compiled = questions.ASK_PART.compile(dialect=postgresql.psycopg.dialect())
     assert compiled.insert_prefetch == []
     assert set(compiled.params) == set(questions.ASK_PART_PARAMETERS)
+
+
+def test_a_re_asking_waits_for_an_answer_being_recorded_and_closes_the_question_it_left_open(
+    app, session, resolved, monkeypatch
+):
+    """An answer locks its question; the complaint is asked again meanwhile (its next update),
+    and the answer then fails and rolls back. The re-asking must wait and close the earlier
+    asking, so only the newest can be answered (PostgreSQL: SQLite has no concurrent writers)."""
+    import threading
+
+    from foundation.db import database
+
+    if database(app).engine.dialect.name == "sqlite":
+        pytest.skip("embedded mode: SQLite serialises writers, there is no race to test (CI's second pass runs this)")
+    locked, may_go_on = threading.Event(), threading.Event()
+    handlers = questions.handlers(app)
+
+    def fails_once_locked(*_arguments):
+        locked.set()
+        may_go_on.wait(30)
+        raise RuntimeError("the answer's transaction fails")
+
+    monkeypatch.setitem(handlers, QuestionKind.COMPLAINT_RESOLVED, fails_once_locked)
+    failures: list[BaseException] = []
+
+    def in_own_session(work) -> threading.Thread:
+        def run() -> None:
+            with app.app_context():
+                own = database(app).sessions()
+                try:
+                    work(own)
+                except BaseException as error:
+                    failures.append(error)
+                    own.rollback()
+                finally:
+                    own.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def ask_again(own) -> None:
+        ask(own, PHONE, QuestionKind.COMPLAINT_RESOLVED, resolved.id, "en", RESOLUTION_OPEN_FOR)
+        own.commit()
+
+    answering = in_own_session(lambda own: answer(own, PHONE, True, Channel.SMS))
+    try:
+        assert locked.wait(30)
+        asking = in_own_session(ask_again)
+        asking.join(2)
+        assert asking.is_alive(), "the re-asking did not wait for the answer's lock"
+    finally:
+        may_go_on.set()
+        answering.join(30)
+    asking.join(30)
+
+    assert [type(error) for error in failures] == [RuntimeError]  # the answer failed; the asking did not
+    session.expire_all()
+    still_open = session.scalars(
+        select(CitizenQuestion).where(
+            CitizenQuestion.subject_id == resolved.id,
+            CitizenQuestion.kind == QuestionKind.COMPLAINT_RESOLVED,
+            CitizenQuestion.answered_at.is_(None),
+            CitizenQuestion.open_until > dt.datetime.now(dt.UTC),
+        )
+    ).all()
+    assert len(still_open) == 1  # the new asking alone

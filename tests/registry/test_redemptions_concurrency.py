@@ -179,7 +179,8 @@ def test_a_confirm_does_not_wait_for_the_beneficiarys_two_and_the_two_is_still_f
     """The beneficiary's "2" to the code's SMS locks that question, then the redemption; the
     operator's confirm holds the redemption, then closes the same question. Neither may wait
     for the other: the confirm leaves the question to the answer being recorded (which closes
-    it), completes, and the "2" then finds the redemption completed and files its complaint."""
+    it), completes, and the "2" then finds the redemption completed: its complaint disputes
+    the handover (it does not claim to have stopped it) and settles the receipt's question."""
     from grievance import questions
     from grievance.models import Channel, Grievance, QuestionKind
     from grievance.redemption_answers import RedemptionAnswer
@@ -235,13 +236,14 @@ def test_a_confirm_does_not_wait_for_the_beneficiarys_two_and_the_two_is_still_f
     assert not confirm_waited, "the confirm waited for the reply's lock on the code's question"
     assert results["confirm"].status is RedemptionStatus.COMPLETED, results["confirm"]
     answered = results["reply"]
-    assert answered.outcome is RedemptionAnswer.REFUSED and answered.tracking_number, answered
+    assert answered.outcome is RedemptionAnswer.DISPUTED and answered.tracking_number, answered
     session.expire_all()
     grievance = session.scalars(select(Grievance).where(Grievance.tracking_number == answered.tracking_number)).one()
     assert grievance.redemption_id == redemption_id and "completed" in grievance.text
+    assert "answered 2 to the code" in grievance.text
     assert session.get(Redemption, redemption_id).status is RedemptionStatus.COMPLETED
     assert session.get(ETokenWallet, wallet.id).balance == Decimal(27)
     assert balance_matches_ledger(session, wallet.id)
-    # The code's question was answered, not left open: a later "2" disputes the receipt.
+    # Neither question is left open: this complaint is the receipt's dispute, filed once.
     assert questions.open_question(session, mobile, QuestionKind.REDEMPTION_CODE, redemption_id) is None
-    assert questions.open_question(session, mobile, QuestionKind.REDEMPTION_RECEIPT, redemption_id) is not None
+    assert questions.open_question(session, mobile, QuestionKind.REDEMPTION_RECEIPT, redemption_id) is None

@@ -10,7 +10,9 @@ from sqlalchemy import delete, func, select, update
 
 from foundation.i18n import ROMANIZED_BANGLA, format_number, translate
 from grievance.intake import Filing, file_grievance
+from grievance.labels import filed_answer
 from grievance.models import Category, Channel
+from grievance.tracking import new_tracking_number
 from registry import redemption_labels, redemptions
 from registry.eligibility.engine import (
     CriterionResult,
@@ -435,9 +437,12 @@ def _outlet_params(session, context) -> dict[str, list[dict]]:
         what=f"{MAX_QUANTITY} kg rice",
         balance=f"{MAX_QUANTITY} kg rice",
     )
+    # "No, not me" files a complaint: its number follows what happened to the e-token.
+    filed = filed_answer(context.locale, new_tracking_number(), duplicate=False)
     answers = [
         left,
-        context._("Refused: nothing was given, your e-token is unchanged."),
+        context._("Refused: nothing was given, your e-token is unchanged.") + " " + filed,
+        context._("It was handed over before your answer came.") + " " + filed,
         *(
             redemption_labels.beneficiary_refusal(context.locale, redemptions.Refused(reason))
             for reason in redemptions.Reason

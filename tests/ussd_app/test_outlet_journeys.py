@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from foundation.clock import utcnow
-from grievance.models import Category, Channel, Grievance
+from grievance import questions
+from grievance.models import Category, Channel, Grievance, QuestionKind
 from registry import redemptions
 from registry.etokens import ledger_sum
 from registry.models import ETokenWallet, Language, Redemption, RedemptionChannel, RedemptionStatus
@@ -317,6 +318,29 @@ def test_the_beneficiary_says_not_me_and_nothing_is_given(client, session, outle
     # Refused: the operator's code no longer works.
     with pytest.raises(redemptions.Refused):
         redemptions.confirm_code(session, outlet, session.scalar(select(Redemption.id)), CODE)
+
+
+def test_not_me_after_the_operator_entered_the_code_files_the_dispute_and_says_it_was_handed_over(
+    client, session, outlet
+):
+    """The waiting screen was open while the operator entered the code: "No, not me" can stop
+    nothing any more, and says so; the complaint disputes the completed redemption."""
+    citizen, wallet = _waiting(session, outlet, "+8801712555044")
+    english(session, citizen)
+    phone = Phone(client, citizen.mobile)
+    assert "2 No, not me" in phone.dial()
+    waiting = session.scalars(select(Redemption)).one()
+    redemptions.confirm_code(session, outlet, waiting.id, CODE)
+    answered = phone.press("2")
+    assert "It was handed over before your answer came." in answered, answered
+    assert "nothing was given" not in answered
+    session.expire_all()
+    assert session.get(Redemption, waiting.id).status is RedemptionStatus.COMPLETED
+    complaint = session.scalars(select(Grievance).where(Grievance.redemption_id == waiting.id)).one()
+    assert complaint.category is Category.ETOKEN_TAKEN and complaint.tracking_number in answered
+    assert _wallet(session, wallet.id).balance == 0
+    # The complaint is the receipt's dispute: its "not you? reply 2" is settled with it.
+    assert questions.open_question(session, citizen.mobile, QuestionKind.REDEMPTION_RECEIPT, waiting.id) is None
 
 
 def test_an_expired_waiting_redemption_is_not_shown(client, session, outlet):
