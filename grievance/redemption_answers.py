@@ -59,8 +59,10 @@ def not_me(session: Session, phone: str, redemption_id: int, channel: Channel, l
     the complaint filed; commits.
 
     The operator's confirm may have won the race (the code was entered while the answer was
-    on its way): then the e-token was handed over, the outcome is DISPUTED, not REFUSED, and
-    the receipt's question closes too, as this complaint is the dispute it asks for."""
+    on its way): then the e-token was handed over and the outcome is DISPUTED, not REFUSED.
+    The receipt's "not you? reply 2" stays open, as its SMS says: a "2" to it finds this same
+    complaint (file_grievance's twin within a day), where closing it would hand that "2" to
+    the phone's next question (a payment's "did you receive?")."""
     redemption = session.get_one(Redemption, redemption_id)
     # Expired or finished meanwhile: nothing is left to refuse, but the attempt is reported.
     if redemption.status is RedemptionStatus.AWAITING_CODE:
@@ -69,7 +71,6 @@ def not_me(session: Session, phone: str, redemption_id: int, channel: Channel, l
     questions.close(session, QuestionKind.REDEMPTION_CODE, redemption_id)
     session.refresh(redemption, ["status"])
     if redemption.status is RedemptionStatus.COMPLETED:
-        questions.close(session, QuestionKind.REDEMPTION_RECEIPT, redemption_id)
         return _file(session, redemption_id, locale, phone, channel, RedemptionAnswer.DISPUTED, "the code")
     return _file(session, redemption_id, locale, phone, channel, RedemptionAnswer.REFUSED, "the code")
 

@@ -3,6 +3,7 @@ transaction open across a provider call."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -13,6 +14,7 @@ from typing import Any
 
 import requests
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, Insert, bindparam, cast, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -391,12 +393,20 @@ def wake_sender(message_ids: Sequence[int]) -> None:
     if jobs_run_inline():
         enqueue(send_batch, ids, queue_name=SMS_QUEUE)
         return
-    # One write of two commands on the web thread's own connection (foundation/redis_link.py):
-    # the wake-up follows every reply, code and receipt.
+    # One round trip on the web thread's own connection (foundation/redis_link.py): the
+    # wake-up follows every reply, code and receipt.
     token = _flag_token()
-    with redis_links().link() as link:
-        *_, holder = link.repeatable([("RPUSH", OUTBOX_LIST, *ids), *_raise_flag(token)])
-    if holder == token:
+    try:
+        with redis_links().link() as link:
+            *_, holder = link.repeatable([("RPUSH", OUTBOX_LIST, *ids), *_raise_flag(token)])
+    except RedisError:
+        # The server may have run it and the reply been lost (a timeout, a connection that
+        # dropped and was not sent again): the flag may then hold this token, and without a
+        # drain every wake-up would wait for it to lapse. An extra drain does no harm.
+        with contextlib.suppress(RedisError):
+            _queue_drain()
+        raise
+    if _holds(holder, token):
         _queue_drain()
 
 
@@ -411,6 +421,11 @@ def _flag_token() -> bytes:
 
 def _raise_flag(token: bytes) -> tuple[tuple[object, ...], tuple[object, ...]]:
     return ("SET", DRAIN_FLAG, token, "NX", "EX", DRAIN_FLAG_SECONDS), ("GET", DRAIN_FLAG)
+
+
+def _holds(holder: bytes | str | None, token: bytes) -> bool:
+    """Whether the flag read back is this token (a client may decode replies to str)."""
+    return holder is not None and (holder if isinstance(holder, bytes) else holder.encode()) == token
 
 
 def _queue_drain() -> None:
@@ -429,7 +444,7 @@ def _another_drain_if_left(redis) -> None:
             for command in _raise_flag(token):
                 pipe.execute_command(*command)
             *_, holder = pipe.execute()
-        if holder == token:
+        if _holds(holder, token):
             _queue_drain()
 
 

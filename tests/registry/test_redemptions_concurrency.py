@@ -180,7 +180,7 @@ def test_a_confirm_does_not_wait_for_the_beneficiarys_two_and_the_two_is_still_f
     operator's confirm holds the redemption, then closes the same question. Neither may wait
     for the other: the confirm leaves the question to the answer being recorded (which closes
     it), completes, and the "2" then finds the redemption completed: its complaint disputes
-    the handover (it does not claim to have stopped it) and settles the receipt's question."""
+    the handover (it does not claim to have stopped it)."""
     from grievance import questions
     from grievance.models import Channel, Grievance, QuestionKind
     from grievance.redemption_answers import RedemptionAnswer
@@ -244,6 +244,9 @@ def test_a_confirm_does_not_wait_for_the_beneficiarys_two_and_the_two_is_still_f
     assert session.get(Redemption, redemption_id).status is RedemptionStatus.COMPLETED
     assert session.get(ETokenWallet, wallet.id).balance == Decimal(27)
     assert balance_matches_ledger(session, wallet.id)
-    # Neither question is left open: this complaint is the receipt's dispute, filed once.
+    # The code's question was answered; a "2" to the receipt finds the same complaint.
     assert questions.open_question(session, mobile, QuestionKind.REDEMPTION_CODE, redemption_id) is None
-    assert questions.open_question(session, mobile, QuestionKind.REDEMPTION_RECEIPT, redemption_id) is None
+    again = questions.answer(session, mobile, False, Channel.SMS)
+    assert (again.outcome, again.tracking_number) == (RedemptionAnswer.DISPUTED, answered.tracking_number)
+    complaints = select(func.count()).select_from(Grievance).where(Grievance.redemption_id == redemption_id)
+    assert session.scalar(complaints) == 1

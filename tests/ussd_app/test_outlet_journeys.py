@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from foundation.clock import utcnow
 from grievance import questions
-from grievance.models import Category, Channel, Grievance, QuestionKind
+from grievance.models import Category, Channel, Grievance
 from registry import redemptions
 from registry.etokens import ledger_sum
 from registry.models import ETokenWallet, Language, Redemption, RedemptionChannel, RedemptionStatus
@@ -339,8 +339,10 @@ def test_not_me_after_the_operator_entered_the_code_files_the_dispute_and_says_i
     complaint = session.scalars(select(Grievance).where(Grievance.redemption_id == waiting.id)).one()
     assert complaint.category is Category.ETOKEN_TAKEN and complaint.tracking_number in answered
     assert _wallet(session, wallet.id).balance == 0
-    # The complaint is the receipt's dispute: its "not you? reply 2" is settled with it.
-    assert questions.open_question(session, citizen.mobile, QuestionKind.REDEMPTION_RECEIPT, waiting.id) is None
+    # The receipt's "not you? reply 2" still answers, with this same complaint.
+    again = questions.answer(session, citizen.mobile, False, Channel.SMS)
+    assert again.tracking_number == complaint.tracking_number
+    assert session.scalars(select(Grievance).where(Grievance.redemption_id == waiting.id)).one() == complaint
 
 
 def test_an_expired_waiting_redemption_is_not_shown(client, session, outlet):
