@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select
 
+from foundation.db import database
 from grievance import questions
 from grievance.citizen_answers import CONFIRMATION_OPEN_FOR, RESOLUTION_OPEN_FOR, Confirmation, Resolution
 from grievance.intake import file_grievance
@@ -131,10 +133,6 @@ def test_a_re_asking_waits_for_an_answer_being_recorded_and_closes_the_question_
     """An answer locks its question; the complaint is asked again meanwhile (its next update),
     and the answer then fails and rolls back. The re-asking must wait and close the earlier
     asking, so only the newest can be answered (PostgreSQL: SQLite has no concurrent writers)."""
-    import threading
-
-    from foundation.db import database
-
     if database(app).engine.dialect.name == "sqlite":
         pytest.skip("embedded mode: SQLite serialises writers, there is no race to test (CI's second pass runs this)")
     locked, may_go_on = threading.Event(), threading.Event()

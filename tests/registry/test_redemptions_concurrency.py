@@ -14,6 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from foundation.db import database
+from grievance import questions
+from grievance.models import Channel, Grievance, QuestionKind
+from grievance.redemption_answers import RedemptionAnswer
 from registry import redemptions
 from registry.models import ETokenLedgerEntry, ETokenWallet, Outlet, Redemption, RedemptionChannel, RedemptionStatus
 from registry.redemptions import Refused
@@ -181,10 +184,6 @@ def test_a_confirm_does_not_wait_for_the_beneficiarys_two_and_the_two_is_still_f
     for the other: the confirm leaves the question to the answer being recorded (which closes
     it), completes, and the "2" then finds the redemption completed: its complaint disputes
     the handover (it does not claim to have stopped it)."""
-    from grievance import questions
-    from grievance.models import Channel, Grievance, QuestionKind
-    from grievance.redemption_answers import RedemptionAnswer
-
     outlet = make_outlet(session)
     citizen, wallet = beneficiary(session)
     callers.issue(session, outlet)
